@@ -1,0 +1,154 @@
+//! The command line: parses arguments, calls adapters and the core, prints, and maps the
+//! outcome to exit codes (0 success, 1 findings, 2 operational failure).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::render::{self, Format};
+use crate::schema::FileKind;
+use crate::tree::{Entry, Tree};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gitgrant",
+    version,
+    about = "Temporary elevated access to AWS accounts through IAM Identity Center, requested and approved in pull requests",
+    long_about = "gitgrant checks access requests (TOML files under requests/) against the access \
+policy (policies/), so that temporary AWS access is asked for, approved and audited in git.\n\n\
+Exit codes: 0 success, 1 findings (errors in files), 2 operational failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every policy and request file of an access repository
+    Check {
+        /// The access repository's root
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Act as of this time (RFC 3339), instead of now
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the JSON Schema of a file kind (request, access, identities, directory)
+    Schema {
+        /// The file kind; without it, list the kinds
+        kind: Option<String>,
+    },
+    /// Write a new access repository with commented templates into DIR
+    Init {
+        /// Where to write it (created if missing; must be empty)
+        dir: PathBuf,
+    },
+    /// Explain a diagnostic code, or list them all
+    Explain {
+        /// A code such as `path-mismatch`
+        code: Option<String>,
+    },
+}
+
+fn parse_at(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 date-time with a zone ({e}), e.g. 2026-11-22T13:00:00Z"))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("gitgrant: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check { repo, at, format } => {
+            let tree = crate::repo_fs::read_tree(&repo).map_err(|e| format!("cannot read the repository: {e}"))?;
+            let at = at.unwrap_or_else(Utc::now);
+            let checked = crate::check::check(&tree, at);
+            let diags = &checked.diagnostics.0;
+            let sources = TreeTexts(&tree);
+            match format {
+                Format::Human => {
+                    print!("{}", render::human(diags, &sources));
+                    println!(
+                        "gitgrant check: {} error(s), {} warning(s) in {} request file(s) and {} policy file(s)",
+                        checked.diagnostics.error_count(),
+                        checked.diagnostics.warning_count(),
+                        checked.requests.len() + checked.invalid_requests,
+                        4
+                    );
+                }
+                Format::Json => println!("{}", render::json(diags, &sources)),
+                Format::Github => print!("{}", render::github(diags, &sources)),
+            }
+            Ok(if checked.diagnostics.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Schema { kind } => match kind {
+            None => {
+                for k in FileKind::ALL {
+                    println!("{:<11} {}", k.name(), k.location());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(name) => match FileKind::from_name(&name) {
+                Some(k) => {
+                    print!("{}", k.schema_text());
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Err(format!("unknown file kind `{name}`; kinds: request, access, identities, directory")),
+            },
+        },
+        Command::Init { dir } => {
+            let written = crate::init::write(&dir)?;
+            for path in &written {
+                println!("wrote {}", dir.join(path).display());
+            }
+            println!("next: edit policies/, then run `gitgrant check --repo {}`", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code } => match code {
+            None => {
+                for (c, s) in crate::codes::TABLE {
+                    println!("{c:<30} {s}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(c) => match crate::codes::summary(&c) {
+                Some(s) => {
+                    println!("{c}: {s}\nsee docs/diagnostics.md#{c}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Err(format!("unknown diagnostic code `{c}`; `gitgrant explain` lists them")),
+            },
+        },
+    }
+}
+
+/// File texts of a tree for rendering (UTF-8 files only, BOM stripped so offsets agree).
+pub struct TreeTexts<'t>(pub &'t Tree);
+
+impl render::Sources for TreeTexts<'_> {
+    fn text(&self, path: &str) -> Option<&str> {
+        match self.0.file(path)? {
+            Entry::File(b) => {
+                let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
+                std::str::from_utf8(b).ok()
+            }
+            _ => None,
+        }
+    }
+}

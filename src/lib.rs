@@ -1,0 +1,22 @@
+//! gitgrant: temporary elevated access to AWS accounts through IAM Identity Center,
+//! requested, approved and revoked with pull requests.
+//!
+//! The core (model, validation, eligibility, check) does no I/O and never reads the clock;
+//! adapters (`repo_fs`) and the CLI sit around it.
+
+pub mod check;
+pub mod cli;
+pub mod codes;
+pub mod diagnostic;
+pub mod document;
+pub mod duration;
+pub mod eligibility;
+pub mod init;
+pub mod lexical;
+pub mod load;
+pub mod model;
+pub mod raw;
+pub mod render;
+pub mod repo_fs;
+pub mod schema;
+pub mod tree;

@@ -1,0 +1,146 @@
+//! Raw file types: what serde reads from each TOML file kind, unknown fields refused,
+//! values kept with their source spans. Validation turns these into the `model` types.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub requester: S<String>,
+    pub account: S<String>,
+    pub permission_set: S<String>,
+    /// A TOML datetime, or a string holding an RFC 3339 date-time.
+    #[serde(default)]
+    pub start: Option<S<toml::Value>>,
+    pub duration: S<String>,
+    pub reason: S<String>,
+    #[serde(default)]
+    pub ticket: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccess {
+    pub settings: S<RawSettings>,
+    #[serde(default)]
+    pub eligibility: Vec<S<RawEligibility>>,
+    #[serde(default)]
+    pub approval: Vec<S<RawApproval>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub max_duration: S<String>,
+    #[serde(default)]
+    pub require_ticket: Option<bool>,
+    #[serde(default)]
+    pub require_approval_note: Option<bool>,
+    #[serde(default)]
+    pub pending_timeout: Option<S<String>>,
+    #[serde(default)]
+    pub max_start_ahead: Option<S<String>>,
+    pub managed_permission_sets: Vec<S<String>>,
+    #[serde(default)]
+    pub max_removals_per_run: Option<S<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEligibility {
+    pub id: S<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub principals: Vec<S<String>>,
+    #[serde(default)]
+    pub accounts: Option<Vec<S<String>>>,
+    #[serde(default)]
+    pub ous: Option<Vec<S<String>>>,
+    #[serde(default)]
+    pub include_child_ous: Option<bool>,
+    pub permission_sets: Vec<S<String>>,
+    #[serde(default)]
+    pub max_duration: Option<S<String>>,
+    #[serde(default)]
+    pub approval: Option<S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApproval {
+    pub id: S<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub accounts: Option<Vec<S<String>>>,
+    #[serde(default)]
+    pub ous: Option<Vec<S<String>>>,
+    #[serde(default)]
+    pub permission_sets: Option<Vec<S<String>>>,
+    pub min_approvals: S<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIdentities {
+    #[serde(default)]
+    pub user_name_template: Option<S<String>>,
+    #[serde(default)]
+    pub users: std::collections::BTreeMap<S<String>, S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDirectory {
+    pub synced_at: S<toml::Value>,
+    pub instance_arn: S<String>,
+    pub identity_store_id: S<String>,
+    #[serde(default)]
+    pub ou: Vec<S<RawOu>>,
+    #[serde(default)]
+    pub account: Vec<S<RawAccount>>,
+    #[serde(default)]
+    pub permission_set: Vec<S<RawPermissionSet>>,
+    #[serde(default)]
+    pub group: Vec<S<RawGroup>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOu {
+    pub id: S<String>,
+    pub path: S<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub id: S<String>,
+    pub name: S<String>,
+    pub ou: S<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPermissionSet {
+    pub name: S<String>,
+    pub arn: S<String>,
+    #[serde(default)]
+    pub session_duration: Option<S<String>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub name: S<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    pub members: Vec<S<String>>,
+}
