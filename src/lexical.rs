@@ -78,6 +78,50 @@ pub fn is_text(s: &str, max: usize) -> bool {
     (1..=max).contains(&n) && !s.trim().is_empty()
 }
 
+fn regex(cell: &'static std::sync::OnceLock<regex::Regex>, pattern: &str) -> &'static regex::Regex {
+    // the patterns are constants covered by tests, so compiling cannot fail at run time
+    cell.get_or_init(|| regex::Regex::new(pattern).expect("constant pattern compiles"))
+}
+
+macro_rules! pattern_fn {
+    ($(#[$doc:meta])* $name:ident, $pattern:literal) => {
+        $(#[$doc])*
+        pub fn $name(s: &str) -> bool {
+            static CELL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+            regex(&CELL, $pattern).is_match(s)
+        }
+    };
+}
+
+pattern_fn!(
+    /// Identity Center instance ARN.
+    is_instance_arn, r"^arn:aws[a-z-]*:sso:::instance/(?:sso)?ins-[A-Za-z0-9.-]{16}$"
+);
+pattern_fn!(
+    /// Permission set ARN.
+    is_permission_set_arn, r"^arn:aws[a-z-]*:sso:::permissionSet/(?:sso)?ins-[A-Za-z0-9.-]{16}/ps-[A-Za-z0-9.-]{16}$"
+);
+pattern_fn!(
+    /// Identity store id such as `d-1234567890`.
+    is_identity_store_id, r"^[A-Za-z0-9-]{1,64}$"
+);
+pattern_fn!(
+    /// OU id (`ou-…`) or root id (`r-…`).
+    is_ou_id, r"^(?:ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$"
+);
+pattern_fn!(
+    /// OU path: names separated by `/`, none empty.
+    is_ou_path, r"^[^/]+(?:/[^/]+)*$"
+);
+pattern_fn!(
+    /// ISO 8601 session duration as permission sets use it (`PT1H`).
+    is_session_duration, r"^PT(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+S)?$"
+);
+pattern_fn!(
+    /// Identity Center user name: 1 to 128 characters without white space.
+    is_user_name, r"^\S{1,128}$"
+);
+
 /// Parses a TOML datetime or string as an instant; a date-time without a zone, a bare
 /// date or a bare time is refused (it would mean different instants on different runners).
 pub fn parse_timestamp(value: &toml::Value) -> Result<DateTime<Utc>, &'static str> {

@@ -102,6 +102,10 @@ pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicySet {
 
 /// Loads one entry under `requests/`: path rules first, then the file.
 pub fn request(path: &str, entry: &Entry, directory: Option<&Directory>, diags: &mut Vec<Diagnostic>) -> Option<Request> {
+    if *entry == Entry::Symlink {
+        diags.push(Diagnostic::error("symlink", "entries under `requests/` must not be symbolic links").in_file(path).help("replace the link by the file itself; a link's target is not what reviewers approved"));
+        return None;
+    }
     let request_path = match RequestPath::parse(path) {
         Ok(p) => p,
         Err(PathProblem::NotToml) => {
@@ -125,10 +129,7 @@ pub fn request(path: &str, entry: &Entry, directory: Option<&Directory>, diags: 
             diags.push(Diagnostic::error("file-too-large", format!("file is {size} bytes, over the limit of {MAX_REQUEST_BYTES} bytes")).in_file(path).help("request files are small; a file this large is refused unread"));
             return None;
         }
-        Entry::Symlink => {
-            diags.push(Diagnostic::error("symlink", "request files must not be symbolic links").in_file(path).help("replace the link by the file itself; a link's target is not what reviewers approved"));
-            return None;
-        }
+        Entry::Symlink => return None,
     };
     let raw = parse_toml::<RawRequest>(FileKind::Request, path, bytes, MAX_REQUEST_BYTES, diags)?;
     Request::from_raw(raw, Some(&request_path), path, directory, &mut Ctx { file: path, diags })

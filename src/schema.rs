@@ -141,7 +141,7 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
             ValidationErrorKind::PropertyNames { error: inner } => {
                 let key = inner.instance().as_str().unwrap_or("").to_string();
                 let at = format!("{pointer}/{}", escape_segment(&key));
-                let custom = custom_message(&c.schema, &format!("{schema_path}/pattern"), &key);
+                let custom = custom_message(&c.schema, &schema_path, &key);
                 out.push(custom_or(custom, &key, "invalid-value").at(&doc.path, doc.key_span(&at)));
             }
             ValidationErrorKind::MinItems { limit } => {

@@ -62,6 +62,12 @@ impl Directory {
                 None
             }
         };
+        if !lexical::is_instance_arn(raw.instance_arn.get_ref()) {
+            cx.error("invalid-arn", raw.instance_arn.span(), format!("`{}` is not an Identity Center instance ARN", raw.instance_arn.get_ref()), "instance ARNs look like `arn:aws:sso:::instance/ssoins-1234567890abcdef`");
+        }
+        if !lexical::is_identity_store_id(raw.identity_store_id.get_ref()) {
+            cx.error("invalid-value", raw.identity_store_id.span(), format!("`{}` is not an identity store id", raw.identity_store_id.get_ref()), "identity store ids look like `d-1234567890`");
+        }
         let mut d = Directory {
             synced_at,
             instance_arn: raw.instance_arn.into_inner(),
@@ -71,6 +77,12 @@ impl Directory {
         for ou in raw.ou {
             let ou = ou.into_inner();
             let (id, path) = (ou.id.get_ref().clone(), ou.path.get_ref().clone());
+            if !lexical::is_ou_id(&id) {
+                cx.error("invalid-ou-id", ou.id.span(), format!("`{id}` is not an OU id"), "OU ids look like `ou-ab12-prod0001`");
+            }
+            if !lexical::is_ou_path(&path) {
+                cx.error("invalid-ou-path", ou.path.span(), format!("`{path}` is not an OU path"), "write OU names from the root separated by `/`, e.g. `Workloads/Prod`");
+            }
             if d.ou_by_id.contains_key(&id) {
                 cx.error("duplicate-ou", ou.id.span(), format!("OU id `{id}` is listed twice"), "each OU appears once");
                 continue;
@@ -98,6 +110,12 @@ impl Directory {
         for a in raw.account {
             let a = a.into_inner();
             let (id, name, ou) = (a.id.get_ref().clone(), a.name.get_ref().clone(), a.ou.get_ref().clone());
+            if !lexical::is_account_id(&id) {
+                cx.error("invalid-account-id", a.id.span(), format!("`{id}` is not a 12-digit account id"), "AWS account ids are exactly 12 digits");
+            }
+            if name.is_empty() || name.chars().count() > 50 {
+                cx.error("invalid-value", a.name.span(), format!("account name `{name}` is empty or longer than 50 characters"), "AWS account names are 1 to 50 characters");
+            }
             if d.account_by_id.contains_key(&id) {
                 cx.error("duplicate-account", a.id.span(), format!("account id `{id}` is listed twice"), "each account appears once");
                 continue;
@@ -119,6 +137,17 @@ impl Directory {
         for p in raw.permission_set {
             let p = p.into_inner();
             let name = p.name.get_ref().clone();
+            if !lexical::is_permission_set_name(&name) {
+                cx.error("invalid-permission-set-name", p.name.span(), format!("`{name}` is not a permission set name"), "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`");
+            }
+            if !lexical::is_permission_set_arn(p.arn.get_ref()) {
+                cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs look like `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`");
+            }
+            if let Some(sd) = &p.session_duration {
+                if !lexical::is_session_duration(sd.get_ref()) {
+                    cx.error("invalid-session-duration", sd.span(), format!("`{}` is not an ISO 8601 session duration", sd.get_ref()), "write e.g. `PT1H` or `PT12H`");
+                }
+            }
             if d.ps_by_name.contains_key(&name) {
                 cx.error("duplicate-permission-set", p.name.span(), format!("permission set `{name}` is listed twice"), "each permission set appears once");
                 continue;
@@ -129,6 +158,12 @@ impl Directory {
         for g in raw.group {
             let g = g.into_inner();
             let name = g.name.get_ref().clone();
+            if name.is_empty() || name.chars().count() > 128 {
+                cx.error("invalid-value", g.name.span(), "group name is empty or longer than 128 characters".into(), "Identity Center group names are 1 to 128 characters");
+            }
+            for m in g.members.iter().filter(|m| m.get_ref().is_empty()) {
+                cx.error("invalid-user-name", m.span(), "group member is empty".into(), "list Identity Center user names");
+            }
             if d.group_by_name.contains_key(&name) {
                 cx.error("duplicate-group", g.name.span(), format!("group `{name}` is listed twice"), "each group appears once");
                 continue;

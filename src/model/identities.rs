@@ -15,9 +15,21 @@ pub struct Identities {
 
 impl Identities {
     pub fn from_raw(raw: RawIdentities, cx: &mut Ctx<'_>) -> Identities {
+        if let Some(t) = &raw.user_name_template {
+            if !t.get_ref().contains("{login}") {
+                cx.error("invalid-template", t.span(), format!("`{}` does not contain `{{login}}`", t.get_ref()), "write a template such as `{login}@acme.example`");
+            }
+        }
         let mut users = HashMap::new();
         let mut first_spelling: HashMap<String, String> = HashMap::new();
         for (login, user) in raw.users {
+            if !crate::lexical::is_github_login(login.get_ref()) {
+                cx.error("invalid-login", login.span(), format!("`{}` is not a GitHub login", login.get_ref()), "GitHub logins are letters, digits and single dashes, at most 39 characters");
+                continue;
+            }
+            if !crate::lexical::is_user_name(user.get_ref()) {
+                cx.error("invalid-user-name", user.span(), format!("`{}` is not an Identity Center user name", user.get_ref()), "user names are 1 to 128 characters without spaces");
+            }
             let key = login.get_ref().to_ascii_lowercase();
             if let Some(previous) = first_spelling.get(&key) {
                 cx.error(

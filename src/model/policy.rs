@@ -129,6 +129,10 @@ impl Policy {
         let max_start_ahead = optional(cx, &s.max_start_ahead, DEFAULT_MAX_START_AHEAD);
         let mut managed = Vec::new();
         for p in &s.managed_permission_sets {
+            if !lexical::is_permission_set_name(p.get_ref()) {
+                cx.error("invalid-permission-set-name", p.span(), format!("`{}` is not a permission set name", p.get_ref()), "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`");
+                continue;
+            }
             if managed.contains(p.get_ref()) {
                 cx.warning("duplicate-entry", p.span(), format!("`{}` is listed twice", p.get_ref()), "remove the repeated entry");
                 continue;
@@ -238,6 +242,9 @@ fn duration(cx: &mut Ctx<'_>, v: &S<String>) -> Option<HumaneDuration> {
 }
 
 fn unique_id(cx: &mut Ctx<'_>, seen: &mut HashSet<String>, id: &S<String>, kind: &str) {
+    if !lexical::is_slug_id(id.get_ref()) {
+        cx.error("invalid-rule-id", id.span(), format!("`{}` is not a valid rule id", id.get_ref()), "rule ids are lowercase letters, digits and single dashes, at most 64 characters");
+    }
     if !seen.insert(id.get_ref().clone()) {
         cx.error("duplicate-rule-id", id.span(), format!("{kind} rule id `{}` is used twice", id.get_ref()), "give every rule its own id; decisions cite rules by id");
     }
@@ -254,6 +261,10 @@ fn targets(
 ) -> Targets {
     let mut t = Targets { include_child_ous: include_child_ous.unwrap_or(false), ..Targets::default() };
     for a in accounts.iter().flatten() {
+        if !lexical::is_account_ref(a.get_ref()) {
+            cx.error("invalid-account", a.span(), format!("`{}` is neither a 12-digit account id nor an account name", a.get_ref()), "use the account's name from policies/directory.toml, or its id of exactly 12 digits");
+            continue;
+        }
         match directory {
             Some(d) => match d.account(a.get_ref()) {
                 Some(acct) => t.account_ids.push(acct.id.clone()),
@@ -263,6 +274,10 @@ fn targets(
         }
     }
     for o in ous.iter().flatten() {
+        if o.get_ref().is_empty() {
+            cx.error("invalid-value", o.span(), "OU reference is empty".into(), "write an OU path like `Workloads/Prod` or an OU id");
+            continue;
+        }
         match directory {
             Some(d) => match d.ou(o.get_ref()) {
                 Some(ou) => t.ou_paths.push(ou.path.clone()),
@@ -273,6 +288,10 @@ fn targets(
     }
     let mut sets = permission_sets.map(|_| Vec::new());
     for p in permission_sets.into_iter().flatten() {
+        if !lexical::is_permission_set_name(p.get_ref()) {
+            cx.error("invalid-permission-set-name", p.span(), format!("`{}` is not a permission set name", p.get_ref()), "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`");
+            continue;
+        }
         if let Some(d) = directory {
             if d.permission_set(p.get_ref()).is_none() {
                 cx.error("unknown-permission-set", p.span(), format!("permission set `{}` is not in the directory", p.get_ref()), "use a permission set name from policies/directory.toml");

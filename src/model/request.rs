@@ -143,7 +143,8 @@ impl Request {
         if let Some(p) = path {
             if !account_name.is_empty() && p.account != account_name {
                 let canonical = RequestPath::canonical(&account_name, ps, &p.id);
-                cx.error("path-mismatch", raw.account.span(), format!("account `{account_ref}` is `{account_name}`, but the file is under `requests/{}/`", p.account), &format!("move the file to `{canonical}`: code owners are chosen by path"));
+                let named = if account_ref == &account_name { format!("account `{account_name}`") } else { format!("account `{account_ref}` (`{account_name}`)") };
+                cx.error("path-mismatch", raw.account.span(), format!("{named} does not match the path's account `{}`", p.account), &format!("move the file to `{canonical}`: code owners are chosen by path"));
             }
             if &p.permission_set != ps {
                 let canonical = RequestPath::canonical(if account_name.is_empty() { &p.account } else { &account_name }, ps, &p.id);

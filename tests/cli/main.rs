@@ -1,0 +1,7 @@
+//! The one integration-test binary: fixture corpus with snapshot-tested diagnostics,
+//! schema/Rust agreement, and end-to-end runs of the `gitgrant` binary.
+
+mod commands;
+mod fixtures;
+mod schema_agreement;
+mod support;

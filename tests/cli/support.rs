@@ -1,0 +1,48 @@
+//! Shared helpers: building a repository from the fixture base plus an overlay.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The fixed "now" of fixture runs.
+pub fn at() -> DateTime<Utc> {
+    "2026-11-22T12:00:00Z".parse().unwrap()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary repository: the fixture base with a case's files laid over it.
+pub fn repo_with_case(case: Option<&Path>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("base"), dir.path());
+    if let Some(case) = case {
+        copy_dir(case, dir.path());
+        let delete = dir.path().join(".delete");
+        if let Ok(list) = std::fs::read_to_string(&delete) {
+            for line in list.lines().filter(|l| !l.is_empty()) {
+                std::fs::remove_file(dir.path().join(line)).unwrap();
+            }
+            std::fs::remove_file(delete).unwrap();
+        }
+    }
+    dir
+}
+
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gitgrant"))
+}
