@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of gitgrant on a fresh machine: unit tests, the integration-test binary
+# (fixture corpus, schema agreement, end-to-end CLI), and a check of a generated
+# repository so the benchmark generator stays valid. Needs only the Rust toolchain and
+# python3 (standard library); later test stages install their own tools here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo test"
+cargo test --locked
+
+echo "== generated repository passes check"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 scripts/gen-large-repo.py "$tmp/repo" --accounts 300 --ous 40 --rules 30 \
+  --codeowners-lines 150 --requests 1500 >/dev/null
+target/debug/gitgrant check --repo "$tmp/repo" --at 2026-11-22T12:00:00Z | tail -n 1
