@@ -49,6 +49,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 UTC = dt.timezone.utc
 SYNCED_AT = "2026-11-22T00:00:00Z"
@@ -227,8 +228,9 @@ class Repo:
         self.rules: list[Rule] = []
         self.rules_of_account: list[list[int]] = []
         self.acct_width = max(5, len(str(a.accounts)))
-        total_ids = a.requests + max(0, a.commits)  # bound on live + expired ids
-        self.req_width = max(6, len(str(total_ids)))
+        # Live ids only (so the final tree does not depend on --commits); later short-lived
+        # ids may be longer, which keeps them unique.
+        self.req_width = max(6, len(str(a.requests)))
 
     def rng(self, stream: str) -> random.Random:
         return random.Random(f"gitgrant-bench:{self.seed}:{stream}")
@@ -530,6 +532,8 @@ def base_files(repo: Repo) -> list[tuple[str, bytes]]:
     ]
     schemas = Path(repo.a.schemas_dir) if repo.a.schemas_dir else \
         Path(__file__).resolve().parent.parent / "schemas"
+    if repo.a.schemas_dir and not schemas.is_dir():
+        sys.exit(f"error: --schemas-dir {schemas} is not a directory")
     if schemas.is_dir():
         for p in sorted(schemas.glob("*.schema.json")):
             files.append((f"schemas/{p.name}", p.read_bytes()))
@@ -554,10 +558,11 @@ def commit_dates(n: int) -> list[dt.datetime]:
     return [HISTORY_FIRST + dt.timedelta(seconds=int(span * c / (n - 1))) for c in range(n)]
 
 
-def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
-                  out: Path) -> dict[str, int]:
-    n = repo.a.commits
-    dates = commit_dates(n)
+def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
+                 dates: list[dt.datetime], stats: dict[str, int]
+                 ) -> Iterator[tuple[str, list[tuple[str, bytes]], list[str]]]:
+    """The history, one (message, files added, paths deleted) a commit, oldest first."""
+    n = len(dates)
     slots = n - 1
     live_at: list[list[Request]] = [[] for _ in range(n)]
     if slots == 0:
@@ -569,37 +574,14 @@ def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request]
     covered = [i for i in range(len(repo.accounts)) if repo.rules_of_account[i]]
     rng = repo.rng("history")
     next_id = len(live) + 1
-    pending: list[tuple[dt.datetime, str, str]] = []  # (end, id, path) heap
-    stats = {"commits": n, "live": len(live), "expired": 0, "empty": 0}
-
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
-    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True, env=env)
-    proc = subprocess.Popen(
-        ["git", "fast-import", "--quiet", "--done"], cwd=out, stdin=subprocess.PIPE, env=env)
-    w = proc.stdin
+    pending: list[tuple[dt.datetime, str, str]] = []  # heap of (end, id, path)
     pr = 0
     free_pos = 0
     parity_fix = len(free) % 2 == 1
 
-    def emit(c: int, message: str, adds: list[tuple[str, bytes]], deletes: list[str]) -> None:
-        stamp = f"{int(dates[c].timestamp())} +0000"
-        msg = message.encode()
-        buf = [f"commit refs/heads/main\nauthor {GIT_IDENT} {stamp}\n"
-               f"committer {GIT_IDENT} {stamp}\ndata {len(msg)}\n".encode(), msg, b"\n"]
-        for path in deletes:
-            buf.append(f"D {path}\n".encode())
-        for path, data in adds:
-            buf.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
-            buf.append(data)
-            buf.append(b"\n")
-        buf.append(b"\n")
-        w.write(b"".join(buf))
-
-    for c in range(n):
-        if c == 0:
-            adds = list(base) + [(r.path, r.render()) for r in live_at[0]]
-            emit(0, "Initial access repository: policies, schemas and CODEOWNERS\n", adds, [])
-            continue
+    yield ("Initial access repository: policies, schemas and CODEOWNERS\n",
+           list(base) + [(r.path, r.render()) for r in live_at[0]], [])
+    for c in range(1, n):
         if live_at[c]:
             rs = live_at[c]
             pr += 1
@@ -610,7 +592,7 @@ def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request]
             else:
                 msg = f"Add {len(rs)} access requests (#{pr})\n\n" + "".join(
                     f"Request-Id: {r.id}\n" for r in rs)
-            emit(c, msg, [(r.path, r.render()) for r in rs], [])
+            yield msg, [(r.path, r.render()) for r in rs], []
             continue
         # A spare commit: delete a short-lived request that has ended (early, as a revocation,
         # when the remaining spare commits are needed to delete everything still pending), or
@@ -643,7 +625,7 @@ def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request]
             lines.insert(0, f"Request {r.permission_set} on {r.account} for {r.requester}")
         if not lines:
             stats["empty"] += 1
-            emit(c, "Empty commit (no request changes)\n", [], [])
+            yield "Empty commit (no request changes)\n", [], []
             continue
         pr += 1
         msg = f"{lines[0]} (#{pr})\n"
@@ -651,13 +633,42 @@ def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request]
             msg += "\n" + "".join(f"{x}\n" for x in lines[1:])
         if adds:
             msg += f"\n{r.reason}\n\nRequest-Id: {r.id}\n"
-        emit(c, msg, adds, deletes)
+        yield msg, adds, deletes
     assert not pending
-    w.write(b"done\n")
-    w.close()
+
+
+def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
+                  out: Path) -> dict[str, int]:
+    """Make OUT_DIR a git repository whose main branch holds the planned history, streamed
+    through one `git fast-import`, and check out its tip."""
+    dates = commit_dates(repo.a.commits)
+    stats = {"commits": len(dates), "live": len(live), "expired": 0, "empty": 0}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
+    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=out,
+                            stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    try:
+        for c, (message, adds, deletes) in enumerate(
+                plan_commits(repo, base, live, dates, stats)):
+            stamp = f"{int(dates[c].timestamp())} +0000"
+            msg = message.encode()
+            buf = [f"commit refs/heads/main\nauthor {GIT_IDENT} {stamp}\n"
+                   f"committer {GIT_IDENT} {stamp}\ndata {len(msg)}\n".encode(), msg, b"\n"]
+            for path in deletes:
+                buf.append(f"D {path}\n".encode())
+            for path, data in adds:
+                buf.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode())
+                buf.append(data)
+                buf.append(b"\n")
+            buf.append(b"\n")
+            proc.stdin.write(b"".join(buf))
+        proc.stdin.write(b"done\n")
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
     if proc.wait() != 0:
         sys.exit("error: git fast-import failed")
-    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True, env=env)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
     return stats
 
 
