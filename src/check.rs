@@ -74,46 +74,78 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
     }
     let mut diagnostics = Diagnostics(diags);
     diagnostics.sort();
-    Checked { diagnostics, policy_set: set, requests, invalid_requests: invalid }
+    Checked {
+        diagnostics,
+        policy_set: set,
+        requests,
+        invalid_requests: invalid,
+    }
 }
 
 /// Rules about one valid request against the policy: limits, ticket, start window,
 /// identity, eligibility (teams unknown offline) and who can approve it.
 pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mut Vec<Diagnostic>) {
-    let (Some(policy), Some(dir), Some(ids), Some(co)) = (&set.policy, &set.directory, &set.identities, &set.codeowners) else {
+    let (Some(policy), Some(dir), Some(ids), Some(co)) = (
+        &set.policy,
+        &set.directory,
+        &set.identities,
+        &set.codeowners,
+    ) else {
         return;
     };
     let file = r.path.as_str();
     let settings = &policy.settings;
     if r.duration > settings.max_duration {
         diags.push(
-            Diagnostic::error("duration-exceeds-maximum", format!("duration `{}` is longer than settings.max_duration `{}`", r.duration, settings.max_duration))
-                .at(file, r.spans.duration.clone())
-                .help("ask for less time; a longer window needs a new request later"),
+            Diagnostic::error(
+                "duration-exceeds-maximum",
+                format!(
+                    "duration `{}` is longer than settings.max_duration `{}`",
+                    r.duration, settings.max_duration
+                ),
+            )
+            .at(file, r.spans.duration.clone())
+            .help("ask for less time; a longer window needs a new request later"),
         );
         return;
     }
     if settings.require_ticket && r.ticket.is_none() {
         diags.push(
-            Diagnostic::error("missing-ticket", "this repository requires a ticket on every request")
-                .at(file, 0..0)
-                .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
+            Diagnostic::error(
+                "missing-ticket",
+                "this repository requires a ticket on every request",
+            )
+            .at(file, 0..0)
+            .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
         );
     }
-    if let Some(start) = r.start {
-        if start > at + settings.max_start_ahead.to_chrono() {
-            diags.push(
-                Diagnostic::error("start-too-far-ahead", format!("start {} is more than {} ahead", start.to_rfc3339(), settings.max_start_ahead))
-                    .at(file, r.spans.start.clone().unwrap_or(0..0))
-                    .help("request access closer to when it is needed (settings.max_start_ahead)"),
-            );
-        }
+    if let Some(start) = r.start
+        && start > at + settings.max_start_ahead.to_chrono()
+    {
+        diags.push(
+            Diagnostic::error(
+                "start-too-far-ahead",
+                format!(
+                    "start {} is more than {} ahead",
+                    start.to_rfc3339(),
+                    settings.max_start_ahead
+                ),
+            )
+            .at(file, r.spans.start.clone().unwrap_or(0..0))
+            .help("request access closer to when it is needed (settings.max_start_ahead)"),
+        );
     }
     if ids.user_name(&r.requester).is_none() {
         diags.push(
-            Diagnostic::error("unknown-identity", format!("`{}` has no Identity Center user in policies/identities.toml", r.requester))
-                .at(file, r.spans.requester.clone())
-                .help("add the login under [users], or set user_name_template"),
+            Diagnostic::error(
+                "unknown-identity",
+                format!(
+                    "`{}` has no Identity Center user in policies/identities.toml",
+                    r.requester
+                ),
+            )
+            .at(file, r.spans.requester.clone())
+            .help("add the login under [users], or set user_name_template"),
         );
     }
     let subject = Subject {
@@ -123,13 +155,24 @@ pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mu
         permission_set: &r.permission_set,
         duration: r.duration,
     };
-    let approval_required = match eligibility::evaluate(policy, ids, dir, &Teams::Unknown, &subject) {
-        Eligibility::Eligible { approval_required, .. } => approval_required,
+    let approval_required = match eligibility::evaluate(policy, ids, dir, &Teams::Unknown, &subject)
+    {
+        Eligibility::Eligible {
+            approval_required, ..
+        } => approval_required,
         Eligibility::Undetermined { .. } => true,
         Eligibility::NotEligible { reasons } => {
             let first = &reasons[0];
-            let span = if first.code == "duration-exceeds-maximum" { r.spans.duration.clone() } else { r.spans.requester.clone() };
-            let code = if first.code == "duration-exceeds-maximum" { "duration-exceeds-maximum" } else { "requester-not-eligible" };
+            let span = if first.code == "duration-exceeds-maximum" {
+                r.spans.duration.clone()
+            } else {
+                r.spans.requester.clone()
+            };
+            let code = if first.code == "duration-exceeds-maximum" {
+                "duration-exceeds-maximum"
+            } else {
+                "requester-not-eligible"
+            };
             let mut d = Diagnostic::error(code, first.message.clone()).at(file, span);
             let rest: Vec<&str> = reasons[1..].iter().map(|r| r.message.as_str()).collect();
             d = d.help(if rest.is_empty() {
@@ -145,7 +188,10 @@ pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mu
         diags.push(
             Diagnostic::error("no-code-owner", "no code owner can approve this request")
                 .in_file(file)
-                .help(format!("add a `.github/CODEOWNERS` line covering `/requests/{}/{}/`", r.account_name, r.permission_set)),
+                .help(format!(
+                    "add a `.github/CODEOWNERS` line covering `/requests/{}/{}/`",
+                    r.account_name, r.permission_set
+                )),
         );
     }
 }
@@ -164,14 +210,29 @@ fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
 
 /// An eligibility rule that requires approval on paths nobody owns lets people ask for
 /// access that nobody can ever approve: an error at the rule.
-fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
+fn check_rules_approvable(
+    policy: &Policy,
+    dir: &Directory,
+    co: &CodeOwners,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut owned: HashMap<(usize, &str), bool> = HashMap::new();
-    let index: HashMap<&str, usize> = dir.accounts.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = dir
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
     for rule in &policy.eligibility {
         if rule.approval == ApprovalMode::None {
             continue;
         }
-        let mut accounts: HashSet<usize> = rule.targets.account_ids.iter().filter_map(|id| index.get(id.as_str()).copied()).collect();
+        let mut accounts: HashSet<usize> = rule
+            .targets
+            .account_ids
+            .iter()
+            .filter_map(|id| index.get(id.as_str()).copied())
+            .collect();
         for ou in &rule.targets.ou_paths {
             for (i, a) in dir.accounts.iter().enumerate() {
                 if crate::model::directory::ou_contains(ou, &a.ou, rule.targets.include_child_ous) {
@@ -195,7 +256,11 @@ fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, dia
         }
         if !unowned.is_empty() {
             let shown: Vec<&str> = unowned.iter().take(3).map(String::as_str).collect();
-            let more = if unowned.len() > 3 { format!(" and {} more", unowned.len() - 3) } else { String::new() };
+            let more = if unowned.len() > 3 {
+                format!(" and {} more", unowned.len() - 3)
+            } else {
+                String::new()
+            };
             diags.push(
                 Diagnostic::error("unapprovable-rule", format!("eligibility rule `{}` requires approval, but no code owner covers {}{more}", rule.id, shown.join(", ")))
                     .at(tree::ACCESS, rule.span.clone())

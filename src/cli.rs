@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::render::{self, Format};
 use crate::schema::FileKind;
-use crate::tree::{Entry, Tree};
+use crate::tree::{self, Entry, Tree};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -59,7 +59,11 @@ pub enum Command {
 fn parse_at(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| format!("`{s}` is not an RFC 3339 date-time with a zone ({e}), e.g. 2026-11-22T13:00:00Z"))
+        .map_err(|e| {
+            format!(
+                "`{s}` is not an RFC 3339 date-time with a zone ({e}), e.g. 2026-11-22T13:00:00Z"
+            )
+        })
 }
 
 pub fn main() -> ExitCode {
@@ -76,7 +80,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check { repo, at, format } => {
-            let tree = crate::repo_fs::read_tree(&repo).map_err(|e| format!("cannot read the repository: {e}"))?;
+            let tree = crate::repo_fs::read_tree(&repo)
+                .map_err(|e| format!("cannot read the repository: {e}"))?;
             let at = at.unwrap_or_else(Utc::now);
             let checked = crate::check::check(&tree, at);
             let diags = &checked.diagnostics.0;
@@ -89,13 +94,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         checked.diagnostics.error_count(),
                         checked.diagnostics.warning_count(),
                         checked.requests.len() + checked.invalid_requests,
-                        4
+                        [
+                            tree::ACCESS,
+                            tree::IDENTITIES,
+                            tree::DIRECTORY,
+                            tree::CODEOWNERS
+                        ]
+                        .iter()
+                        .filter(|p| tree.file(p).is_some())
+                        .count()
                     );
                 }
                 Format::Json => println!("{}", render::json(diags, &sources)),
                 Format::Github => print!("{}", render::github(diags, &sources)),
             }
-            Ok(if checked.diagnostics.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if checked.diagnostics.has_errors() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Schema { kind } => match kind {
             None => {
@@ -109,7 +126,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     print!("{}", k.schema_text());
                     Ok(ExitCode::SUCCESS)
                 }
-                None => Err(format!("unknown file kind `{name}`; kinds: request, access, identities, directory")),
+                None => Err(format!(
+                    "unknown file kind `{name}`; kinds: request, access, identities, directory"
+                )),
             },
         },
         Command::Init { dir } => {
@@ -117,7 +136,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             for path in &written {
                 println!("wrote {}", dir.join(path).display());
             }
-            println!("next: edit policies/, then run `gitgrant check --repo {}`", dir.display());
+            println!(
+                "next: edit policies/, then run `gitgrant check --repo {}`",
+                dir.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { code } => match code {
@@ -132,7 +154,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     println!("{c}: {s}\nsee docs/diagnostics.md#{c}");
                     Ok(ExitCode::SUCCESS)
                 }
-                None => Err(format!("unknown diagnostic code `{c}`; `gitgrant explain` lists them")),
+                None => Err(format!(
+                    "unknown diagnostic code `{c}`; `gitgrant explain` lists them"
+                )),
             },
         },
     }

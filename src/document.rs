@@ -45,7 +45,11 @@ pub fn decode<'b>(
         diags.push(
             Diagnostic::error(
                 "file-too-large",
-                format!("file is {} bytes, over the limit of {} bytes", bytes.len(), limit),
+                format!(
+                    "file is {} bytes, over the limit of {} bytes",
+                    bytes.len(),
+                    limit
+                ),
             )
             .in_file(path)
             .help("request files are small; a file this large is refused unread"),
@@ -60,9 +64,14 @@ pub fn decode<'b>(
         Ok(text) => {
             if had_bom {
                 diags.push(
-                    Diagnostic::warning("byte-order-mark", "file starts with a UTF-8 byte-order mark")
-                        .at(path, 0..0)
-                        .help("the mark is ignored; save the file as UTF-8 without BOM to silence this"),
+                    Diagnostic::warning(
+                        "byte-order-mark",
+                        "file starts with a UTF-8 byte-order mark",
+                    )
+                    .at(path, 0..0)
+                    .help(
+                        "the mark is ignored; save the file as UTF-8 without BOM to silence this",
+                    ),
                 );
             }
             Some(text)
@@ -75,7 +84,10 @@ pub fn decode<'b>(
             diags.push(
                 Diagnostic::error(
                     "not-utf8",
-                    format!("file is not valid UTF-8 (byte 0x{:02x} at line {line}, column {col})", bytes[good]),
+                    format!(
+                        "file is not valid UTF-8 (byte 0x{:02x} at line {line}, column {col})",
+                        bytes[good]
+                    ),
                 )
                 .in_file(path)
                 .help("save the file as UTF-8"),
@@ -96,15 +108,29 @@ impl<'t> TomlDocument<'t> {
         })?;
         let mut spans = HashMap::new();
         let root_span = tree.span();
-        spans.insert(String::new(), Spans { key: None, value: root_span.start..root_span.start });
+        spans.insert(
+            String::new(),
+            Spans {
+                key: None,
+                value: root_span.start..root_span.start,
+            },
+        );
         let json = table_to_json(tree.get_ref(), "", &mut spans);
-        Ok(TomlDocument { path: path.to_string(), text, json, spans, tree: Some(tree) })
+        Ok(TomlDocument {
+            path: path.to_string(),
+            text,
+            json,
+            spans,
+            tree: Some(tree),
+        })
     }
 
     /// Deserializes the tree into a raw serde type (consumes the tree).
     pub fn deserialize<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, Diagnostic> {
         let Some(tree) = self.tree.take() else {
-            return Err(Diagnostic::error("internal", "document deserialized twice").in_file(&self.path));
+            return Err(
+                Diagnostic::error("internal", "document deserialized twice").in_file(&self.path)
+            );
         };
         T::deserialize(toml::de::Deserializer::from(tree)).map_err(|e| {
             Diagnostic::error("invalid-structure", first_line(e.message()))
@@ -139,7 +165,11 @@ impl<'t> TomlDocument<'t> {
 }
 
 fn first_line(message: &str) -> String {
-    let line = message.lines().find(|l| !l.trim().is_empty()).unwrap_or(message).trim();
+    let line = message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(message)
+        .trim();
     let mut line = line.to_string();
     if let Some(first) = line.get(..1) {
         let lower = first.to_lowercase();
@@ -158,7 +188,13 @@ fn table_to_json(table: &DeTable<'_>, pointer: &str, spans: &mut HashMap<String,
     for (key, value) in table.iter() {
         let child = format!("{pointer}/{}", escape_segment(key.get_ref()));
         let json = value_to_json(value.get_ref(), &child, spans);
-        spans.insert(child, Spans { key: Some(key.span()), value: value.span() });
+        spans.insert(
+            child,
+            Spans {
+                key: Some(key.span()),
+                value: value.span(),
+            },
+        );
         map.insert(key.get_ref().to_string(), json);
     }
     Value::Object(map)
@@ -185,7 +221,13 @@ fn value_to_json(value: &DeValue<'_>, pointer: &str, spans: &mut HashMap<String,
             for (i, item) in items.iter().enumerate() {
                 let child = format!("{pointer}/{i}");
                 out.push(value_to_json(item.get_ref(), &child, spans));
-                spans.insert(child, Spans { key: None, value: item.span() });
+                spans.insert(
+                    child,
+                    Spans {
+                        key: None,
+                        value: item.span(),
+                    },
+                );
             }
             Value::Array(out)
         }
@@ -216,7 +258,10 @@ mod tests {
         assert_eq!(d.pop().unwrap().code, "file-too-large");
         assert!(decode("f", b"a = \"\xff\"", 100, &mut d).is_none());
         assert_eq!(d.pop().unwrap().code, "not-utf8");
-        assert_eq!(decode("f", b"\xEF\xBB\xBFa = 1", 100, &mut d), Some("a = 1"));
+        assert_eq!(
+            decode("f", b"\xEF\xBB\xBFa = 1", 100, &mut d),
+            Some("a = 1")
+        );
         assert_eq!(d.pop().unwrap().code, "byte-order-mark");
     }
 }

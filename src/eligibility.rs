@@ -47,8 +47,13 @@ pub enum Eligibility {
         approval_required: bool,
     },
     /// Only rules naming GitHub teams could allow it, and membership is not known.
-    Undetermined { teams: Vec<String>, rules: Vec<String> },
-    NotEligible { reasons: Vec<Reason> },
+    Undetermined {
+        teams: Vec<String>,
+        rules: Vec<String>,
+    },
+    NotEligible {
+        reasons: Vec<Reason>,
+    },
 }
 
 enum Match {
@@ -57,7 +62,12 @@ enum Match {
     Unknown(String),
 }
 
-fn principal_matches(p: &Principal, login: &str, teams: &Teams, idc_groups: &HashSet<&str>) -> Match {
+fn principal_matches(
+    p: &Principal,
+    login: &str,
+    teams: &Teams,
+    idc_groups: &HashSet<&str>,
+) -> Match {
     match p {
         Principal::User(u) => bool_match(u.eq_ignore_ascii_case(login)),
         Principal::Team(t) => match teams {
@@ -74,8 +84,14 @@ fn bool_match(b: bool) -> Match {
 
 /// Identity Center groups the requester belongs to, through identities.toml and the
 /// directory's group members (user names compare case-insensitively, as Identity Center's do).
-pub fn idc_groups<'d>(login: &str, identities: &Identities, directory: &'d Directory) -> HashSet<&'d str> {
-    let Some(user) = identities.user_name(login) else { return HashSet::new() };
+pub fn idc_groups<'d>(
+    login: &str,
+    identities: &Identities,
+    directory: &'d Directory,
+) -> HashSet<&'d str> {
+    let Some(user) = identities.user_name(login) else {
+        return HashSet::new();
+    };
     directory
         .groups
         .iter()
@@ -87,7 +103,13 @@ pub fn idc_groups<'d>(login: &str, identities: &Identities, directory: &'d Direc
 /// Decides eligibility. Any rule that covers the target, names the requester and allows
 /// the duration makes the request eligible; approval is required unless one such rule
 /// says `approval = "none"`.
-pub fn evaluate(policy: &Policy, identities: &Identities, directory: &Directory, teams: &Teams, s: &Subject<'_>) -> Eligibility {
+pub fn evaluate(
+    policy: &Policy,
+    identities: &Identities,
+    directory: &Directory,
+    teams: &Teams,
+    s: &Subject<'_>,
+) -> Eligibility {
     let groups = idc_groups(s.requester, identities, directory);
     let settings_max = policy.settings.max_duration;
     let mut allowing: Vec<&EligibilityRule> = Vec::new();
@@ -97,7 +119,9 @@ pub fn evaluate(policy: &Policy, identities: &Identities, directory: &Directory,
     let mut unknown_teams = Vec::new();
     let mut unknown_rules = Vec::new();
     for rule in &policy.eligibility {
-        if !(rule.targets.covers_account(s.account_id, s.account_ou) && rule.targets.covers_permission_set(s.permission_set)) {
+        if !(rule.targets.covers_account(s.account_id, s.account_ou)
+            && rule.targets.covers_permission_set(s.permission_set))
+        {
             continue;
         }
         covering.push(rule.id.as_str());
@@ -110,7 +134,9 @@ pub fn evaluate(policy: &Policy, identities: &Identities, directory: &Directory,
                 Match::No => {}
             }
         }
-        let max = rule.max_duration.map_or(settings_max, |m| m.min(settings_max));
+        let max = rule
+            .max_duration
+            .map_or(settings_max, |m| m.min(settings_max));
         if matched {
             if s.duration <= max {
                 allowing.push(rule);
@@ -127,30 +153,45 @@ pub fn evaluate(policy: &Policy, identities: &Identities, directory: &Directory,
         return Eligibility::Eligible {
             rules: allowing.iter().map(|r| r.id.clone()).collect(),
             max_duration: best_max,
-            approval_required: allowing.iter().all(|r| r.approval == ApprovalMode::Required),
+            approval_required: allowing
+                .iter()
+                .all(|r| r.approval == ApprovalMode::Required),
         };
     }
     if !unknown_rules.is_empty() {
         unknown_teams.sort();
         unknown_teams.dedup();
-        return Eligibility::Undetermined { teams: unknown_teams, rules: unknown_rules };
+        return Eligibility::Undetermined {
+            teams: unknown_teams,
+            rules: unknown_rules,
+        };
     }
     let mut reasons = Vec::new();
     if covering.is_empty() {
         reasons.push(Reason {
             code: "no-rule-covers-target",
-            message: format!("no eligibility rule covers permission set `{}` on account `{}`", s.permission_set, s.account_id),
+            message: format!(
+                "no eligibility rule covers permission set `{}` on account `{}`",
+                s.permission_set, s.account_id
+            ),
         });
     } else if too_long.is_empty() {
         reasons.push(Reason {
             code: "requester-not-eligible",
-            message: format!("`{}` is not a principal of any rule covering this account and permission set ({})", s.requester, covering.join(", ")),
+            message: format!(
+                "`{}` is not a principal of any rule covering this account and permission set ({})",
+                s.requester,
+                covering.join(", ")
+            ),
         });
     }
     for (id, max) in too_long {
         reasons.push(Reason {
             code: "duration-exceeds-maximum",
-            message: format!("duration `{}` is longer than `{max}`, the maximum under rule `{id}`", s.duration),
+            message: format!(
+                "duration `{}` is longer than `{max}`, the maximum under rule `{id}`",
+                s.duration
+            ),
         });
     }
     Eligibility::NotEligible { reasons }
@@ -223,11 +264,27 @@ max_duration = "12h"
     fn fixture() -> (Policy, Identities, Directory) {
         let mut diags: Vec<Diagnostic> = vec![];
         let d: RawDirectory = toml::from_str(DIRECTORY).unwrap();
-        let dir = Directory::from_raw(d, &mut Ctx { file: "d", diags: &mut diags });
+        let dir = Directory::from_raw(
+            d,
+            &mut Ctx {
+                file: "d",
+                diags: &mut diags,
+            },
+        );
         let p: RawAccess = toml::from_str(POLICY).unwrap();
-        let policy = Policy::from_raw(p, Some(&dir), &mut Ctx { file: "p", diags: &mut diags });
+        let policy = Policy::from_raw(
+            p,
+            Some(&dir),
+            &mut Ctx {
+                file: "p",
+                diags: &mut diags,
+            },
+        );
         // `payments-admin` allows 12h against a settings maximum of 8h: one warning
-        assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), vec!["rule-max-exceeds-settings"]);
+        assert_eq!(
+            diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+            vec!["rule-max-exceeds-settings"]
+        );
         let ids = Identities::from_pairs([("grace", "grace@acme.example")], None);
         (policy, ids, dir)
     }
@@ -243,34 +300,161 @@ max_duration = "12h"
         // (requester, account id, account ou, permission set, duration, teams, expected)
         let cases: Vec<(&str, &str, &str, &str, &str, Teams, &str)> = vec![
             // direct user, OU without children: core-prod sits directly in Workloads/Prod
-            ("alice", "444455556666", "Workloads/Prod", "AdministratorAccess", "2h", teams(&[]), "eligible prod-direct 4h approval"),
+            (
+                "alice",
+                "444455556666",
+                "Workloads/Prod",
+                "AdministratorAccess",
+                "2h",
+                teams(&[]),
+                "eligible prod-direct 4h approval",
+            ),
             // logins compare case-insensitively
-            ("ALICE", "444455556666", "Workloads/Prod", "AdministratorAccess", "2h", teams(&[]), "eligible prod-direct 4h approval"),
+            (
+                "ALICE",
+                "444455556666",
+                "Workloads/Prod",
+                "AdministratorAccess",
+                "2h",
+                teams(&[]),
+                "eligible prod-direct 4h approval",
+            ),
             // payments-prod is in a child OU; prod-direct does not include children
-            ("alice", "111122223333", "Workloads/Prod/Payments", "AdministratorAccess", "2h", teams(&[]), "not requester-not-eligible"),
-            ("alice", "444455556666", "Workloads/Prod", "AdministratorAccess", "5h", teams(&[]), "not duration-exceeds-maximum"),
-            ("dave", "444455556666", "Workloads/Prod", "AdministratorAccess", "1h", teams(&["acme/oncall"]), "eligible prod-direct 4h approval"),
-            ("dave", "444455556666", "Workloads/Prod", "AdministratorAccess", "1h", teams(&["acme/other"]), "not requester-not-eligible"),
-            ("dave", "444455556666", "Workloads/Prod", "AdministratorAccess", "1h", Teams::Unknown, "undetermined @acme/oncall"),
+            (
+                "alice",
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "AdministratorAccess",
+                "2h",
+                teams(&[]),
+                "not requester-not-eligible",
+            ),
+            (
+                "alice",
+                "444455556666",
+                "Workloads/Prod",
+                "AdministratorAccess",
+                "5h",
+                teams(&[]),
+                "not duration-exceeds-maximum",
+            ),
+            (
+                "dave",
+                "444455556666",
+                "Workloads/Prod",
+                "AdministratorAccess",
+                "1h",
+                teams(&["acme/oncall"]),
+                "eligible prod-direct 4h approval",
+            ),
+            (
+                "dave",
+                "444455556666",
+                "Workloads/Prod",
+                "AdministratorAccess",
+                "1h",
+                teams(&["acme/other"]),
+                "not requester-not-eligible",
+            ),
+            (
+                "dave",
+                "444455556666",
+                "Workloads/Prod",
+                "AdministratorAccess",
+                "1h",
+                Teams::Unknown,
+                "undetermined @acme/oncall",
+            ),
             // nested OU by id, idc group through identities, no approval
-            ("grace", "111122223333", "Workloads/Prod/Payments", "ReadOnlyAccess", "8h", teams(&[]), "eligible read-nested 8h none"),
-            ("bob", "111122223333", "Workloads/Prod/Payments", "ReadOnlyAccess", "8h", teams(&[]), "eligible read-nested 8h none"),
-            ("bob", "111122223333", "Workloads/Prod/Payments", "ReadOnlyAccess", "9h", teams(&[]), "not duration-exceeds-maximum"),
+            (
+                "grace",
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "ReadOnlyAccess",
+                "8h",
+                teams(&[]),
+                "eligible read-nested 8h none",
+            ),
+            (
+                "bob",
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "ReadOnlyAccess",
+                "8h",
+                teams(&[]),
+                "eligible read-nested 8h none",
+            ),
+            (
+                "bob",
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "ReadOnlyAccess",
+                "9h",
+                teams(&[]),
+                "not duration-exceeds-maximum",
+            ),
             // the rule says 12h but settings cap it at 8h
-            ("carol", "111122223333", "Workloads/Prod/Payments", "AdministratorAccess", "9h", teams(&[]), "not duration-exceeds-maximum"),
-            ("carol", "111122223333", "Workloads/Prod/Payments", "AdministratorAccess", "8h", teams(&[]), "eligible payments-admin 8h approval"),
+            (
+                "carol",
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "AdministratorAccess",
+                "9h",
+                teams(&[]),
+                "not duration-exceeds-maximum",
+            ),
+            (
+                "carol",
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "AdministratorAccess",
+                "8h",
+                teams(&[]),
+                "eligible payments-admin 8h approval",
+            ),
             // nobody covers this permission set on this account
-            ("alice", "444455556666", "Workloads/Prod", "BillingReadOnly", "1h", teams(&[]), "not no-rule-covers-target"),
+            (
+                "alice",
+                "444455556666",
+                "Workloads/Prod",
+                "BillingReadOnly",
+                "1h",
+                teams(&[]),
+                "not no-rule-covers-target",
+            ),
         ];
         for (login, account, ou, ps, dur, teams, want) in cases {
-            let subject = Subject { requester: login, account_id: account, account_ou: ou, permission_set: ps, duration: h(dur) };
+            let subject = Subject {
+                requester: login,
+                account_id: account,
+                account_ou: ou,
+                permission_set: ps,
+                duration: h(dur),
+            };
             let got = match evaluate(&policy, &ids, &dir, &teams, &subject) {
-                Eligibility::Eligible { rules, max_duration, approval_required } => {
-                    format!("eligible {} {max_duration} {}", rules.join(","), if approval_required { "approval" } else { "none" })
+                Eligibility::Eligible {
+                    rules,
+                    max_duration,
+                    approval_required,
+                } => {
+                    format!(
+                        "eligible {} {max_duration} {}",
+                        rules.join(","),
+                        if approval_required {
+                            "approval"
+                        } else {
+                            "none"
+                        }
+                    )
                 }
-                Eligibility::Undetermined { teams, .. } => format!("undetermined {}", teams.join(",")),
+                Eligibility::Undetermined { teams, .. } => {
+                    format!("undetermined {}", teams.join(","))
+                }
                 Eligibility::NotEligible { reasons } => {
-                    format!("not {}", reasons.iter().map(|r| r.code).collect::<Vec<_>>().join(","))
+                    format!(
+                        "not {}",
+                        reasons.iter().map(|r| r.code).collect::<Vec<_>>().join(",")
+                    )
                 }
             };
             assert_eq!(got, want, "{login} {account} {ps} {dur}");
@@ -285,9 +469,30 @@ max_duration = "12h"
         )
         .unwrap();
         let mut diags = vec![];
-        policy.approval = Policy::from_raw(extra, None, &mut Ctx { file: "p", diags: &mut diags }).approval;
-        assert_eq!(policy.required_approvals("111122223333", "Workloads/Prod/Payments", "AdministratorAccess"), (2, vec!["prod-two"]));
-        assert_eq!(policy.required_approvals("111122223333", "Workloads/Prod/Payments", "ReadOnlyAccess"), (1, vec!["all-one"]));
-        assert_eq!(policy.required_approvals("999988887777", "Sandbox", "AdministratorAccess"), (1, vec!["all-one"]));
+        policy.approval = Policy::from_raw(
+            extra,
+            None,
+            &mut Ctx {
+                file: "p",
+                diags: &mut diags,
+            },
+        )
+        .approval;
+        assert_eq!(
+            policy.required_approvals(
+                "111122223333",
+                "Workloads/Prod/Payments",
+                "AdministratorAccess"
+            ),
+            (2, vec!["prod-two"])
+        );
+        assert_eq!(
+            policy.required_approvals("111122223333", "Workloads/Prod/Payments", "ReadOnlyAccess"),
+            (1, vec!["all-one"])
+        );
+        assert_eq!(
+            policy.required_approvals("999988887777", "Sandbox", "AdministratorAccess"),
+            (1, vec!["all-one"])
+        );
     }
 }

@@ -8,15 +8,36 @@ use crate::schema::FileKind;
 /// (path, contents) of every file `init` writes.
 pub fn files() -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = vec![
-        ("policies/access.toml".into(), include_str!("../templates/init/access.toml").into()),
-        ("policies/identities.toml".into(), include_str!("../templates/init/identities.toml").into()),
-        ("policies/directory.toml".into(), include_str!("../templates/init/directory.toml").into()),
-        (".github/CODEOWNERS".into(), include_str!("../templates/init/CODEOWNERS").into()),
-        ("requests/README.md".into(), include_str!("../templates/init/requests-README.md").into()),
-        ("README.md".into(), include_str!("../templates/init/README.md").into()),
+        (
+            "policies/access.toml".into(),
+            include_str!("../templates/init/access.toml").into(),
+        ),
+        (
+            "policies/identities.toml".into(),
+            include_str!("../templates/init/identities.toml").into(),
+        ),
+        (
+            "policies/directory.toml".into(),
+            include_str!("../templates/init/directory.toml").into(),
+        ),
+        (
+            ".github/CODEOWNERS".into(),
+            include_str!("../templates/init/CODEOWNERS").into(),
+        ),
+        (
+            "requests/README.md".into(),
+            include_str!("../templates/init/requests-README.md").into(),
+        ),
+        (
+            "README.md".into(),
+            include_str!("../templates/init/README.md").into(),
+        ),
     ];
     for kind in FileKind::ALL {
-        files.push((format!("schemas/{}.schema.json", kind.name()), kind.schema_text().into()));
+        files.push((
+            format!("schemas/{}.schema.json", kind.name()),
+            kind.schema_text().into(),
+        ));
     }
     files
 }
@@ -24,18 +45,24 @@ pub fn files() -> Vec<(String, String)> {
 /// Writes the templates into `dir`, which must be missing or empty. Returns the paths.
 pub fn write(dir: &Path) -> Result<Vec<String>, String> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let mut entries =
+            std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
         if entries.next().is_some() {
-            return Err(format!("`{}` is not empty; init writes only into a new or empty directory", dir.display()));
+            return Err(format!(
+                "`{}` is not empty; init writes only into a new or empty directory",
+                dir.display()
+            ));
         }
     }
     let mut written = Vec::new();
     for (path, contents) in files() {
         let target = dir.join(&path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
         }
-        std::fs::write(&target, contents).map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        std::fs::write(&target, contents)
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
         written.push(path);
     }
     Ok(written)

@@ -16,13 +16,19 @@ pub fn is_github_login(s: &str) -> bool {
 
 /// `@org/team` with a valid org login and a team slug.
 pub fn is_team(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('@') else { return false };
-    let Some((org, team)) = rest.split_once('/') else { return false };
+    let Some(rest) = s.strip_prefix('@') else {
+        return false;
+    };
+    let Some((org, team)) = rest.split_once('/') else {
+        return false;
+    };
     is_github_login(org)
         && !team.is_empty()
         && team.len() <= 100
         && team.as_bytes()[0].is_ascii_alphanumeric()
-        && team.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && team
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 /// Identity Center group names after `idc-group:`: 1 to 128 characters, not starting or
@@ -40,7 +46,8 @@ pub fn is_slug_id(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 64
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
         && !s.contains("--")
@@ -49,7 +56,9 @@ pub fn is_slug_id(s: &str) -> bool {
 /// Permission set names as AWS allows them: `[\w+=,.@-]{1,32}`.
 pub fn is_permission_set_name(s: &str) -> bool {
     (1..=32).contains(&s.len())
-        && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'=' | b',' | b'.' | b'@' | b'-'))
+        && s.bytes().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'=' | b',' | b'.' | b'@' | b'-')
+        })
 }
 
 /// A 12-digit AWS account id.
@@ -68,7 +77,8 @@ pub fn is_account_name_segment(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= 50
         && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
         && !b.iter().all(|c| c.is_ascii_digit())
 }
 
@@ -157,7 +167,16 @@ mod tests {
         for ok in ["alice", "Bob-Ops", "a", "a1-b2", &"x".repeat(39)] {
             assert!(is_github_login(ok), "{ok}");
         }
-        for bad in ["", "-a", "a-", "a--b", "al ice", "аlice", "a_b", &"x".repeat(40)] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a--b",
+            "al ice",
+            "аlice",
+            "a_b",
+            &"x".repeat(40),
+        ] {
             assert!(!is_github_login(bad), "{bad}");
         }
     }
@@ -187,9 +206,15 @@ mod tests {
             "a = 2026-11-22T13:00:00Z\nb = 2026-11-22T13:00:00\nc = 2026-11-22\nd = \"2026-11-22T13:00:00+01:00\"",
         )
         .unwrap();
-        assert_eq!(parse_timestamp(&v["a"]).unwrap().to_rfc3339(), "2026-11-22T13:00:00+00:00");
+        assert_eq!(
+            parse_timestamp(&v["a"]).unwrap().to_rfc3339(),
+            "2026-11-22T13:00:00+00:00"
+        );
         assert!(parse_timestamp(&v["b"]).is_err());
         assert!(parse_timestamp(&v["c"]).is_err());
-        assert_eq!(parse_timestamp(&v["d"]).unwrap().to_rfc3339(), "2026-11-22T12:00:00+00:00");
+        assert_eq!(
+            parse_timestamp(&v["d"]).unwrap().to_rfc3339(),
+            "2026-11-22T12:00:00+00:00"
+        );
     }
 }

@@ -26,12 +26,21 @@ impl PolicySet {
     /// True when every policy file loaded; the gate and the reconciler refuse to decide
     /// anything on a partial policy.
     pub fn is_complete(&self) -> bool {
-        self.directory.is_some() && self.identities.is_some() && self.policy.is_some() && self.codeowners.is_some()
+        self.directory.is_some()
+            && self.identities.is_some()
+            && self.policy.is_some()
+            && self.codeowners.is_some()
     }
 }
 
 /// Runs a TOML file through decode, parse, schema and serde. Returns the raw value.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(kind: FileKind, path: &str, bytes: &[u8], limit: usize, diags: &mut Vec<Diagnostic>) -> Option<T> {
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    kind: FileKind,
+    path: &str,
+    bytes: &[u8],
+    limit: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
     let text = document::decode(path, bytes, limit, diags)?;
     let mut doc = match TomlDocument::parse(path, text) {
         Ok(doc) => doc,
@@ -54,11 +63,22 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(kind: FileKind, path: &str, by
     }
 }
 
-fn read<'t>(tree: &'t Tree, path: &str, required: bool, diags: &mut Vec<Diagnostic>) -> Option<&'t [u8]> {
+fn read<'t>(
+    tree: &'t Tree,
+    path: &str,
+    required: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'t [u8]> {
     match tree.file(path) {
         Some(Entry::File(bytes)) => Some(bytes),
         Some(Entry::Large(size)) => {
-            diags.push(Diagnostic::error("file-too-large", format!("file is {size} bytes, over the limit of {MAX_POLICY_BYTES} bytes")).in_file(path));
+            diags.push(
+                Diagnostic::error(
+                    "file-too-large",
+                    format!("file is {size} bytes, over the limit of {MAX_POLICY_BYTES} bytes"),
+                )
+                .in_file(path),
+            );
             None
         }
         Some(Entry::Symlink) => {
@@ -66,7 +86,11 @@ fn read<'t>(tree: &'t Tree, path: &str, required: bool, diags: &mut Vec<Diagnost
             None
         }
         None if required => {
-            diags.push(Diagnostic::error("missing-file", format!("`{path}` is missing")).in_file(path).help("run `gitgrant init DIR` to see a complete access repository"));
+            diags.push(
+                Diagnostic::error("missing-file", format!("`{path}` is missing"))
+                    .in_file(path)
+                    .help("run `gitgrant init DIR` to see a complete access repository"),
+            );
             None
         }
         None => None,
@@ -77,31 +101,79 @@ fn read<'t>(tree: &'t Tree, path: &str, required: bool, diags: &mut Vec<Diagnost
 /// loaded; without it, only each file's own rules are checked.
 pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicySet {
     let mut set = PolicySet::default();
-    if let Some(bytes) = read(tree, tree::DIRECTORY, true, diags) {
-        if let Some(raw) = parse_toml::<RawDirectory>(FileKind::Directory, tree::DIRECTORY, bytes, MAX_POLICY_BYTES, diags) {
-            set.directory = Some(Directory::from_raw(raw, &mut Ctx { file: tree::DIRECTORY, diags }));
-        }
+    if let Some(bytes) = read(tree, tree::DIRECTORY, true, diags)
+        && let Some(raw) = parse_toml::<RawDirectory>(
+            FileKind::Directory,
+            tree::DIRECTORY,
+            bytes,
+            MAX_POLICY_BYTES,
+            diags,
+        )
+    {
+        set.directory = Some(Directory::from_raw(
+            raw,
+            &mut Ctx {
+                file: tree::DIRECTORY,
+                diags,
+            },
+        ));
     }
-    if let Some(bytes) = read(tree, tree::IDENTITIES, true, diags) {
-        if let Some(raw) = parse_toml::<RawIdentities>(FileKind::Identities, tree::IDENTITIES, bytes, MAX_POLICY_BYTES, diags) {
-            set.identities = Some(Identities::from_raw(raw, &mut Ctx { file: tree::IDENTITIES, diags }));
-        }
+    if let Some(bytes) = read(tree, tree::IDENTITIES, true, diags)
+        && let Some(raw) = parse_toml::<RawIdentities>(
+            FileKind::Identities,
+            tree::IDENTITIES,
+            bytes,
+            MAX_POLICY_BYTES,
+            diags,
+        )
+    {
+        set.identities = Some(Identities::from_raw(
+            raw,
+            &mut Ctx {
+                file: tree::IDENTITIES,
+                diags,
+            },
+        ));
     }
-    if let Some(bytes) = read(tree, tree::ACCESS, true, diags) {
-        if let Some(raw) = parse_toml::<RawAccess>(FileKind::Access, tree::ACCESS, bytes, MAX_POLICY_BYTES, diags) {
-            set.policy = Some(Policy::from_raw(raw, set.directory.as_ref(), &mut Ctx { file: tree::ACCESS, diags }));
-        }
+    if let Some(bytes) = read(tree, tree::ACCESS, true, diags)
+        && let Some(raw) = parse_toml::<RawAccess>(
+            FileKind::Access,
+            tree::ACCESS,
+            bytes,
+            MAX_POLICY_BYTES,
+            diags,
+        )
+    {
+        set.policy = Some(Policy::from_raw(
+            raw,
+            set.directory.as_ref(),
+            &mut Ctx {
+                file: tree::ACCESS,
+                diags,
+            },
+        ));
     }
-    if let Some(bytes) = read(tree, tree::CODEOWNERS, true, diags) {
-        if let Some(text) = document::decode(tree::CODEOWNERS, bytes, MAX_POLICY_BYTES, diags) {
-            set.codeowners = Some(CodeOwners::parse(text, &mut Ctx { file: tree::CODEOWNERS, diags }));
-        }
+    if let Some(bytes) = read(tree, tree::CODEOWNERS, true, diags)
+        && let Some(text) = document::decode(tree::CODEOWNERS, bytes, MAX_POLICY_BYTES, diags)
+    {
+        set.codeowners = Some(CodeOwners::parse(
+            text,
+            &mut Ctx {
+                file: tree::CODEOWNERS,
+                diags,
+            },
+        ));
     }
     set
 }
 
 /// Loads one entry under `requests/`: path rules first, then the file.
-pub fn request(path: &str, entry: &Entry, directory: Option<&Directory>, diags: &mut Vec<Diagnostic>) -> Option<Request> {
+pub fn request(
+    path: &str,
+    entry: &Entry,
+    directory: Option<&Directory>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Request> {
     if *entry == Entry::Symlink {
         diags.push(Diagnostic::error("symlink", "entries under `requests/` must not be symbolic links").in_file(path).help("replace the link by the file itself; a link's target is not what reviewers approved"));
         return None;
@@ -119,20 +191,40 @@ pub fn request(path: &str, entry: &Entry, directory: Option<&Directory>, diags: 
             return None;
         }
         Err(PathProblem::BadId(id)) => {
-            diags.push(Diagnostic::error("invalid-request-id", format!("request id `{id}` is not lowercase letters, digits and single dashes")).in_file(path).help("rename the file, e.g. `inc-4821-rollback.toml` (at most 64 characters)"));
+            diags.push(
+                Diagnostic::error(
+                    "invalid-request-id",
+                    format!("request id `{id}` is not lowercase letters, digits and single dashes"),
+                )
+                .in_file(path)
+                .help("rename the file, e.g. `inc-4821-rollback.toml` (at most 64 characters)"),
+            );
             return None;
         }
     };
     let bytes = match entry {
         Entry::File(b) => b,
         Entry::Large(size) => {
-            diags.push(Diagnostic::error("file-too-large", format!("file is {size} bytes, over the limit of {MAX_REQUEST_BYTES} bytes")).in_file(path).help("request files are small; a file this large is refused unread"));
+            diags.push(
+                Diagnostic::error(
+                    "file-too-large",
+                    format!("file is {size} bytes, over the limit of {MAX_REQUEST_BYTES} bytes"),
+                )
+                .in_file(path)
+                .help("request files are small; a file this large is refused unread"),
+            );
             return None;
         }
         Entry::Symlink => return None,
     };
     let raw = parse_toml::<RawRequest>(FileKind::Request, path, bytes, MAX_REQUEST_BYTES, diags)?;
-    Request::from_raw(raw, Some(&request_path), path, directory, &mut Ctx { file: path, diags })
+    Request::from_raw(
+        raw,
+        Some(&request_path),
+        path,
+        directory,
+        &mut Ctx { file: path, diags },
+    )
 }
 
 /// `.gitkeep` and README files may sit in `requests/` folders.

@@ -78,20 +78,31 @@ pub fn github(diags: &[Diagnostic], sources: &dyn Sources) -> String {
         if let Some(col) = l.column {
             props.push(format!("col={col}"));
         }
-        props.push(format!("title={}", escape_property(&format!("gitgrant {}", d.code))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("gitgrant {}", d.code))
+        ));
         let mut message = d.message.clone();
         if let Some(h) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(h);
         }
-        let _ = writeln!(out, "::{} {}::{}", l.severity, props.join(","), escape_data(&message));
+        let _ = writeln!(
+            out,
+            "::{} {}::{}",
+            l.severity,
+            props.join(","),
+            escape_data(&message)
+        );
     }
     out
 }
 
 /// Escaping of a workflow command's message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a workflow command's property values.
@@ -124,18 +135,33 @@ pub fn human(diags: &[Diagnostic], sources: &dyn Sources) -> String {
     out
 }
 
-fn excerpt(out: &mut String, text: &str, span: std::ops::Range<usize>, line: usize, col: usize, label: Option<&str>) {
-    let Some(line_text) = text.split('\n').nth(line - 1) else { return };
+fn excerpt(
+    out: &mut String,
+    text: &str,
+    span: std::ops::Range<usize>,
+    line: usize,
+    col: usize,
+    label: Option<&str>,
+) {
+    let Some(line_text) = text.split('\n').nth(line - 1) else {
+        return;
+    };
     let line_text = line_text.trim_end_matches('\r');
     let gutter = line.to_string().len();
     // underline to the end of the span or of the line, whichever comes first, at least one
-    let span_chars = text.get(span.clone()).map_or(1, |s| s.split('\n').next().unwrap_or("").chars().count());
+    let span_chars = text
+        .get(span.clone())
+        .map_or(1, |s| s.split('\n').next().unwrap_or("").chars().count());
     let line_rest = line_text.chars().count().saturating_sub(col - 1);
     let width = span_chars.min(line_rest).max(1);
     let shown: String = line_text.chars().take(200).collect();
     let _ = writeln!(out, "{:gutter$} |", "");
     let _ = writeln!(out, "{line} | {shown}");
-    let pad: String = line_text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let pad: String = line_text
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let mut underline = format!("{:gutter$} | {pad}{}", "", "^".repeat(width));
     if let Some(l) = label {
         underline.push(' ');
@@ -157,7 +183,10 @@ mod tests {
     #[test]
     fn human_underlines_the_span() {
         let text = "a = 1\nduraton = \"2h\"\n";
-        let d = Diagnostic::error("unknown-field", "unknown field `duraton`").at("r.toml", 6..13).label("here").help("h");
+        let d = Diagnostic::error("unknown-field", "unknown field `duraton`")
+            .at("r.toml", 6..13)
+            .label("here")
+            .help("h");
         let out = human(&[d], &SingleSource(text));
         assert_eq!(
             out,

@@ -10,10 +10,18 @@ use crate::tree::{self, Entry, Tree};
 /// Reads policies, CODEOWNERS and every entry under `requests/` below `root`.
 pub fn read_tree(root: &Path) -> io::Result<Tree> {
     if !root.is_dir() {
-        return Err(io::Error::new(io::ErrorKind::NotFound, format!("`{}` is not a directory", root.display())));
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("`{}` is not a directory", root.display()),
+        ));
     }
     let mut tree = Tree::default();
-    for rel in [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS] {
+    for rel in [
+        tree::ACCESS,
+        tree::IDENTITIES,
+        tree::DIRECTORY,
+        tree::CODEOWNERS,
+    ] {
         if let Some(entry) = read_entry(&root.join(rel), MAX_POLICY_BYTES)? {
             tree.insert(rel, entry);
         }
@@ -40,7 +48,9 @@ fn read_entry(path: &Path, limit: usize) -> io::Result<Option<Entry>> {
     if meta.len() > limit as u64 {
         return Ok(Some(Entry::Large(meta.len())));
     }
-    std::fs::read(path).map(|b| Some(Entry::File(b))).map_err(|e| with_path(e, path))
+    std::fs::read(path)
+        .map(|b| Some(Entry::File(b)))
+        .map_err(|e| with_path(e, path))
 }
 
 fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> io::Result<()> {
@@ -49,7 +59,10 @@ fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> io::Result<()> {
         tree.insert(rel, Entry::Symlink);
         return Ok(());
     }
-    let mut names: Vec<_> = std::fs::read_dir(dir).map_err(|e| with_path(e, dir))?.collect::<Result<_, _>>().map_err(|e| with_path(e, dir))?;
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| with_path(e, dir))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| with_path(e, dir))?;
     names.sort_by_key(|e| e.file_name());
     for e in names {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -60,10 +73,10 @@ fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> io::Result<()> {
             tree.insert(child_rel, Entry::Symlink);
         } else if ft.is_dir() {
             walk(&path, &child_rel, tree)?;
-        } else if ft.is_file() {
-            if let Some(entry) = read_entry(&path, MAX_REQUEST_BYTES)? {
-                tree.insert(child_rel, entry);
-            }
+        } else if ft.is_file()
+            && let Some(entry) = read_entry(&path, MAX_REQUEST_BYTES)?
+        {
+            tree.insert(child_rel, entry);
         }
     }
     Ok(())

@@ -20,8 +20,12 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 4] =
-        [FileKind::Request, FileKind::Access, FileKind::Identities, FileKind::Directory];
+    pub const ALL: [FileKind; 4] = [
+        FileKind::Request,
+        FileKind::Access,
+        FileKind::Identities,
+        FileKind::Directory,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -67,12 +71,17 @@ struct Compiled {
 }
 
 fn compiled(kind: FileKind) -> &'static Compiled {
-    static CELLS: [OnceLock<Compiled>; 4] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static CELLS: [OnceLock<Compiled>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
     CELLS[kind.index()].get_or_init(|| {
         // The schemas are part of the binary and covered by tests, so failing here is a
         // build defect, not a user input problem.
-        let schema: Value = serde_json::from_str(kind.schema_text()).expect("embedded schema is JSON");
+        let schema: Value =
+            serde_json::from_str(kind.schema_text()).expect("embedded schema is JSON");
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&schema)
@@ -98,14 +107,18 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                 let allowed = allowed_keys(&c.schema, &schema_path);
                 for key in unexpected {
                     let at = format!("{pointer}/{}", escape_segment(key));
-                    let mut d = Diagnostic::error("unknown-field", format!("unknown field `{key}`"))
-                        .at(&doc.path, doc.key_span(&at))
-                        .label("not a field of this table");
+                    let mut d =
+                        Diagnostic::error("unknown-field", format!("unknown field `{key}`"))
+                            .at(&doc.path, doc.key_span(&at))
+                            .label("not a field of this table");
                     if !allowed.is_empty() {
                         let suggestion = closest(key, &allowed)
                             .map(|s| format!("did you mean `{s}`? "))
                             .unwrap_or_default();
-                        d = d.help(format!("{suggestion}expected one of: {}", allowed.join(", ")));
+                        d = d.help(format!(
+                            "{suggestion}expected one of: {}",
+                            allowed.join(", ")
+                        ));
                     }
                     out.push(d);
                 }
@@ -118,9 +131,15 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                     format!("`{}`", display_pointer(&pointer))
                 };
                 out.push(
-                    Diagnostic::error("missing-field", format!("missing field `{name}` in {where_}"))
-                        .at(&doc.path, doc.key_span(&pointer))
-                        .help(format!("add `{name} = ...`; see `gitgrant schema {}`", kind.name())),
+                    Diagnostic::error(
+                        "missing-field",
+                        format!("missing field `{name}` in {where_}"),
+                    )
+                    .at(&doc.path, doc.key_span(&pointer))
+                    .help(format!(
+                        "add `{name} = ...`; see `gitgrant schema {}`",
+                        kind.name()
+                    )),
                 );
             }
             ValidationErrorKind::Type { .. } => {
@@ -148,7 +167,10 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         "empty-list",
-                        format!("`{}` needs at least {limit} item(s)", display_pointer(&pointer)),
+                        format!(
+                            "`{}` needs at least {limit} item(s)",
+                            display_pointer(&pointer)
+                        ),
                     )
                     .at(&doc.path, doc.value_span(&pointer))
                     .help(format!("see `gitgrant schema {}`", kind.name())),
@@ -160,8 +182,12 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                     other => other.to_string(),
                 };
                 let custom = custom_message(&c.schema, &schema_path, &shown);
-                let fallback = format!("{} ({})", error.kind().keyword(), display_pointer(&pointer));
-                out.push(custom_or(custom, &fallback, "invalid-value").at(&doc.path, doc.value_span(&pointer)));
+                let fallback =
+                    format!("{} ({})", error.kind().keyword(), display_pointer(&pointer));
+                out.push(
+                    custom_or(custom, &fallback, "invalid-value")
+                        .at(&doc.path, doc.value_span(&pointer)),
+                );
             }
         }
     }
@@ -204,7 +230,10 @@ fn allowed_keys(schema: &Value, schema_path: &str) -> Vec<String> {
 }
 
 fn expected_type(schema: &Value, schema_path: &str) -> String {
-    let t = schema.pointer(schema_path).and_then(Value::as_str).unwrap_or("another type");
+    let t = schema
+        .pointer(schema_path)
+        .and_then(Value::as_str)
+        .unwrap_or("another type");
     match t {
         "string" => "a string".into(),
         "integer" => "a whole number".into(),
@@ -260,7 +289,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -278,7 +309,11 @@ mod tests {
             let mut stack = vec![&c.schema];
             while let Some(v) = stack.pop() {
                 if let Some(code) = v.pointer("/x-gitgrant/code").and_then(Value::as_str) {
-                    assert!(leak_code(code).is_some(), "{} schema uses unknown code {code}", kind.name());
+                    assert!(
+                        leak_code(code).is_some(),
+                        "{} schema uses unknown code {code}",
+                        kind.name()
+                    );
                 }
                 match v {
                     Value::Object(m) => stack.extend(m.values()),

@@ -36,6 +36,8 @@ impl Tree {
 
     /// Everything under `requests/`, in path order.
     pub fn requests(&self) -> impl Iterator<Item = (&String, &Entry)> {
-        self.entries.range(REQUESTS_DIR.to_string()..).take_while(|(p, _)| p.starts_with(REQUESTS_DIR))
+        self.entries
+            .range(REQUESTS_DIR.to_string()..)
+            .take_while(|(p, _)| p.starts_with(REQUESTS_DIR))
     }
 }

@@ -43,7 +43,9 @@ pub struct CodeOwners {
 
 impl std::fmt::Debug for CodeOwners {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeOwners").field("rules", &self.rules).finish()
+        f.debug_struct("CodeOwners")
+            .field("rules", &self.rules)
+            .finish()
     }
 }
 
@@ -54,9 +56,15 @@ impl CodeOwners {
         for e in &parsed.errors {
             let message = e.message.trim_end_matches('.').to_string();
             let (code, help) = if message.starts_with("invalid owner") {
-                ("codeowners-invalid-owner", "owners are `@user`, `@org/team` or an e-mail address")
+                (
+                    "codeowners-invalid-owner",
+                    "owners are `@user`, `@org/team` or an e-mail address",
+                )
             } else {
-                ("codeowners-syntax", "see GitHub's CODEOWNERS syntax: a pattern followed by owners")
+                (
+                    "codeowners-syntax",
+                    "see GitHub's CODEOWNERS syntax: a pattern followed by owners",
+                )
             };
             cx.error(code, e.span.0..e.span.1.max(e.span.0), message, help);
         }
@@ -69,13 +77,19 @@ impl CodeOwners {
                 span: r.pattern.1.0..r.pattern.1.1,
             })
             .collect();
-        CodeOwners { ruleset: parsed.into_ruleset(), rules }
+        CodeOwners {
+            ruleset: parsed.into_ruleset(),
+            rules,
+        }
     }
 
     /// The owners of a repository-relative path (no leading `/`); empty when no line
     /// matches or the last matching line names nobody.
     pub fn owners_of(&self, path: &str) -> Vec<Owner> {
-        self.ruleset.owners(path).map(|o| o.iter().map(convert).collect()).unwrap_or_default()
+        self.ruleset
+            .owners(path)
+            .map(|o| o.iter().map(convert).collect())
+            .unwrap_or_default()
     }
 
     /// The index of the line deciding a path's owners, if any.
@@ -101,7 +115,13 @@ mod tests {
 
     fn parse(text: &str) -> (CodeOwners, Vec<crate::diagnostic::Diagnostic>) {
         let mut diags = vec![];
-        let co = CodeOwners::parse(text, &mut Ctx { file: ".github/CODEOWNERS", diags: &mut diags });
+        let co = CodeOwners::parse(
+            text,
+            &mut Ctx {
+                file: ".github/CODEOWNERS",
+                diags: &mut diags,
+            },
+        );
         (co, diags)
     }
 
@@ -111,13 +131,22 @@ mod tests {
             "/requests/ @acme/security-admins\n/requests/payments-prod/ @acme/Payments-Leads @Carol\n/requests/payments-prod/ReadOnlyAccess/\n",
         );
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(co.owners_of("requests/data-dev/X/a.toml"), vec![Owner::Team("acme/security-admins".into())]);
+        assert_eq!(
+            co.owners_of("requests/data-dev/X/a.toml"),
+            vec![Owner::Team("acme/security-admins".into())]
+        );
         assert_eq!(
             co.owners_of("requests/payments-prod/AdministratorAccess/a.toml"),
-            vec![Owner::Team("acme/payments-leads".into()), Owner::User("carol".into())]
+            vec![
+                Owner::Team("acme/payments-leads".into()),
+                Owner::User("carol".into())
+            ]
         );
         // the last matching line names nobody: nobody owns it
-        assert!(co.owners_of("requests/payments-prod/ReadOnlyAccess/a.toml").is_empty());
+        assert!(
+            co.owners_of("requests/payments-prod/ReadOnlyAccess/a.toml")
+                .is_empty()
+        );
         assert_eq!(co.owners_of("Requests/payments-prod/X/a.toml"), vec![]);
     }
 

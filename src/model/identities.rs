@@ -15,27 +15,45 @@ pub struct Identities {
 
 impl Identities {
     pub fn from_raw(raw: RawIdentities, cx: &mut Ctx<'_>) -> Identities {
-        if let Some(t) = &raw.user_name_template {
-            if !t.get_ref().contains("{login}") {
-                cx.error("invalid-template", t.span(), format!("`{}` does not contain `{{login}}`", t.get_ref()), "write a template such as `{login}@acme.example`");
-            }
+        if let Some(t) = &raw.user_name_template
+            && !t.get_ref().contains("{login}")
+        {
+            cx.error(
+                "invalid-template",
+                t.span(),
+                format!("`{}` does not contain `{{login}}`", t.get_ref()),
+                "write a template such as `{login}@acme.example`",
+            );
         }
         let mut users = HashMap::new();
         let mut first_spelling: HashMap<String, String> = HashMap::new();
         for (login, user) in raw.users {
             if !crate::lexical::is_github_login(login.get_ref()) {
-                cx.error("invalid-login", login.span(), format!("`{}` is not a GitHub login", login.get_ref()), "GitHub logins are letters, digits and single dashes, at most 39 characters");
+                cx.error(
+                    "invalid-login",
+                    login.span(),
+                    format!("`{}` is not a GitHub login", login.get_ref()),
+                    "GitHub logins are letters, digits and single dashes, at most 39 characters",
+                );
                 continue;
             }
             if !crate::lexical::is_user_name(user.get_ref()) {
-                cx.error("invalid-user-name", user.span(), format!("`{}` is not an Identity Center user name", user.get_ref()), "user names are 1 to 128 characters without spaces");
+                cx.error(
+                    "invalid-user-name",
+                    user.span(),
+                    format!("`{}` is not an Identity Center user name", user.get_ref()),
+                    "user names are 1 to 128 characters without spaces",
+                );
             }
             let key = login.get_ref().to_ascii_lowercase();
             if let Some(previous) = first_spelling.get(&key) {
                 cx.error(
                     "duplicate-login",
                     login.span(),
-                    format!("login `{}` is listed twice (as `{previous}` too)", login.get_ref()),
+                    format!(
+                        "login `{}` is listed twice (as `{previous}` too)",
+                        login.get_ref()
+                    ),
                     "GitHub logins compare case-insensitively; keep one entry",
                 );
                 continue;
@@ -43,13 +61,22 @@ impl Identities {
             first_spelling.insert(key.clone(), login.get_ref().clone());
             users.insert(key, user.into_inner());
         }
-        Identities { user_name_template: raw.user_name_template.map(|t| t.into_inner()), users }
+        Identities {
+            user_name_template: raw.user_name_template.map(|t| t.into_inner()),
+            users,
+        }
     }
 
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, template: Option<&str>) -> Identities {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        template: Option<&str>,
+    ) -> Identities {
         Identities {
             user_name_template: template.map(str::to_string),
-            users: pairs.into_iter().map(|(l, u)| (l.to_ascii_lowercase(), u.to_string())).collect(),
+            users: pairs
+                .into_iter()
+                .map(|(l, u)| (l.to_ascii_lowercase(), u.to_string()))
+                .collect(),
         }
     }
 
@@ -59,7 +86,9 @@ impl Identities {
         if let Some(u) = self.users.get(&key) {
             return Some(u.clone());
         }
-        self.user_name_template.as_ref().map(|t| t.replace("{login}", &key))
+        self.user_name_template
+            .as_ref()
+            .map(|t| t.replace("{login}", &key))
     }
 
     /// Whether the login is listed explicitly (not only through the template).
@@ -74,10 +103,22 @@ mod tests {
 
     #[test]
     fn logins_are_case_insensitive_and_template_falls_back() {
-        let ids = Identities::from_pairs([("Bob-Ops", "bob@acme.example")], Some("{login}@acme.example"));
-        assert_eq!(ids.user_name("bob-ops").as_deref(), Some("bob@acme.example"));
-        assert_eq!(ids.user_name("BOB-OPS").as_deref(), Some("bob@acme.example"));
-        assert_eq!(ids.user_name("Carol").as_deref(), Some("carol@acme.example"));
+        let ids = Identities::from_pairs(
+            [("Bob-Ops", "bob@acme.example")],
+            Some("{login}@acme.example"),
+        );
+        assert_eq!(
+            ids.user_name("bob-ops").as_deref(),
+            Some("bob@acme.example")
+        );
+        assert_eq!(
+            ids.user_name("BOB-OPS").as_deref(),
+            Some("bob@acme.example")
+        );
+        assert_eq!(
+            ids.user_name("Carol").as_deref(),
+            Some("carol@acme.example")
+        );
         let none = Identities::from_pairs([], None);
         assert_eq!(none.user_name("carol"), None);
     }

@@ -74,11 +74,16 @@ pub struct Targets {
 impl Targets {
     pub fn covers_account(&self, account_id: &str, account_ou: &str) -> bool {
         self.account_ids.iter().any(|a| a == account_id)
-            || self.ou_paths.iter().any(|ou| super::directory::ou_contains(ou, account_ou, self.include_child_ous))
+            || self
+                .ou_paths
+                .iter()
+                .any(|ou| super::directory::ou_contains(ou, account_ou, self.include_child_ous))
     }
 
     pub fn covers_permission_set(&self, name: &str) -> bool {
-        self.permission_sets.as_ref().is_none_or(|list| list.iter().any(|p| p == name))
+        self.permission_sets
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|p| p == name))
     }
 }
 
@@ -123,30 +128,47 @@ impl Policy {
         let s = raw.settings.into_inner();
         let max_duration = duration(cx, &s.max_duration).unwrap_or(HumaneDuration::from_seconds(0));
         let optional = |cx: &mut Ctx<'_>, v: &Option<S<String>>, default: u64| {
-            v.as_ref().and_then(|v| duration(cx, v)).unwrap_or(HumaneDuration::from_seconds(default))
+            v.as_ref()
+                .and_then(|v| duration(cx, v))
+                .unwrap_or(HumaneDuration::from_seconds(default))
         };
         let pending_timeout = optional(cx, &s.pending_timeout, DEFAULT_PENDING_TIMEOUT);
         let max_start_ahead = optional(cx, &s.max_start_ahead, DEFAULT_MAX_START_AHEAD);
         let mut managed = Vec::new();
         for p in &s.managed_permission_sets {
             if !lexical::is_permission_set_name(p.get_ref()) {
-                cx.error("invalid-permission-set-name", p.span(), format!("`{}` is not a permission set name", p.get_ref()), "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`");
+                cx.error(
+                    "invalid-permission-set-name",
+                    p.span(),
+                    format!("`{}` is not a permission set name", p.get_ref()),
+                    "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
+                );
                 continue;
             }
             if managed.contains(p.get_ref()) {
-                cx.warning("duplicate-entry", p.span(), format!("`{}` is listed twice", p.get_ref()), "remove the repeated entry");
+                cx.warning(
+                    "duplicate-entry",
+                    p.span(),
+                    format!("`{}` is listed twice", p.get_ref()),
+                    "remove the repeated entry",
+                );
                 continue;
             }
-            if let Some(d) = directory {
-                if d.permission_set(p.get_ref()).is_none() {
-                    cx.error("unknown-permission-set", p.span(), format!("permission set `{}` is not in the directory", p.get_ref()), "use a permission set from policies/directory.toml, or run `gitgrant directory sync`");
-                }
+            if let Some(d) = directory
+                && d.permission_set(p.get_ref()).is_none()
+            {
+                cx.error("unknown-permission-set", p.span(), format!("permission set `{}` is not in the directory", p.get_ref()), "use a permission set from policies/directory.toml, or run `gitgrant directory sync`");
             }
             managed.push(p.get_ref().clone());
         }
         let max_removals = match s.max_removals_per_run {
             Some(n) if *n.get_ref() < 0 => {
-                cx.error("invalid-value", n.span(), format!("`{}` is not a number of removals", n.get_ref()), "use a whole number, 0 or more");
+                cx.error(
+                    "invalid-value",
+                    n.span(),
+                    format!("`{}` is not a number of removals", n.get_ref()),
+                    "use a whole number, 0 or more",
+                );
                 DEFAULT_MAX_REMOVALS
             }
             Some(n) => *n.get_ref() as u64,
@@ -170,33 +192,71 @@ impl Policy {
             let mut principals = Vec::new();
             for p in &r.principals {
                 match Principal::parse(p.get_ref()) {
-                    Some(Principal::IdcGroup(g)) if directory.is_some_and(|d| d.group(&g).is_none()) => {
+                    Some(Principal::IdcGroup(g))
+                        if directory.is_some_and(|d| d.group(&g).is_none()) =>
+                    {
                         cx.error("unknown-group", p.span(), format!("Identity Center group `{g}` is not in the directory"), "add the group to policies/directory.toml (`gitgrant directory sync` writes groups used by rules)");
                     }
                     Some(pr) => principals.push(pr),
-                    None => cx.error("invalid-principal", p.span(), format!("`{}` is not a principal", p.get_ref()), "write `@org/team`, `login` or `idc-group:Name`"),
+                    None => cx.error(
+                        "invalid-principal",
+                        p.span(),
+                        format!("`{}` is not a principal", p.get_ref()),
+                        "write `@org/team`, `login` or `idc-group:Name`",
+                    ),
                 }
             }
-            let targets = targets(cx, directory, &r.accounts, &r.ous, r.include_child_ous, Some(&r.permission_sets), &settings);
-            if r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty) {
+            let targets = targets(
+                cx,
+                directory,
+                &r.accounts,
+                &r.ous,
+                r.include_child_ous,
+                Some(&r.permission_sets),
+                &settings,
+            );
+            if r.accounts.as_ref().is_none_or(Vec::is_empty)
+                && r.ous.as_ref().is_none_or(Vec::is_empty)
+            {
                 cx.error("rule-without-targets", r.id.span(), format!("eligibility rule `{}` names no accounts and no OUs", r.id.get_ref()), "add `accounts = [...]` or `ous = [...]`; a rule covering nothing grants nothing");
             }
             let rule_max = r.max_duration.as_ref().and_then(|m| duration(cx, m));
-            if let (Some(m), Some(raw_m)) = (rule_max, &r.max_duration) {
-                if m > settings.max_duration && settings.max_duration.seconds() > 0 {
-                    cx.warning("rule-max-exceeds-settings", raw_m.span(), format!("rule maximum `{m}` is longer than settings.max_duration `{}`", settings.max_duration), "the shorter of the two applies; lower the rule's max_duration to say so");
-                }
+            if let (Some(m), Some(raw_m)) = (rule_max, &r.max_duration)
+                && m > settings.max_duration
+                && settings.max_duration.seconds() > 0
+            {
+                cx.warning(
+                    "rule-max-exceeds-settings",
+                    raw_m.span(),
+                    format!(
+                        "rule maximum `{m}` is longer than settings.max_duration `{}`",
+                        settings.max_duration
+                    ),
+                    "the shorter of the two applies; lower the rule's max_duration to say so",
+                );
             }
             let approval = match r.approval.as_ref().map(|a| a.get_ref().as_str()) {
                 None | Some("required") => ApprovalMode::Required,
                 Some("none") => ApprovalMode::None,
                 Some(other) => {
                     let span = r.approval.as_ref().map(|a| a.span()).unwrap_or(r.id.span());
-                    cx.error("invalid-approval-mode", span, format!("`{other}` is not an approval mode"), "use `required` or `none`");
+                    cx.error(
+                        "invalid-approval-mode",
+                        span,
+                        format!("`{other}` is not an approval mode"),
+                        "use `required` or `none`",
+                    );
                     ApprovalMode::Required
                 }
             };
-            eligibility.push(EligibilityRule { id: r.id.get_ref().clone(), principals, targets, max_duration: rule_max, approval, span: r.id.span() });
+            eligibility.push(EligibilityRule {
+                id: r.id.get_ref().clone(),
+                principals,
+                targets,
+                max_duration: rule_max,
+                approval,
+                span: r.id.span(),
+            });
         }
 
         let mut approval_ids = HashSet::new();
@@ -204,30 +264,69 @@ impl Policy {
         for r in raw.approval {
             let r = r.into_inner();
             unique_id(cx, &mut approval_ids, &r.id, "approval");
-            let targets = targets(cx, directory, &r.accounts, &r.ous, Some(true), r.permission_sets.as_ref(), &settings);
+            let targets = targets(
+                cx,
+                directory,
+                &r.accounts,
+                &r.ous,
+                Some(true),
+                r.permission_sets.as_ref(),
+                &settings,
+            );
             let n = *r.min_approvals.get_ref();
             let min_approvals = if (1..=10).contains(&n) {
                 n as u32
             } else {
-                cx.error("invalid-min-approvals", r.min_approvals.span(), format!("`{n}` is not a valid number of approvals"), "use a whole number from 1 to 10");
+                cx.error(
+                    "invalid-min-approvals",
+                    r.min_approvals.span(),
+                    format!("`{n}` is not a valid number of approvals"),
+                    "use a whole number from 1 to 10",
+                );
                 1
             };
-            let all_accounts = r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty);
-            approval.push(ApprovalRule { id: r.id.get_ref().clone(), all_accounts, targets, min_approvals, span: r.id.span() });
+            let all_accounts = r.accounts.as_ref().is_none_or(Vec::is_empty)
+                && r.ous.as_ref().is_none_or(Vec::is_empty);
+            approval.push(ApprovalRule {
+                id: r.id.get_ref().clone(),
+                all_accounts,
+                targets,
+                min_approvals,
+                span: r.id.span(),
+            });
         }
-        Policy { settings, eligibility, approval }
+        Policy {
+            settings,
+            eligibility,
+            approval,
+        }
     }
 
     /// Code-owner approvals a request on this account and permission set needs, and the
     /// approval rules that set the number (the largest `min_approvals` wins; 1 by default).
-    pub fn required_approvals(&self, account_id: &str, account_ou: &str, permission_set: &str) -> (u32, Vec<&str>) {
+    pub fn required_approvals(
+        &self,
+        account_id: &str,
+        account_ou: &str,
+        permission_set: &str,
+    ) -> (u32, Vec<&str>) {
         let matching: Vec<&ApprovalRule> = self
             .approval
             .iter()
-            .filter(|r| (r.all_accounts || r.targets.covers_account(account_id, account_ou)) && r.targets.covers_permission_set(permission_set))
+            .filter(|r| {
+                (r.all_accounts || r.targets.covers_account(account_id, account_ou))
+                    && r.targets.covers_permission_set(permission_set)
+            })
             .collect();
         let n = matching.iter().map(|r| r.min_approvals).max().unwrap_or(1);
-        (n, matching.iter().filter(|r| r.min_approvals == n).map(|r| r.id.as_str()).collect())
+        (
+            n,
+            matching
+                .iter()
+                .filter(|r| r.min_approvals == n)
+                .map(|r| r.id.as_str())
+                .collect(),
+        )
     }
 }
 
@@ -235,7 +334,12 @@ fn duration(cx: &mut Ctx<'_>, v: &S<String>) -> Option<HumaneDuration> {
     match HumaneDuration::parse(v.get_ref()) {
         Ok(d) => Some(d),
         Err(e) => {
-            cx.error("invalid-duration", v.span(), e.message(v.get_ref()), e.help());
+            cx.error(
+                "invalid-duration",
+                v.span(),
+                e.message(v.get_ref()),
+                e.help(),
+            );
             None
         }
     }
@@ -243,10 +347,20 @@ fn duration(cx: &mut Ctx<'_>, v: &S<String>) -> Option<HumaneDuration> {
 
 fn unique_id(cx: &mut Ctx<'_>, seen: &mut HashSet<String>, id: &S<String>, kind: &str) {
     if !lexical::is_slug_id(id.get_ref()) {
-        cx.error("invalid-rule-id", id.span(), format!("`{}` is not a valid rule id", id.get_ref()), "rule ids are lowercase letters, digits and single dashes, at most 64 characters");
+        cx.error(
+            "invalid-rule-id",
+            id.span(),
+            format!("`{}` is not a valid rule id", id.get_ref()),
+            "rule ids are lowercase letters, digits and single dashes, at most 64 characters",
+        );
     }
     if !seen.insert(id.get_ref().clone()) {
-        cx.error("duplicate-rule-id", id.span(), format!("{kind} rule id `{}` is used twice", id.get_ref()), "give every rule its own id; decisions cite rules by id");
+        cx.error(
+            "duplicate-rule-id",
+            id.span(),
+            format!("{kind} rule id `{}` is used twice", id.get_ref()),
+            "give every rule its own id; decisions cite rules by id",
+        );
     }
 }
 
@@ -259,7 +373,10 @@ fn targets(
     permission_sets: Option<&Vec<S<String>>>,
     settings: &Settings,
 ) -> Targets {
-    let mut t = Targets { include_child_ous: include_child_ous.unwrap_or(false), ..Targets::default() };
+    let mut t = Targets {
+        include_child_ous: include_child_ous.unwrap_or(false),
+        ..Targets::default()
+    };
     for a in accounts.iter().flatten() {
         if !lexical::is_account_ref(a.get_ref()) {
             cx.error("invalid-account", a.span(), format!("`{}` is neither a 12-digit account id nor an account name", a.get_ref()), "use the account's name from policies/directory.toml, or its id of exactly 12 digits");
@@ -268,20 +385,35 @@ fn targets(
         match directory {
             Some(d) => match d.account(a.get_ref()) {
                 Some(acct) => t.account_ids.push(acct.id.clone()),
-                None => cx.error("unknown-account", a.span(), format!("account `{}` is not in the directory", a.get_ref()), "use an account name or id from policies/directory.toml"),
+                None => cx.error(
+                    "unknown-account",
+                    a.span(),
+                    format!("account `{}` is not in the directory", a.get_ref()),
+                    "use an account name or id from policies/directory.toml",
+                ),
             },
             None => t.account_ids.push(a.get_ref().clone()),
         }
     }
     for o in ous.iter().flatten() {
         if o.get_ref().is_empty() {
-            cx.error("invalid-value", o.span(), "OU reference is empty".into(), "write an OU path like `Workloads/Prod` or an OU id");
+            cx.error(
+                "invalid-value",
+                o.span(),
+                "OU reference is empty".into(),
+                "write an OU path like `Workloads/Prod` or an OU id",
+            );
             continue;
         }
         match directory {
             Some(d) => match d.ou(o.get_ref()) {
                 Some(ou) => t.ou_paths.push(ou.path.clone()),
-                None => cx.error("unknown-ou", o.span(), format!("OU `{}` is not in the directory", o.get_ref()), "use an OU path (`Workloads/Prod`) or id from policies/directory.toml"),
+                None => cx.error(
+                    "unknown-ou",
+                    o.span(),
+                    format!("OU `{}` is not in the directory", o.get_ref()),
+                    "use an OU path (`Workloads/Prod`) or id from policies/directory.toml",
+                ),
             },
             None => t.ou_paths.push(o.get_ref().clone()),
         }
@@ -289,14 +421,24 @@ fn targets(
     let mut sets = permission_sets.map(|_| Vec::new());
     for p in permission_sets.into_iter().flatten() {
         if !lexical::is_permission_set_name(p.get_ref()) {
-            cx.error("invalid-permission-set-name", p.span(), format!("`{}` is not a permission set name", p.get_ref()), "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`");
+            cx.error(
+                "invalid-permission-set-name",
+                p.span(),
+                format!("`{}` is not a permission set name", p.get_ref()),
+                "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
+            );
             continue;
         }
-        if let Some(d) = directory {
-            if d.permission_set(p.get_ref()).is_none() {
-                cx.error("unknown-permission-set", p.span(), format!("permission set `{}` is not in the directory", p.get_ref()), "use a permission set name from policies/directory.toml");
-                continue;
-            }
+        if let Some(d) = directory
+            && d.permission_set(p.get_ref()).is_none()
+        {
+            cx.error(
+                "unknown-permission-set",
+                p.span(),
+                format!("permission set `{}` is not in the directory", p.get_ref()),
+                "use a permission set name from policies/directory.toml",
+            );
+            continue;
         }
         if !settings.managed_permission_sets.contains(p.get_ref()) {
             cx.error("permission-set-not-managed", p.span(), format!("permission set `{}` is not in settings.managed_permission_sets", p.get_ref()), "add it to managed_permission_sets; the reconciler only grants and revokes managed permission sets");

@@ -32,17 +32,25 @@ pub enum PathProblem {
 
 impl RequestPath {
     pub fn parse(path: &str) -> Result<RequestPath, PathProblem> {
-        let Some(rest) = path.strip_prefix("requests/") else { return Err(PathProblem::WrongDepth) };
+        let Some(rest) = path.strip_prefix("requests/") else {
+            return Err(PathProblem::WrongDepth);
+        };
         let parts: Vec<&str> = rest.split('/').collect();
         let file = parts.last().copied().unwrap_or("");
-        let Some(stem) = file.strip_suffix(".toml") else { return Err(PathProblem::NotToml) };
+        let Some(stem) = file.strip_suffix(".toml") else {
+            return Err(PathProblem::NotToml);
+        };
         if parts.len() != 3 {
             return Err(PathProblem::WrongDepth);
         }
         if !lexical::is_slug_id(stem) {
             return Err(PathProblem::BadId(stem.to_string()));
         }
-        Ok(RequestPath { account: parts[0].to_string(), permission_set: parts[1].to_string(), id: stem.to_string() })
+        Ok(RequestPath {
+            account: parts[0].to_string(),
+            permission_set: parts[1].to_string(),
+            id: stem.to_string(),
+        })
     }
 
     pub fn canonical(account_name: &str, permission_set: &str, id: &str) -> String {
@@ -81,7 +89,13 @@ impl Request {
     /// Validates a raw request. Without a directory only the file's own rules are checked
     /// (what the schema checks too); with one, references and the canonical path as well.
     /// Returns `None` when the request is not usable.
-    pub fn from_raw(raw: RawRequest, path: Option<&RequestPath>, file: &str, directory: Option<&Directory>, cx: &mut Ctx<'_>) -> Option<Request> {
+    pub fn from_raw(
+        raw: RawRequest,
+        path: Option<&RequestPath>,
+        file: &str,
+        directory: Option<&Directory>,
+        cx: &mut Ctx<'_>,
+    ) -> Option<Request> {
         let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
         let requester = raw.requester.get_ref();
         if !lexical::is_github_login(requester) {
@@ -93,14 +107,24 @@ impl Request {
         }
         let ps = raw.permission_set.get_ref();
         if !lexical::is_permission_set_name(ps) {
-            cx.error("invalid-permission-set-name", raw.permission_set.span(), format!("`{ps}` is not a permission set name"), "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`");
+            cx.error(
+                "invalid-permission-set-name",
+                raw.permission_set.span(),
+                format!("`{ps}` is not a permission set name"),
+                "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
+            );
         }
         let start = match &raw.start {
             None => None,
             Some(v) => match lexical::parse_timestamp(v.get_ref()) {
                 Ok(t) => Some(t),
                 Err(why) => {
-                    cx.error("invalid-timestamp", v.span(), format!("`start` is not a date and time with a time zone: {why}"), "write an RFC 3339 date-time with a zone, e.g. `2026-11-22T13:00:00Z`");
+                    cx.error(
+                        "invalid-timestamp",
+                        v.span(),
+                        format!("`start` is not a date and time with a time zone: {why}"),
+                        "write an RFC 3339 date-time with a zone, e.g. `2026-11-22T13:00:00Z`",
+                    );
                     None
                 }
             },
@@ -108,17 +132,32 @@ impl Request {
         let duration = match HumaneDuration::parse(raw.duration.get_ref()) {
             Ok(d) => Some(d),
             Err(e) => {
-                cx.error("invalid-duration", raw.duration.span(), e.message(raw.duration.get_ref()), e.help());
+                cx.error(
+                    "invalid-duration",
+                    raw.duration.span(),
+                    e.message(raw.duration.get_ref()),
+                    e.help(),
+                );
                 None
             }
         };
         if !lexical::is_text(raw.reason.get_ref(), REASON_MAX) {
-            cx.error("invalid-reason", raw.reason.span(), "`reason` is empty or too long".into(), "write between 1 and 1000 characters saying why access is needed");
+            cx.error(
+                "invalid-reason",
+                raw.reason.span(),
+                "`reason` is empty or too long".into(),
+                "write between 1 and 1000 characters saying why access is needed",
+            );
         }
-        if let Some(t) = &raw.ticket {
-            if !lexical::is_text(t.get_ref(), TICKET_MAX) {
-                cx.error("invalid-ticket", t.span(), "`ticket` is empty or too long".into(), "write between 1 and 100 characters, or leave the field out");
-            }
+        if let Some(t) = &raw.ticket
+            && !lexical::is_text(t.get_ref(), TICKET_MAX)
+        {
+            cx.error(
+                "invalid-ticket",
+                t.span(),
+                "`ticket` is empty or too long".into(),
+                "write between 1 and 100 characters, or leave the field out",
+            );
         }
 
         let mut account_id = String::new();
@@ -137,18 +176,48 @@ impl Request {
                 None => {}
             }
             if lexical::is_permission_set_name(ps) && d.permission_set(ps).is_none() {
-                cx.error("unknown-permission-set", raw.permission_set.span(), format!("permission set `{ps}` is not in the directory"), "use a permission set name from policies/directory.toml");
+                cx.error(
+                    "unknown-permission-set",
+                    raw.permission_set.span(),
+                    format!("permission set `{ps}` is not in the directory"),
+                    "use a permission set name from policies/directory.toml",
+                );
             }
         }
         if let Some(p) = path {
             if !account_name.is_empty() && p.account != account_name {
                 let canonical = RequestPath::canonical(&account_name, ps, &p.id);
-                let named = if account_ref == &account_name { format!("account `{account_name}`") } else { format!("account `{account_ref}` (`{account_name}`)") };
-                cx.error("path-mismatch", raw.account.span(), format!("{named} does not match the path's account `{}`", p.account), &format!("move the file to `{canonical}`: code owners are chosen by path"));
+                let named = if account_ref == &account_name {
+                    format!("account `{account_name}`")
+                } else {
+                    format!("account `{account_ref}` (`{account_name}`)")
+                };
+                cx.error(
+                    "path-mismatch",
+                    raw.account.span(),
+                    format!("{named} does not match the path's account `{}`", p.account),
+                    &format!("move the file to `{canonical}`: code owners are chosen by path"),
+                );
             }
             if &p.permission_set != ps {
-                let canonical = RequestPath::canonical(if account_name.is_empty() { &p.account } else { &account_name }, ps, &p.id);
-                cx.error("path-mismatch", raw.permission_set.span(), format!("permission set `{ps}` does not match the path's `{}`", p.permission_set), &format!("move the file to `{canonical}`: code owners are chosen by path"));
+                let canonical = RequestPath::canonical(
+                    if account_name.is_empty() {
+                        &p.account
+                    } else {
+                        &account_name
+                    },
+                    ps,
+                    &p.id,
+                );
+                cx.error(
+                    "path-mismatch",
+                    raw.permission_set.span(),
+                    format!(
+                        "permission set `{ps}` does not match the path's `{}`",
+                        p.permission_set
+                    ),
+                    &format!("move the file to `{canonical}`: code owners are chosen by path"),
+                );
             }
         }
         let errors_after = cx.diags.iter().filter(|d| d.is_error()).count();
@@ -187,11 +256,27 @@ mod tests {
     fn canonical_paths() {
         assert_eq!(
             RequestPath::parse("requests/payments-prod/AdministratorAccess/inc-1.toml"),
-            Ok(RequestPath { account: "payments-prod".into(), permission_set: "AdministratorAccess".into(), id: "inc-1".into() })
+            Ok(RequestPath {
+                account: "payments-prod".into(),
+                permission_set: "AdministratorAccess".into(),
+                id: "inc-1".into()
+            })
         );
-        assert_eq!(RequestPath::parse("requests/payments-prod/inc-1.toml"), Err(PathProblem::WrongDepth));
-        assert_eq!(RequestPath::parse("requests/a/b/c/inc-1.toml"), Err(PathProblem::WrongDepth));
-        assert_eq!(RequestPath::parse("requests/a/b/inc-1.yaml"), Err(PathProblem::NotToml));
-        assert_eq!(RequestPath::parse("requests/a/b/Inc_1.toml"), Err(PathProblem::BadId("Inc_1".into())));
+        assert_eq!(
+            RequestPath::parse("requests/payments-prod/inc-1.toml"),
+            Err(PathProblem::WrongDepth)
+        );
+        assert_eq!(
+            RequestPath::parse("requests/a/b/c/inc-1.toml"),
+            Err(PathProblem::WrongDepth)
+        );
+        assert_eq!(
+            RequestPath::parse("requests/a/b/inc-1.yaml"),
+            Err(PathProblem::NotToml)
+        );
+        assert_eq!(
+            RequestPath::parse("requests/a/b/Inc_1.toml"),
+            Err(PathProblem::BadId("Inc_1".into()))
+        );
     }
 }

@@ -4,7 +4,11 @@ use crate::support::{bin, fixtures, repo_with_case};
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -21,32 +25,73 @@ fn findings_exit_1_in_every_format() {
     let dir = repo.path().to_str().unwrap();
     let (code, out, _) = run(&["check", "--repo", dir, "--at", "2026-11-22T12:00:00Z"]);
     assert_eq!(code, 1);
-    assert!(out.contains("error[path-mismatch]") && out.contains("case.toml:3:11"), "{out}");
+    assert!(
+        out.contains("error[path-mismatch]") && out.contains("case.toml:3:11"),
+        "{out}"
+    );
 
-    let (code, out, _) = run(&["check", "--repo", dir, "--at", "2026-11-22T12:00:00Z", "--format", "json"]);
+    let (code, out, _) = run(&[
+        "check",
+        "--repo",
+        dir,
+        "--at",
+        "2026-11-22T12:00:00Z",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let d = &v[0];
     assert_eq!(d["code"], "path-mismatch");
     assert_eq!(d["severity"], "error");
-    assert_eq!(d["file"], "requests/payments-prod/AdministratorAccess/case.toml");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(3), Some(11)));
-    assert!(d["help"].as_str().unwrap().contains("requests/data-prod/AdministratorAccess/case.toml"));
+    assert_eq!(
+        d["file"],
+        "requests/payments-prod/AdministratorAccess/case.toml"
+    );
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(11))
+    );
+    assert!(
+        d["help"]
+            .as_str()
+            .unwrap()
+            .contains("requests/data-prod/AdministratorAccess/case.toml")
+    );
     assert!(d["message"].is_string());
 
-    let (code, out, _) = run(&["check", "--repo", dir, "--at", "2026-11-22T12:00:00Z", "--format", "github"]);
+    let (code, out, _) = run(&[
+        "check",
+        "--repo",
+        dir,
+        "--at",
+        "2026-11-22T12:00:00Z",
+        "--format",
+        "github",
+    ]);
     assert_eq!(code, 1);
     assert!(
         out.starts_with("::error file=requests/payments-prod/AdministratorAccess/case.toml,line=3,col=11,title=gitgrant path-mismatch::"),
         "{out}"
     );
-    assert!(out.contains("%0Ahelp: "), "help follows on an escaped new line: {out}");
+    assert!(
+        out.contains("%0Ahelp: "),
+        "help follows on an escaped new line: {out}"
+    );
 }
 
 #[test]
 fn warnings_alone_exit_0() {
-    let repo = repo_with_case(Some(&fixtures().join("cases/unprotected-policy-path--no-github-line")));
-    let (code, out, _) = run(&["check", "--repo", repo.path().to_str().unwrap(), "--at", "2026-11-22T12:00:00Z"]);
+    let repo = repo_with_case(Some(
+        &fixtures().join("cases/unprotected-policy-path--no-github-line"),
+    ));
+    let (code, out, _) = run(&[
+        "check",
+        "--repo",
+        repo.path().to_str().unwrap(),
+        "--at",
+        "2026-11-22T12:00:00Z",
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning[unprotected-policy-path]"), "{out}");
 }
@@ -83,7 +128,13 @@ fn init_writes_a_repository_that_passes_check() {
     let dir = tmp.path().join("access");
     let (code, out, err) = run(&["init", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
-    for f in ["policies/access.toml", "policies/identities.toml", "policies/directory.toml", ".github/CODEOWNERS", "schemas/request.schema.json"] {
+    for f in [
+        "policies/access.toml",
+        "policies/identities.toml",
+        "policies/directory.toml",
+        ".github/CODEOWNERS",
+        "schemas/request.schema.json",
+    ] {
         assert!(dir.join(f).is_file(), "{f} written");
     }
     let (code, out, _) = run(&["check", "--repo", dir.to_str().unwrap()]);
@@ -96,9 +147,15 @@ fn init_writes_a_repository_that_passes_check() {
 
 #[test]
 fn every_code_is_documented_and_explained() {
-    let docs = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md")).unwrap();
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"),
+    )
+    .unwrap();
     for code in gitgrant::codes::ALL {
-        assert!(docs.contains(&format!("### `{code}`")), "docs/diagnostics.md lacks `{code}`");
+        assert!(
+            docs.contains(&format!("### `{code}`")),
+            "docs/diagnostics.md lacks `{code}`"
+        );
     }
     let (code, out, _) = run(&["explain", "path-mismatch"]);
     assert_eq!(code, 0);

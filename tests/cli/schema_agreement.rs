@@ -44,21 +44,38 @@ fn kind_of(path: &str) -> Option<FileKind> {
 /// Whether serde and the file's own rules accept the text.
 fn rust_accepts(kind: FileKind, text: &str) -> bool {
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut cx = Ctx { file: "f", diags: &mut diags };
-    let ok = match kind {
-        FileKind::Request => toml::from_str::<RawRequest>(text).map(|r| Request::from_raw(r, None, "f", None, &mut cx).is_some()).unwrap_or(false),
-        FileKind::Access => toml::from_str::<RawAccess>(text).map(|r| drop(Policy::from_raw(r, None, &mut cx))).is_ok(),
-        FileKind::Identities => toml::from_str::<RawIdentities>(text).map(|r| drop(Identities::from_raw(r, &mut cx))).is_ok(),
-        FileKind::Directory => toml::from_str::<RawDirectory>(text).map(|r| drop(Directory::from_raw(r, &mut cx))).is_ok(),
+    let mut cx = Ctx {
+        file: "f",
+        diags: &mut diags,
     };
-    ok && !diags.iter().any(|d| d.is_error() && !RUST_ONLY.contains(&d.code))
+    let ok = match kind {
+        FileKind::Request => toml::from_str::<RawRequest>(text)
+            .map(|r| Request::from_raw(r, None, "f", None, &mut cx).is_some())
+            .unwrap_or(false),
+        FileKind::Access => toml::from_str::<RawAccess>(text)
+            .map(|r| drop(Policy::from_raw(r, None, &mut cx)))
+            .is_ok(),
+        FileKind::Identities => toml::from_str::<RawIdentities>(text)
+            .map(|r| drop(Identities::from_raw(r, &mut cx)))
+            .is_ok(),
+        FileKind::Directory => toml::from_str::<RawDirectory>(text)
+            .map(|r| drop(Directory::from_raw(r, &mut cx)))
+            .is_ok(),
+    };
+    ok && !diags
+        .iter()
+        .any(|d| d.is_error() && !RUST_ONLY.contains(&d.code))
 }
 
 fn collect(dir: &std::path::Path, rel: &str, out: &mut Vec<(String, std::path::PathBuf)>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
         let name = e.file_name().into_string().unwrap();
-        let r = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let r = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if e.file_type().unwrap().is_dir() {
             collect(&e.path(), &r, out);
         } else {
@@ -78,10 +95,14 @@ fn schemas_and_rust_types_agree_on_every_fixture() {
     let mut rejected = 0;
     for (rel, path) in files {
         let Some(kind) = kind_of(&rel) else { continue };
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         // TOML syntax errors stop both before either applies
-        let Ok(doc) = TomlDocument::parse(&rel, text) else { continue };
+        let Ok(doc) = TomlDocument::parse(&rel, text) else {
+            continue;
+        };
         let by_schema = schema::is_valid(kind, &doc.json);
         let by_rust = rust_accepts(kind, text);
         // Durations over a year pass the schema's pattern; Rust refuses them (a range).
@@ -89,18 +110,29 @@ fn schemas_and_rust_types_agree_on_every_fixture() {
             assert!(by_schema && !by_rust);
             continue;
         }
-        assert_eq!(by_schema, by_rust, "{} ({}): schema says {by_schema}, Rust says {by_rust}", path.display(), kind.name());
+        assert_eq!(
+            by_schema,
+            by_rust,
+            "{} ({}): schema says {by_schema}, Rust says {by_rust}",
+            path.display(),
+            kind.name()
+        );
         compared += 1;
         rejected += usize::from(!by_schema);
     }
-    assert!(compared > 60 && rejected > 25, "compared {compared}, rejected {rejected}");
+    assert!(
+        compared > 60 && rejected > 25,
+        "compared {compared}, rejected {rejected}"
+    );
 }
 
 #[test]
 fn schemas_in_the_repository_are_the_embedded_ones() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for kind in FileKind::ALL {
-        let on_disk = std::fs::read_to_string(root.join(format!("schemas/{}.schema.json", kind.name()))).unwrap();
+        let on_disk =
+            std::fs::read_to_string(root.join(format!("schemas/{}.schema.json", kind.name())))
+                .unwrap();
         assert_eq!(on_disk, kind.schema_text());
     }
 }
