@@ -19,4 +19,5 @@ pub mod raw;
 pub mod render;
 pub mod repo_fs;
 pub mod schema;
+pub mod snapshot;
 pub mod tree;
