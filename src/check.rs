@@ -53,9 +53,12 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
         if let Ok(p) = RequestPath::parse(path) {
             if let Some(first) = ids.get(&p.id) {
                 found.push(
-                    Diagnostic::error("duplicate-request-id", format!("request id `{}` is also used by `{first}`", p.id))
-                        .in_file(path.as_str())
-                        .help("request ids are unique across the repository and never reused; rename this file"),
+                    Diagnostic::error(
+                        "duplicate-request-id",
+                        format!("request id `{}` is also used by `{first}`", p.id),
+                    )
+                    .in_file(path.as_str())
+                    .help("request ids are unique across the repository and never reused; rename this file"),
                 );
             } else {
                 ids.insert(p.id.clone(), path.clone());
@@ -64,7 +67,7 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
         match loaded {
             Some(r) if !found.iter().any(Diagnostic::is_error) => {
                 if set.is_complete() {
-                    check_request(&r, &set, at, &mut found);
+                    check_request(&r, &set, at, &Teams::Unknown, &mut found);
                 }
                 requests.push(r);
             }
@@ -84,14 +87,17 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
 
 /// Rules about one valid request against the policy: limits, ticket, start window,
 /// identity, eligibility (teams unknown offline) and who can approve it.
-pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mut Vec<Diagnostic>) {
-    let (Some(policy), Some(dir), Some(ids), Some(co)) = (
-        &set.policy,
-        &set.directory,
-        &set.identities,
-        &set.codeowners,
-    ) else {
-        return;
+pub fn check_request(
+    r: &Request,
+    set: &PolicySet,
+    at: DateTime<Utc>,
+    teams: &Teams,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Eligibility> {
+    let (Some(policy), Some(dir), Some(ids), Some(co)) =
+        (&set.policy, &set.directory, &set.identities, &set.codeowners)
+    else {
+        return None;
     };
     let file = r.path.as_str();
     let settings = &policy.settings;
@@ -107,16 +113,13 @@ pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mu
             .at(file, r.spans.duration.clone())
             .help("ask for less time; a longer window needs a new request later"),
         );
-        return;
+        return None;
     }
     if settings.require_ticket && r.ticket.is_none() {
         diags.push(
-            Diagnostic::error(
-                "missing-ticket",
-                "this repository requires a ticket on every request",
-            )
-            .at(file, 0..0)
-            .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
+            Diagnostic::error("missing-ticket", "this repository requires a ticket on every request")
+                .at(file, 0..0)
+                .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
         );
     }
     if let Some(start) = r.start
@@ -155,11 +158,9 @@ pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mu
         permission_set: &r.permission_set,
         duration: r.duration,
     };
-    let approval_required = match eligibility::evaluate(policy, ids, dir, &Teams::Unknown, &subject)
-    {
-        Eligibility::Eligible {
-            approval_required, ..
-        } => approval_required,
+    let decision = eligibility::evaluate(policy, ids, dir, teams, &subject);
+    let approval_required = match &decision {
+        Eligibility::Eligible { approval_required, .. } => *approval_required,
         Eligibility::Undetermined { .. } => true,
         Eligibility::NotEligible { reasons } => {
             let first = &reasons[0];
@@ -176,12 +177,13 @@ pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mu
             let mut d = Diagnostic::error(code, first.message.clone()).at(file, span);
             let rest: Vec<&str> = reasons[1..].iter().map(|r| r.message.as_str()).collect();
             d = d.help(if rest.is_empty() {
-                "see policies/access.toml for who may request what; team membership is checked on the pull request".to_string()
+                "see policies/access.toml for who may request what; team membership is checked on the pull request"
+                    .to_string()
             } else {
                 rest.join("; ")
             });
             diags.push(d);
-            return;
+            return Some(decision.clone());
         }
     };
     if approval_required && co.owners_of(file).is_empty() {
@@ -194,6 +196,7 @@ pub fn check_request(r: &Request, set: &PolicySet, at: DateTime<Utc>, diags: &mu
                 )),
         );
     }
+    Some(decision)
 }
 
 fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
@@ -210,12 +213,7 @@ fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
 
 /// An eligibility rule that requires approval on paths nobody owns lets people ask for
 /// access that nobody can ever approve: an error at the rule.
-fn check_rules_approvable(
-    policy: &Policy,
-    dir: &Directory,
-    co: &CodeOwners,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
     let mut owned: HashMap<(usize, &str), bool> = HashMap::new();
     let index: HashMap<&str, usize> = dir
         .accounts

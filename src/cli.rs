@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::render::{self, Format};
 use crate::schema::FileKind;
-use crate::tree::{self, Entry, Tree};
+use crate::tree::{self, Tree};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -39,6 +39,38 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Decide a pull request: one decision per request it adds (approved, pending, rejected,
+    /// invalid) with reasons. Exit 0 only when the PR's decision is `approved`
+    Pr {
+        /// The access repository (a git clone holding the PR's base and head commits)
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Decide offline from a replay snapshot instead of GitHub's API
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
+        /// Save the inputs read from GitHub as a replay snapshot
+        #[arg(long, value_name = "FILE")]
+        record: Option<PathBuf>,
+        /// Act as of this time (RFC 3339), instead of now
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Post the decision to the PR: a `gitgrant` check run, one comment kept up to date,
+        /// and the job summary (GITHUB_STEP_SUMMARY)
+        #[arg(long)]
+        report: bool,
+    },
+    /// Run scenario files (PR facts + expected decision) against the repository's policy
+    Test {
+        /// The access repository whose policy is tested
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Scenario files or folders of them
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+    },
     /// Print the JSON Schema of a file kind (request, access, identities, directory)
     Schema {
         /// The file kind; without it, list the kinds
@@ -59,11 +91,7 @@ pub enum Command {
 fn parse_at(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|e| {
-            format!(
-                "`{s}` is not an RFC 3339 date-time with a zone ({e}), e.g. 2026-11-22T13:00:00Z"
-            )
-        })
+        .map_err(|e| format!("`{s}` is not an RFC 3339 date-time with a zone ({e}), e.g. 2026-11-22T13:00:00Z"))
 }
 
 pub fn main() -> ExitCode {
@@ -80,8 +108,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check { repo, at, format } => {
-            let tree = crate::repo_fs::read_tree(&repo)
-                .map_err(|e| format!("cannot read the repository: {e}"))?;
+            let tree = crate::repo_fs::read_tree(&repo).map_err(|e| format!("cannot read the repository: {e}"))?;
             let at = at.unwrap_or_else(Utc::now);
             let checked = crate::check::check(&tree, at);
             let diags = &checked.diagnostics.0;
@@ -94,19 +121,15 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         checked.diagnostics.error_count(),
                         checked.diagnostics.warning_count(),
                         checked.requests.len() + checked.invalid_requests,
-                        [
-                            tree::ACCESS,
-                            tree::IDENTITIES,
-                            tree::DIRECTORY,
-                            tree::CODEOWNERS
-                        ]
-                        .iter()
-                        .filter(|p| tree.file(p).is_some())
-                        .count()
+                        [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS]
+                            .iter()
+                            .filter(|p| tree.file(p).is_some())
+                            .count()
                     );
                 }
                 Format::Json => println!("{}", render::json(diags, &sources)),
                 Format::Github => print!("{}", render::github(diags, &sources)),
+                Format::Markdown => println!("```\n{}```", render::human(diags, &sources)),
             }
             Ok(if checked.diagnostics.has_errors() {
                 ExitCode::from(1)
@@ -114,6 +137,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Pr { repo, snapshot, record, at, format, report } => {
+            crate::pr_command::run(&repo, snapshot.as_deref(), record.as_deref(), at.unwrap_or_else(Utc::now), format, report)
+        }
+        Command::Test { repo, paths } => run_scenarios(&repo, &paths),
         Command::Schema { kind } => match kind {
             None => {
                 for k in FileKind::ALL {
@@ -154,9 +181,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     println!("{c}: {s}\nsee docs/diagnostics.md#{c}");
                     Ok(ExitCode::SUCCESS)
                 }
-                None => Err(format!(
-                    "unknown diagnostic code `{c}`; `gitgrant explain` lists them"
-                )),
+                None => Err(format!("unknown diagnostic code `{c}`; `gitgrant explain` lists them")),
             },
         },
     }
@@ -167,12 +192,57 @@ pub struct TreeTexts<'t>(pub &'t Tree);
 
 impl render::Sources for TreeTexts<'_> {
     fn text(&self, path: &str) -> Option<&str> {
-        match self.0.file(path)? {
-            Entry::File(b) => {
-                let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
-                std::str::from_utf8(b).ok()
-            }
-            _ => None,
+        self.0.text(path)
+    }
+}
+
+fn run_scenarios(repo: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, String> {
+    let tree = crate::repo_fs::read_tree(repo).map_err(|e| format!("cannot read the repository: {e}"))?;
+    let mut files = Vec::new();
+    for p in paths {
+        let p = if p.is_relative() && !p.exists() { repo.join(p) } else { p.clone() };
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
+                .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if p.is_file() {
+            files.push(p);
+        } else {
+            return Err(format!("no scenario file or folder at `{}`", p.display()));
         }
     }
+    let (mut passed, mut failed) = (0, 0);
+    for f in &files {
+        let name = f.display();
+        let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+        let outcome = toml::from_str::<crate::scenario::Scenario>(&text)
+            .map_err(|e| {
+                let line = e.span().map(|s| crate::diagnostic::line_col(&text, s.start).0).unwrap_or(1);
+                format!("{name}:{line}: {}", e.message().trim())
+            })
+            .and_then(|s| crate::scenario::run(&tree, &s).map_err(|e| format!("{name}: {e}")));
+        match outcome {
+            Ok((_, problems)) if problems.is_empty() => {
+                passed += 1;
+                println!("ok   {name}");
+            }
+            Ok((_, problems)) => {
+                failed += 1;
+                println!("FAIL {name}");
+                for p in problems {
+                    println!("     {p}");
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {e}");
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

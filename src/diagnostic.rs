@@ -117,18 +117,12 @@ impl Diagnostics {
     /// Sorts by file, then position, then code, so output is stable across runs.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (
-                a.file.as_deref(),
-                a.span.as_ref().map(|s| s.start),
-                a.code,
-                &a.message,
-            )
-                .cmp(&(
-                    b.file.as_deref(),
-                    b.span.as_ref().map(|s| s.start),
-                    b.code,
-                    &b.message,
-                ))
+            (a.file.as_deref(), a.span.as_ref().map(|s| s.start), a.code, &a.message).cmp(&(
+                b.file.as_deref(),
+                b.span.as_ref().map(|s| s.start),
+                b.code,
+                &b.message,
+            ))
         });
     }
 

@@ -35,21 +35,12 @@ pub struct TomlDocument<'t> {
 
 /// Decodes a file's bytes as UTF-8 text, refusing files over `limit` bytes and
 /// stripping a leading byte-order mark (reported as a warning).
-pub fn decode<'b>(
-    path: &str,
-    bytes: &'b [u8],
-    limit: usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<&'b str> {
+pub fn decode<'b>(path: &str, bytes: &'b [u8], limit: usize, diags: &mut Vec<Diagnostic>) -> Option<&'b str> {
     if bytes.len() > limit {
         diags.push(
             Diagnostic::error(
                 "file-too-large",
-                format!(
-                    "file is {} bytes, over the limit of {} bytes",
-                    bytes.len(),
-                    limit
-                ),
+                format!("file is {} bytes, over the limit of {} bytes", bytes.len(), limit),
             )
             .in_file(path)
             .help("request files are small; a file this large is refused unread"),
@@ -64,14 +55,9 @@ pub fn decode<'b>(
         Ok(text) => {
             if had_bom {
                 diags.push(
-                    Diagnostic::warning(
-                        "byte-order-mark",
-                        "file starts with a UTF-8 byte-order mark",
-                    )
-                    .at(path, 0..0)
-                    .help(
-                        "the mark is ignored; save the file as UTF-8 without BOM to silence this",
-                    ),
+                    Diagnostic::warning("byte-order-mark", "file starts with a UTF-8 byte-order mark")
+                        .at(path, 0..0)
+                        .help("the mark is ignored; save the file as UTF-8 without BOM to silence this"),
                 );
             }
             Some(text)
@@ -128,9 +114,7 @@ impl<'t> TomlDocument<'t> {
     /// Deserializes the tree into a raw serde type (consumes the tree).
     pub fn deserialize<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, Diagnostic> {
         let Some(tree) = self.tree.take() else {
-            return Err(
-                Diagnostic::error("internal", "document deserialized twice").in_file(&self.path)
-            );
+            return Err(Diagnostic::error("internal", "document deserialized twice").in_file(&self.path));
         };
         T::deserialize(toml::de::Deserializer::from(tree)).map_err(|e| {
             Diagnostic::error("invalid-structure", first_line(e.message()))
@@ -165,11 +149,7 @@ impl<'t> TomlDocument<'t> {
 }
 
 fn first_line(message: &str) -> String {
-    let line = message
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(message)
-        .trim();
+    let line = message.lines().find(|l| !l.trim().is_empty()).unwrap_or(message).trim();
     let mut line = line.to_string();
     if let Some(first) = line.get(..1) {
         let lower = first.to_lowercase();
@@ -258,10 +238,7 @@ mod tests {
         assert_eq!(d.pop().unwrap().code, "file-too-large");
         assert!(decode("f", b"a = \"\xff\"", 100, &mut d).is_none());
         assert_eq!(d.pop().unwrap().code, "not-utf8");
-        assert_eq!(
-            decode("f", b"\xEF\xBB\xBFa = 1", 100, &mut d),
-            Some("a = 1")
-        );
+        assert_eq!(decode("f", b"\xEF\xBB\xBFa = 1", 100, &mut d), Some("a = 1"));
         assert_eq!(d.pop().unwrap().code, "byte-order-mark");
     }
 }

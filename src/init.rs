@@ -28,10 +28,7 @@ pub fn files() -> Vec<(String, String)> {
             "requests/README.md".into(),
             include_str!("../templates/init/requests-README.md").into(),
         ),
-        (
-            "README.md".into(),
-            include_str!("../templates/init/README.md").into(),
-        ),
+        ("README.md".into(), include_str!("../templates/init/README.md").into()),
     ];
     for kind in FileKind::ALL {
         files.push((
@@ -45,8 +42,7 @@ pub fn files() -> Vec<(String, String)> {
 /// Writes the templates into `dir`, which must be missing or empty. Returns the paths.
 pub fn write(dir: &Path) -> Result<Vec<String>, String> {
     if dir.exists() {
-        let mut entries =
-            std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
         if entries.next().is_some() {
             return Err(format!(
                 "`{}` is not empty; init writes only into a new or empty directory",
@@ -58,11 +54,9 @@ pub fn write(dir: &Path) -> Result<Vec<String>, String> {
     for (path, contents) in files() {
         let target = dir.join(&path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
         }
-        std::fs::write(&target, contents)
-            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        std::fs::write(&target, contents).map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
         written.push(path);
     }
     Ok(written)

@@ -56,9 +56,8 @@ pub fn is_slug_id(s: &str) -> bool {
 /// Permission set names as AWS allows them: `[\w+=,.@-]{1,32}`.
 pub fn is_permission_set_name(s: &str) -> bool {
     (1..=32).contains(&s.len())
-        && s.bytes().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'=' | b',' | b'.' | b'@' | b'-')
-        })
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'+' | b'=' | b',' | b'.' | b'@' | b'-'))
 }
 
 /// A 12-digit AWS account id.
@@ -167,16 +166,7 @@ mod tests {
         for ok in ["alice", "Bob-Ops", "a", "a1-b2", &"x".repeat(39)] {
             assert!(is_github_login(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "-a",
-            "a-",
-            "a--b",
-            "al ice",
-            "аlice",
-            "a_b",
-            &"x".repeat(40),
-        ] {
+        for bad in ["", "-a", "a-", "a--b", "al ice", "аlice", "a_b", &"x".repeat(40)] {
             assert!(!is_github_login(bad), "{bad}");
         }
     }

@@ -26,10 +26,7 @@ impl PolicySet {
     /// True when every policy file loaded; the gate and the reconciler refuse to decide
     /// anything on a partial policy.
     pub fn is_complete(&self) -> bool {
-        self.directory.is_some()
-            && self.identities.is_some()
-            && self.policy.is_some()
-            && self.codeowners.is_some()
+        self.directory.is_some() && self.identities.is_some() && self.policy.is_some() && self.codeowners.is_some()
     }
 }
 
@@ -63,12 +60,7 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn read<'t>(
-    tree: &'t Tree,
-    path: &str,
-    required: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<&'t [u8]> {
+fn read<'t>(tree: &'t Tree, path: &str, required: bool, diags: &mut Vec<Diagnostic>) -> Option<&'t [u8]> {
     match tree.file(path) {
         Some(Entry::File(bytes)) => Some(bytes),
         Some(Entry::Large(size)) => {
@@ -82,7 +74,11 @@ fn read<'t>(
             None
         }
         Some(Entry::Symlink) => {
-            diags.push(Diagnostic::error("symlink", "policy files must not be symbolic links").in_file(path).help("replace the link by the file itself; links can point outside the reviewed tree"));
+            diags.push(
+                Diagnostic::error("symlink", "policy files must not be symbolic links")
+                    .in_file(path)
+                    .help("replace the link by the file itself; links can point outside the reviewed tree"),
+            );
             None
         }
         None if required => {
@@ -102,13 +98,8 @@ fn read<'t>(
 pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicySet {
     let mut set = PolicySet::default();
     if let Some(bytes) = read(tree, tree::DIRECTORY, true, diags)
-        && let Some(raw) = parse_toml::<RawDirectory>(
-            FileKind::Directory,
-            tree::DIRECTORY,
-            bytes,
-            MAX_POLICY_BYTES,
-            diags,
-        )
+        && let Some(raw) =
+            parse_toml::<RawDirectory>(FileKind::Directory, tree::DIRECTORY, bytes, MAX_POLICY_BYTES, diags)
     {
         set.directory = Some(Directory::from_raw(
             raw,
@@ -119,13 +110,8 @@ pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicySet {
         ));
     }
     if let Some(bytes) = read(tree, tree::IDENTITIES, true, diags)
-        && let Some(raw) = parse_toml::<RawIdentities>(
-            FileKind::Identities,
-            tree::IDENTITIES,
-            bytes,
-            MAX_POLICY_BYTES,
-            diags,
-        )
+        && let Some(raw) =
+            parse_toml::<RawIdentities>(FileKind::Identities, tree::IDENTITIES, bytes, MAX_POLICY_BYTES, diags)
     {
         set.identities = Some(Identities::from_raw(
             raw,
@@ -136,13 +122,7 @@ pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicySet {
         ));
     }
     if let Some(bytes) = read(tree, tree::ACCESS, true, diags)
-        && let Some(raw) = parse_toml::<RawAccess>(
-            FileKind::Access,
-            tree::ACCESS,
-            bytes,
-            MAX_POLICY_BYTES,
-            diags,
-        )
+        && let Some(raw) = parse_toml::<RawAccess>(FileKind::Access, tree::ACCESS, bytes, MAX_POLICY_BYTES, diags)
     {
         set.policy = Some(Policy::from_raw(
             raw,
@@ -175,14 +155,22 @@ pub fn request(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Request> {
     if *entry == Entry::Symlink {
-        diags.push(Diagnostic::error("symlink", "entries under `requests/` must not be symbolic links").in_file(path).help("replace the link by the file itself; a link's target is not what reviewers approved"));
+        diags.push(
+            Diagnostic::error("symlink", "entries under `requests/` must not be symbolic links")
+                .in_file(path)
+                .help("replace the link by the file itself; a link's target is not what reviewers approved"),
+        );
         return None;
     }
     let request_path = match RequestPath::parse(path) {
         Ok(p) => p,
         Err(PathProblem::NotToml) => {
             if !is_ignorable(path) {
-                diags.push(Diagnostic::error("unexpected-file", "only `.toml` request files may be under `requests/`").in_file(path).help("move other files out of `requests/`; every file there is read as a request"));
+                diags.push(
+                    Diagnostic::error("unexpected-file", "only `.toml` request files may be under `requests/`")
+                        .in_file(path)
+                        .help("move other files out of `requests/`; every file there is read as a request"),
+                );
             }
             return None;
         }

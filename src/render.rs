@@ -13,6 +13,7 @@ pub enum Format {
     Human,
     Json,
     Github,
+    Markdown,
 }
 
 /// Gives the text of a file, for line numbers and excerpts.
@@ -78,31 +79,20 @@ pub fn github(diags: &[Diagnostic], sources: &dyn Sources) -> String {
         if let Some(col) = l.column {
             props.push(format!("col={col}"));
         }
-        props.push(format!(
-            "title={}",
-            escape_property(&format!("gitgrant {}", d.code))
-        ));
+        props.push(format!("title={}", escape_property(&format!("gitgrant {}", d.code))));
         let mut message = d.message.clone();
         if let Some(h) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(h);
         }
-        let _ = writeln!(
-            out,
-            "::{} {}::{}",
-            l.severity,
-            props.join(","),
-            escape_data(&message)
-        );
+        let _ = writeln!(out, "::{} {}::{}", l.severity, props.join(","), escape_data(&message));
     }
     out
 }
 
 /// Escaping of a workflow command's message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escaping of a workflow command's property values.
@@ -135,14 +125,7 @@ pub fn human(diags: &[Diagnostic], sources: &dyn Sources) -> String {
     out
 }
 
-fn excerpt(
-    out: &mut String,
-    text: &str,
-    span: std::ops::Range<usize>,
-    line: usize,
-    col: usize,
-    label: Option<&str>,
-) {
+fn excerpt(out: &mut String, text: &str, span: std::ops::Range<usize>, line: usize, col: usize, label: Option<&str>) {
     let Some(line_text) = text.split('\n').nth(line - 1) else {
         return;
     };

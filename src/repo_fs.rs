@@ -16,12 +16,7 @@ pub fn read_tree(root: &Path) -> io::Result<Tree> {
         ));
     }
     let mut tree = Tree::default();
-    for rel in [
-        tree::ACCESS,
-        tree::IDENTITIES,
-        tree::DIRECTORY,
-        tree::CODEOWNERS,
-    ] {
+    for rel in [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS] {
         if let Some(entry) = read_entry(&root.join(rel), MAX_POLICY_BYTES)? {
             tree.insert(rel, entry);
         }

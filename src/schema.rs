@@ -71,17 +71,11 @@ struct Compiled {
 }
 
 fn compiled(kind: FileKind) -> &'static Compiled {
-    static CELLS: [OnceLock<Compiled>; 4] = [
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-    ];
+    static CELLS: [OnceLock<Compiled>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
     CELLS[kind.index()].get_or_init(|| {
         // The schemas are part of the binary and covered by tests, so failing here is a
         // build defect, not a user input problem.
-        let schema: Value =
-            serde_json::from_str(kind.schema_text()).expect("embedded schema is JSON");
+        let schema: Value = serde_json::from_str(kind.schema_text()).expect("embedded schema is JSON");
         let validator = jsonschema::options()
             .should_validate_formats(true)
             .build(&schema)
@@ -107,18 +101,14 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                 let allowed = allowed_keys(&c.schema, &schema_path);
                 for key in unexpected {
                     let at = format!("{pointer}/{}", escape_segment(key));
-                    let mut d =
-                        Diagnostic::error("unknown-field", format!("unknown field `{key}`"))
-                            .at(&doc.path, doc.key_span(&at))
-                            .label("not a field of this table");
+                    let mut d = Diagnostic::error("unknown-field", format!("unknown field `{key}`"))
+                        .at(&doc.path, doc.key_span(&at))
+                        .label("not a field of this table");
                     if !allowed.is_empty() {
                         let suggestion = closest(key, &allowed)
                             .map(|s| format!("did you mean `{s}`? "))
                             .unwrap_or_default();
-                        d = d.help(format!(
-                            "{suggestion}expected one of: {}",
-                            allowed.join(", ")
-                        ));
+                        d = d.help(format!("{suggestion}expected one of: {}", allowed.join(", ")));
                     }
                     out.push(d);
                 }
@@ -131,15 +121,9 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                     format!("`{}`", display_pointer(&pointer))
                 };
                 out.push(
-                    Diagnostic::error(
-                        "missing-field",
-                        format!("missing field `{name}` in {where_}"),
-                    )
-                    .at(&doc.path, doc.key_span(&pointer))
-                    .help(format!(
-                        "add `{name} = ...`; see `gitgrant schema {}`",
-                        kind.name()
-                    )),
+                    Diagnostic::error("missing-field", format!("missing field `{name}` in {where_}"))
+                        .at(&doc.path, doc.key_span(&pointer))
+                        .help(format!("add `{name} = ...`; see `gitgrant schema {}`", kind.name())),
                 );
             }
             ValidationErrorKind::Type { .. } => {
@@ -167,10 +151,7 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         "empty-list",
-                        format!(
-                            "`{}` needs at least {limit} item(s)",
-                            display_pointer(&pointer)
-                        ),
+                        format!("`{}` needs at least {limit} item(s)", display_pointer(&pointer)),
                     )
                     .at(&doc.path, doc.value_span(&pointer))
                     .help(format!("see `gitgrant schema {}`", kind.name())),
@@ -182,12 +163,8 @@ pub fn validate(kind: FileKind, doc: &TomlDocument<'_>) -> Vec<Diagnostic> {
                     other => other.to_string(),
                 };
                 let custom = custom_message(&c.schema, &schema_path, &shown);
-                let fallback =
-                    format!("{} ({})", error.kind().keyword(), display_pointer(&pointer));
-                out.push(
-                    custom_or(custom, &fallback, "invalid-value")
-                        .at(&doc.path, doc.value_span(&pointer)),
-                );
+                let fallback = format!("{} ({})", error.kind().keyword(), display_pointer(&pointer));
+                out.push(custom_or(custom, &fallback, "invalid-value").at(&doc.path, doc.value_span(&pointer)));
             }
         }
     }
@@ -289,9 +266,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }

@@ -34,6 +34,14 @@ impl Tree {
         self.entries.get(path)
     }
 
+    /// A file's text, when it is UTF-8 (a leading BOM stripped, so spans agree).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        match self.file(path)? {
+            Entry::File(b) => std::str::from_utf8(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)).ok(),
+            _ => None,
+        }
+    }
+
     /// Everything under `requests/`, in path order.
     pub fn requests(&self) -> impl Iterator<Item = (&String, &Entry)> {
         self.entries

@@ -43,9 +43,7 @@ pub struct CodeOwners {
 
 impl std::fmt::Debug for CodeOwners {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeOwners")
-            .field("rules", &self.rules)
-            .finish()
+        f.debug_struct("CodeOwners").field("rules", &self.rules).finish()
     }
 }
 
@@ -137,16 +135,10 @@ mod tests {
         );
         assert_eq!(
             co.owners_of("requests/payments-prod/AdministratorAccess/a.toml"),
-            vec![
-                Owner::Team("acme/payments-leads".into()),
-                Owner::User("carol".into())
-            ]
+            vec![Owner::Team("acme/payments-leads".into()), Owner::User("carol".into())]
         );
         // the last matching line names nobody: nobody owns it
-        assert!(
-            co.owners_of("requests/payments-prod/ReadOnlyAccess/a.toml")
-                .is_empty()
-        );
+        assert!(co.owners_of("requests/payments-prod/ReadOnlyAccess/a.toml").is_empty());
         assert_eq!(co.owners_of("Requests/payments-prod/X/a.toml"), vec![]);
     }
 

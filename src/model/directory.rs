@@ -82,10 +82,7 @@ impl Directory {
             cx.error(
                 "invalid-value",
                 raw.identity_store_id.span(),
-                format!(
-                    "`{}` is not an identity store id",
-                    raw.identity_store_id.get_ref()
-                ),
+                format!("`{}` is not an identity store id", raw.identity_store_id.get_ref()),
                 "identity store ids look like `d-1234567890`",
             );
         }
@@ -153,11 +150,7 @@ impl Directory {
         }
         for a in raw.account {
             let a = a.into_inner();
-            let (id, name, ou) = (
-                a.id.get_ref().clone(),
-                a.name.get_ref().clone(),
-                a.ou.get_ref().clone(),
-            );
+            let (id, name, ou) = (a.id.get_ref().clone(), a.name.get_ref().clone(), a.ou.get_ref().clone());
             if !lexical::is_account_id(&id) {
                 cx.error(
                     "invalid-account-id",
@@ -311,11 +304,7 @@ impl Directory {
     }
 
     /// Accounts whose parent OU is `ou_path`, or (with `nested`) any OU below it.
-    pub fn accounts_in_ou<'a>(
-        &'a self,
-        ou_path: &'a str,
-        nested: bool,
-    ) -> impl Iterator<Item = &'a Account> + 'a {
+    pub fn accounts_in_ou<'a>(&'a self, ou_path: &'a str, nested: bool) -> impl Iterator<Item = &'a Account> + 'a {
         self.accounts
             .iter()
             .filter(move |a| ou_contains(ou_path, &a.ou, nested))
@@ -328,10 +317,7 @@ pub fn ou_contains(ou: &str, account_ou: &str, nested: bool) -> bool {
     if account_ou == ou {
         return true;
     }
-    nested
-        && account_ou.len() > ou.len()
-        && account_ou.starts_with(ou)
-        && account_ou.as_bytes()[ou.len()] == b'/'
+    nested && account_ou.len() > ou.len() && account_ou.starts_with(ou) && account_ou.as_bytes()[ou.len()] == b'/'
 }
 
 #[cfg(test)]
@@ -350,11 +336,7 @@ mod tests {
             ("workloads/prod", "Workloads/Prod", true, false),
         ];
         for (ou, account_ou, nested, want) in cases {
-            assert_eq!(
-                ou_contains(ou, account_ou, nested),
-                want,
-                "{ou} {account_ou} {nested}"
-            );
+            assert_eq!(ou_contains(ou, account_ou, nested), want, "{ou} {account_ou} {nested}");
         }
     }
 }

@@ -50,10 +50,7 @@ impl Identities {
                 cx.error(
                     "duplicate-login",
                     login.span(),
-                    format!(
-                        "login `{}` is listed twice (as `{previous}` too)",
-                        login.get_ref()
-                    ),
+                    format!("login `{}` is listed twice (as `{previous}` too)", login.get_ref()),
                     "GitHub logins compare case-insensitively; keep one entry",
                 );
                 continue;
@@ -67,10 +64,7 @@ impl Identities {
         }
     }
 
-    pub fn from_pairs<'a>(
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
-        template: Option<&str>,
-    ) -> Identities {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, template: Option<&str>) -> Identities {
         Identities {
             user_name_template: template.map(str::to_string),
             users: pairs
@@ -86,9 +80,7 @@ impl Identities {
         if let Some(u) = self.users.get(&key) {
             return Some(u.clone());
         }
-        self.user_name_template
-            .as_ref()
-            .map(|t| t.replace("{login}", &key))
+        self.user_name_template.as_ref().map(|t| t.replace("{login}", &key))
     }
 
     /// Whether the login is listed explicitly (not only through the template).
@@ -103,22 +95,10 @@ mod tests {
 
     #[test]
     fn logins_are_case_insensitive_and_template_falls_back() {
-        let ids = Identities::from_pairs(
-            [("Bob-Ops", "bob@acme.example")],
-            Some("{login}@acme.example"),
-        );
-        assert_eq!(
-            ids.user_name("bob-ops").as_deref(),
-            Some("bob@acme.example")
-        );
-        assert_eq!(
-            ids.user_name("BOB-OPS").as_deref(),
-            Some("bob@acme.example")
-        );
-        assert_eq!(
-            ids.user_name("Carol").as_deref(),
-            Some("carol@acme.example")
-        );
+        let ids = Identities::from_pairs([("Bob-Ops", "bob@acme.example")], Some("{login}@acme.example"));
+        assert_eq!(ids.user_name("bob-ops").as_deref(), Some("bob@acme.example"));
+        assert_eq!(ids.user_name("BOB-OPS").as_deref(), Some("bob@acme.example"));
+        assert_eq!(ids.user_name("Carol").as_deref(), Some("carol@acme.example"));
         let none = Identities::from_pairs([], None);
         assert_eq!(none.user_name("carol"), None);
     }

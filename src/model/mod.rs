@@ -18,18 +18,12 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn error(&mut self, code: &'static str, span: Range<usize>, message: String, help: &str) {
-        self.diags.push(
-            Diagnostic::error(code, message)
-                .at(self.file, span)
-                .help(help),
-        );
+        self.diags
+            .push(Diagnostic::error(code, message).at(self.file, span).help(help));
     }
 
     pub fn warning(&mut self, code: &'static str, span: Range<usize>, message: String, help: &str) {
-        self.diags.push(
-            Diagnostic::warning(code, message)
-                .at(self.file, span)
-                .help(help),
-        );
+        self.diags
+            .push(Diagnostic::warning(code, message).at(self.file, span).help(help));
     }
 }

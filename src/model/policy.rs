@@ -157,7 +157,12 @@ impl Policy {
             if let Some(d) = directory
                 && d.permission_set(p.get_ref()).is_none()
             {
-                cx.error("unknown-permission-set", p.span(), format!("permission set `{}` is not in the directory", p.get_ref()), "use a permission set from policies/directory.toml, or run `gitgrant directory sync`");
+                cx.error(
+                    "unknown-permission-set",
+                    p.span(),
+                    format!("permission set `{}` is not in the directory", p.get_ref()),
+                    "use a permission set from policies/directory.toml, or run `gitgrant directory sync`",
+                );
             }
             managed.push(p.get_ref().clone());
         }
@@ -192,9 +197,7 @@ impl Policy {
             let mut principals = Vec::new();
             for p in &r.principals {
                 match Principal::parse(p.get_ref()) {
-                    Some(Principal::IdcGroup(g))
-                        if directory.is_some_and(|d| d.group(&g).is_none()) =>
-                    {
+                    Some(Principal::IdcGroup(g)) if directory.is_some_and(|d| d.group(&g).is_none()) => {
                         cx.error("unknown-group", p.span(), format!("Identity Center group `{g}` is not in the directory"), "add the group to policies/directory.toml (`gitgrant directory sync` writes groups used by rules)");
                     }
                     Some(pr) => principals.push(pr),
@@ -215,10 +218,13 @@ impl Policy {
                 Some(&r.permission_sets),
                 &settings,
             );
-            if r.accounts.as_ref().is_none_or(Vec::is_empty)
-                && r.ous.as_ref().is_none_or(Vec::is_empty)
-            {
-                cx.error("rule-without-targets", r.id.span(), format!("eligibility rule `{}` names no accounts and no OUs", r.id.get_ref()), "add `accounts = [...]` or `ous = [...]`; a rule covering nothing grants nothing");
+            if r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty) {
+                cx.error(
+                    "rule-without-targets",
+                    r.id.span(),
+                    format!("eligibility rule `{}` names no accounts and no OUs", r.id.get_ref()),
+                    "add `accounts = [...]` or `ous = [...]`; a rule covering nothing grants nothing",
+                );
             }
             let rule_max = r.max_duration.as_ref().and_then(|m| duration(cx, m));
             if let (Some(m), Some(raw_m)) = (rule_max, &r.max_duration)
@@ -285,8 +291,8 @@ impl Policy {
                 );
                 1
             };
-            let all_accounts = r.accounts.as_ref().is_none_or(Vec::is_empty)
-                && r.ous.as_ref().is_none_or(Vec::is_empty);
+            let all_accounts =
+                r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty);
             approval.push(ApprovalRule {
                 id: r.id.get_ref().clone(),
                 all_accounts,
@@ -304,12 +310,7 @@ impl Policy {
 
     /// Code-owner approvals a request on this account and permission set needs, and the
     /// approval rules that set the number (the largest `min_approvals` wins; 1 by default).
-    pub fn required_approvals(
-        &self,
-        account_id: &str,
-        account_ou: &str,
-        permission_set: &str,
-    ) -> (u32, Vec<&str>) {
+    pub fn required_approvals(&self, account_id: &str, account_ou: &str, permission_set: &str) -> (u32, Vec<&str>) {
         let matching: Vec<&ApprovalRule> = self
             .approval
             .iter()
@@ -334,12 +335,7 @@ fn duration(cx: &mut Ctx<'_>, v: &S<String>) -> Option<HumaneDuration> {
     match HumaneDuration::parse(v.get_ref()) {
         Ok(d) => Some(d),
         Err(e) => {
-            cx.error(
-                "invalid-duration",
-                v.span(),
-                e.message(v.get_ref()),
-                e.help(),
-            );
+            cx.error("invalid-duration", v.span(), e.message(v.get_ref()), e.help());
             None
         }
     }
@@ -379,7 +375,12 @@ fn targets(
     };
     for a in accounts.iter().flatten() {
         if !lexical::is_account_ref(a.get_ref()) {
-            cx.error("invalid-account", a.span(), format!("`{}` is neither a 12-digit account id nor an account name", a.get_ref()), "use the account's name from policies/directory.toml, or its id of exactly 12 digits");
+            cx.error(
+                "invalid-account",
+                a.span(),
+                format!("`{}` is neither a 12-digit account id nor an account name", a.get_ref()),
+                "use the account's name from policies/directory.toml, or its id of exactly 12 digits",
+            );
             continue;
         }
         match directory {
@@ -441,7 +442,15 @@ fn targets(
             continue;
         }
         if !settings.managed_permission_sets.contains(p.get_ref()) {
-            cx.error("permission-set-not-managed", p.span(), format!("permission set `{}` is not in settings.managed_permission_sets", p.get_ref()), "add it to managed_permission_sets; the reconciler only grants and revokes managed permission sets");
+            cx.error(
+                "permission-set-not-managed",
+                p.span(),
+                format!(
+                    "permission set `{}` is not in settings.managed_permission_sets",
+                    p.get_ref()
+                ),
+                "add it to managed_permission_sets; the reconciler only grants and revokes managed permission sets",
+            );
         }
         if let Some(sets) = sets.as_mut() {
             sets.push(p.get_ref().clone());

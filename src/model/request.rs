@@ -103,7 +103,12 @@ impl Request {
         }
         let account_ref = raw.account.get_ref();
         if !lexical::is_account_ref(account_ref) {
-            cx.error("invalid-account", raw.account.span(), format!("`{account_ref}` is neither a 12-digit account id nor an account name"), "use the account's name from policies/directory.toml, or its id of exactly 12 digits");
+            cx.error(
+                "invalid-account",
+                raw.account.span(),
+                format!("`{account_ref}` is neither a 12-digit account id nor an account name"),
+                "use the account's name from policies/directory.toml, or its id of exactly 12 digits",
+            );
         }
         let ps = raw.permission_set.get_ref();
         if !lexical::is_permission_set_name(ps) {
@@ -212,10 +217,7 @@ impl Request {
                 cx.error(
                     "path-mismatch",
                     raw.permission_set.span(),
-                    format!(
-                        "permission set `{ps}` does not match the path's `{}`",
-                        p.permission_set
-                    ),
+                    format!("permission set `{ps}` does not match the path's `{}`", p.permission_set),
                     &format!("move the file to `{canonical}`: code owners are chosen by path"),
                 );
             }
@@ -270,10 +272,7 @@ mod tests {
             RequestPath::parse("requests/a/b/c/inc-1.toml"),
             Err(PathProblem::WrongDepth)
         );
-        assert_eq!(
-            RequestPath::parse("requests/a/b/inc-1.yaml"),
-            Err(PathProblem::NotToml)
-        );
+        assert_eq!(RequestPath::parse("requests/a/b/inc-1.yaml"), Err(PathProblem::NotToml));
         assert_eq!(
             RequestPath::parse("requests/a/b/Inc_1.toml"),
             Err(PathProblem::BadId("Inc_1".into()))

@@ -44,14 +44,8 @@ fn findings_exit_1_in_every_format() {
     let d = &v[0];
     assert_eq!(d["code"], "path-mismatch");
     assert_eq!(d["severity"], "error");
-    assert_eq!(
-        d["file"],
-        "requests/payments-prod/AdministratorAccess/case.toml"
-    );
-    assert_eq!(
-        (d["line"].as_u64(), d["column"].as_u64()),
-        (Some(3), Some(11))
-    );
+    assert_eq!(d["file"], "requests/payments-prod/AdministratorAccess/case.toml");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(3), Some(11)));
     assert!(
         d["help"]
             .as_str()
@@ -74,17 +68,12 @@ fn findings_exit_1_in_every_format() {
         out.starts_with("::error file=requests/payments-prod/AdministratorAccess/case.toml,line=3,col=11,title=gitgrant path-mismatch::"),
         "{out}"
     );
-    assert!(
-        out.contains("%0Ahelp: "),
-        "help follows on an escaped new line: {out}"
-    );
+    assert!(out.contains("%0Ahelp: "), "help follows on an escaped new line: {out}");
 }
 
 #[test]
 fn warnings_alone_exit_0() {
-    let repo = repo_with_case(Some(
-        &fixtures().join("cases/unprotected-policy-path--no-github-line"),
-    ));
+    let repo = repo_with_case(Some(&fixtures().join("cases/unprotected-policy-path--no-github-line")));
     let (code, out, _) = run(&[
         "check",
         "--repo",
@@ -147,10 +136,8 @@ fn init_writes_a_repository_that_passes_check() {
 
 #[test]
 fn every_code_is_documented_and_explained() {
-    let docs = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"),
-    )
-    .unwrap();
+    let docs =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md")).unwrap();
     for code in gitgrant::codes::ALL {
         assert!(
             docs.contains(&format!("### `{code}`")),

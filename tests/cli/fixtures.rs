@@ -10,10 +10,7 @@ fn run_case(dir: &std::path::Path) -> (Vec<&'static str>, String) {
     let tree = repo_fs::read_tree(dir).unwrap();
     let checked = check::check(&tree, at());
     let codes = checked.diagnostics.0.iter().map(|d| d.code).collect();
-    (
-        codes,
-        render::human(&checked.diagnostics.0, &TreeTexts(&tree)),
-    )
+    (codes, render::human(&checked.diagnostics.0, &TreeTexts(&tree)))
 }
 
 #[test]
@@ -35,22 +32,14 @@ fn every_case_reports_its_code_and_matches_its_snapshot() {
         "the corpus has at least 40 broken inputs"
     );
     for name in names {
-        let (expected, _) = name
-            .split_once("--")
-            .expect("case folders are named <code>--<variant>");
+        let (expected, _) = name.split_once("--").expect("case folders are named <code>--<variant>");
         let repo = repo_with_case(Some(&fixtures().join("cases").join(&name)));
         let (codes, out) = run_case(repo.path());
         if expected == "ok" {
-            assert!(
-                codes.is_empty(),
-                "{name}: expected no diagnostics, got:\n{out}"
-            );
+            assert!(codes.is_empty(), "{name}: expected no diagnostics, got:\n{out}");
             continue;
         }
-        assert!(
-            !codes.is_empty(),
-            "{name}: expected `{expected}`, got nothing"
-        );
+        assert!(!codes.is_empty(), "{name}: expected `{expected}`, got nothing");
         assert!(
             codes.iter().all(|c| *c == expected),
             "{name}: expected only `{expected}`, got:\n{out}"
@@ -67,9 +56,7 @@ fn every_case_reports_its_code_and_matches_its_snapshot() {
 #[test]
 fn symlinks_and_oversized_requests_are_refused_unread() {
     let repo = repo_with_case(None);
-    let dir = repo
-        .path()
-        .join("requests/payments-prod/AdministratorAccess");
+    let dir = repo.path().join("requests/payments-prod/AdministratorAccess");
     std::os::unix::fs::symlink("/etc/passwd", dir.join("link.toml")).unwrap();
     let (codes, out) = run_case(repo.path());
     assert_eq!(codes, vec!["symlink"], "{out}");
@@ -86,11 +73,7 @@ fn symlinks_and_oversized_requests_are_refused_unread() {
 
     // a symlinked folder inside requests/ is refused too
     std::fs::remove_file(dir.join("big.toml")).unwrap();
-    std::os::unix::fs::symlink(
-        "/tmp",
-        repo.path().join("requests/payments-prod/ReadOnlyAccess"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink("/tmp", repo.path().join("requests/payments-prod/ReadOnlyAccess")).unwrap();
     let (codes, out) = run_case(repo.path());
     assert_eq!(codes, vec!["symlink"], "{out}");
 }

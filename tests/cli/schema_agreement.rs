@@ -62,9 +62,7 @@ fn rust_accepts(kind: FileKind, text: &str) -> bool {
             .map(|r| drop(Directory::from_raw(r, &mut cx)))
             .is_ok(),
     };
-    ok && !diags
-        .iter()
-        .any(|d| d.is_error() && !RUST_ONLY.contains(&d.code))
+    ok && !diags.iter().any(|d| d.is_error() && !RUST_ONLY.contains(&d.code))
 }
 
 fn collect(dir: &std::path::Path, rel: &str, out: &mut Vec<(String, std::path::PathBuf)>) {
@@ -130,9 +128,7 @@ fn schemas_and_rust_types_agree_on_every_fixture() {
 fn schemas_in_the_repository_are_the_embedded_ones() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for kind in FileKind::ALL {
-        let on_disk =
-            std::fs::read_to_string(root.join(format!("schemas/{}.schema.json", kind.name())))
-                .unwrap();
+        let on_disk = std::fs::read_to_string(root.join(format!("schemas/{}.schema.json", kind.name()))).unwrap();
         assert_eq!(on_disk, kind.schema_text());
     }
 }

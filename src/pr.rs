@@ -1,0 +1,71 @@
+//! `gitgrant pr`: gathers a pull request's inputs (a replay snapshot, or GitHub's API via
+//! the event), reads the base policy and the head's files from git, decides with the pure
+//! gate, and renders the decision.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::gate::facts::PrFacts;
+use crate::gate::{self, Change, GateInput, PrOutcome};
+use crate::git::Git;
+use crate::load;
+use crate::snapshot::Snapshot;
+use crate::tree::{self, Tree};
+
+/// The paths of the policy files read from the base commit.
+pub const POLICY_PATHS: [&str; 4] = [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS];
+
+/// Everything a decision was made from, kept for rendering and recording.
+pub struct Evaluated {
+    pub outcome: PrOutcome,
+    pub head: Tree,
+    pub base: Tree,
+    pub facts: PrFacts,
+}
+
+/// Reads a snapshot file; malformed files are operational errors.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read snapshot `{}`: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("snapshot `{}` is not valid: {e}", path.display()))
+}
+
+/// Decides a pull request from its snapshot and the local repository.
+pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, String> {
+    let facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
+    let git = Git::open(repo).map_err(|e| e.to_string())?;
+    let base = git.read_tree(&facts.base_sha, &POLICY_PATHS).map_err(|e| e.to_string())?;
+    let changes = gate::classify(&facts.files);
+    let added: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddedRequest(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    let policy_change = changes.iter().any(|c| matches!(c, Change::Policy(_)));
+    // A policy PR is checked as a whole tree; a request PR needs only the files it adds.
+    let head_paths: Vec<&str> = if policy_change { vec!["policies", ".github/CODEOWNERS", "requests"] } else { added.clone() };
+    let head = git.read_tree(&facts.head_sha, &head_paths).map_err(|e| e.to_string())?;
+    let mut history = BTreeMap::new();
+    for p in &added {
+        history.insert(p.to_string(), git.path_history(&facts.base_sha, p));
+    }
+    let mut diags = Vec::new();
+    let base_set = load::policy_set(&base, &mut diags);
+    let outcome = gate::decide(&GateInput { base: &base_set, head: &head, facts: &facts, history: &history, at });
+    let mut outcome = outcome;
+    // findings in the base policy explain a `base-policy-invalid` decision
+    outcome.diagnostics.splice(0..0, diags);
+    Ok(Evaluated { outcome, head, base, facts })
+}
+
+/// File texts for rendering diagnostics: head files first, then base files.
+pub struct EvaluatedSources<'a>(pub &'a Evaluated);
+
+impl crate::render::Sources for EvaluatedSources<'_> {
+    fn text(&self, path: &str) -> Option<&str> {
+        self.0.head.text(path).or_else(|| self.0.base.text(path))
+    }
+}
