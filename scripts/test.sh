@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== test inputs from the package registries"
+# GitHub's real webhook payloads, for the event tests (tests/cli/gate.rs)
+npm install --no-save --no-audit --no-fund --prefix .tools/webhooks @octokit/webhooks-examples@7.6.1 >/dev/null
+export GITGRANT_WEBHOOK_EXAMPLES="$PWD/.tools/webhooks/node_modules/@octokit/webhooks-examples/api.github.com/index.json"
+
 echo "== cargo test"
 cargo test --locked
 

@@ -3,5 +3,6 @@
 
 mod commands;
 mod fixtures;
+mod gate;
 mod schema_agreement;
 mod support;

@@ -1,0 +1,322 @@
+//! The PR gate end to end: real git repositories, replay snapshots in GitHub's shapes,
+//! the `gitgrant pr` binary's JSON and exit codes, the scenario suite, and event payloads
+//! from `@octokit/webhooks-examples` (installed by scripts/test.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::support::{bin, copy_dir, fixtures};
+
+const AT: &str = "2026-11-22T12:00:00Z";
+
+fn git(dir: &Path, args: &[&str], who: &str) -> String {
+    let email = format!("{who}@users.noreply.github.com");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", who)
+        .env("GIT_AUTHOR_EMAIL", &email)
+        .env("GIT_COMMITTER_NAME", who)
+        .env("GIT_COMMITTER_EMAIL", &email)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A repository whose main branch holds the fixture base.
+fn base_repo() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("base"), dir.path());
+    git(dir.path(), &["init", "-q", "-b", "main"], "admin");
+    git(dir.path(), &["add", "-A"], "admin");
+    git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
+    let sha = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+    (dir, sha)
+}
+
+const PATH: &str = "requests/payments-prod/AdministratorAccess/inc-9000-rollback.toml";
+
+fn request(who: &str) -> String {
+    format!(
+        "requester = \"{who}\"\naccount = \"payments-prod\"\npermission_set = \"AdministratorAccess\"\nstart = 2026-11-22T13:00:00Z\nduration = \"2h\"\nreason = \"Roll back the failed deploy\"\n"
+    )
+}
+
+/// Commits `files` on a new branch from `from`; returns the head sha and goes back to main.
+fn branch(dir: &Path, name: &str, from: &str, files: &[(&str, &str)], who: &str) -> String {
+    git(dir, &["checkout", "-q", "-b", name, from], who);
+    for (p, c) in files {
+        let target = dir.join(p);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, c).unwrap();
+    }
+    git(dir, &["add", "-A"], who);
+    git(dir, &["commit", "-q", "-m", "request access"], who);
+    let sha = git(dir, &["rev-parse", "HEAD"], who);
+    git(dir, &["checkout", "-q", "main"], who);
+    sha
+}
+
+fn user(login: &str) -> Value {
+    json!({"login": login, "id": 1, "type": "User", "site_admin": false})
+}
+
+fn review(id: u64, login: &str, commit: &str) -> Value {
+    json!({"id": id, "user": user(login), "body": "Checked the incident; approved.", "state": "APPROVED",
+           "commit_id": commit, "submitted_at": "2026-11-22T11:30:00Z", "author_association": "MEMBER"})
+}
+
+fn snapshot(author: &str, base: &str, head: &str, files: Value, reviews: Value) -> Value {
+    json!({
+        "pull_request": {"number": 7, "state": "open", "user": user(author), "created_at": "2026-11-22T11:00:00Z",
+                         "head": {"sha": head, "ref": "request"}, "base": {"sha": base, "ref": "main"},
+                         "merged": false, "merge_commit_sha": null, "draft": false},
+        "commits": [{"sha": head, "commit": {"author": {"name": author, "email": format!("{author}@users.noreply.github.com")},
+                                            "committer": {"name": author, "email": format!("{author}@users.noreply.github.com")},
+                                            "message": "request access"},
+                     "author": user(author), "committer": user(author)}],
+        "reviews": reviews,
+        "files": files,
+        "teams": {"acme/platform-leads": ["dan", "heidi"], "acme/platform-oncall": [], "acme/engineering": ["bob"]}
+    })
+}
+
+fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
+    let file = repo.join("../snapshot.json");
+    std::fs::write(&file, serde_json::to_string(snap).unwrap()).unwrap();
+    let mut args = vec!["pr", "--repo", repo.to_str().unwrap(), "--snapshot", file.to_str().unwrap(), "--at", AT];
+    args.extend(extra);
+    let out = bin().args(&args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn added(path: &str) -> Value {
+    json!([{"sha": "0000000000000000000000000000000000000000", "filename": path, "status": "added", "additions": 6, "deletions": 0, "changes": 6}])
+}
+
+#[test]
+fn replay_approves_with_two_code_owners_and_prints_the_design_json() {
+    let (repo, base) = base_repo();
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head), review(2, "heidi", &head)]));
+    let (code, out, err) = run_pr(repo.path(), &snap, &["--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "approved");
+    let r = &v["requests"][0];
+    assert_eq!(r["path"], PATH);
+    assert_eq!(r["id"], "inc-9000-rollback");
+    assert_eq!(r["decision"], "approved");
+    assert_eq!(r["approved_by"], json!(["dan", "heidi"]));
+    assert_eq!(r["can_approve"], json!([]));
+    assert!(r["reasons"][0]["code"].is_string() && r["reasons"][0]["message"].is_string());
+    assert!(v["diagnostics"].is_array());
+
+    // one approval fewer: pending, exit 1, heidi can still approve
+    let snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head)]));
+    let (code, out, _) = run_pr(repo.path(), &snap, &["--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "pending");
+    assert_eq!(v["requests"][0]["can_approve"], json!(["heidi"]));
+}
+
+#[test]
+fn policy_comes_from_the_base_commit_not_the_head() {
+    let (repo, old_base) = base_repo();
+    // The PR branch starts from the old base, where alice (via the SRE group) may request
+    // prod admin; main then removes the SRE group from that rule.
+    let head = branch(repo.path(), "req", &old_base, &[(PATH, &request("alice"))], "alice");
+    let access = repo.path().join("policies/access.toml");
+    let text = std::fs::read_to_string(&access).unwrap();
+    let tightened = text.replacen("principals = [\"@acme/platform-oncall\", \"idc-group:SRE\"]", "principals = [\"@acme/platform-oncall\"]", 1);
+    assert_ne!(text, tightened);
+    std::fs::write(&access, tightened).unwrap();
+    git(repo.path(), &["commit", "-q", "-am", "only on-call may request prod admin"], "admin");
+    let new_base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+
+    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &old_base, &head, added(PATH), reviews.clone()), &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &new_base, &head, added(PATH), reviews), &["--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "invalid");
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "requester-not-eligible", "{out}");
+}
+
+#[test]
+fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() {
+    let (repo, base) = base_repo();
+    // the path existed once: added, then deleted on main
+    let target = repo.path().join(PATH);
+    std::fs::write(&target, request("alice")).unwrap();
+    git(repo.path(), &["add", "-A"], "admin");
+    git(repo.path(), &["commit", "-q", "-m", "old request"], "admin");
+    std::fs::remove_file(&target).unwrap();
+    git(repo.path(), &["commit", "-q", "-am", "expired"], "admin");
+    let new_base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let head = branch(repo.path(), "req", &new_base, &[(PATH, &request("alice"))], "alice");
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &new_base, &head, added(PATH), reviews.clone()), &["--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("request-path-reused"), "{out}");
+
+    // a fresh id on the original base is fine
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
+    let head2 = branch(repo.path(), "req2", &base, &[(fresh, &request("alice"))], "alice");
+    let reviews2 = json!([review(1, "dan", &head2), review(2, "heidi", &head2)]);
+    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &base, &head2, added(fresh), reviews2.clone()), &[]);
+    assert_eq!(code, 0, "{out}");
+
+    // a shallow clone cannot prove a path is new: not approved
+    let fresh3 = "requests/payments-prod/AdministratorAccess/inc-9002.toml";
+    let head3 = branch(repo.path(), "req3", &new_base, &[(fresh3, &request("alice"))], "alice");
+    let reviews3 = json!([review(1, "dan", &head3), review(2, "heidi", &head3)]);
+    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &new_base, &head3, added(fresh3), reviews3.clone()), &[]);
+    assert_eq!(code, 0, "with full history the new path is fine: {out}");
+    let shallow = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let clone = shallow.path().join("c");
+    let out = Command::new("git").args(["clone", "-q", "--depth", "1", "--no-single-branch", "--no-local", &url, clone.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, out, err) = run_pr(&clone, &snapshot("alice", &new_base, &head3, added(fresh3), reviews3), &["--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "invalid");
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "history-unavailable", "{out}");
+}
+
+#[test]
+fn deletion_only_pr_is_approved_at_once() {
+    let (repo, base) = base_repo();
+    let existing = "requests/payments-prod/AdministratorAccess/inc-4821-rollback.toml";
+    git(repo.path(), &["checkout", "-q", "-b", "revoke"], "bob");
+    git(repo.path(), &["rm", "-q", existing], "bob");
+    git(repo.path(), &["commit", "-q", "-m", "revoke"], "bob");
+    let head = git(repo.path(), &["rev-parse", "HEAD"], "bob");
+    let files = json!([{"filename": existing, "status": "removed", "additions": 0, "deletions": 8, "changes": 8}]);
+    let (code, out, _) = run_pr(repo.path(), &snapshot("bob", &base, &head, files, json!([])), &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["removed"], json!([existing]));
+}
+
+#[test]
+fn operational_failures_exit_2() {
+    let (repo, base) = base_repo();
+    // the head commit is not in the repository
+    let missing = "9999999999999999999999999999999999999999";
+    let (code, _, err) = run_pr(repo.path(), &snapshot("alice", &base, missing, added(PATH), json!([])), &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not in the repository"), "{err}");
+    // a snapshot without the pull request's head
+    let mut bad = snapshot("alice", &base, &base, added(PATH), json!([]));
+    bad["pull_request"]["head"] = Value::Null;
+    let (code, _, err) = run_pr(repo.path(), &bad, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("pull_request/head/sha"), "{err}");
+    // not JSON at all
+    let file = repo.path().join("../broken.json");
+    std::fs::write(&file, "{ not json").unwrap();
+    let out = bin().args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", file.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // outside Actions, without a snapshot
+    let out = bin().args(["pr", "--repo", repo.path().to_str().unwrap()]).env_remove("GITHUB_EVENT_NAME").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GITHUB_EVENT_NAME"));
+}
+
+#[test]
+fn the_comment_is_markdown_for_a_reviewer_and_stays_under_the_limit() {
+    let (repo, base) = base_repo();
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head)]));
+    // a 1 MiB review body and 3,000 unrelated files must not break the comment
+    snap["reviews"][0]["body"] = Value::String("x".repeat(1 << 20));
+    let mut files = vec![added(PATH)[0].clone()];
+    for i in 0..3000 {
+        files.push(json!({"filename": format!("docs/page-{i}.md"), "status": "added"}));
+    }
+    snap["files"] = Value::Array(files);
+    let (code, out, _) = run_pr(repo.path(), &snap, &["--format", "markdown"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("<!-- gitgrant:pr-gate -->"));
+    assert!(out.contains("| account | `payments-prod` (111122223333) |"), "{out}");
+    assert!(out.contains("| can approve | `heidi` |"), "{out}");
+    assert!(out.chars().count() < 65_536);
+}
+
+#[test]
+fn project_scenarios_pass() {
+    let out = bin().args(["test", "--repo", env!("CARGO_MANIFEST_DIR")]).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("28 passed, 0 failed"), "{stdout}");
+}
+
+fn webhook_examples() -> Value {
+    let path = std::env::var("GITGRANT_WEBHOOK_EXAMPLES").map(PathBuf::from).unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/webhooks/node_modules/@octokit/webhooks-examples/api.github.com/index.json")
+    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; scripts/test.sh installs @octokit/webhooks-examples", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn examples(all: &Value, name: &str) -> Vec<Value> {
+    all.as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()["examples"].as_array().unwrap().clone()
+}
+
+#[test]
+fn events_from_real_webhook_payloads_name_the_pull_request() {
+    use gitgrant::event::pr_from_event;
+    let all = webhook_examples();
+    let prs = examples(&all, "pull_request");
+    assert!(prs.len() > 5);
+    for p in &prs {
+        for name in ["pull_request", "pull_request_target"] {
+            let r = pr_from_event(name, p, None, None).unwrap();
+            assert_eq!(r.number, p["pull_request"]["number"].as_u64().unwrap());
+            assert_eq!(format!("{}/{}", r.owner, r.repo), p["repository"]["full_name"].as_str().unwrap());
+        }
+    }
+    // there is no approved example: derive one from a submitted review
+    let submitted = examples(&all, "pull_request_review").into_iter().find(|e| e["action"] == "submitted").unwrap();
+    let mut approved = submitted.clone();
+    approved["review"]["state"] = json!("approved");
+    let r = pr_from_event("pull_request_review", &approved, Some("acme/access"), None).unwrap();
+    assert_eq!(r.number, submitted["pull_request"]["number"].as_u64().unwrap());
+    assert_eq!((r.owner.as_str(), r.repo.as_str()), ("acme", "access"));
+    // comments: on a PR they name it; on a plain issue they are refused
+    for c in examples(&all, "issue_comment") {
+        let r = pr_from_event("issue_comment", &c, None, None);
+        if c["issue"].get("pull_request").is_some() {
+            assert_eq!(r.unwrap().number, c["issue"]["number"].as_u64().unwrap());
+        } else {
+            assert!(r.unwrap_err().contains("not a pull request"));
+        }
+    }
+    // workflow_run: the PR list, else the override, else a clear error
+    for w in examples(&all, "workflow_run") {
+        match w["workflow_run"]["pull_requests"].as_array().and_then(|a| a.first()) {
+            Some(pr) => assert_eq!(pr_from_event("workflow_run", &w, None, None).unwrap().number, pr["number"].as_u64().unwrap()),
+            None => {
+                assert!(pr_from_event("workflow_run", &w, None, None).unwrap_err().contains("workflow_run.pull_requests.0.number"));
+                assert_eq!(pr_from_event("workflow_run", &w, None, Some("42")).unwrap().number, 42);
+            }
+        }
+    }
+    // malformed: a push event, a payload without a PR, a bad override
+    let push = examples(&all, "push")[0].clone();
+    assert!(pr_from_event("push", &push, None, None).unwrap_err().contains("does not concern a pull request"));
+    assert!(pr_from_event("pull_request", &json!({}), Some("a/b"), None).is_err());
+    assert!(pr_from_event("pull_request", &prs[0], None, Some("x")).is_err());
+    assert!(pr_from_event("pull_request", &prs[0], Some("no-slash"), None).is_err());
+}
