@@ -14,6 +14,9 @@ export GITGRANT_WEBHOOK_EXAMPLES="$PWD/.tools/webhooks/node_modules/@octokit/web
 echo "== cargo test"
 cargo test --locked
 
+echo "== action.yml and workflow templates (check-jsonschema, actionlint, shellcheck, zizmor)"
+bash scripts/validate-workflows.sh
+
 echo "== generated repository passes check"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

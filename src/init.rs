@@ -29,6 +29,26 @@ pub fn files() -> Vec<(String, String)> {
             include_str!("../templates/init/requests-README.md").into(),
         ),
         ("README.md".into(), include_str!("../templates/init/README.md").into()),
+        (
+            ".github/workflows/gitgrant.yml".into(),
+            include_str!("../templates/init/workflows/gitgrant.yml").into(),
+        ),
+        (
+            ".github/workflows/gitgrant-review-trigger.yml".into(),
+            include_str!("../templates/init/workflows/gitgrant-review-trigger.yml").into(),
+        ),
+        (
+            ".github/workflows/gitgrant-reconcile.yml".into(),
+            include_str!("../templates/init/workflows/gitgrant-reconcile.yml").into(),
+        ),
+        (
+            ".github/workflows/gitgrant-check.yml".into(),
+            include_str!("../templates/init/workflows/gitgrant-check.yml").into(),
+        ),
+        (
+            "scenarios/example-auto-approved.toml".into(),
+            include_str!("../templates/init/scenario.toml").into(),
+        ),
     ];
     for kind in FileKind::ALL {
         files.push((

@@ -35,7 +35,9 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
 pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, String> {
     let facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
     let git = Git::open(repo).map_err(|e| e.to_string())?;
-    let base = git.read_tree(&facts.base_sha, &POLICY_PATHS).map_err(|e| e.to_string())?;
+    let base = git
+        .read_tree(&facts.base_sha, &POLICY_PATHS)
+        .map_err(|e| e.to_string())?;
     let changes = gate::classify(&facts.files);
     let added: Vec<&str> = changes
         .iter()
@@ -46,7 +48,11 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
         .collect();
     let policy_change = changes.iter().any(|c| matches!(c, Change::Policy(_)));
     // A policy PR is checked as a whole tree; a request PR needs only the files it adds.
-    let head_paths: Vec<&str> = if policy_change { vec!["policies", ".github/CODEOWNERS", "requests"] } else { added.clone() };
+    let head_paths: Vec<&str> = if policy_change {
+        vec!["policies", ".github/CODEOWNERS", "requests"]
+    } else {
+        added.clone()
+    };
     let head = git.read_tree(&facts.head_sha, &head_paths).map_err(|e| e.to_string())?;
     let mut history = BTreeMap::new();
     for p in &added {
@@ -54,11 +60,22 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     }
     let mut diags = Vec::new();
     let base_set = load::policy_set(&base, &mut diags);
-    let outcome = gate::decide(&GateInput { base: &base_set, head: &head, facts: &facts, history: &history, at });
+    let outcome = gate::decide(&GateInput {
+        base: &base_set,
+        head: &head,
+        facts: &facts,
+        history: &history,
+        at,
+    });
     let mut outcome = outcome;
     // findings in the base policy explain a `base-policy-invalid` decision
     outcome.diagnostics.splice(0..0, diags);
-    Ok(Evaluated { outcome, head, base, facts })
+    Ok(Evaluated {
+        outcome,
+        head,
+        base,
+        facts,
+    })
 }
 
 /// File texts for rendering diagnostics: head files first, then base files.
@@ -68,4 +85,44 @@ impl crate::render::Sources for EvaluatedSources<'_> {
     fn text(&self, path: &str) -> Option<&str> {
         self.0.head.text(path).or_else(|| self.0.base.text(path))
     }
+}
+
+/// The GitHub teams whose members the decision depends on: team principals of the rules
+/// that cover each added request's account and permission set, and team owners of every
+/// changed path in the base CODEOWNERS. Only these are read from the API.
+pub fn teams_needed(
+    base: &crate::load::PolicySet,
+    files: &[crate::gate::facts::FileChange],
+) -> std::collections::BTreeSet<String> {
+    use crate::model::codeowners::Owner;
+    use crate::model::policy::Principal;
+    use crate::model::request::RequestPath;
+    let mut teams = std::collections::BTreeSet::new();
+    for f in files {
+        if let Some(co) = &base.codeowners {
+            for o in co.owners_of(&f.filename) {
+                if let Owner::Team(t) = o {
+                    teams.insert(t);
+                }
+            }
+        }
+        let (Ok(p), Some(policy), Some(dir)) = (RequestPath::parse(&f.filename), &base.policy, &base.directory) else {
+            continue;
+        };
+        let Some(account) = dir.account(&p.account) else {
+            continue;
+        };
+        for rule in &policy.eligibility {
+            if rule.targets.covers_account(&account.id, &account.ou)
+                && rule.targets.covers_permission_set(&p.permission_set)
+            {
+                for pr in &rule.principals {
+                    if let Principal::Team(t) = pr {
+                        teams.insert(t.clone());
+                    }
+                }
+            }
+        }
+    }
+    teams
 }

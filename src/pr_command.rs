@@ -55,5 +55,9 @@ pub fn run(
             writeln!(f, "{}", report::markdown(outcome, &sources)).map_err(|e| e.to_string())?;
         }
     }
-    Ok(if outcome.decision == Decision::Approved { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.decision == Decision::Approved {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -104,7 +104,9 @@ pub struct Expect {
 }
 
 fn time(d: &toml::value::Datetime, what: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(&d.to_string()).map(|t| t.with_timezone(&Utc)).map_err(|_| format!("`{what}` needs a date, time and zone"))
+    DateTime::parse_from_rfc3339(&d.to_string())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("`{what}` needs a date, time and zone"))
 }
 
 fn user_json(login_or_email: &str, kind: Option<&str>) -> Value {
@@ -116,7 +118,11 @@ fn user_json(login_or_email: &str, kind: Option<&str>) -> Value {
 }
 
 fn email_of(login_or_email: &str) -> String {
-    if login_or_email.contains('@') { login_or_email.to_string() } else { format!("{login_or_email}@users.noreply.github.com") }
+    if login_or_email.contains('@') {
+        login_or_email.to_string()
+    } else {
+        format!("{login_or_email}@users.noreply.github.com")
+    }
 }
 
 /// The scenario's pull request as a replay snapshot in GitHub's shapes.
@@ -140,33 +146,41 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let sha = if i + 1 == n { HEAD_SHA.to_string() } else { format!("{:040x}", i + 0xa0) };
-                commit_json(&c.author, c.committer.as_deref().unwrap_or(&c.author), &c.co_authors, &sha)
+                let sha = if i + 1 == n {
+                    HEAD_SHA.to_string()
+                } else {
+                    format!("{:040x}", i + 0xa0)
+                };
+                commit_json(
+                    &c.author,
+                    c.committer.as_deref().unwrap_or(&c.author),
+                    &c.co_authors,
+                    &sha,
+                )
             })
             .collect()
     };
-    let reviews = s
-        .pr
-        .reviews
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let commit = match r.on.as_deref() {
-                None | Some("head") => Ok(HEAD_SHA),
-                Some("old") => Ok(OLD_SHA),
-                Some(other) => Err(format!("review `on` must be `head` or `old`, not `{other}`")),
-            }?;
-            Ok(json!({
-                "id": 1000 + i,
-                "user": user_json(&r.user, r.user_type.as_deref()),
-                "body": r.body,
-                "state": r.state,
-                "commit_id": commit,
-                "submitted_at": (created + chrono::TimeDelta::minutes(10 + i as i64)).to_rfc3339(),
-                "author_association": "MEMBER",
-            }))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let reviews =
+        s.pr.reviews
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let commit = match r.on.as_deref() {
+                    None | Some("head") => Ok(HEAD_SHA),
+                    Some("old") => Ok(OLD_SHA),
+                    Some(other) => Err(format!("review `on` must be `head` or `old`, not `{other}`")),
+                }?;
+                Ok(json!({
+                    "id": 1000 + i,
+                    "user": user_json(&r.user, r.user_type.as_deref()),
+                    "body": r.body,
+                    "state": r.state,
+                    "commit_id": commit,
+                    "submitted_at": (created + chrono::TimeDelta::minutes(10 + i as i64)).to_rfc3339(),
+                    "author_association": "MEMBER",
+                }))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
     Ok(Snapshot {
         pull_request: json!({
             "number": 1,
@@ -181,12 +195,19 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
         commits,
         reviews,
         files,
-        teams: s.teams.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect(),
+        teams: s
+            .teams
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
     })
 }
 
 fn commit_json(author: &str, committer: &str, co_authors: &[String], sha: &str) -> Value {
-    let trailers: String = co_authors.iter().map(|c| format!("\nCo-authored-by: {c} <{}>", email_of(c))).collect();
+    let trailers: String = co_authors
+        .iter()
+        .map(|c| format!("\nCo-authored-by: {c} <{}>", email_of(c)))
+        .collect();
     json!({
         "sha": sha,
         "commit": {
@@ -215,23 +236,40 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
     }
     let snapshot = to_snapshot(s)?;
     let facts = PrFacts::from_snapshot(&snapshot).map_err(|e| e.to_string())?;
-    let history: BTreeMap<String, PathHistory> = s
-        .pr
-        .add
-        .keys()
-        .map(|p| {
-            let h = if s.pr.used_before.contains(p) { PathHistory::Existed(OLD_SHA.to_string()) } else { PathHistory::Never };
-            (p.clone(), h)
-        })
-        .collect();
+    let history: BTreeMap<String, PathHistory> =
+        s.pr.add
+            .keys()
+            .map(|p| {
+                let h = if s.pr.used_before.contains(p) {
+                    PathHistory::Existed(OLD_SHA.to_string())
+                } else {
+                    PathHistory::Never
+                };
+                (p.clone(), h)
+            })
+            .collect();
     let mut diags = Vec::new();
     let base_set = load::policy_set(&base, &mut diags);
-    let outcome = gate::decide(&GateInput { base: &base_set, head: &head, facts: &facts, history: &history, at });
+    let outcome = gate::decide(&GateInput {
+        base: &base_set,
+        head: &head,
+        facts: &facts,
+        history: &history,
+        at,
+    });
     let mut problems = Vec::new();
     if outcome.decision.as_str() != s.expect.decision {
-        problems.push(format!("decision: expected `{}`, got `{}`", s.expect.decision, outcome.decision.as_str()));
+        problems.push(format!(
+            "decision: expected `{}`, got `{}`",
+            s.expect.decision,
+            outcome.decision.as_str()
+        ));
     }
-    let codes: Vec<&str> = outcome.requests.iter().flat_map(|i| i.reasons.iter().map(|r| r.code)).collect();
+    let codes: Vec<&str> = outcome
+        .requests
+        .iter()
+        .flat_map(|i| i.reasons.iter().map(|r| r.code))
+        .collect();
     for want in &s.expect.reasons {
         if !codes.contains(&want.as_str()) {
             problems.push(format!("reason `{want}` expected, got [{}]", codes.join(", ")));

@@ -96,7 +96,10 @@ pub fn latest_reviews(facts: &PrFacts) -> BTreeMap<String, &ReviewFacts> {
     let mut latest = BTreeMap::new();
     for r in ordered {
         let Some(login) = &r.login else { continue };
-        if matches!(r.state, ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Dismissed) {
+        if matches!(
+            r.state,
+            ReviewState::Approved | ReviewState::ChangesRequested | ReviewState::Dismissed
+        ) {
             latest.insert(login.clone(), r);
         }
     }
@@ -107,7 +110,10 @@ pub fn tally(owners: &[Owner], facts: &PrFacts, excluded: &Excluded, require_not
     let mut t = Tally::default();
     for r in &facts.reviews {
         if let ReviewState::Other(s) = &r.state {
-            t.notes.push(Reason { code: "unknown-review-state", message: format!("review {} has state `{s}`, which is not counted", r.id) });
+            t.notes.push(Reason {
+                code: "unknown-review-state",
+                message: format!("review {} has state `{s}`, which is not counted", r.id),
+            });
         }
     }
     let counting_blocked = !excluded.unresolved.is_empty();
@@ -128,19 +134,38 @@ pub fn tally(owners: &[Owner], facts: &PrFacts, excluded: &Excluded, require_not
                 let why = if r.is_bot {
                     Some(("approval-by-bot", format!("`{login}` is a bot or app")))
                 } else if excluded.logins.contains(&login) {
-                    Some(("self-approval", format!("`{login}` asked for this access or wrote, committed or co-authored a commit of this PR")))
+                    Some((
+                        "self-approval",
+                        format!(
+                            "`{login}` asked for this access or wrote, committed or co-authored a commit of this PR"
+                        ),
+                    ))
                 } else if owner == Some(false) {
-                    Some(("approval-not-code-owner", format!("`{login}` is not a code owner of this path")))
+                    Some((
+                        "approval-not-code-owner",
+                        format!("`{login}` is not a code owner of this path"),
+                    ))
                 } else if owner.is_none() {
-                    Some(("team-not-read", format!("`{login}` may be a code owner only through a team whose members were not read")))
+                    Some((
+                        "team-not-read",
+                        format!("`{login}` may be a code owner only through a team whose members were not read"),
+                    ))
                 } else if r.commit_id.as_deref() != Some(facts.head_sha.as_str()) {
-                    Some(("approval-stale", format!(
-                        "`{login}` approved commit {}, not the current head {}",
-                        r.commit_id.as_deref().map_or("?", short),
-                        short(&facts.head_sha)
-                    )))
+                    Some((
+                        "approval-stale",
+                        format!(
+                            "`{login}` approved commit {}, not the current head {}",
+                            r.commit_id.as_deref().map_or("?", short),
+                            short(&facts.head_sha)
+                        ),
+                    ))
                 } else if require_note && r.body.trim().is_empty() {
-                    Some(("approval-without-note", format!("`{login}` approved without a comment; this repository requires a note explaining the decision")))
+                    Some((
+                        "approval-without-note",
+                        format!(
+                            "`{login}` approved without a comment; this repository requires a note explaining the decision"
+                        ),
+                    ))
                 } else {
                     None
                 };

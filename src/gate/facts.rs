@@ -81,11 +81,16 @@ pub struct FactsError {
 }
 
 fn err(path: impl Into<String>, problem: &str) -> FactsError {
-    FactsError { path: path.into(), problem: problem.into() }
+    FactsError {
+        path: path.into(),
+        problem: problem.into(),
+    }
 }
 
 fn str_at<'v>(v: &'v Value, pointer: &str, ctx: &str) -> Result<&'v str, FactsError> {
-    v.pointer(pointer).and_then(Value::as_str).ok_or_else(|| err(format!("{ctx}{pointer}"), "is missing or not a string"))
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(format!("{ctx}{pointer}"), "is missing or not a string"))
 }
 
 fn opt_str(v: &Value, pointer: &str) -> Option<String> {
@@ -139,7 +144,10 @@ impl PrFacts {
     pub fn from_snapshot(s: &Snapshot) -> Result<PrFacts, FactsError> {
         let pr = &s.pull_request;
         let ctx = "pull_request";
-        let number = pr.get("number").and_then(Value::as_u64).ok_or_else(|| err("pull_request/number", "is missing or not a number"))?;
+        let number = pr
+            .get("number")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| err("pull_request/number", "is missing or not a number"))?;
         let (author, author_is_bot) = user(pr.get("user"));
         let author = author.ok_or_else(|| err("pull_request/user/login", "is missing"))?;
         let mut commits = Vec::new();
@@ -151,11 +159,23 @@ impl PrFacts {
             let message = opt_str(c, "/commit/message").unwrap_or_default();
             commits.push(CommitFacts {
                 sha,
-                author: Person { login: a_login, email: opt_str(c, "/commit/author/email"), is_bot: a_bot },
-                committer: Person { login: c_login, email: opt_str(c, "/commit/committer/email"), is_bot: c_bot },
+                author: Person {
+                    login: a_login,
+                    email: opt_str(c, "/commit/author/email"),
+                    is_bot: a_bot,
+                },
+                committer: Person {
+                    login: c_login,
+                    email: opt_str(c, "/commit/committer/email"),
+                    is_bot: c_bot,
+                },
                 co_authors: co_author_emails(&message)
                     .into_iter()
-                    .map(|e| Person { login: login_from_noreply(&e), email: Some(e), is_bot: false })
+                    .map(|e| Person {
+                        login: login_from_noreply(&e),
+                        email: Some(e),
+                        is_bot: false,
+                    })
                     .collect(),
             });
         }
@@ -169,14 +189,20 @@ impl PrFacts {
         for c in &mut commits {
             for p in &mut c.co_authors {
                 if p.login.is_none() {
-                    p.login = p.email.as_ref().and_then(|e| known.get(&e.to_ascii_lowercase()).cloned());
+                    p.login = p
+                        .email
+                        .as_ref()
+                        .and_then(|e| known.get(&e.to_ascii_lowercase()).cloned());
                 }
             }
         }
         let mut reviews = Vec::new();
         for (i, r) in s.reviews.iter().enumerate() {
             let ctx = format!("reviews/{i}");
-            let id = r.get("id").and_then(Value::as_u64).ok_or_else(|| err(format!("{ctx}/id"), "is missing or not a number"))?;
+            let id = r
+                .get("id")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| err(format!("{ctx}/id"), "is missing or not a number"))?;
             let (login, is_bot) = user(r.get("user"));
             let state = match str_at(r, "/state", &ctx)? {
                 "APPROVED" => ReviewState::Approved,
@@ -212,7 +238,12 @@ impl PrFacts {
         let teams = s
             .teams
             .iter()
-            .map(|(t, members)| (t.to_ascii_lowercase(), members.iter().map(|m| m.to_ascii_lowercase()).collect()))
+            .map(|(t, members)| {
+                (
+                    t.to_ascii_lowercase(),
+                    members.iter().map(|m| m.to_ascii_lowercase()).collect(),
+                )
+            })
             .collect();
         Ok(PrFacts {
             number,
@@ -239,9 +270,18 @@ mod tests {
     #[test]
     fn co_author_trailers_and_noreply_logins() {
         let msg = "Fix\n\nCo-authored-by: Mallory <12345+Mallory@users.noreply.github.com>\nco-authored-by: Eve <eve@acme.example>\n";
-        assert_eq!(co_author_emails(msg), vec!["12345+Mallory@users.noreply.github.com", "eve@acme.example"]);
-        assert_eq!(login_from_noreply("12345+Mallory@users.noreply.github.com").as_deref(), Some("mallory"));
-        assert_eq!(login_from_noreply("mallory@users.noreply.github.com").as_deref(), Some("mallory"));
+        assert_eq!(
+            co_author_emails(msg),
+            vec!["12345+Mallory@users.noreply.github.com", "eve@acme.example"]
+        );
+        assert_eq!(
+            login_from_noreply("12345+Mallory@users.noreply.github.com").as_deref(),
+            Some("mallory")
+        );
+        assert_eq!(
+            login_from_noreply("mallory@users.noreply.github.com").as_deref(),
+            Some("mallory")
+        );
         assert_eq!(login_from_noreply("eve@acme.example"), None);
     }
 }

@@ -63,7 +63,11 @@ pub fn classify(files: &[facts::FileChange]) -> Vec<Change> {
     let mut out = Vec::new();
     for f in files {
         let name = f.filename.clone();
-        if name.starts_with("requests/") || f.previous_filename.as_deref().is_some_and(|p| p.starts_with("requests/")) {
+        if name.starts_with("requests/")
+            || f.previous_filename
+                .as_deref()
+                .is_some_and(|p| p.starts_with("requests/"))
+        {
             out.push(match f.status.as_str() {
                 "added" => Change::AddedRequest(name),
                 "removed" => Change::RemovedRequest(name),
@@ -125,13 +129,18 @@ pub struct PrOutcome {
 }
 
 fn reason(code: &'static str, message: impl Into<String>) -> Reason {
-    Reason { code, message: message.into() }
+    Reason {
+        code,
+        message: message.into(),
+    }
 }
 
 fn invalid_item(path: &str, reasons: Vec<Reason>) -> ItemOutcome {
     ItemOutcome {
         path: path.to_string(),
-        id: crate::model::request::RequestPath::parse(path).map(|p| p.id).unwrap_or_default(),
+        id: crate::model::request::RequestPath::parse(path)
+            .map(|p| p.id)
+            .unwrap_or_default(),
         decision: Decision::Invalid,
         reasons,
         approved_by: vec![],
@@ -207,18 +216,32 @@ pub fn decide(input: &GateInput<'_>) -> PrOutcome {
     }
 
     let decision = items.iter().map(|i| i.decision).max().unwrap_or(Decision::Approved);
-    PrOutcome { decision, requests: items, removed, diagnostics }
+    PrOutcome {
+        decision,
+        requests: items,
+        removed,
+        diagnostics,
+    }
 }
 
 fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagnostic>) -> ItemOutcome {
     let base = input.base;
     let facts = input.facts;
     let (Some(policy), Some(co)) = (&base.policy, &base.codeowners) else {
-        return invalid_item(path, vec![reason("base-policy-invalid", "the base policy did not load")]);
+        return invalid_item(
+            path,
+            vec![reason("base-policy-invalid", "the base policy did not load")],
+        );
     };
     let mut found = Vec::new();
     let Some(entry) = input.head.file(path) else {
-        return invalid_item(path, vec![reason("head-file-missing", format!("`{path}` is not in the head commit"))]);
+        return invalid_item(
+            path,
+            vec![reason(
+                "head-file-missing",
+                format!("`{path}` is not in the head commit"),
+            )],
+        );
     };
     let loaded = load::request(path, entry, base.directory.as_ref(), &mut found);
     let mut reasons: Vec<Reason> = Vec::new();
@@ -229,23 +252,39 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
         if !r.requester.eq_ignore_ascii_case(&facts.author) {
             reasons.push(reason(
                 "requester-not-author",
-                format!("the request is for `{}` but the PR was opened by `{}`: people ask for their own access", r.requester, facts.author),
+                format!(
+                    "the request is for `{}` but the PR was opened by `{}`: people ask for their own access",
+                    r.requester, facts.author
+                ),
             ));
         }
         if let Some(start) = r.start {
             if start + START_GRACE < facts.created_at {
                 reasons.push(reason(
                     "start-in-past",
-                    format!("start {} is before the PR was opened ({})", start.to_rfc3339(), facts.created_at.to_rfc3339()),
+                    format!(
+                        "start {} is before the PR was opened ({})",
+                        start.to_rfc3339(),
+                        facts.created_at.to_rfc3339()
+                    ),
                 ));
             } else if start + r.duration.to_chrono() <= input.at {
-                reasons.push(reason("window-ended", format!("the requested window ended at {}", (start + r.duration.to_chrono()).to_rfc3339())));
+                reasons.push(reason(
+                    "window-ended",
+                    format!(
+                        "the requested window ended at {}",
+                        (start + r.duration.to_chrono()).to_rfc3339()
+                    ),
+                ));
             }
         }
         if let Some(Eligibility::Undetermined { teams, .. }) = &eligibility {
             reasons.push(reason(
                 "team-membership-unknown",
-                format!("eligibility depends on membership of {} which was not read", teams.join(", ")),
+                format!(
+                    "eligibility depends on membership of {} which was not read",
+                    teams.join(", ")
+                ),
             ));
         }
     }
@@ -253,15 +292,28 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
         Some(PathHistory::Never) => {}
         Some(PathHistory::Existed(commit)) => reasons.push(reason(
             "request-path-reused",
-            format!("`{path}` existed before (commit {}); request paths are never reused, pick a new id", approvals::short(commit)),
+            format!(
+                "`{path}` existed before (commit {}); request paths are never reused, pick a new id",
+                approvals::short(commit)
+            ),
         )),
-        Some(PathHistory::Unknown(why)) => {
-            reasons.push(reason("history-unavailable", format!("cannot tell whether `{path}` was used before: {why}")))
-        }
-        None => reasons.push(reason("history-unavailable", format!("the history of `{path}` was not looked up"))),
+        Some(PathHistory::Unknown(why)) => reasons.push(reason(
+            "history-unavailable",
+            format!("cannot tell whether `{path}` was used before: {why}"),
+        )),
+        None => reasons.push(reason(
+            "history-unavailable",
+            format!("the history of `{path}` was not looked up"),
+        )),
     }
     for d in found.iter().filter(|d| d.is_error()) {
-        reasons.insert(0, Reason { code: d.code, message: d.message.clone() });
+        reasons.insert(
+            0,
+            Reason {
+                code: d.code,
+                message: d.message.clone(),
+            },
+        );
     }
     diagnostics.extend(found);
     let Some(r) = loaded.filter(|_| reasons.is_empty()) else {
@@ -293,14 +345,26 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
         };
         item.decision = Decision::Approved;
         item.can_approve.clear();
-        item.reasons.insert(0, reason("auto-approved", format!("eligibility rule `{rules}` needs no approval; the grant is still recorded")));
+        item.reasons.insert(
+            0,
+            reason(
+                "auto-approved",
+                format!("eligibility rule `{rules}` needs no approval; the grant is still recorded"),
+            ),
+        );
         return item;
     }
     if !tally.rejected_by.is_empty() {
         item.decision = Decision::Rejected;
         item.reasons.insert(
             0,
-            reason("changes-requested", format!("code owner(s) {} requested changes; a dismissed or new review lifts this", tally.rejected_by.join(", "))),
+            reason(
+                "changes-requested",
+                format!(
+                    "code owner(s) {} requested changes; a dismissed or new review lifts this",
+                    tally.rejected_by.join(", ")
+                ),
+            ),
         );
         return item;
     }
@@ -308,28 +372,52 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
     if n >= required {
         item.decision = Decision::Approved;
         item.can_approve.clear();
-        item.reasons.insert(0, reason("approved", format!("{n} of {required} required code-owner approval(s)")));
+        item.reasons.insert(
+            0,
+            reason("approved", format!("{n} of {required} required code-owner approval(s)")),
+        );
     } else {
-        let by = if rules.is_empty() { String::new() } else { format!(" (rule {})", rules.join(", ")) };
-        item.reasons.insert(0, reason("awaiting-approval", format!("{n} of {required} required code-owner approval(s){by}")));
+        let by = if rules.is_empty() {
+            String::new()
+        } else {
+            format!(" (rule {})", rules.join(", "))
+        };
+        item.reasons.insert(
+            0,
+            reason(
+                "awaiting-approval",
+                format!("{n} of {required} required code-owner approval(s){by}"),
+            ),
+        );
     }
     item
 }
 
 /// A PR that changes policy files: the new policy must check clean, and each changed file
 /// needs an approval from its code owners in the base CODEOWNERS (admins).
-fn decide_policy_change(input: &GateInput<'_>, paths: &[&String], diagnostics: &mut Vec<Diagnostic>) -> Vec<ItemOutcome> {
+fn decide_policy_change(
+    input: &GateInput<'_>,
+    paths: &[&String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<ItemOutcome> {
     let checked = check::check(input.head, input.at);
     let errors: Vec<Reason> = checked
         .diagnostics
         .0
         .iter()
         .filter(|d| d.is_error())
-        .map(|d| Reason { code: d.code, message: format!("{}: {}", d.file.as_deref().unwrap_or(""), d.message) })
+        .map(|d| Reason {
+            code: d.code,
+            message: format!("{}: {}", d.file.as_deref().unwrap_or(""), d.message),
+        })
         .collect();
     diagnostics.extend(checked.diagnostics.0);
     let co = input.base.codeowners.as_ref();
-    let require_note = input.base.policy.as_ref().is_some_and(|p| p.settings.require_approval_note);
+    let require_note = input
+        .base
+        .policy
+        .as_ref()
+        .is_some_and(|p| p.settings.require_approval_note);
     let excluded = Excluded::for_pr(input.facts, &input.facts.author);
     paths
         .iter()
@@ -348,19 +436,35 @@ fn decide_policy_change(input: &GateInput<'_>, paths: &[&String], diagnostics: &
             };
             if owners.is_empty() {
                 item.decision = Decision::Invalid;
-                item.reasons.insert(0, reason("policy-path-unowned", format!("no code owner protects `{p}` in the base CODEOWNERS")));
+                item.reasons.insert(
+                    0,
+                    reason(
+                        "policy-path-unowned",
+                        format!("no code owner protects `{p}` in the base CODEOWNERS"),
+                    ),
+                );
             } else if !errors.is_empty() {
                 item.decision = Decision::Invalid;
                 item.reasons.splice(0..0, errors.iter().cloned());
             } else if !tally.rejected_by.is_empty() {
                 item.decision = Decision::Rejected;
-                item.reasons.insert(0, reason("changes-requested", format!("code owner(s) {} requested changes", tally.rejected_by.join(", "))));
+                item.reasons.insert(
+                    0,
+                    reason(
+                        "changes-requested",
+                        format!("code owner(s) {} requested changes", tally.rejected_by.join(", ")),
+                    ),
+                );
             } else if !tally.approved_by.is_empty() {
                 item.decision = Decision::Approved;
                 item.can_approve.clear();
-                item.reasons.insert(0, reason("approved", "approved by a code owner of the policy"));
+                item.reasons
+                    .insert(0, reason("approved", "approved by a code owner of the policy"));
             } else {
-                item.reasons.insert(0, reason("awaiting-approval", "a policy change needs a code owner's approval"));
+                item.reasons.insert(
+                    0,
+                    reason("awaiting-approval", "a policy change needs a code owner's approval"),
+                );
             }
             item
         })

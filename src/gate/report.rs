@@ -71,12 +71,22 @@ pub fn summary_line(outcome: &PrOutcome) -> String {
 
 /// Escapes text from files and reviews for Markdown tables and prose.
 fn md(s: &str) -> String {
-    let one_line: String = s.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).take(300).collect();
+    let one_line: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .take(300)
+        .collect();
     one_line.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 fn section(out: &mut String, item: &ItemOutcome) {
-    let _ = writeln!(out, "### {} `{}`: {}\n", icon(item.decision), md(&item.path), item.decision.as_str());
+    let _ = writeln!(
+        out,
+        "### {} `{}`: {}\n",
+        icon(item.decision),
+        md(&item.path),
+        item.decision.as_str()
+    );
     if let Some(r) = &item.request {
         let window = match r.start {
             Some(s) => format!("{} for {}", s.format("%Y-%m-%d %H:%M UTC"), r.duration),
@@ -88,7 +98,11 @@ fn section(out: &mut String, item: &ItemOutcome) {
         let _ = writeln!(out, "| permission set | `{}` |", md(&r.permission_set));
         let _ = writeln!(out, "| window | {window} |");
         let _ = writeln!(out, "| reason | {} |", md(&r.reason));
-        let _ = writeln!(out, "| ticket | {} |", r.ticket.as_deref().map_or("none".to_string(), md));
+        let _ = writeln!(
+            out,
+            "| ticket | {} |",
+            r.ticket.as_deref().map_or("none".to_string(), md)
+        );
         let approvals = if item.required_approvals == 0 {
             "none needed".to_string()
         } else {
@@ -96,12 +110,29 @@ fn section(out: &mut String, item: &ItemOutcome) {
         };
         let _ = writeln!(out, "| approvals | {approvals} |");
         if !item.approved_by.is_empty() {
-            let _ = writeln!(out, "| approved by | {} |", item.approved_by.iter().map(|l| format!("@{l}")).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(
+                out,
+                "| approved by | {} |",
+                item.approved_by
+                    .iter()
+                    .map(|l| format!("@{l}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         if !item.can_approve.is_empty() && item.decision != Decision::Approved {
-            let shown: Vec<String> = item.can_approve.iter().take(20).map(|l| format!("`{}`", md(l))).collect();
+            let shown: Vec<String> = item
+                .can_approve
+                .iter()
+                .take(20)
+                .map(|l| format!("`{}`", md(l)))
+                .collect();
             let more = item.can_approve.len().saturating_sub(20);
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             let _ = writeln!(out, "| can approve | {}{more} |", shown.join(", "));
         }
         out.push('\n');
@@ -124,7 +155,12 @@ fn section(out: &mut String, item: &ItemOutcome) {
 /// The PR comment, never longer than `COMMENT_LIMIT` characters.
 pub fn markdown(outcome: &PrOutcome, sources: &dyn Sources) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{COMMENT_MARKER}\n## {} gitgrant: {}\n", icon(outcome.decision), outcome.decision.as_str());
+    let _ = writeln!(
+        out,
+        "{COMMENT_MARKER}\n## {} gitgrant: {}\n",
+        icon(outcome.decision),
+        outcome.decision.as_str()
+    );
     if outcome.requests.is_empty() && !outcome.removed.is_empty() {
         let _ = writeln!(out, "This PR only removes request files: revocations pass at once.\n");
     }
@@ -140,11 +176,18 @@ pub fn markdown(outcome: &PrOutcome, sources: &dyn Sources) -> String {
     }
     if !outcome.diagnostics.is_empty() {
         let text = render::human(&outcome.diagnostics, sources);
-        let _ = writeln!(out, "<details><summary>{} finding(s) in files</summary>\n\n```\n{}```\n</details>\n", outcome.diagnostics.len(), text.replace("```", "'''"));
+        let _ = writeln!(
+            out,
+            "<details><summary>{} finding(s) in files</summary>\n\n```\n{}```\n</details>\n",
+            outcome.diagnostics.len(),
+            text.replace("```", "'''")
+        );
     }
     let next = match outcome.decision {
         Decision::Approved => "Ready to merge. Access starts at the requested start (or at merge) and ends on its own.",
-        Decision::Pending => "Next: a code owner listed under *can approve* reviews with **Approve** and a comment explaining the decision.",
+        Decision::Pending => {
+            "Next: a code owner listed under *can approve* reviews with **Approve** and a comment explaining the decision."
+        }
         Decision::Rejected => "A code owner requested changes. Address them, or close the PR to withdraw the request.",
         Decision::Invalid => "Fix the findings above and push; run `gitgrant check` locally to see them first.",
     };

@@ -128,6 +128,13 @@ fn init_writes_a_repository_that_passes_check() {
     }
     let (code, out, _) = run(&["check", "--repo", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
+    // its example scenario passes against its policy
+    let out = crate::support::bin()
+        .args(["test", "--repo", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed, 0 failed"));
     // a second init into the same, now non-empty, directory is refused
     let (code, _, err) = run(&["init", dir.to_str().unwrap()]);
     assert_eq!(code, 2);

@@ -25,7 +25,11 @@ fn git(dir: &Path, args: &[&str], who: &str) -> String {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -90,10 +94,22 @@ fn snapshot(author: &str, base: &str, head: &str, files: Value, reviews: Value) 
 fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
     let file = repo.join("../snapshot.json");
     std::fs::write(&file, serde_json::to_string(snap).unwrap()).unwrap();
-    let mut args = vec!["pr", "--repo", repo.to_str().unwrap(), "--snapshot", file.to_str().unwrap(), "--at", AT];
+    let mut args = vec![
+        "pr",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--snapshot",
+        file.to_str().unwrap(),
+        "--at",
+        AT,
+    ];
     args.extend(extra);
     let out = bin().args(&args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn added(path: &str) -> Value {
@@ -104,7 +120,13 @@ fn added(path: &str) -> Value {
 fn replay_approves_with_two_code_owners_and_prints_the_design_json() {
     let (repo, base) = base_repo();
     let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
-    let snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head), review(2, "heidi", &head)]));
+    let snap = snapshot(
+        "alice",
+        &base,
+        &head,
+        added(PATH),
+        json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+    );
     let (code, out, err) = run_pr(repo.path(), &snap, &["--format", "json"]);
     assert_eq!(code, 0, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -135,20 +157,39 @@ fn policy_comes_from_the_base_commit_not_the_head() {
     let head = branch(repo.path(), "req", &old_base, &[(PATH, &request("alice"))], "alice");
     let access = repo.path().join("policies/access.toml");
     let text = std::fs::read_to_string(&access).unwrap();
-    let tightened = text.replacen("principals = [\"@acme/platform-oncall\", \"idc-group:SRE\"]", "principals = [\"@acme/platform-oncall\"]", 1);
+    let tightened = text.replacen(
+        "principals = [\"@acme/platform-oncall\", \"idc-group:SRE\"]",
+        "principals = [\"@acme/platform-oncall\"]",
+        1,
+    );
     assert_ne!(text, tightened);
     std::fs::write(&access, tightened).unwrap();
-    git(repo.path(), &["commit", "-q", "-am", "only on-call may request prod admin"], "admin");
+    git(
+        repo.path(),
+        &["commit", "-q", "-am", "only on-call may request prod admin"],
+        "admin",
+    );
     let new_base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
     let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
 
-    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &old_base, &head, added(PATH), reviews.clone()), &["--format", "json"]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &old_base, &head, added(PATH), reviews.clone()),
+        &["--format", "json"],
+    );
     assert_eq!(code, 0, "{out}");
-    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &new_base, &head, added(PATH), reviews), &["--format", "json"]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &new_base, &head, added(PATH), reviews),
+        &["--format", "json"],
+    );
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["decision"], "invalid");
-    assert_eq!(v["requests"][0]["reasons"][0]["code"], "requester-not-eligible", "{out}");
+    assert_eq!(
+        v["requests"][0]["reasons"][0]["code"], "requester-not-eligible",
+        "{out}"
+    );
 }
 
 #[test]
@@ -164,7 +205,11 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     let new_base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
     let head = branch(repo.path(), "req", &new_base, &[(PATH, &request("alice"))], "alice");
     let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
-    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &new_base, &head, added(PATH), reviews.clone()), &["--format", "json"]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &new_base, &head, added(PATH), reviews.clone()),
+        &["--format", "json"],
+    );
     assert_eq!(code, 1);
     assert!(out.contains("request-path-reused"), "{out}");
 
@@ -172,21 +217,45 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
     let head2 = branch(repo.path(), "req2", &base, &[(fresh, &request("alice"))], "alice");
     let reviews2 = json!([review(1, "dan", &head2), review(2, "heidi", &head2)]);
-    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &base, &head2, added(fresh), reviews2.clone()), &[]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head2, added(fresh), reviews2.clone()),
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
 
     // a shallow clone cannot prove a path is new: not approved
     let fresh3 = "requests/payments-prod/AdministratorAccess/inc-9002.toml";
     let head3 = branch(repo.path(), "req3", &new_base, &[(fresh3, &request("alice"))], "alice");
     let reviews3 = json!([review(1, "dan", &head3), review(2, "heidi", &head3)]);
-    let (code, out, _) = run_pr(repo.path(), &snapshot("alice", &new_base, &head3, added(fresh3), reviews3.clone()), &[]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &new_base, &head3, added(fresh3), reviews3.clone()),
+        &[],
+    );
     assert_eq!(code, 0, "with full history the new path is fine: {out}");
     let shallow = tempfile::tempdir().unwrap();
     let url = format!("file://{}", repo.path().display());
     let clone = shallow.path().join("c");
-    let out = Command::new("git").args(["clone", "-q", "--depth", "1", "--no-single-branch", "--no-local", &url, clone.to_str().unwrap()]).output().unwrap();
+    let out = Command::new("git")
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            "--no-local",
+            &url,
+            clone.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (code, out, err) = run_pr(&clone, &snapshot("alice", &new_base, &head3, added(fresh3), reviews3), &["--format", "json"]);
+    let (code, out, err) = run_pr(
+        &clone,
+        &snapshot("alice", &new_base, &head3, added(fresh3), reviews3),
+        &["--format", "json"],
+    );
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["decision"], "invalid");
@@ -202,7 +271,11 @@ fn deletion_only_pr_is_approved_at_once() {
     git(repo.path(), &["commit", "-q", "-m", "revoke"], "bob");
     let head = git(repo.path(), &["rev-parse", "HEAD"], "bob");
     let files = json!([{"filename": existing, "status": "removed", "additions": 0, "deletions": 8, "changes": 8}]);
-    let (code, out, _) = run_pr(repo.path(), &snapshot("bob", &base, &head, files, json!([])), &["--format", "json"]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("bob", &base, &head, files, json!([])),
+        &["--format", "json"],
+    );
     assert_eq!(code, 0, "{out}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["removed"], json!([existing]));
@@ -213,7 +286,11 @@ fn operational_failures_exit_2() {
     let (repo, base) = base_repo();
     // the head commit is not in the repository
     let missing = "9999999999999999999999999999999999999999";
-    let (code, _, err) = run_pr(repo.path(), &snapshot("alice", &base, missing, added(PATH), json!([])), &[]);
+    let (code, _, err) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, missing, added(PATH), json!([])),
+        &[],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("is not in the repository"), "{err}");
     // a snapshot without the pull request's head
@@ -225,10 +302,23 @@ fn operational_failures_exit_2() {
     // not JSON at all
     let file = repo.path().join("../broken.json");
     std::fs::write(&file, "{ not json").unwrap();
-    let out = bin().args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", file.to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args([
+            "pr",
+            "--repo",
+            repo.path().to_str().unwrap(),
+            "--snapshot",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     // outside Actions, without a snapshot
-    let out = bin().args(["pr", "--repo", repo.path().to_str().unwrap()]).env_remove("GITHUB_EVENT_NAME").output().unwrap();
+    let out = bin()
+        .args(["pr", "--repo", repo.path().to_str().unwrap()])
+        .env_remove("GITHUB_EVENT_NAME")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("GITHUB_EVENT_NAME"));
 }
@@ -255,23 +345,37 @@ fn the_comment_is_markdown_for_a_reviewer_and_stays_under_the_limit() {
 
 #[test]
 fn project_scenarios_pass() {
-    let out = bin().args(["test", "--repo", env!("CARGO_MANIFEST_DIR")]).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    let out = bin()
+        .args(["test", "--repo", env!("CARGO_MANIFEST_DIR")])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("28 passed, 0 failed"), "{stdout}");
 }
 
 fn webhook_examples() -> Value {
-    let path = std::env::var("GITGRANT_WEBHOOK_EXAMPLES").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/webhooks/node_modules/@octokit/webhooks-examples/api.github.com/index.json")
+    let path = std::env::var("GITGRANT_WEBHOOK_EXAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(".tools/webhooks/node_modules/@octokit/webhooks-examples/api.github.com/index.json")
+        });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; scripts/test.sh installs @octokit/webhooks-examples",
+            path.display()
+        )
     });
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; scripts/test.sh installs @octokit/webhooks-examples", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
 fn examples(all: &Value, name: &str) -> Vec<Value> {
-    all.as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()["examples"].as_array().unwrap().clone()
+    all.as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()["examples"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -284,11 +388,17 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
         for name in ["pull_request", "pull_request_target"] {
             let r = pr_from_event(name, p, None, None).unwrap();
             assert_eq!(r.number, p["pull_request"]["number"].as_u64().unwrap());
-            assert_eq!(format!("{}/{}", r.owner, r.repo), p["repository"]["full_name"].as_str().unwrap());
+            assert_eq!(
+                format!("{}/{}", r.owner, r.repo),
+                p["repository"]["full_name"].as_str().unwrap()
+            );
         }
     }
     // there is no approved example: derive one from a submitted review
-    let submitted = examples(&all, "pull_request_review").into_iter().find(|e| e["action"] == "submitted").unwrap();
+    let submitted = examples(&all, "pull_request_review")
+        .into_iter()
+        .find(|e| e["action"] == "submitted")
+        .unwrap();
     let mut approved = submitted.clone();
     approved["review"]["state"] = json!("approved");
     let r = pr_from_event("pull_request_review", &approved, Some("acme/access"), None).unwrap();
@@ -306,16 +416,27 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
     // workflow_run: the PR list, else the override, else a clear error
     for w in examples(&all, "workflow_run") {
         match w["workflow_run"]["pull_requests"].as_array().and_then(|a| a.first()) {
-            Some(pr) => assert_eq!(pr_from_event("workflow_run", &w, None, None).unwrap().number, pr["number"].as_u64().unwrap()),
+            Some(pr) => assert_eq!(
+                pr_from_event("workflow_run", &w, None, None).unwrap().number,
+                pr["number"].as_u64().unwrap()
+            ),
             None => {
-                assert!(pr_from_event("workflow_run", &w, None, None).unwrap_err().contains("workflow_run.pull_requests.0.number"));
+                assert!(
+                    pr_from_event("workflow_run", &w, None, None)
+                        .unwrap_err()
+                        .contains("workflow_run.pull_requests.0.number")
+                );
                 assert_eq!(pr_from_event("workflow_run", &w, None, Some("42")).unwrap().number, 42);
             }
         }
     }
     // malformed: a push event, a payload without a PR, a bad override
     let push = examples(&all, "push")[0].clone();
-    assert!(pr_from_event("push", &push, None, None).unwrap_err().contains("does not concern a pull request"));
+    assert!(
+        pr_from_event("push", &push, None, None)
+            .unwrap_err()
+            .contains("does not concern a pull request")
+    );
     assert!(pr_from_event("pull_request", &json!({}), Some("a/b"), None).is_err());
     assert!(pr_from_event("pull_request", &prs[0], None, Some("x")).is_err());
     assert!(pr_from_event("pull_request", &prs[0], Some("no-slash"), None).is_err());
