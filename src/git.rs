@@ -35,6 +35,10 @@ impl Git {
         Ok(git)
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new("git");
         c.arg("-C").arg(&self.dir).args(args);

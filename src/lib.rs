@@ -15,6 +15,8 @@ pub mod event;
 pub mod gate;
 pub mod git;
 pub mod init;
+pub mod ledger;
+pub mod ledger_git;
 pub mod lexical;
 pub mod load;
 pub mod model;

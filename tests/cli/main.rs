@@ -4,5 +4,6 @@
 mod commands;
 mod fixtures;
 mod gate;
+mod ledger;
 mod schema_agreement;
 mod support;
