@@ -23,6 +23,7 @@ pub mod model;
 pub mod pr;
 pub mod pr_command;
 pub mod raw;
+pub mod reconcile;
 pub mod render;
 pub mod repo_fs;
 pub mod scenario;

@@ -1,0 +1,3 @@
+//! The reconciler (DESIGN 5): make Identity Center's assignments match what git says now.
+
+pub mod plan;
