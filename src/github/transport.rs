@@ -218,10 +218,11 @@ impl Transport {
             reason,
         };
         let uri: Uri = link.parse().map_err(|_| bad("is not a URL"))?;
-        if uri.scheme().is_some() || uri.authority().is_some() {
-            if uri.scheme() != self.base.scheme() || uri.authority() != self.base.authority() {
-                return Err(bad("leaves the API host"));
-            }
+        let absolute = uri.scheme().is_some() || uri.authority().is_some();
+        if absolute
+            && (uri.scheme() != self.base.scheme() || uri.authority() != self.base.authority())
+        {
+            return Err(bad("leaves the API host"));
         }
         let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         if !pq.starts_with('/') {

@@ -1,7 +1,9 @@
 //! The one integration-test binary: fixture corpus with snapshot-tested diagnostics,
-//! schema/Rust agreement, and end-to-end runs of the `gitgrant` binary.
+//! schema/Rust agreement, end-to-end runs of the `gitgrant` binary, and the GitHub adapter
+//! against a local HTTP server.
 
 mod commands;
 mod fixtures;
+mod github_api;
 mod schema_agreement;
 mod support;
