@@ -209,8 +209,15 @@ impl GitHub {
             return Err(Error::NoRuntime);
         }
         let token = token.trim();
-        if token.is_empty() || token.chars().any(|c| c.is_control() || c == ' ') {
+        if token.is_empty() {
             return Err(Error::MissingToken);
+        }
+        if token.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            // The token itself never goes into a message.
+            return Err(Error::BadArgument {
+                what: "token: it has spaces or control characters",
+                value: "GITHUB_TOKEN".to_owned(),
+            });
         }
         let octo = octocrab::Octocrab::builder()
             .base_uri(base.clone())

@@ -61,12 +61,10 @@ impl Transport {
             let limit = remaining.min(policy.attempt_timeout);
             let outcome =
                 tokio::time::timeout(limit, self.attempt(&method, path_and_query, body)).await;
+            let outcome = outcome
+                .unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
             let (verdict, last) = match outcome {
-                Err(_) => (
-                    Verdict::Backoff,
-                    format!("no answer within {}s", limit.as_secs_f64()),
-                ),
-                Ok(Err(reason)) => {
+                Err(reason) => {
                     if repeat == Repeat::Unsafe {
                         return Err(Error::Transport {
                             method: name,
@@ -76,8 +74,8 @@ impl Transport {
                     }
                     (Verdict::Backoff, reason)
                 }
-                Ok(Ok(reply)) if (200..300).contains(&reply.status) => return Ok(reply),
-                Ok(Ok(reply)) => {
+                Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply),
+                Ok(reply) => {
                     let verdict = policy.classify(
                         reply.status,
                         &reply.headers,
