@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of gitgrant on a fresh machine: unit tests, the integration-test binary
 # (fixture corpus, schema agreement, end-to-end CLI), and a check of a generated
-# repository so the benchmark generator stays valid. Needs only the Rust toolchain and
-# python3 (standard library); later test stages install their own tools here.
+# repository so the benchmark generator stays valid, and the GitHub adapter's requests
+# against GitHub's OpenAPI description (Prism; needs node/npm and jq, installs its own
+# pinned packages under target/prism). Needs the Rust toolchain and python3 (standard
+# library); later test stages install their own tools here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,8 @@ cargo test --locked
 
 echo "== action.yml and workflow templates (check-jsonschema, actionlint, shellcheck, zizmor)"
 bash scripts/validate-workflows.sh
+echo "== GitHub adapter requests match GitHub's OpenAPI description (Prism)"
+bash scripts/prism-check.sh
 
 echo "== generated repository passes check"
 tmp=$(mktemp -d)

@@ -175,6 +175,28 @@ impl Git {
         Ok(result)
     }
 
+    /// The commit a revision names (`HEAD`, a branch, a sha).
+    pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
+        Ok(String::from_utf8_lossy(&self.run(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?).trim().to_string())
+    }
+
+    /// Whether `ancestor` is `commit` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: &str, commit: &str) -> bool {
+        self.command(&["merge-base", "--is-ancestor", ancestor, commit]).output().is_ok_and(|o| o.status.success())
+    }
+
+    /// The bytes of `path` at `commit`, if it is a file there.
+    pub fn blob_at(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
+        self.run(&["cat-file", "blob", &format!("{commit}:{path}")]).ok()
+    }
+
+    /// The latest commit (in `commit`'s history) that added `path`.
+    pub fn added_in(&self, commit: &str, path: &str) -> Option<String> {
+        let out = self.run(&["log", "-1", "--diff-filter=A", "--format=%H", commit, "--", path]).ok()?;
+        let sha = String::from_utf8_lossy(&out).trim().to_string();
+        (!sha.is_empty()).then_some(sha)
+    }
+
     /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a
     /// shallow clone answers `Unknown` (fail closed). Fast with commit-graph changed-path
     /// filters (`git commit-graph write --reachable --changed-paths`).

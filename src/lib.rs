@@ -2,7 +2,7 @@
 //! requested, approved and revoked with pull requests.
 //!
 //! The core (model, validation, eligibility, check) does no I/O and never reads the clock;
-//! adapters (`repo_fs`) and the CLI sit around it.
+//! adapters (`repo_fs`, `github`) and the CLI sit around it.
 
 pub mod check;
 pub mod cli;
@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod event;
 pub mod gate;
 pub mod git;
+pub mod github;
 pub mod init;
 pub mod ledger;
 pub mod ledger_git;

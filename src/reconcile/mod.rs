@@ -1,3 +1,4 @@
 //! The reconciler (DESIGN 5): make Identity Center's assignments match what git says now.
 
+pub mod desired;
 pub mod plan;

@@ -1,9 +1,12 @@
 //! The one integration-test binary: fixture corpus with snapshot-tested diagnostics,
-//! schema/Rust agreement, and end-to-end runs of the `gitgrant` binary.
+//! schema/Rust agreement, end-to-end runs of the `gitgrant` binary, and the GitHub adapter
+//! against a local HTTP server and against GitHub's OpenAPI description (Prism).
 
 mod commands;
 mod fixtures;
 mod gate;
 mod ledger;
+mod github_api;
+mod github_prism;
 mod schema_agreement;
 mod support;

@@ -1,0 +1,373 @@
+//! Sending one GitHub REST request through octocrab with the retry policy applied, and
+//! reading every page of a list by following `Link: rel="next"`. Works on raw JSON
+//! (`serde_json::Value`) so that what GitHub said is kept as it said it.
+
+use std::collections::HashSet;
+use std::time::{Instant, SystemTime};
+
+use http::{HeaderMap, Method, Uri};
+use octocrab::Octocrab;
+use serde_json::Value;
+
+use super::error::Error;
+use super::retry::{self, RetryPolicy, Verdict};
+
+/// Items per page asked for (GitHub's maximum).
+pub const PER_PAGE: u32 = 100;
+
+/// At most this many pages are read from one list (100,000 items): a bound, not a limit
+/// any real pull request or team reaches.
+pub const MAX_PAGES: usize = 1_000;
+
+/// Whether a request may be sent twice without harm. Unsafe requests (creating a comment)
+/// are retried only on rate limits, where GitHub refused them without acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    Safe,
+    Unsafe,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+pub struct Transport {
+    pub octo: Octocrab,
+    pub base: Uri,
+    pub policy: RetryPolicy,
+}
+
+impl Transport {
+    /// One request (`path_and_query` relative to the API root), retried by the policy.
+    /// Returns only 2xx answers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&Value>,
+        repeat: Repeat,
+    ) -> Result<Reply, Error> {
+        let name = method_name(&method);
+        let path = path_only(path_and_query).to_owned();
+        let policy = self.policy;
+        let start = Instant::now();
+        let mut attempts = 0u32;
+        let mut transient = 0u32;
+        loop {
+            attempts += 1;
+            let remaining = policy.deadline.saturating_sub(start.elapsed());
+            let limit = remaining.min(policy.attempt_timeout);
+            let outcome =
+                tokio::time::timeout(limit, self.attempt(&method, path_and_query, body)).await;
+            let outcome = outcome
+                .unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
+            let (verdict, last) = match outcome {
+                Err(reason) => {
+                    if repeat == Repeat::Unsafe {
+                        return Err(Error::Transport {
+                            method: name,
+                            path,
+                            reason,
+                        });
+                    }
+                    (Verdict::Backoff, reason)
+                }
+                Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply),
+                Ok(reply) => {
+                    let verdict = policy.classify(
+                        reply.status,
+                        &reply.headers,
+                        &reply.body,
+                        SystemTime::now(),
+                    );
+                    let error = status_error(name, &path, &reply);
+                    match verdict {
+                        Verdict::Fail => return Err(error),
+                        Verdict::Backoff if repeat == Repeat::Unsafe => return Err(error),
+                        v => (v, error.to_string()),
+                    }
+                }
+            };
+            let wait = match verdict {
+                Verdict::RateLimited(wait) => wait,
+                _ => {
+                    transient += 1;
+                    policy.backoff(transient, retry::unit_random())
+                }
+            };
+            if start.elapsed() + wait >= policy.deadline {
+                return Err(match verdict {
+                    Verdict::RateLimited(wait) => Error::RateLimited {
+                        method: name,
+                        path,
+                        wait,
+                        deadline: policy.deadline,
+                    },
+                    _ => Error::DeadlineExceeded {
+                        method: name,
+                        path,
+                        attempts,
+                        deadline: policy.deadline,
+                        last,
+                    },
+                });
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One attempt: a transport failure comes back as its description.
+    async fn attempt(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, String> {
+        let response = match *method {
+            Method::GET => self.octo._get(path_and_query).await,
+            Method::POST => self.octo._post(path_and_query, body).await,
+            Method::PATCH => self.octo._patch(path_and_query, body).await,
+            _ => unreachable!("the adapter sends GET, POST and PATCH only"),
+        }
+        .map_err(|e| describe(&e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = self
+            .octo
+            .body_to_string(response)
+            .await
+            .map_err(|e| describe(&e))?;
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// A GET whose answer is JSON.
+    pub async fn get_json(&self, path: &str) -> Result<Value, Error> {
+        let reply = self.send(Method::GET, path, None, Repeat::Safe).await?;
+        parse_json("GET", path, &reply.body)
+    }
+
+    /// A POST or PATCH with a JSON body whose answer is JSON.
+    pub async fn write_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        repeat: Repeat,
+    ) -> Result<Value, Error> {
+        let name = method_name(&method);
+        let reply = self.send(method, path, Some(body), repeat).await?;
+        parse_json(name, path, &reply.body)
+    }
+
+    /// Every item of a list endpoint: `per_page=100`, then each `rel="next"` link until none.
+    pub async fn get_all(&self, path: &str) -> Result<Vec<Value>, Error> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(format!("{path}{sep}per_page={PER_PAGE}"));
+        let mut seen = HashSet::new();
+        let mut items = Vec::new();
+        while let Some(page) = next.take() {
+            if !seen.insert(page.clone()) {
+                return Err(Error::BadLink {
+                    method: "GET",
+                    path: path.to_owned(),
+                    link: page,
+                    reason: "points back to a page already read",
+                });
+            }
+            if seen.len() > MAX_PAGES {
+                return Err(Error::BadLink {
+                    method: "GET",
+                    path: path.to_owned(),
+                    link: page,
+                    reason: "goes past the 1000-page bound",
+                });
+            }
+            let reply = self.send(Method::GET, &page, None, Repeat::Safe).await?;
+            match parse_json("GET", &page, &reply.body)? {
+                Value::Array(list) => items.extend(list),
+                other => {
+                    return Err(Error::Decode {
+                        method: "GET",
+                        path: path_only(&page).to_owned(),
+                        reason: format!("expected a list, got {}", kind(&other)),
+                    });
+                }
+            }
+            if let Some(link) = next_link(&reply.headers) {
+                next = Some(self.relative(path, &link)?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// A next-page link as a path relative to the API root. Links to another scheme or host
+    /// are refused: the token must not leave for them, nor their data be taken as GitHub's.
+    fn relative(&self, path: &str, link: &str) -> Result<String, Error> {
+        let bad = |reason| Error::BadLink {
+            method: "GET",
+            path: path.to_owned(),
+            link: link.to_owned(),
+            reason,
+        };
+        let uri: Uri = link.parse().map_err(|_| bad("is not a URL"))?;
+        let absolute = uri.scheme().is_some() || uri.authority().is_some();
+        if absolute
+            && (uri.scheme() != self.base.scheme() || uri.authority() != self.base.authority())
+        {
+            return Err(bad("leaves the API host"));
+        }
+        let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        if !pq.starts_with('/') {
+            return Err(bad("is not an absolute path"));
+        }
+        Ok(pq.to_owned())
+    }
+}
+
+/// The URL of `rel="next"` in a `Link` header (RFC 8288), if any.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all(http::header::LINK) {
+        let Ok(text) = value.to_str() else { continue };
+        let mut rest = text;
+        while let Some(open) = rest.find('<') {
+            let after = &rest[open + 1..];
+            let close = after.find('>')?;
+            let url = &after[..close];
+            let params_end = after[close..].find('<').map_or(after.len(), |i| close + i);
+            let params = &after[close + 1..params_end];
+            let is_next = params.split(';').any(|p| {
+                let Some((k, v)) = p.split_once('=') else {
+                    return false;
+                };
+                k.trim().eq_ignore_ascii_case("rel")
+                    && v.trim()
+                        .trim_end_matches(',')
+                        .trim()
+                        .trim_matches('"')
+                        .split_ascii_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("next"))
+            });
+            if is_next {
+                return Some(url.to_owned());
+            }
+            rest = &after[params_end..];
+        }
+    }
+    None
+}
+
+fn parse_json(method: &'static str, path: &str, body: &str) -> Result<Value, Error> {
+    serde_json::from_str(body).map_err(|e| Error::Decode {
+        method,
+        path: path_only(path).to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// The error for a non-2xx answer: GitHub's `message` (and the first of its `errors`).
+fn status_error(method: &'static str, path: &str, reply: &Reply) -> Error {
+    let message = match serde_json::from_str::<Value>(&reply.body) {
+        Ok(v) => {
+            let mut m = v["message"].as_str().unwrap_or("").to_owned();
+            if let Some(first) = v["errors"].as_array().and_then(|e| e.first()) {
+                let detail = first["message"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| first.to_string());
+                m = format!("{m} ({detail})");
+            }
+            m
+        }
+        Err(_) => String::new(),
+    };
+    let message = if message.trim().is_empty() {
+        let start: String = reply.body.chars().take(200).collect();
+        if start.trim().is_empty() {
+            "no message".to_owned()
+        } else {
+            start
+        }
+    } else {
+        message
+    };
+    Error::Status {
+        method,
+        path: path.to_owned(),
+        status: reply.status,
+        message,
+    }
+}
+
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        _ => "?",
+    }
+}
+
+/// The path without its query, for messages.
+fn path_only(path_and_query: &str) -> &str {
+    path_and_query.split('?').next().unwrap_or(path_and_query)
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An octocrab error and its causes on one line (octocrab's own text may carry a backtrace).
+fn describe(e: &octocrab::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    if parts.is_empty() {
+        parts.push(e.to_string().lines().next().unwrap_or("").to_owned());
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn link(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::LINK, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn finds_the_next_link() {
+        let h = link(
+            r#"<https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=2>; rel="next", <https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=3>; rel="last""#,
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/repositories/1/pulls/2/files?per_page=100&page=2")
+        );
+        let h = link(r#"<https://x/a?page=1>; rel="prev", <https://x/a?page=3>; rel="next""#);
+        assert_eq!(next_link(&h).as_deref(), Some("https://x/a?page=3"));
+        let h = link(r#"<https://x/a?page=1>; rel="first", <https://x/a?page=2>; rel="prev""#);
+        assert_eq!(next_link(&h), None);
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+}
