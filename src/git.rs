@@ -177,12 +177,18 @@ impl Git {
 
     /// The commit a revision names (`HEAD`, a branch, a sha).
     pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
-        Ok(String::from_utf8_lossy(&self.run(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?).trim().to_string())
+        Ok(
+            String::from_utf8_lossy(&self.run(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?)
+                .trim()
+                .to_string(),
+        )
     }
 
     /// Whether `ancestor` is `commit` or one of its ancestors.
     pub fn is_ancestor(&self, ancestor: &str, commit: &str) -> bool {
-        self.command(&["merge-base", "--is-ancestor", ancestor, commit]).output().is_ok_and(|o| o.status.success())
+        self.command(&["merge-base", "--is-ancestor", ancestor, commit])
+            .output()
+            .is_ok_and(|o| o.status.success())
     }
 
     /// The bytes of `path` at `commit`, if it is a file there.
@@ -192,7 +198,9 @@ impl Git {
 
     /// The latest commit (in `commit`'s history) that added `path`.
     pub fn added_in(&self, commit: &str, path: &str) -> Option<String> {
-        let out = self.run(&["log", "-1", "--diff-filter=A", "--format=%H", commit, "--", path]).ok()?;
+        let out = self
+            .run(&["log", "-1", "--diff-filter=A", "--format=%H", commit, "--", path])
+            .ok()?;
         let sha = String::from_utf8_lossy(&out).trim().to_string();
         (!sha.is_empty()).then_some(sha)
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 
 use crate::gate::{Decision, report};
+use crate::github::{self, CheckRun, Conclusion};
 use crate::pr::{self, EvaluatedSources};
 use crate::render::{self, Format};
 
@@ -18,14 +19,28 @@ pub fn run(
     format: Format,
     post: bool,
 ) -> Result<ExitCode, String> {
+    let mut online = None;
     let snap = match snapshot {
         Some(path) => pr::read_snapshot(path)?,
         None => {
             let pr_ref = crate::event::pr_from_env()?;
-            return Err(format!(
-                "reading pull request #{} of {}/{} from GitHub's API is not available in this build; pass --snapshot FILE",
-                pr_ref.number, pr_ref.owner, pr_ref.repo
-            ));
+            let rt = github::runtime().map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            let repo_ref = github::Repo::new(&pr_ref.owner, &pr_ref.repo).map_err(|e| e.to_string())?;
+            let (gh, snap) = rt.block_on(async {
+                let gh = github::GitHub::from_env().map_err(|e| e.to_string())?;
+                let mut snap = gh
+                    .fetch_pull_request(&repo_ref, pr_ref.number)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let teams = teams_for(repo, &snap)?;
+                snap.teams = gh
+                    .fetch_teams(teams.iter().map(String::as_str))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>((gh, snap))
+            })?;
+            online = Some((rt, gh, repo_ref, pr_ref.number));
+            snap
         }
     };
     if let Some(path) = record {
@@ -45,6 +60,37 @@ pub fn run(
         Format::Markdown => print!("{}", report::markdown(outcome, &sources)),
     }
     if post {
+        let body = report::markdown(outcome, &sources);
+        match &online {
+            Some((rt, gh, repo_ref, number)) => {
+                let conclusion = if outcome.decision == Decision::Approved {
+                    Conclusion::Success
+                } else {
+                    Conclusion::Failure
+                };
+                let title = report::summary_line(outcome);
+                rt.block_on(async {
+                    gh.create_check_run(
+                        repo_ref,
+                        &CheckRun {
+                            name: "gitgrant",
+                            head_sha: &evaluated.facts.head_sha,
+                            conclusion,
+                            title: &title,
+                            summary: &body,
+                            text: None,
+                            details_url: None,
+                        },
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    gh.upsert_comment(repo_ref, *number, report::COMMENT_MARKER, &body)
+                        .await
+                        .map_err(|e| e.to_string())
+                })?;
+            }
+            None => eprintln!("gitgrant: --report with --snapshot writes only the job summary (no API client)"),
+        }
         if let Ok(summary) = std::env::var("GITHUB_STEP_SUMMARY") {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
@@ -52,7 +98,7 @@ pub fn run(
                 .create(true)
                 .open(&summary)
                 .map_err(|e| format!("cannot write the job summary `{summary}`: {e}"))?;
-            writeln!(f, "{}", report::markdown(outcome, &sources)).map_err(|e| e.to_string())?;
+            writeln!(f, "{body}").map_err(|e| e.to_string())?;
         }
     }
     Ok(if outcome.decision == Decision::Approved {
@@ -60,4 +106,16 @@ pub fn run(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The teams to read for a fetched PR: decided from the base commit's policy.
+fn teams_for(repo: &Path, snap: &crate::snapshot::Snapshot) -> Result<Vec<String>, String> {
+    let facts = crate::gate::facts::PrFacts::from_snapshot(snap).map_err(|e| e.to_string())?;
+    let git = crate::git::Git::open(repo).map_err(|e| e.to_string())?;
+    let base = git
+        .read_tree(&facts.base_sha, &pr::POLICY_PATHS)
+        .map_err(|e| e.to_string())?;
+    let mut diags = Vec::new();
+    let set = crate::load::policy_set(&base, &mut diags);
+    Ok(pr::teams_needed(&set, &facts.files).into_iter().collect())
 }

@@ -111,11 +111,7 @@ pub enum Error {
 
     /// A push (or force-push) happened between the first and the last read of the PR.
     #[error("pull request #{number}: head changed from {from} to {to} while reading; re-run")]
-    HeadChanged {
-        number: u64,
-        from: String,
-        to: String,
-    },
+    HeadChanged { number: u64, from: String, to: String },
 
     /// DESIGN 7: never a silent "not a member".
     #[error(

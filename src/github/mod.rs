@@ -65,9 +65,7 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
 /// A current-thread tokio runtime with I/O and timers, for calling the adapter from sync code.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
 /// A repository, `owner/name`, with both parts checked so that they are safe in a URL path.
@@ -316,11 +314,7 @@ impl GitHub {
 
     /// The logins of a team's members (child teams' members included, as GitHub lists them).
     /// A token that cannot read the team gets [`Error::TeamUnreadable`], never an empty list.
-    pub async fn fetch_team_members(
-        &self,
-        org: &str,
-        team_slug: &str,
-    ) -> Result<Vec<String>, Error> {
+    pub async fn fetch_team_members(&self, org: &str, team_slug: &str) -> Result<Vec<String>, Error> {
         let org = segment("organization", org)?;
         let team = segment("team slug", team_slug)?;
         let path = format!("/orgs/{org}/teams/{team}/members");
@@ -342,14 +336,11 @@ impl GitHub {
         members
             .iter()
             .map(|m| {
-                m["login"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::Decode {
-                        method: "GET",
-                        path: path.clone(),
-                        reason: "a member without a `login`".to_owned(),
-                    })
+                m["login"].as_str().map(str::to_owned).ok_or_else(|| Error::Decode {
+                    method: "GET",
+                    path: path.clone(),
+                    reason: "a member without a `login`".to_owned(),
+                })
             })
             .collect()
     }
@@ -479,11 +470,7 @@ impl GitHub {
     }
 
     /// Sets a commit status (the latest status of a context wins, so repeating is harmless).
-    pub async fn set_commit_status(
-        &self,
-        repo: &Repo,
-        status: &CommitStatus<'_>,
-    ) -> Result<(), Error> {
+    pub async fn set_commit_status(&self, repo: &Repo, status: &CommitStatus<'_>) -> Result<(), Error> {
         let sha = commit_sha(status.sha)?;
         let mut payload = json!({
             "state": status.state,
@@ -556,10 +543,7 @@ fn parse_base_url(url: &str) -> Result<Uri, Error> {
 
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A path segment that needs no escaping: ASCII letters, digits, `-`, `_`, `.`; not `.`/`..`.
@@ -637,9 +621,7 @@ mod tests {
         assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
         assert!(parse_base_url("http://[::1]:8080").is_ok());
         assert!(parse_base_url("http://localhost:8080").is_ok());
-        let e = parse_base_url("http://ghe.example")
-            .unwrap_err()
-            .to_string();
+        let e = parse_base_url("http://ghe.example").unwrap_err().to_string();
         assert!(e.contains("unencrypted"), "{e}");
         assert!(parse_base_url("ftp://x").is_err());
         assert!(parse_base_url("not a url").is_err());

@@ -54,13 +54,7 @@ const RESET_MARGIN: Duration = Duration::from_millis(500);
 impl RetryPolicy {
     /// Classifies a non-2xx answer. `now` is only used to turn `x-ratelimit-reset` (epoch
     /// seconds) into a wait.
-    pub fn classify(
-        &self,
-        status: u16,
-        headers: &HeaderMap,
-        body: &str,
-        now: SystemTime,
-    ) -> Verdict {
+    pub fn classify(&self, status: u16, headers: &HeaderMap, body: &str, now: SystemTime) -> Verdict {
         match status {
             500..=599 => Verdict::Backoff,
             403 | 429 => {
@@ -89,10 +83,7 @@ impl RetryPolicy {
     /// `unit_random` in `[0, 1)`.
     pub fn backoff(&self, attempt: u32, unit_random: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(30);
-        let full = self
-            .initial_backoff
-            .saturating_mul(1u32 << exp)
-            .min(self.max_backoff);
+        let full = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
         let half = full / 2;
         half + half.mul_f64(unit_random.clamp(0.0, 1.0))
     }
@@ -139,18 +130,10 @@ mod tests {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
         let none = HeaderMap::new();
         for status in [400, 401, 404, 409, 410, 422] {
-            assert_eq!(
-                p.classify(status, &none, "", now),
-                Verdict::Fail,
-                "{status}"
-            );
+            assert_eq!(p.classify(status, &none, "", now), Verdict::Fail, "{status}");
         }
         for status in [500, 502, 503, 504] {
-            assert_eq!(
-                p.classify(status, &none, "", now),
-                Verdict::Backoff,
-                "{status}"
-            );
+            assert_eq!(p.classify(status, &none, "", now), Verdict::Backoff, "{status}");
         }
         // A 403 that is a permission problem is not retried.
         let msg = r#"{"message":"Resource not accessible by integration"}"#;
@@ -159,25 +142,16 @@ mod tests {
             p.classify(403, &headers(&[("retry-after", "7")]), "", now),
             Verdict::RateLimited(Duration::from_secs(7))
         );
-        let primary = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "1010"),
-        ]);
+        let primary = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1010")]);
         assert_eq!(
             p.classify(403, &primary, "", now),
             Verdict::RateLimited(Duration::from_secs(10) + RESET_MARGIN)
         );
         // A reset already past (clock skew) still waits the margin, never a negative time.
         let past = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "990")]);
-        assert_eq!(
-            p.classify(429, &past, "", now),
-            Verdict::RateLimited(RESET_MARGIN)
-        );
+        assert_eq!(p.classify(429, &past, "", now), Verdict::RateLimited(RESET_MARGIN));
         // Remaining requests left: a 403 is not a rate limit.
-        let left = headers(&[
-            ("x-ratelimit-remaining", "12"),
-            ("x-ratelimit-reset", "1010"),
-        ]);
+        let left = headers(&[("x-ratelimit-remaining", "12"), ("x-ratelimit-reset", "1010")]);
         assert_eq!(p.classify(403, &left, "", now), Verdict::Fail);
         let secondary = r#"{"message":"You have exceeded a secondary rate limit."}"#;
         assert_eq!(

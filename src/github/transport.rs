@@ -59,10 +59,8 @@ impl Transport {
             attempts += 1;
             let remaining = policy.deadline.saturating_sub(start.elapsed());
             let limit = remaining.min(policy.attempt_timeout);
-            let outcome =
-                tokio::time::timeout(limit, self.attempt(&method, path_and_query, body)).await;
-            let outcome = outcome
-                .unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
+            let outcome = tokio::time::timeout(limit, self.attempt(&method, path_and_query, body)).await;
+            let outcome = outcome.unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
             let (verdict, last) = match outcome {
                 Err(reason) => {
                     if repeat == Repeat::Unsafe {
@@ -76,12 +74,7 @@ impl Transport {
                 }
                 Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply),
                 Ok(reply) => {
-                    let verdict = policy.classify(
-                        reply.status,
-                        &reply.headers,
-                        &reply.body,
-                        SystemTime::now(),
-                    );
+                    let verdict = policy.classify(reply.status, &reply.headers, &reply.body, SystemTime::now());
                     let error = status_error(name, &path, &reply);
                     match verdict {
                         Verdict::Fail => return Err(error),
@@ -119,12 +112,7 @@ impl Transport {
     }
 
     /// One attempt: a transport failure comes back as its description.
-    async fn attempt(
-        &self,
-        method: &Method,
-        path_and_query: &str,
-        body: Option<&Value>,
-    ) -> Result<Reply, String> {
+    async fn attempt(&self, method: &Method, path_and_query: &str, body: Option<&Value>) -> Result<Reply, String> {
         let response = match *method {
             Method::GET => self.octo._get(path_and_query).await,
             Method::POST => self.octo._post(path_and_query, body).await,
@@ -134,16 +122,8 @@ impl Transport {
         .map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = self
-            .octo
-            .body_to_string(response)
-            .await
-            .map_err(|e| describe(&e))?;
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
+        let body = self.octo.body_to_string(response).await.map_err(|e| describe(&e))?;
+        Ok(Reply { status, headers, body })
     }
 
     /// A GET whose answer is JSON.
@@ -153,13 +133,7 @@ impl Transport {
     }
 
     /// A POST or PATCH with a JSON body whose answer is JSON.
-    pub async fn write_json(
-        &self,
-        method: Method,
-        path: &str,
-        body: &Value,
-        repeat: Repeat,
-    ) -> Result<Value, Error> {
+    pub async fn write_json(&self, method: Method, path: &str, body: &Value, repeat: Repeat) -> Result<Value, Error> {
         let name = method_name(&method);
         let reply = self.send(method, path, Some(body), repeat).await?;
         parse_json(name, path, &reply.body)
@@ -217,9 +191,7 @@ impl Transport {
         };
         let uri: Uri = link.parse().map_err(|_| bad("is not a URL"))?;
         let absolute = uri.scheme().is_some() || uri.authority().is_some();
-        if absolute
-            && (uri.scheme() != self.base.scheme() || uri.authority() != self.base.authority())
-        {
+        if absolute && (uri.scheme() != self.base.scheme() || uri.authority() != self.base.authority()) {
             return Err(bad("leaves the API host"));
         }
         let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");

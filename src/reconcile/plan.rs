@@ -225,9 +225,10 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 if !input.desired_readable && !ended {
                     continue; // cannot tell whether it is still wanted: keep it
                 }
-                let why = if owned.requests.iter().any(|r| input.revoked.contains(r)) {
-                    "revoked"
-                } else if owned.requests.iter().all(|r| !present.contains(r.as_str())) && !ended {
+                // revoked: by a `/revoke` in the ledger, or every request behind it was deleted
+                let revoked = owned.requests.iter().any(|r| input.revoked.contains(r))
+                    || (!ended && owned.requests.iter().all(|r| !present.contains(r.as_str())));
+                let why = if revoked {
                     "revoked"
                 } else if ended {
                     "expired"

@@ -5,8 +5,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use gitgrant::github::{
-    CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted,
-    text,
+    CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted, text,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -139,9 +138,7 @@ fn fast() -> RetryPolicy {
 
 async fn setup() -> (MockServer, GitHub, Repo) {
     let server = MockServer::start().await;
-    let gh = GitHub::new(&server.uri(), TOKEN)
-        .unwrap()
-        .with_retry_policy(fast());
+    let gh = GitHub::new(&server.uri(), TOKEN).unwrap().with_retry_policy(fast());
     (server, gh, Repo::parse("acme/access").unwrap())
 }
 
@@ -223,13 +220,7 @@ async fn mount_lists(server: &MockServer, commits: usize, files: usize) {
         &reviews,
     )
     .await;
-    mount_pages(
-        server,
-        &format!("{base}/files"),
-        &format!("{alias}/files"),
-        &files,
-    )
-    .await;
+    mount_pages(server, &format!("{base}/files"), &format!("{alias}/files"), &files).await;
 }
 
 async fn requests(server: &MockServer) -> Vec<Request> {
@@ -262,14 +253,8 @@ async fn reads_every_page_of_a_pull_request_into_a_snapshot() {
     for (i, f) in snap.files.iter().enumerate() {
         assert_eq!(f, &file(i));
     }
-    assert_eq!(
-        snap.files[49]["previous_filename"],
-        "requests/old/req-0049.toml"
-    );
-    assert_eq!(
-        snap.commits[119]["commit"]["author"]["email"],
-        "alice@acme.example"
-    );
+    assert_eq!(snap.files[49]["previous_filename"], "requests/old/req-0049.toml");
+    assert_eq!(snap.commits[119]["commit"]["author"]["email"], "alice@acme.example");
     assert_eq!(snap.reviews.len(), 2);
     assert_eq!(snap.reviews[1]["state"], "APPROVED");
     assert_eq!(snap.reviews[1]["commit_id"], HEAD);
@@ -282,10 +267,7 @@ async fn reads_every_page_of_a_pull_request_into_a_snapshot() {
     );
 
     // Files came in 3 pages, commits in 2; the PR was read twice (before and after).
-    assert_eq!(
-        count(&server, "GET", "/repositories/4242/pulls/7/files").await,
-        2
-    );
+    assert_eq!(count(&server, "GET", "/repositories/4242/pulls/7/files").await, 2);
     assert_eq!(count(&server, "GET", "/repos/acme/access/pulls/7").await, 2);
     // Every request, including the pages reached through absolute `Link` URLs, carried the
     // token; none asked for the vnd.github media type.
@@ -325,10 +307,7 @@ async fn a_server_error_is_retried() {
 }
 
 fn epoch_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 #[tokio::test]
@@ -382,11 +361,7 @@ async fn a_429_waits_as_long_as_retry_after_says() {
 
     let start = Instant::now();
     let snap = gh.fetch_pull_request(&repo, 7).await.unwrap();
-    assert!(
-        start.elapsed() >= Duration::from_secs(1),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_secs(1), "{:?}", start.elapsed());
     assert_eq!(snap.reviews.len(), 2);
 }
 
@@ -459,11 +434,7 @@ async fn more_changed_files_than_listed_is_too_large_to_verify() {
     let err = gh.fetch_pull_request(&repo, 7).await.unwrap_err();
     assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("too large to verify"), "{err}");
-    assert!(
-        err.to_string()
-            .contains("3 changed files but GitHub lists 2"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("3 changed files but GitHub lists 2"), "{err}");
 }
 
 #[tokio::test]
@@ -495,11 +466,7 @@ async fn the_deadline_stops_retries() {
 
     let start = Instant::now();
     let err = gh.fetch_pull_request(&repo, 7).await.unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -551,11 +518,7 @@ async fn a_server_that_does_not_answer_in_time_is_retried() {
 
     let start = Instant::now();
     gh.fetch_pull_request(&repo, 7).await.unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
 }
 
 // ---------------------------------------------------------------- teams
@@ -563,9 +526,7 @@ async fn a_server_that_does_not_answer_in_time_is_retried() {
 #[tokio::test]
 async fn team_members_are_read_across_pages() {
     let (server, gh, _) = setup().await;
-    let members: Vec<Value> = (0..130)
-        .map(|i| user(&format!("dev-{i}"), 2000 + i, "User"))
-        .collect();
+    let members: Vec<Value> = (0..130).map(|i| user(&format!("dev-{i}"), 2000 + i, "User")).collect();
     mount_pages(
         &server,
         "/orgs/acme/teams/platform-oncall/members",
@@ -574,10 +535,7 @@ async fn team_members_are_read_across_pages() {
     )
     .await;
 
-    let logins = gh
-        .fetch_team_members("acme", "platform-oncall")
-        .await
-        .unwrap();
+    let logins = gh.fetch_team_members("acme", "platform-oncall").await.unwrap();
     assert_eq!(logins.len(), 130);
     assert_eq!(logins[0], "dev-0");
     assert_eq!(logins[129], "dev-129");
@@ -614,10 +572,7 @@ async fn a_token_that_cannot_read_teams_gets_a_clear_error() {
             .mount(&server)
             .await;
 
-        let err = gh
-            .fetch_team_members("acme", "platform-oncall")
-            .await
-            .unwrap_err();
+        let err = gh.fetch_team_members("acme", "platform-oncall").await.unwrap_err();
         assert!(matches!(err, Error::TeamUnreadable { .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains("`@acme/platform-oncall`"), "{text}");
@@ -657,9 +612,7 @@ async fn the_pr_comment_is_created_once_then_edited_in_place() {
     drop(guard);
 
     // Second run: the list now holds it; it is edited, not posted again.
-    comment_list_mock(vec![someone, ours(&first)])
-        .mount(&server)
-        .await;
+    comment_list_mock(vec![someone, ours(&first)]).mount(&server).await;
     Mock::given(method("PATCH"))
         .and(path("/repos/acme/access/issues/comments/4321"))
         .respond_with(ResponseTemplate::new(200).set_body_json(ours("updated")))
@@ -682,19 +635,10 @@ async fn the_pr_comment_is_created_once_then_edited_in_place() {
         .collect();
     assert_eq!(writes.len(), 2);
     assert_eq!(writes[0].method.as_str(), "POST");
-    assert_eq!(
-        writes[0].body_json::<Value>().unwrap(),
-        json!({ "body": first })
-    );
+    assert_eq!(writes[0].body_json::<Value>().unwrap(), json!({ "body": first }));
     assert_eq!(writes[1].method.as_str(), "PATCH");
-    assert_eq!(
-        writes[1].url.path(),
-        "/repos/acme/access/issues/comments/4321"
-    );
-    assert_eq!(
-        writes[1].body_json::<Value>().unwrap(),
-        json!({ "body": second })
-    );
+    assert_eq!(writes[1].url.path(), "/repos/acme/access/issues/comments/4321");
+    assert_eq!(writes[1].body_json::<Value>().unwrap(), json!({ "body": second }));
 }
 
 #[tokio::test]
@@ -702,30 +646,17 @@ async fn a_comment_planted_by_a_user_loses_to_the_bots() {
     let (server, gh, repo) = setup().await;
     comment_list_mock(vec![
         comment(5, &format!("{MARKER} fake green"), "mallory", "User"),
-        comment(
-            6,
-            &format!("{MARKER}\nold report"),
-            "github-actions[bot]",
-            "Bot",
-        ),
+        comment(6, &format!("{MARKER}\nold report"), "github-actions[bot]", "Bot"),
     ])
     .mount(&server)
     .await;
     Mock::given(method("PATCH"))
         .and(path("/repos/acme/access/issues/comments/6"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(comment(
-            6,
-            "x",
-            "github-actions[bot]",
-            "Bot",
-        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(comment(6, "x", "github-actions[bot]", "Bot")))
         .expect(1)
         .mount(&server)
         .await;
-    let out = gh
-        .upsert_comment(&repo, 7, MARKER, "new report")
-        .await
-        .unwrap();
+    let out = gh.upsert_comment(&repo, 7, MARKER, "new report").await.unwrap();
     assert_eq!(out.id, 6);
 }
 
@@ -735,12 +666,7 @@ async fn an_oversized_comment_is_cut_below_githubs_limit() {
     comment_list_mock(vec![]).mount(&server).await;
     Mock::given(method("POST"))
         .and(path("/repos/acme/access/issues/7/comments"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(comment(
-            99,
-            "x",
-            "gitgrant[bot]",
-            "Bot",
-        )))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(99, "x", "gitgrant[bot]", "Bot")))
         .expect(1)
         .mount(&server)
         .await;
@@ -774,10 +700,7 @@ async fn creating_a_comment_is_not_repeated_after_a_server_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = gh
-        .upsert_comment(&repo, 7, MARKER, "report")
-        .await
-        .unwrap_err();
+    let err = gh.upsert_comment(&repo, 7, MARKER, "report").await.unwrap_err();
     assert_eq!(err.status(), Some(502));
 }
 
@@ -886,22 +809,17 @@ async fn the_pull_request_of_a_merge_commit_is_found() {
         ])))
         .mount(&server)
         .await;
-    assert_eq!(
-        gh.find_pull_for_commit(&repo, merge).await.unwrap(),
-        Some(7)
-    );
+    assert_eq!(gh.find_pull_for_commit(&repo, merge).await.unwrap(), Some(7));
 
     // A commit pushed straight to main has no merged PR.
     let direct = "0000000000000000000000000000000000000abc";
     Mock::given(method("GET"))
         .and(path(format!("/repos/acme/access/commits/{direct}/pulls")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([pull_summary(
-                3,
-                "aaaa000000000000000000000000000000000000",
-                false
-            )])),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([pull_summary(
+            3,
+            "aaaa000000000000000000000000000000000000",
+            false
+        )])))
         .mount(&server)
         .await;
     assert_eq!(gh.find_pull_for_commit(&repo, direct).await.unwrap(), None);
@@ -916,10 +834,7 @@ async fn the_pull_request_of_a_merge_commit_is_found() {
         ])))
         .mount(&server)
         .await;
-    assert_eq!(
-        gh.find_pull_for_commit(&repo, rebased).await.unwrap(),
-        Some(8)
-    );
+    assert_eq!(gh.find_pull_for_commit(&repo, rebased).await.unwrap(), Some(8));
 }
 
 // ---------------------------------------------------------------- configuration
@@ -927,10 +842,7 @@ async fn the_pull_request_of_a_merge_commit_is_found() {
 #[tokio::test]
 async fn configuration_comes_from_github_actions_variables() {
     let err = GitHub::from_vars(|_| None).err().unwrap();
-    assert!(
-        err.to_string().starts_with("`GITHUB_TOKEN` is not set"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("`GITHUB_TOKEN` is not set"), "{err}");
     let err = GitHub::from_vars(|k| (k == "GITHUB_TOKEN").then(|| " ".into()))
         .err()
         .unwrap();

@@ -5,15 +5,12 @@
 
 use std::time::Duration;
 
-use gitgrant::github::{
-    CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted,
-};
+use gitgrant::github::{CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted};
 
 const HEAD: &str = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 
 fn prism_url() -> String {
-    std::env::var("GITGRANT_PRISM_URL")
-        .expect("`GITGRANT_PRISM_URL` is not set; run scripts/prism-check.sh")
+    std::env::var("GITGRANT_PRISM_URL").expect("`GITGRANT_PRISM_URL` is not set; run scripts/prism-check.sh")
 }
 
 /// A request Prism refused comes back as a status error; anything else is the adapter's.
@@ -37,19 +34,12 @@ async fn requests_match_githubs_openapi_description() {
 
     // The examples disagree with each other (the PR says 3 commits, the list holds 1), so
     // the snapshot is refused after every request was sent and accepted.
-    match accepted(
-        "read a pull request",
-        gh.fetch_pull_request(&repo, 1347).await,
-    ) {
+    match accepted("read a pull request", gh.fetch_pull_request(&repo, 1347).await) {
         Ok(snap) => assert_eq!(snap.pull_request["head"]["sha"], HEAD),
         Err(Error::TooLarge { .. } | Error::Inconsistent { .. }) => {}
         Err(e) => panic!("read a pull request: {e}"),
     }
-    let members = accepted(
-        "team members",
-        gh.fetch_team_members("github", "justice-league").await,
-    )
-    .unwrap();
+    let members = accepted("team members", gh.fetch_team_members("github", "justice-league").await).unwrap();
     assert!(!members.is_empty());
 
     // No example comment carries the marker: created. The example comment says "Me too":
@@ -100,11 +90,7 @@ async fn requests_match_githubs_openapi_description() {
         .await,
     )
     .unwrap();
-    let pr = accepted(
-        "pull request of a commit",
-        gh.find_pull_for_commit(&repo, HEAD).await,
-    )
-    .unwrap();
+    let pr = accepted("pull request of a commit", gh.find_pull_for_commit(&repo, HEAD).await).unwrap();
     assert!(pr.is_some());
 }
 
@@ -120,10 +106,7 @@ async fn prism_refuses_a_request_that_breaks_the_description() {
         .unwrap();
     let bad = serde_json::json!({ "state": "green", "context": "gitgrant" });
     let response = octo
-        ._post(
-            format!("/repos/octocat/hello-world/statuses/{HEAD}"),
-            Some(&bad),
-        )
+        ._post(format!("/repos/octocat/hello-world/statuses/{HEAD}"), Some(&bad))
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 422);

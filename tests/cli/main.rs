@@ -5,8 +5,9 @@
 mod commands;
 mod fixtures;
 mod gate;
-mod ledger;
+mod gate_online;
 mod github_api;
 mod github_prism;
+mod ledger;
 mod schema_agreement;
 mod support;
