@@ -46,9 +46,10 @@ impl EvidenceDir {
             let snap = crate::pr::read_snapshot(&f)?;
             for file in &snap.files {
                 if file.get("status").and_then(Value::as_str) == Some("added")
-                    && let Some(name) = file.get("filename").and_then(Value::as_str) {
-                        by_path.entry(name.to_string()).or_default().push(snap.clone());
-                    }
+                    && let Some(name) = file.get("filename").and_then(Value::as_str)
+                {
+                    by_path.entry(name.to_string()).or_default().push(snap.clone());
+                }
             }
         }
         Ok(EvidenceDir { by_path })

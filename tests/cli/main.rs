@@ -3,6 +3,7 @@
 //! against a local HTTP server and against GitHub's OpenAPI description (Prism).
 
 mod commands;
+mod desired;
 mod fixtures;
 mod gate;
 mod gate_online;
