@@ -61,6 +61,10 @@ pub enum Command {
         /// and the job summary (GITHUB_STEP_SUMMARY)
         #[arg(long)]
         report: bool,
+        /// Append what this run learned to the ledger branch (requested, reviews with their
+        /// notes, merged with the snapshot as evidence, closed unmerged, `/revoke` comments)
+        #[arg(long)]
+        ledger: bool,
     },
     /// Run scenario files (PR facts + expected decision) against the repository's policy
     Test {
@@ -144,6 +148,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             at,
             format,
             report,
+            ledger,
         } => crate::pr_command::run(
             &repo,
             snapshot.as_deref(),
@@ -151,6 +156,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             at.unwrap_or_else(Utc::now),
             format,
             report,
+            ledger,
         ),
         Command::Test { repo, paths } => run_scenarios(&repo, &paths),
         Command::Schema { kind } => match kind {

@@ -82,3 +82,31 @@ pub fn pr_from_env() -> Result<PrRef, String> {
         std::env::var("GITGRANT_PR_NUMBER").ok().as_deref(),
     )
 }
+
+/// The comment of an `issue_comment` event, when this run is one.
+pub fn comment_from_env() -> Option<crate::gate::ledger_events::RevokeComment> {
+    if std::env::var("GITHUB_EVENT_NAME").ok()? != "issue_comment" {
+        return None;
+    }
+    let text = std::fs::read_to_string(std::env::var("GITHUB_EVENT_PATH").ok()?).ok()?;
+    comment_from_payload(&serde_json::from_str(&text).ok()?)
+}
+
+/// The commenter, body and time of an `issue_comment` payload (created or edited).
+pub fn comment_from_payload(payload: &Value) -> Option<crate::gate::ledger_events::RevokeComment> {
+    if payload.get("action").and_then(Value::as_str) == Some("deleted") {
+        return None;
+    }
+    let c = payload.get("comment")?;
+    let at = c
+        .get("updated_at")
+        .or_else(|| c.get("created_at"))
+        .and_then(Value::as_str)?;
+    Some(crate::gate::ledger_events::RevokeComment {
+        login: c.pointer("/user/login")?.as_str()?.to_string(),
+        body: c.get("body")?.as_str()?.to_string(),
+        at: chrono::DateTime::parse_from_rfc3339(at)
+            .ok()?
+            .with_timezone(&chrono::Utc),
+    })
+}

@@ -18,6 +18,7 @@ pub fn run(
     at: DateTime<Utc>,
     format: Format,
     post: bool,
+    ledger: bool,
 ) -> Result<ExitCode, String> {
     let mut online = None;
     let snap = match snapshot {
@@ -101,6 +102,13 @@ pub fn run(
             writeln!(f, "{body}").map_err(|e| e.to_string())?;
         }
     }
+    if ledger {
+        let refused = record_in_ledger(repo, &snap, &evaluated, at)?;
+        if let Some(why) = refused {
+            eprintln!("gitgrant: {why}");
+            return Ok(ExitCode::from(1));
+        }
+    }
     Ok(if outcome.decision == Decision::Approved {
         ExitCode::SUCCESS
     } else {
@@ -117,5 +125,77 @@ fn teams_for(repo: &Path, snap: &crate::snapshot::Snapshot) -> Result<Vec<String
         .map_err(|e| e.to_string())?;
     let mut diags = Vec::new();
     let set = crate::load::policy_set(&base, &mut diags);
-    Ok(pr::teams_needed(&set, &facts.files).into_iter().collect())
+    let mut teams = pr::teams_needed(&set, &facts.files);
+    // a `/revoke` by an admin is authorized through the owners of the access policy
+    if crate::event::comment_from_env().is_some()
+        && let Some(co) = &set.codeowners {
+            for o in co.owners_of(crate::tree::ACCESS) {
+                if let crate::model::codeowners::Owner::Team(t) = o {
+                    teams.insert(t);
+                }
+            }
+        }
+    Ok(teams.into_iter().collect())
+}
+
+/// Appends the PR's new events (and a `/revoke` comment's revocations) to the ledger.
+/// Returns why a `/revoke` was refused, if it was.
+fn record_in_ledger(
+    repo: &Path,
+    snap: &crate::snapshot::Snapshot,
+    evaluated: &pr::Evaluated,
+    at: DateTime<Utc>,
+) -> Result<Option<String>, String> {
+    use crate::gate::ledger_events;
+    let git = crate::git::Git::open(repo).map_err(|e| e.to_string())?;
+    git.fetch_ledger().map_err(|e| e.to_string())?;
+    let existing = git.read_ledger().map_err(|e| e.to_string())?;
+    let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
+    let mut refused = None;
+    if let Some(comment) = crate::event::comment_from_env() {
+        let mut diags = Vec::new();
+        let base = crate::load::policy_set(&evaluated.base, &mut diags);
+        let requesters: Vec<(String, String)> = evaluated
+            .outcome
+            .requests
+            .iter()
+            .map(|i| {
+                let who = evaluated
+                    .head
+                    .text(&i.path)
+                    .and_then(|t| toml::from_str::<toml::Table>(t).ok())
+                    .and_then(|t| t.get("requester").and_then(|v| v.as_str()).map(str::to_string))
+                    .unwrap_or_default();
+                (i.path.clone(), who)
+            })
+            .collect();
+        match base
+            .codeowners
+            .as_ref()
+            .map(|co| ledger_events::revoke_events(&evaluated.facts, &comment, co, &requesters))
+        {
+            Some(Ok(mut revoked)) => events.append(&mut revoked),
+            Some(Err(why)) => refused = Some(why),
+            None => refused = Some("the base CODEOWNERS did not load; nobody can be authorized to revoke".into()),
+        }
+    }
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "- {} {}",
+                e.kind.map_or("?", |k| k.as_str()),
+                e.request.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let message = format!(
+        "gitgrant: PR #{} {} ({} event(s))\n\n{}",
+        evaluated.facts.number,
+        evaluated.outcome.decision.as_str(),
+        events.len(),
+        lines.join("\n")
+    );
+    git.append_ledger(&events, &message).map_err(|e| e.to_string())?;
+    Ok(refused)
 }

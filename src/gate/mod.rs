@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod facts;
+pub mod ledger_events;
 pub mod report;
 
 use std::collections::BTreeMap;

@@ -441,3 +441,98 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
     assert!(pr_from_event("pull_request", &prs[0], None, Some("x")).is_err());
     assert!(pr_from_event("pull_request", &prs[0], Some("no-slash"), None).is_err());
 }
+
+fn ledger_events(repo: &Path) -> Vec<Value> {
+    let g = gitgrant::git::Git::open(repo).unwrap();
+    g.read_ledger()
+        .unwrap()
+        .events
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
+    let (repo, base) = base_repo();
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let mut snap = snapshot(
+        "alice",
+        &base,
+        &head,
+        added(PATH),
+        json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+    );
+    let (code, _, err) = run_pr(repo.path(), &snap, &["--ledger"]);
+    assert_eq!(code, 0, "{err}");
+    let kinds = |events: &[Value]| {
+        events
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(&ledger_events(repo.path())),
+        vec!["requested", "approved", "approved"]
+    );
+    assert_eq!(
+        ledger_events(repo.path())[1]["reason"],
+        "Checked the incident; approved."
+    );
+    // a second run of the same facts adds nothing
+    run_pr(repo.path(), &snap, &["--ledger"]);
+    assert_eq!(ledger_events(repo.path()).len(), 3);
+    // merged: the snapshot is kept as evidence
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    run_pr(repo.path(), &snap, &["--ledger"]);
+    let events = ledger_events(repo.path());
+    assert_eq!(kinds(&events), vec!["requested", "approved", "approved", "merged"]);
+    assert_eq!(events[3]["paths"], json!([PATH]));
+    assert_eq!(events[3]["evidence"]["pull_request"]["number"], 7);
+
+    // `/revoke` by someone who is neither requester, code owner nor admin: refused
+    let payload = |login: &str| {
+        json!({"action": "created", "issue": {"number": 7, "pull_request": {}},
+        "comment": {"id": 1, "body": "/revoke done early", "user": {"login": login}, "created_at": "2026-11-22T12:30:00Z"},
+        "repository": {"full_name": "acme/access"}})
+    };
+    let event_file = repo.path().join("../event.json");
+    std::fs::write(&event_file, payload("mallory").to_string()).unwrap();
+    let file = repo.path().join("../snapshot.json");
+    std::fs::write(&file, serde_json::to_string(&snap).unwrap()).unwrap();
+    let run = |who: &str| {
+        std::fs::write(&event_file, payload(who).to_string()).unwrap();
+        bin()
+            .args([
+                "pr",
+                "--repo",
+                repo.path().to_str().unwrap(),
+                "--snapshot",
+                file.to_str().unwrap(),
+                "--at",
+                AT,
+                "--ledger",
+            ])
+            .env("GITHUB_EVENT_NAME", "issue_comment")
+            .env("GITHUB_EVENT_PATH", &event_file)
+            .output()
+            .unwrap()
+    };
+    let out = run("mallory");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("may not revoke"));
+    assert!(!kinds(&ledger_events(repo.path())).contains(&"revoked".to_string()));
+    // the requester may
+    let out = run("alice");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = ledger_events(repo.path());
+    let revoked = events.iter().find(|e| e["kind"] == "revoked").unwrap();
+    assert_eq!(
+        (revoked["request"].as_str(), revoked["actor"].as_str()),
+        (Some(PATH), Some("alice"))
+    );
+    assert_eq!(revoked["reason"], "/revoke comment: done early");
+}
