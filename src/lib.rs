@@ -2,8 +2,9 @@
 //! requested, approved and revoked with pull requests.
 //!
 //! The core (model, validation, eligibility, check) does no I/O and never reads the clock;
-//! adapters (`repo_fs`) and the CLI sit around it.
+//! adapters (`repo_fs`, `git`, `aws`) and the CLI sit around it.
 
+pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod codes;
