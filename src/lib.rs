@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod diagnostic;
+pub mod directory_sync;
 pub mod document;
 pub mod duration;
 pub mod eligibility;
