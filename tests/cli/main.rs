@@ -2,6 +2,7 @@
 //! schema/Rust agreement, end-to-end runs of the `gitgrant` binary, and the AWS adapter
 //! against moto (real server) and against mocked faults moto cannot produce.
 
+mod aws_faults;
 mod aws_moto;
 mod commands;
 mod fixtures;
