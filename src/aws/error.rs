@@ -10,8 +10,10 @@ pub enum AwsError {
     NoInstance,
     #[error("{} IAM Identity Center instances are visible ({}); pass the instance ARN to use", .0.len(), list(.0))]
     ManyInstances(Vec<String>),
-    #[error("IAM Identity Center instance `{wanted}` is not visible to these credentials (visible: {})", list(.visible))]
+    #[error("the IAM Identity Center instance `{wanted}` is not visible to these credentials (visible: {})", list(.visible))]
     UnknownInstance { wanted: String, visible: Vec<String> },
+    #[error("no AWS region is configured; set `AWS_REGION` (or a region in the AWS profile)")]
+    NoRegion,
     #[error(
         "aws credentials expired during `{operation}`: {message}; renew them (re-run the role or login step) and run again"
     )]
@@ -35,7 +37,7 @@ pub enum AwsError {
     },
     #[error("unexpected answer from `{operation}`: {message}")]
     Malformed { operation: &'static str, message: String },
-    #[error("OU `{name}` (`{id}`) has a `/` in its name, which gitgrant uses between OU names in paths")]
+    #[error("the OU `{name}` (`{id}`) has a `/` in its name, which gitgrant uses between OU names in paths")]
     OuNameWithSlash { id: String, name: String },
 }
 

@@ -214,6 +214,9 @@ impl IdentityCenter {
         config: &aws_config::SdkConfig,
         instance_arn: Option<&str>,
     ) -> Result<IdentityCenter, AwsError> {
+        if config.region().is_none() {
+            return Err(AwsError::NoRegion);
+        }
         Self::from_clients(Clients::from_sdk_config(config), instance_arn).await
     }
 

@@ -270,8 +270,10 @@ async fn the_deadline_stops_retries() {
 
 #[tokio::test]
 async fn expired_credentials_give_a_clear_error_naming_the_operation() {
+    // the first call works, the credentials expire before the second
     let user = mock!(aws_sdk_identitystore::Client::get_user_id)
         .sequence()
+        .http_status(200, ok(r#"{"UserId":"u-1","IdentityStoreId":"d-1234567890"}"#))
         .http_status(
             400,
             error(
@@ -281,7 +283,8 @@ async fn expired_credentials_give_a_clear_error_naming_the_operation() {
         )
         .build();
     let ic = adapter(&[], &[], &[user], fast()).await;
-    let err = ic.user_ids(&["alice@acme.example".to_string()]).await.unwrap_err();
+    let names = ["alice@acme.example".to_string(), "bob@acme.example".to_string()];
+    let err = ic.user_ids(&names).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -296,7 +299,7 @@ async fn expired_credentials_give_a_clear_error_naming_the_operation() {
         err.to_string(),
         "aws credentials expired during `GetUserId`: ExpiredTokenException: The security token included in the request is expired (HTTP 400); renew them (re-run the role or login step) and run again"
     );
-    assert_eq!(calls(&ic, "GetUserId"), 1);
+    assert_eq!(calls(&ic, "GetUserId"), 2);
 }
 
 #[tokio::test]
@@ -379,4 +382,14 @@ async fn pages_are_followed_and_a_missing_user_is_none() {
     assert_eq!(calls(&ic, "ListAccountsForProvisionedPermissionSet"), 2);
     let ids = ic.user_ids(&["ghost@acme.example".to_string()]).await.unwrap();
     assert_eq!(ids["ghost@acme.example"], None);
+}
+
+#[tokio::test]
+async fn no_region_is_a_clear_error_before_any_call() {
+    let config = aws_config::SdkConfig::builder().build();
+    let err = IdentityCenter::from_sdk_config(&config, None).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no AWS region is configured; set `AWS_REGION` (or a region in the AWS profile)"
+    );
 }
