@@ -13,6 +13,12 @@ echo "== test inputs from the package registries"
 npm install --no-save --no-audit --no-fund --prefix .tools/webhooks @octokit/webhooks-examples@7.6.1 >/dev/null
 export GITGRANT_WEBHOOK_EXAMPLES="$PWD/.tools/webhooks/node_modules/@octokit/webhooks-examples/api.github.com/index.json"
 
+echo "== moto, the AWS emulator the AWS adapter tests start (tests/cli/moto.rs); needs python3 with venv"
+# pinned: the tests rely on what moto 5.2.5 does (DESIGN section 8, docs/decisions/0007-aws-adapter.md)
+if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --disable-pip-version-check 'moto[server]==5.2.5'
+export GITGRANT_VENV="$PWD/.venv"
+
 echo "== cargo test"
 cargo test --locked
 

@@ -85,10 +85,36 @@ pub enum Command {
         /// Where to write it (created if missing; must be empty)
         dir: PathBuf,
     },
+    /// The directory snapshot (policies/directory.toml) and AWS
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
     /// Explain a diagnostic code, or list them all
     Explain {
         /// A code such as `path-mismatch`
         code: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DirectoryCommand {
+    /// Read the organization, permission sets and Identity Center groups from AWS and rewrite
+    /// policies/directory.toml if anything changed. AWS access comes from the standard
+    /// credential chain and environment (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...)
+    Sync {
+        /// The access repository's root
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// The IAM Identity Center instance; without it, the only instance visible
+        #[arg(long, value_name = "ARN")]
+        instance_arn: Option<String>,
+        /// Record this time as `synced_at` (RFC 3339), instead of now
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
+        /// Only report whether the file is out of date (exit 1 if it is); write nothing
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -187,6 +213,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Directory {
+            command:
+                DirectoryCommand::Sync {
+                    repo,
+                    instance_arn,
+                    at,
+                    check,
+                },
+        } => crate::directory_sync::run(&crate::directory_sync::Options {
+            repo: &repo,
+            instance_arn: instance_arn.as_deref(),
+            at: at.unwrap_or_else(Utc::now),
+            check,
+        }),
         Command::Explain { code } => match code {
             None => {
                 for (c, s) in crate::codes::TABLE {

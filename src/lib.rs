@@ -2,12 +2,14 @@
 //! requested, approved and revoked with pull requests.
 //!
 //! The core (model, validation, eligibility, check) does no I/O and never reads the clock;
-//! adapters (`repo_fs`, `github`) and the CLI sit around it.
+//! adapters (`repo_fs`, `git`, `github`, `aws`) and the CLI sit around it.
 
+pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod diagnostic;
+pub mod directory_sync;
 pub mod document;
 pub mod duration;
 pub mod eligibility;

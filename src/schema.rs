@@ -202,7 +202,13 @@ fn allowed_keys(schema: &Value, schema_path: &str) -> Vec<String> {
     schema
         .pointer(&format!("{parent}/properties"))
         .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
+        .map(|m| {
+            // sorted, so the message does not depend on serde_json's `preserve_order`,
+            // which a dependency may switch on (aws-smithy-mocks does, in test builds)
+            let mut keys: Vec<String> = m.keys().cloned().collect();
+            keys.sort();
+            keys
+        })
         .unwrap_or_default()
 }
 

@@ -1,7 +1,10 @@
 //! The one integration-test binary: fixture corpus with snapshot-tested diagnostics,
-//! schema/Rust agreement, end-to-end runs of the `gitgrant` binary, and the GitHub adapter
-//! against a local HTTP server and against GitHub's OpenAPI description (Prism).
+//! schema/Rust agreement, end-to-end runs of the `gitgrant` binary, the GitHub adapter
+//! against a local HTTP server and GitHub's OpenAPI description (Prism), and the AWS adapter
+//! against moto (real server) and against mocked faults moto cannot produce.
 
+mod aws_faults;
+mod aws_moto;
 mod commands;
 mod desired;
 mod fixtures;
@@ -10,5 +13,6 @@ mod gate_online;
 mod github_api;
 mod github_prism;
 mod ledger;
+mod moto;
 mod schema_agreement;
 mod support;

@@ -1,0 +1,240 @@
+//! Account assignments: reading the actual ones of the managed permission sets, creating and
+//! deleting USER assignments, and polling each change until AWS says SUCCEEDED or FAILED.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ssoadmin::types::{
+    AccountAssignmentOperationStatus, PrincipalType as SdkPrincipal, StatusValues, TargetType,
+};
+use tokio::task::JoinSet;
+
+use super::{Assignment, AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
+
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Create,
+    Delete,
+}
+
+impl Change {
+    fn operation(self) -> &'static str {
+        match self {
+            Change::Create => "CreateAccountAssignment",
+            Change::Delete => "DeleteAccountAssignment",
+        }
+    }
+
+    fn status_operation(self) -> &'static str {
+        match self {
+            Change::Create => "DescribeAccountAssignmentCreationStatus",
+            Change::Delete => "DescribeAccountAssignmentDeletionStatus",
+        }
+    }
+}
+
+impl IdentityCenter {
+    /// The assignments (USER and GROUP principals) of these permission sets, deduplicated
+    /// and sorted. Calls: per permission set the pages of
+    /// `ListAccountsForProvisionedPermissionSet`; per (account, permission set) pair where it
+    /// is provisioned, the pages of `ListAccountAssignments`, at most
+    /// `Settings::concurrency` at a time.
+    pub async fn actual_assignments(&self, permission_set_arns: &[String]) -> Result<Vec<Assignment>, AwsError> {
+        let sso = &self.clients.sso_admin;
+        let mut pairs = BTreeSet::new();
+        for ps in permission_set_arns.iter().collect::<BTreeSet<_>>() {
+            let accounts = self
+                .paginate(
+                    "ListAccountsForProvisionedPermissionSet",
+                    |token| {
+                        sso.list_accounts_for_provisioned_permission_set()
+                            .instance_arn(&self.instance_arn)
+                            .permission_set_arn(ps)
+                            .set_next_token(token)
+                            .send()
+                    },
+                    |page| (page.account_ids.unwrap_or_default(), page.next_token),
+                )
+                .await?;
+            pairs.extend(accounts.into_iter().map(|a| (a, ps.clone())));
+        }
+
+        let mut found = BTreeSet::new();
+        let mut pending = pairs.into_iter();
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.len() < self.settings.concurrency.max(1) {
+                let Some((account, ps)) = pending.next() else { break };
+                let ic = self.clone();
+                tasks.spawn(async move { ic.assignments_of(&account, &ps).await });
+            }
+            match tasks.join_next().await {
+                None => break,
+                Some(Ok(list)) => found.extend(list?),
+                // a task panicked: carry the panic on (dropping `tasks` aborts the others)
+                Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+            }
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    /// The assignments of one permission set in one account (pages of `ListAccountAssignments`).
+    async fn assignments_of(&self, account_id: &str, permission_set_arn: &str) -> Result<Vec<Assignment>, AwsError> {
+        let listed = self
+            .paginate(
+                "ListAccountAssignments",
+                |token| {
+                    self.clients
+                        .sso_admin
+                        .list_account_assignments()
+                        .instance_arn(&self.instance_arn)
+                        .account_id(account_id)
+                        .permission_set_arn(permission_set_arn)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| (page.account_assignments.unwrap_or_default(), page.next_token),
+            )
+            .await?;
+        let mut out = Vec::with_capacity(listed.len());
+        for a in listed {
+            let principal_type = match a.principal_type {
+                Some(SdkPrincipal::User) => PrincipalType::User,
+                Some(SdkPrincipal::Group) => PrincipalType::Group,
+                other => {
+                    return Err(AwsError::Malformed {
+                        operation: "ListAccountAssignments",
+                        message: format!("unknown principal type {other:?}"),
+                    });
+                }
+            };
+            out.push(Assignment {
+                account_id: a.account_id.unwrap_or_else(|| account_id.to_string()),
+                permission_set_arn: a.permission_set_arn.unwrap_or_else(|| permission_set_arn.to_string()),
+                principal_type,
+                principal_id: a.principal_id.unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Assigns a permission set in an account to a user (`CreateAccountAssignment`) and polls
+    /// the request until it SUCCEEDED or FAILED, or the poll deadline passed.
+    pub async fn create_assignment(
+        &self,
+        account_id: &str,
+        permission_set_arn: &str,
+        user_id: &str,
+    ) -> Result<ChangeOutcome, AwsError> {
+        let out = self
+            .call(Change::Create.operation(), || {
+                self.clients
+                    .sso_admin
+                    .create_account_assignment()
+                    .instance_arn(&self.instance_arn)
+                    .target_id(account_id)
+                    .target_type(TargetType::AwsAccount)
+                    .permission_set_arn(permission_set_arn)
+                    .principal_type(SdkPrincipal::User)
+                    .principal_id(user_id)
+                    .send()
+            })
+            .await?;
+        self.settle(Change::Create, out.account_assignment_creation_status)
+            .await
+    }
+
+    /// Removes a user's assignment (`DeleteAccountAssignment`) and polls the request until it
+    /// SUCCEEDED or FAILED, or the poll deadline passed.
+    pub async fn delete_assignment(
+        &self,
+        account_id: &str,
+        permission_set_arn: &str,
+        user_id: &str,
+    ) -> Result<ChangeOutcome, AwsError> {
+        let out = self
+            .call(Change::Delete.operation(), || {
+                self.clients
+                    .sso_admin
+                    .delete_account_assignment()
+                    .instance_arn(&self.instance_arn)
+                    .target_id(account_id)
+                    .target_type(TargetType::AwsAccount)
+                    .permission_set_arn(permission_set_arn)
+                    .principal_type(SdkPrincipal::User)
+                    .principal_id(user_id)
+                    .send()
+            })
+            .await?;
+        self.settle(Change::Delete, out.account_assignment_deletion_status)
+            .await
+    }
+
+    /// Polls a change until AWS reports SUCCEEDED or FAILED. IN_PROGRESS (or a status this
+    /// SDK does not know) is never done; at the poll deadline it is reported as such.
+    async fn settle(
+        &self,
+        change: Change,
+        first: Option<AccountAssignmentOperationStatus>,
+    ) -> Result<ChangeOutcome, AwsError> {
+        let missing = |operation| AwsError::Malformed {
+            operation,
+            message: "the answer has no request status".into(),
+        };
+        let mut status = first.ok_or_else(|| missing(change.operation()))?;
+        let request_id = status.request_id.clone().ok_or_else(|| AwsError::Malformed {
+            operation: change.operation(),
+            message: "the answer has no request id".into(),
+        })?;
+        let started = tokio::time::Instant::now();
+        loop {
+            match status.status {
+                Some(StatusValues::Succeeded) => {
+                    return Ok(ChangeOutcome {
+                        request_id,
+                        status: ChangeStatus::Succeeded,
+                    });
+                }
+                Some(StatusValues::Failed) => {
+                    let reason = status.failure_reason.unwrap_or_else(|| "AWS gave no reason".into());
+                    return Ok(ChangeOutcome {
+                        request_id,
+                        status: ChangeStatus::Failed(reason),
+                    });
+                }
+                _ => {}
+            }
+            let interval = self.settings.poll_interval;
+            if started.elapsed() + interval > self.settings.poll_deadline {
+                return Ok(ChangeOutcome {
+                    request_id,
+                    status: ChangeStatus::InProgress,
+                });
+            }
+            tokio::time::sleep(interval).await;
+            let sso = &self.clients.sso_admin;
+            let next = match change {
+                Change::Create => {
+                    self.call(change.status_operation(), || {
+                        sso.describe_account_assignment_creation_status()
+                            .instance_arn(&self.instance_arn)
+                            .account_assignment_creation_request_id(&request_id)
+                            .send()
+                    })
+                    .await?
+                    .account_assignment_creation_status
+                }
+                Change::Delete => {
+                    self.call(change.status_operation(), || {
+                        sso.describe_account_assignment_deletion_status()
+                            .instance_arn(&self.instance_arn)
+                            .account_assignment_deletion_request_id(&request_id)
+                            .send()
+                    })
+                    .await?
+                    .account_assignment_deletion_status
+                }
+            };
+            status = next.ok_or_else(|| missing(change.status_operation()))?;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Reading the Identity Store: user ids by user name, and groups with their members' user
+//! names.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_identitystore::types::{AlternateIdentifier, UniqueAttribute};
+use aws_smithy_types::Document;
+
+use super::{AwsError, Group, IdentityCenter};
+
+fn unique(path: &str, value: &str) -> Result<AlternateIdentifier, AwsError> {
+    let attribute = UniqueAttribute::builder()
+        .attribute_path(path)
+        .attribute_value(Document::String(value.to_string()))
+        .build()
+        .map_err(|e| AwsError::Malformed {
+            operation: "GetUserId",
+            message: e.to_string(),
+        })?;
+    Ok(AlternateIdentifier::UniqueAttribute(attribute))
+}
+
+impl IdentityCenter {
+    /// The user id of each user name (`GetUserId` by the unique attribute `userName`, one
+    /// call each); a user that does not exist maps to `None`.
+    pub async fn user_ids(&self, user_names: &[String]) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+        let mut ids = BTreeMap::new();
+        for name in user_names {
+            if ids.contains_key(name) {
+                continue;
+            }
+            let id = unique("userName", name)?;
+            let found = self
+                .call("GetUserId", || {
+                    self.clients
+                        .identity_store
+                        .get_user_id()
+                        .identity_store_id(&self.identity_store_id)
+                        .alternate_identifier(id.clone())
+                        .send()
+                })
+                .await;
+            let id = match found {
+                Ok(out) => Some(out.user_id),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(e),
+            };
+            ids.insert(name.clone(), id);
+        }
+        Ok(ids)
+    }
+
+    /// The groups with these display names, members as sorted user names. A name no group
+    /// has is left out of the result (the caller reports it). Calls: per group `GetGroupId`
+    /// and the pages of `ListGroupMemberships`; per distinct member one `DescribeUser`.
+    pub async fn read_groups(&self, names: &[String]) -> Result<Vec<Group>, AwsError> {
+        let store = &self.clients.identity_store;
+        let mut user_names: HashMap<String, String> = HashMap::new();
+        let mut groups = Vec::new();
+        let mut names: Vec<&String> = names.iter().collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let id = unique("displayName", name)?;
+            let group_id = match self
+                .call("GetGroupId", || {
+                    store
+                        .get_group_id()
+                        .identity_store_id(&self.identity_store_id)
+                        .alternate_identifier(id.clone())
+                        .send()
+                })
+                .await
+            {
+                Ok(out) => out.group_id,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e),
+            };
+            let memberships = self
+                .paginate(
+                    "ListGroupMemberships",
+                    |token| {
+                        store
+                            .list_group_memberships()
+                            .identity_store_id(&self.identity_store_id)
+                            .group_id(&group_id)
+                            .set_next_token(token)
+                            .send()
+                    },
+                    |page| (page.group_memberships, page.next_token),
+                )
+                .await?;
+            let mut members = Vec::new();
+            for m in memberships {
+                // members are users; other member kinds (none exist today) are skipped
+                let Some(user_id) = m.member_id().and_then(|m| m.as_user_id().ok()) else {
+                    continue;
+                };
+                if let Some(user_name) = user_names.get(user_id) {
+                    members.push(user_name.clone());
+                    continue;
+                }
+                let out = self
+                    .call("DescribeUser", || {
+                        store
+                            .describe_user()
+                            .identity_store_id(&self.identity_store_id)
+                            .user_id(user_id)
+                            .send()
+                    })
+                    .await?;
+                let user_name = out.user_name.unwrap_or_default();
+                user_names.insert(user_id.clone(), user_name.clone());
+                members.push(user_name);
+            }
+            members.sort();
+            members.dedup();
+            groups.push(Group {
+                name: name.clone(),
+                id: group_id,
+                members,
+            });
+        }
+        Ok(groups)
+    }
+}

@@ -1,0 +1,228 @@
+//! The retry policy of every AWS call, kept apart from what the calls do: which failures
+//! are worth another attempt, the jittered exponential backoff between attempts, and the
+//! deadline after which an operation gives up.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_ssoadmin::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_types::retry::ErrorKind;
+
+use super::AwsError;
+use super::calls::CallCounter;
+
+/// Backoff and deadline of one operation (all its attempts together).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The backoff cap of the first retry; it doubles with every further attempt.
+    pub initial_backoff: Duration,
+    /// The backoff never exceeds this.
+    pub max_backoff: Duration,
+    /// No attempt starts after this much time since the first one.
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(20),
+            deadline: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `attempt` (0 for the first retry), given a uniform
+    /// random `unit` in [0, 1): "equal jitter", between half the capped exponential and
+    /// all of it, so clients that failed together spread out without ever retrying at once.
+    pub fn backoff(&self, attempt: u32, unit: f64) -> Duration {
+        let exponential = self
+            .initial_backoff
+            .saturating_mul(1u32 << attempt.min(20))
+            .min(self.max_backoff);
+        let half = exponential / 2;
+        half + half.mul_f64(unit.clamp(0.0, 1.0))
+    }
+}
+
+/// What to do about a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Throttling, conflicts, server errors, transport failures: try again later.
+    Retry,
+    /// The credentials expired: stop, and say so.
+    Expired,
+    /// Anything else (access denied, validation, not found…): fail at once.
+    Fatal,
+}
+
+const RETRY_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ConflictException",
+    "ConcurrentModificationException",
+    "InternalServerException",
+    "InternalFailure",
+    "ServiceException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+];
+
+const EXPIRED_CODES: &[&str] = &["ExpiredTokenException", "ExpiredToken", "TokenRefreshRequired"];
+
+/// Classifies an answer from AWS by its error code and HTTP status.
+pub fn classify(code: Option<&str>, status: Option<u16>) -> Class {
+    if let Some(code) = code {
+        if EXPIRED_CODES.contains(&code) {
+            return Class::Expired;
+        }
+        if RETRY_CODES.contains(&code) {
+            return Class::Retry;
+        }
+    }
+    match status {
+        Some(429) => Class::Retry,
+        Some(s) if (500..600).contains(&s) => Class::Retry,
+        _ => Class::Fatal,
+    }
+}
+
+fn classify_sdk<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, status: Option<u16>) -> Class {
+    match err {
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => classify(err.code(), status),
+        SdkError::TimeoutError(_) => Class::Retry,
+        SdkError::DispatchFailure(d) => {
+            let transient = matches!(
+                d.as_other(),
+                Some(ErrorKind::TransientError | ErrorKind::ThrottlingError | ErrorKind::ServerError)
+            );
+            if d.is_io() || d.is_timeout() || transient {
+                Class::Retry
+            } else {
+                Class::Fatal
+            }
+        }
+        _ => Class::Fatal,
+    }
+}
+
+/// A uniform value in [0, 1) for jitter. `RandomState` is keyed anew per instance, which is
+/// random enough to spread retries and needs no extra crate.
+fn unit_random() -> f64 {
+    use std::hash::BuildHasher;
+    let bits = std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Runs one operation: every attempt counted under `operation`, retried by `policy`.
+pub(super) async fn run<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    counter: &CallCounter,
+    operation: &'static str,
+    mut attempt_fn: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let started = tokio::time::Instant::now();
+    let mut attempts: u32 = 0;
+    loop {
+        counter.add(operation);
+        attempts += 1;
+        let err = match attempt_fn().await {
+            Ok(out) => return Ok(out),
+            Err(err) => err,
+        };
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let code = err.code().map(str::to_string);
+        let message = describe(&err, status);
+        match classify_sdk(&err, status) {
+            Class::Expired => return Err(AwsError::CredentialsExpired { operation, message }),
+            Class::Fatal => {
+                return Err(AwsError::Api {
+                    operation,
+                    code,
+                    message,
+                });
+            }
+            Class::Retry => {
+                let wait = policy.backoff(attempts - 1, unit_random());
+                let elapsed = started.elapsed();
+                if elapsed + wait > policy.deadline {
+                    return Err(AwsError::Deadline {
+                        operation,
+                        attempts,
+                        elapsed,
+                        message,
+                    });
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// One line about a failure: AWS's code and message when it answered, else the SDK's chain.
+fn describe<E, R>(err: &SdkError<E, R>, status: Option<u16>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let status = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+    match (err.code(), err.message()) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}{status}"),
+        (Some(code), None) => format!("{code}{status}"),
+        _ => format!("{}{status}", DisplayErrorContext(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_table() {
+        let cases = [
+            (Some("ThrottlingException"), Some(400), Class::Retry),
+            (Some("TooManyRequestsException"), Some(400), Class::Retry),
+            (Some("ConflictException"), Some(409), Class::Retry),
+            (Some("InternalServerException"), Some(500), Class::Retry),
+            (None, Some(500), Class::Retry),
+            (None, Some(503), Class::Retry),
+            (None, Some(429), Class::Retry),
+            (Some("ExpiredTokenException"), Some(400), Class::Expired),
+            (Some("AccessDeniedException"), Some(403), Class::Fatal),
+            (Some("ValidationException"), Some(400), Class::Fatal),
+            (Some("ResourceNotFoundException"), Some(404), Class::Fatal),
+            (None, Some(400), Class::Fatal),
+            (None, None, Class::Fatal),
+        ];
+        for (code, status, want) in cases {
+            assert_eq!(classify(code, status), want, "{code:?} {status:?}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let p = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            deadline: Duration::from_secs(10),
+        };
+        assert_eq!(p.backoff(0, 0.0), Duration::from_millis(50));
+        assert_eq!(p.backoff(0, 1.0), Duration::from_millis(100));
+        assert_eq!(p.backoff(1, 0.0), Duration::from_millis(100));
+        assert_eq!(p.backoff(3, 1.0), Duration::from_millis(800));
+        assert_eq!(p.backoff(4, 1.0), Duration::from_millis(1000));
+        assert_eq!(p.backoff(60, 0.5), Duration::from_millis(750));
+        for _ in 0..100 {
+            let u = unit_random();
+            assert!((0.0..1.0).contains(&u), "{u}");
+        }
+    }
+}

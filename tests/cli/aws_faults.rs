@@ -1,0 +1,395 @@
+//! Faults moto cannot inject (throttling, 5xx, conflicts, slow or failed changes, denied or
+//! expired credentials), answered by `aws-smithy-mocks` as AWS's JSON on the wire, through
+//! the adapter's real code paths: the SDK decodes them and the adapter's retry policy and
+//! status polling decide.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_ssoadmin::config::retry::RetryConfig;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use gitgrant::aws::{AwsError, ChangeStatus, Clients, IdentityCenter, RetryPolicy, Settings};
+
+const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
+const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef";
+const ACCOUNT: &str = "111122223333";
+const USER: &str = "u-1";
+
+fn fast() -> Settings {
+    Settings {
+        retry: RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            deadline: Duration::from_secs(5),
+        },
+        poll_interval: Duration::from_millis(1),
+        poll_deadline: Duration::from_secs(5),
+        concurrency: 2,
+    }
+}
+
+fn error(code: &str, message: &str) -> Option<String> {
+    Some(format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
+}
+
+fn ok(json: &str) -> Option<String> {
+    Some(json.to_string())
+}
+
+fn creation(status: &str) -> String {
+    format!(r#"{{"AccountAssignmentCreationStatus":{{"Status":"{status}","RequestId":"req-1"}}}}"#)
+}
+
+fn list_instances() -> Rule {
+    mock!(aws_sdk_ssoadmin::Client::list_instances)
+        .sequence()
+        .http_status(
+            200,
+            ok(&format!(
+                r#"{{"Instances":[{{"InstanceArn":"{INSTANCE}","IdentityStoreId":"d-1234567890","Status":"ACTIVE"}}]}}"#
+            )),
+        )
+        .repeatedly()
+        .build()
+}
+
+/// An adapter whose clients answer from the given rules (the SDK's own retries off, as in
+/// production).
+async fn adapter(sso: &[Rule], orgs: &[Rule], ids: &[Rule], settings: Settings) -> IdentityCenter {
+    let instances = list_instances();
+    let sso_rules: Vec<&Rule> = std::iter::once(&instances).chain(sso.iter()).collect();
+    let clients = Clients {
+        sso_admin: mock_client!(aws_sdk_ssoadmin, RuleMode::MatchAny, sso_rules, |c| c
+            .retry_config(RetryConfig::disabled())),
+        organizations: mock_client!(aws_sdk_organizations, RuleMode::MatchAny, orgs.iter(), |c| c
+            .retry_config(RetryConfig::disabled())),
+        identity_store: mock_client!(aws_sdk_identitystore, RuleMode::MatchAny, ids.iter(), |c| c
+            .retry_config(RetryConfig::disabled())),
+    };
+    IdentityCenter::from_clients(clients, Some(INSTANCE))
+        .await
+        .unwrap()
+        .with_settings(settings)
+}
+
+fn calls(ic: &IdentityCenter, op: &str) -> u64 {
+    ic.api_calls().get(op).copied().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn throttling_then_success_is_retried() {
+    let create = mock!(aws_sdk_ssoadmin::Client::create_account_assignment)
+        .sequence()
+        .http_status(400, error("ThrottlingException", "Rate exceeded"))
+        .times(2)
+        .http_status(200, ok(&creation("SUCCEEDED")))
+        .build();
+    let ic = adapter(&[create], &[], &[], fast()).await;
+    let outcome = ic.create_assignment(ACCOUNT, PS, USER).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Succeeded);
+    assert_eq!(outcome.request_id, "req-1");
+    assert_eq!(calls(&ic, "CreateAccountAssignment"), 3);
+}
+
+#[tokio::test]
+async fn a_server_error_then_success_is_retried() {
+    let provisioned = mock!(aws_sdk_ssoadmin::Client::list_accounts_for_provisioned_permission_set)
+        .sequence()
+        .http_status(200, ok(&format!(r#"{{"AccountIds":["{ACCOUNT}"]}}"#)))
+        .build();
+    let listed = mock!(aws_sdk_ssoadmin::Client::list_account_assignments)
+        .sequence()
+        .http_status(500, None)
+        .http_status(500, error("InternalServerException", "try again"))
+        .http_status(
+            200,
+            ok(&format!(
+                r#"{{"AccountAssignments":[{{"AccountId":"{ACCOUNT}","PermissionSetArn":"{PS}","PrincipalType":"USER","PrincipalId":"{USER}"}}]}}"#
+            )),
+        )
+        .build();
+    let ic = adapter(&[provisioned, listed], &[], &[], fast()).await;
+    let found = ic.actual_assignments(&[PS.to_string()]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].principal_id, USER);
+    assert_eq!(calls(&ic, "ListAccountAssignments"), 3);
+    assert_eq!(calls(&ic, "ListAccountsForProvisionedPermissionSet"), 1);
+}
+
+#[tokio::test]
+async fn a_conflict_then_success_is_retried() {
+    let delete = mock!(aws_sdk_ssoadmin::Client::delete_account_assignment)
+        .sequence()
+        .http_status(
+            409,
+            error(
+                "ConflictException",
+                "an operation is in progress for this account and permission set",
+            ),
+        )
+        .http_status(
+            200,
+            ok(r#"{"AccountAssignmentDeletionStatus":{"Status":"SUCCEEDED","RequestId":"req-2"}}"#),
+        )
+        .build();
+    let ic = adapter(&[delete], &[], &[], fast()).await;
+    let outcome = ic.delete_assignment(ACCOUNT, PS, USER).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Succeeded);
+    assert_eq!(calls(&ic, "DeleteAccountAssignment"), 2);
+}
+
+#[tokio::test]
+async fn in_progress_then_failed_is_reported_as_failed_with_the_reason() {
+    let create = mock!(aws_sdk_ssoadmin::Client::create_account_assignment)
+        .sequence()
+        .http_status(200, ok(&creation("IN_PROGRESS")))
+        .build();
+    let status = mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_creation_status)
+        .sequence()
+        .http_status(200, ok(&creation("IN_PROGRESS")))
+        .http_status(
+            200,
+            ok(r#"{"AccountAssignmentCreationStatus":{"Status":"FAILED","RequestId":"req-1","FailureReason":"Received a 404 status error: No permission set provisioned in this account"}}"#),
+        )
+        .build();
+    let ic = adapter(&[create, status], &[], &[], fast()).await;
+    let outcome = ic.create_assignment(ACCOUNT, PS, USER).await.unwrap();
+    assert_eq!(
+        outcome.status,
+        ChangeStatus::Failed("Received a 404 status error: No permission set provisioned in this account".into())
+    );
+    assert!(!outcome.succeeded());
+    assert_eq!(calls(&ic, "DescribeAccountAssignmentCreationStatus"), 2);
+}
+
+#[tokio::test]
+async fn in_progress_then_succeeded_after_polls() {
+    let create = mock!(aws_sdk_ssoadmin::Client::create_account_assignment)
+        .sequence()
+        .http_status(200, ok(&creation("IN_PROGRESS")))
+        .build();
+    let status = mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_creation_status)
+        .sequence()
+        .http_status(200, ok(&creation("IN_PROGRESS")))
+        .times(2)
+        .http_status(400, error("ThrottlingException", "Rate exceeded"))
+        .http_status(200, ok(&creation("SUCCEEDED")))
+        .build();
+    let ic = adapter(&[create, status], &[], &[], fast()).await;
+    let outcome = ic.create_assignment(ACCOUNT, PS, USER).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Succeeded);
+    assert_eq!(calls(&ic, "DescribeAccountAssignmentCreationStatus"), 4);
+}
+
+#[tokio::test]
+async fn still_in_progress_at_the_poll_deadline_is_never_done() {
+    let delete = mock!(aws_sdk_ssoadmin::Client::delete_account_assignment)
+        .sequence()
+        .http_status(
+            200,
+            ok(r#"{"AccountAssignmentDeletionStatus":{"Status":"IN_PROGRESS","RequestId":"req-3"}}"#),
+        )
+        .build();
+    let status = mock!(aws_sdk_ssoadmin::Client::describe_account_assignment_deletion_status)
+        .sequence()
+        .http_status(
+            200,
+            ok(r#"{"AccountAssignmentDeletionStatus":{"Status":"IN_PROGRESS","RequestId":"req-3"}}"#),
+        )
+        .repeatedly()
+        .build();
+    let settings = Settings {
+        poll_interval: Duration::from_millis(10),
+        poll_deadline: Duration::from_millis(100),
+        ..fast()
+    };
+    let ic = adapter(&[delete, status], &[], &[], settings).await;
+    let outcome = ic.delete_assignment(ACCOUNT, PS, USER).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::InProgress);
+    assert_eq!(outcome.request_id, "req-3");
+    let polls = calls(&ic, "DescribeAccountAssignmentDeletionStatus");
+    assert!((2..=10).contains(&polls), "{polls} polls");
+}
+
+#[tokio::test]
+async fn access_denied_is_not_retried() {
+    let create = mock!(aws_sdk_ssoadmin::Client::create_account_assignment)
+        .sequence()
+        .http_status(
+            403,
+            error(
+                "AccessDeniedException",
+                "User is not authorized to perform: sso:CreateAccountAssignment",
+            ),
+        )
+        .http_status(200, ok(&creation("SUCCEEDED")))
+        .build();
+    let ic = adapter(&[create], &[], &[], fast()).await;
+    let err = ic.create_assignment(ACCOUNT, PS, USER).await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDeniedException"));
+    assert_eq!(calls(&ic, "CreateAccountAssignment"), 1);
+    assert_eq!(
+        err.to_string(),
+        "`CreateAccountAssignment` failed: AccessDeniedException: User is not authorized to perform: sso:CreateAccountAssignment (HTTP 403)"
+    );
+}
+
+#[tokio::test]
+async fn the_deadline_stops_retries() {
+    let create = mock!(aws_sdk_ssoadmin::Client::create_account_assignment)
+        .sequence()
+        .http_status(400, error("ThrottlingException", "Rate exceeded"))
+        .repeatedly()
+        .build();
+    let settings = Settings {
+        retry: RetryPolicy {
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(40),
+            deadline: Duration::from_millis(200),
+        },
+        ..fast()
+    };
+    let ic = adapter(&[create], &[], &[], settings).await;
+    let started = Instant::now();
+    let err = ic.create_assignment(ACCOUNT, PS, USER).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let AwsError::Deadline {
+        operation, attempts, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*operation, "CreateAccountAssignment");
+    assert_eq!(u64::from(*attempts), calls(&ic, "CreateAccountAssignment"));
+    assert!((3..=25).contains(attempts), "{attempts} attempts");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("`CreateAccountAssignment` still failing after") && message.contains("ThrottlingException"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn expired_credentials_give_a_clear_error_naming_the_operation() {
+    // the first call works, the credentials expire before the second
+    let user = mock!(aws_sdk_identitystore::Client::get_user_id)
+        .sequence()
+        .http_status(200, ok(r#"{"UserId":"u-1","IdentityStoreId":"d-1234567890"}"#))
+        .http_status(
+            400,
+            error(
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            ),
+        )
+        .build();
+    let ic = adapter(&[], &[], &[user], fast()).await;
+    let names = ["alice@acme.example".to_string(), "bob@acme.example".to_string()];
+    let err = ic.user_ids(&names).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AwsError::CredentialsExpired {
+                operation: "GetUserId",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "aws credentials expired during `GetUserId`: ExpiredTokenException: The security token included in the request is expired (HTTP 400); renew them (re-run the role or login step) and run again"
+    );
+    assert_eq!(calls(&ic, "GetUserId"), 2);
+}
+
+#[tokio::test]
+async fn organizations_too_many_requests_is_retried_while_reading() {
+    let roots = mock!(aws_sdk_organizations::Client::list_roots)
+        .sequence()
+        .http_status(
+            400,
+            error(
+                "TooManyRequestsException",
+                "AWS Organizations can't complete your request",
+            ),
+        )
+        .http_status(200, ok(r#"{"Roots":[{"Id":"r-ab12","Name":"Root"}]}"#))
+        .build();
+    let accounts = mock!(aws_sdk_organizations::Client::list_accounts_for_parent)
+        .sequence()
+        .http_status(
+            200,
+            ok(r#"{"Accounts":[
+                {"Id":"999988887777","Name":"acme-management","Status":"ACTIVE","State":"ACTIVE"},
+                {"Id":"999988887778","Name":"closing","Status":"PENDING_CLOSURE","State":"PENDING_CLOSURE"},
+                {"Id":"999988887779","Name":"old-style","Status":"ACTIVE"}]}"#),
+        )
+        .build();
+    let ous = mock!(aws_sdk_organizations::Client::list_organizational_units_for_parent)
+        .sequence()
+        .http_status(200, ok(r#"{"OrganizationalUnits":[]}"#))
+        .build();
+    let sets = mock!(aws_sdk_ssoadmin::Client::list_permission_sets)
+        .sequence()
+        .http_status(200, ok(r#"{"PermissionSets":[]}"#))
+        .build();
+    let ic = adapter(&[sets], &[roots, accounts, ous], &[], fast()).await;
+    let org = ic.read_organization().await.unwrap();
+    let names: Vec<&str> = org.accounts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["acme-management", "old-style"]);
+    assert_eq!(calls(&ic, "ListRoots"), 2);
+}
+
+#[tokio::test]
+async fn pages_are_followed_and_a_missing_user_is_none() {
+    let provisioned = mock!(aws_sdk_ssoadmin::Client::list_accounts_for_provisioned_permission_set)
+        .sequence()
+        .http_status(200, ok(r#"{"AccountIds":["111122223333"],"NextToken":"t1"}"#))
+        .http_status(200, ok(r#"{"AccountIds":["444455556666"]}"#))
+        .build();
+    let assignment = |account: &str, user: &str| {
+        format!(
+            r#"{{"AccountId":"{account}","PermissionSetArn":"{PS}","PrincipalType":"USER","PrincipalId":"{user}"}}"#
+        )
+    };
+    let first = format!(
+        r#"{{"AccountAssignments":[{},{}]}}"#,
+        assignment("111122223333", "u-1"),
+        assignment("111122223333", "u-1")
+    );
+    let second = format!(r#"{{"AccountAssignments":[{}]}}"#, assignment("444455556666", "u-2"));
+    let listed = mock!(aws_sdk_ssoadmin::Client::list_account_assignments)
+        .match_requests(|r| r.account_id() == Some("111122223333"))
+        .sequence()
+        .http_status(200, ok(&first))
+        .build();
+    let listed2 = mock!(aws_sdk_ssoadmin::Client::list_account_assignments)
+        .match_requests(|r| r.account_id() == Some("444455556666"))
+        .sequence()
+        .http_status(200, ok(&second))
+        .build();
+    let user = mock!(aws_sdk_identitystore::Client::get_user_id)
+        .sequence()
+        .http_status(400, error("ResourceNotFoundException", "USER not found."))
+        .build();
+    let ic = adapter(&[provisioned, listed, listed2], &[], &[user], fast()).await;
+    let found = ic.actual_assignments(&[PS.to_string()]).await.unwrap();
+    let got: Vec<(&str, &str)> = found
+        .iter()
+        .map(|a| (a.account_id.as_str(), a.principal_id.as_str()))
+        .collect();
+    assert_eq!(got, [("111122223333", "u-1"), ("444455556666", "u-2")]);
+    assert_eq!(calls(&ic, "ListAccountsForProvisionedPermissionSet"), 2);
+    let ids = ic.user_ids(&["ghost@acme.example".to_string()]).await.unwrap();
+    assert_eq!(ids["ghost@acme.example"], None);
+}
+
+#[tokio::test]
+async fn no_region_is_a_clear_error_before_any_call() {
+    let config = aws_config::SdkConfig::builder().build();
+    let err = IdentityCenter::from_sdk_config(&config, None).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no AWS region is configured; set `AWS_REGION` (or a region in the AWS profile)"
+    );
+}
