@@ -85,6 +85,25 @@ pub enum Command {
         /// Where to write it (created if missing; must be empty)
         dir: PathBuf,
     },
+    /// Show what the reconciler would change in IAM Identity Center now (create, delete,
+    /// drift, blocked), without changing anything
+    Plan {
+        #[command(flatten)]
+        args: ReconcileArgs,
+    },
+    /// Make IAM Identity Center match what git says now: create and delete assignments,
+    /// record every outcome in the ledger. Exit 1 when a change failed or the brake held
+    Apply {
+        #[command(flatten)]
+        args: ReconcileArgs,
+        /// Remove more assignments than settings.max_removals_per_run allows
+        #[arg(long)]
+        force: bool,
+        /// Keep running for this long (e.g. `55m`), reconciling again at each window start
+        /// or end and at least every minute, so access ends on time between scheduled runs
+        #[arg(long, value_name = "DURATION")]
+        watch: Option<String>,
+    },
     /// The directory snapshot (policies/directory.toml) and AWS
     Directory {
         #[command(subcommand)]
@@ -95,6 +114,31 @@ pub enum Command {
         /// A code such as `path-mismatch`
         code: Option<String>,
     },
+}
+
+/// Arguments shared by `plan` and `apply`.
+#[derive(clap::Args, Debug)]
+pub struct ReconcileArgs {
+    /// The access repository (a full clone; the ledger branch is fetched from `origin`)
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// The default branch's revision to grant from
+    #[arg(long = "ref", default_value = "HEAD", value_name = "REV")]
+    pub reference: String,
+    /// Approval evidence for offline runs: a folder of replay snapshots `<pr-number>.json`.
+    /// Without it, evidence comes from the ledger and (with GITHUB_TOKEN and
+    /// GITHUB_REPOSITORY) from GitHub's API
+    #[arg(long, value_name = "DIR")]
+    pub evidence: Option<PathBuf>,
+    /// The IAM Identity Center instance; default: the directory snapshot's
+    #[arg(long, value_name = "ARN")]
+    pub instance_arn: Option<String>,
+    /// Act as of this time (RFC 3339), instead of now
+    #[arg(long, value_parser = parse_at)]
+    pub at: Option<DateTime<Utc>>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Subcommand, Debug)]
@@ -227,6 +271,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             at: at.unwrap_or_else(Utc::now),
             check,
         }),
+        Command::Plan { args } => crate::reconcile::cli::run(&args, false, false, None),
+        Command::Apply { args, force, watch } => crate::reconcile::cli::run(&args, true, force, watch.as_deref()),
         Command::Explain { code } => match code {
             None => {
                 for (c, s) in crate::codes::TABLE {

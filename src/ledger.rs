@@ -20,6 +20,9 @@ pub enum Kind {
     ClosedUnmerged,
     Merged,
     Revoked,
+    /// Written before an assignment is created, so that a run stopped between creating it
+    /// and recording it still leaves gitgrant owning it (and so removing it on time).
+    Assigning,
     Activated,
     Ended,
     Failed,
@@ -35,6 +38,7 @@ impl Kind {
             Kind::ClosedUnmerged => "closed_unmerged",
             Kind::Merged => "merged",
             Kind::Revoked => "revoked",
+            Kind::Assigning => "assigning",
             Kind::Activated => "activated",
             Kind::Ended => "ended",
             Kind::Failed => "failed",
@@ -171,13 +175,23 @@ impl Ledger {
         })
     }
 
-    /// Assignments gitgrant created (activated) and has not ended since.
+    /// Assignments gitgrant created (or was about to create: `assigning`) and has not ended
+    /// since. A create that failed outright gives up a claim that was only an intent.
     pub fn owned(&self) -> BTreeMap<AssignmentKey, Owned> {
         let mut owned: BTreeMap<AssignmentKey, Owned> = BTreeMap::new();
+        let mut confirmed: BTreeSet<AssignmentKey> = BTreeSet::new();
         for e in &self.events {
             let Some(key) = Self::key_of(e) else { continue };
             match e.kind {
-                Some(Kind::Activated) => {
+                Some(Kind::Failed)
+                    if e.reason.as_deref().is_some_and(|r| r.starts_with("create:")) && !confirmed.contains(&key) =>
+                {
+                    owned.remove(&key);
+                }
+                Some(Kind::Activated | Kind::Assigning) => {
+                    if e.kind == Some(Kind::Activated) {
+                        confirmed.insert(key.clone());
+                    }
                     let entry = owned.entry(key.clone()).or_insert_with(|| Owned {
                         key,
                         requests: BTreeSet::new(),
@@ -195,6 +209,7 @@ impl Ledger {
                 }
                 Some(Kind::Ended) => {
                     owned.remove(&key);
+                    confirmed.remove(&key);
                 }
                 _ => {}
             }

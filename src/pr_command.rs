@@ -128,13 +128,14 @@ fn teams_for(repo: &Path, snap: &crate::snapshot::Snapshot) -> Result<Vec<String
     let mut teams = pr::teams_needed(&set, &facts.files);
     // a `/revoke` by an admin is authorized through the owners of the access policy
     if crate::event::comment_from_env().is_some()
-        && let Some(co) = &set.codeowners {
-            for o in co.owners_of(crate::tree::ACCESS) {
-                if let crate::model::codeowners::Owner::Team(t) = o {
-                    teams.insert(t);
-                }
+        && let Some(co) = &set.codeowners
+    {
+        for o in co.owners_of(crate::tree::ACCESS) {
+            if let crate::model::codeowners::Owner::Team(t) = o {
+                teams.insert(t);
             }
         }
+    }
     Ok(teams.into_iter().collect())
 }
 

@@ -46,6 +46,10 @@ pub struct RawSettings {
     pub managed_permission_sets: Vec<S<String>>,
     #[serde(default)]
     pub max_removals_per_run: Option<S<i64>>,
+    #[serde(default)]
+    pub remove_drift: Option<bool>,
+    #[serde(default)]
+    pub apply_concurrency: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -39,8 +39,20 @@ impl IdentityCenter {
     /// is provisioned, the pages of `ListAccountAssignments`, at most
     /// `Settings::concurrency` at a time.
     pub async fn actual_assignments(&self, permission_set_arns: &[String]) -> Result<Vec<Assignment>, AwsError> {
+        self.actual_assignments_with(permission_set_arns, &[]).await
+    }
+
+    /// As [`Self::actual_assignments`], also reading the (account, permission set) pairs in
+    /// `in_use` (the reconciler's desired and owned grants) whether or not Identity Center
+    /// lists the permission set as provisioned there: a pair gitgrant cares about is always
+    /// read, and the cost stays proportional to the pairs in use.
+    pub async fn actual_assignments_with(
+        &self,
+        permission_set_arns: &[String],
+        in_use: &[(String, String)],
+    ) -> Result<Vec<Assignment>, AwsError> {
         let sso = &self.clients.sso_admin;
-        let mut pairs = BTreeSet::new();
+        let mut pairs: BTreeSet<(String, String)> = in_use.iter().cloned().collect();
         for ps in permission_set_arns.iter().collect::<BTreeSet<_>>() {
             let accounts = self
                 .paginate(

@@ -24,6 +24,10 @@ pub struct Settings {
     pub max_start_ahead: HumaneDuration,
     pub managed_permission_sets: Vec<String>,
     pub max_removals_per_run: u64,
+    /// Remove hand-made user assignments of managed permission sets (default: report them).
+    pub remove_drift: bool,
+    /// Assignment changes made at once by the reconciler.
+    pub apply_concurrency: usize,
 }
 
 /// Who a rule names.
@@ -187,6 +191,20 @@ impl Policy {
             max_start_ahead,
             managed_permission_sets: managed,
             max_removals_per_run: max_removals,
+            remove_drift: s.remove_drift.unwrap_or(false),
+            apply_concurrency: match &s.apply_concurrency {
+                Some(n) if (1..=32).contains(n.get_ref()) => *n.get_ref() as usize,
+                Some(n) => {
+                    cx.error(
+                        "invalid-value",
+                        n.span(),
+                        format!("`{}` is not a concurrency", n.get_ref()),
+                        "use a whole number from 1 to 32",
+                    );
+                    4
+                }
+                None => 4,
+            },
         };
 
         let mut ids = HashSet::new();

@@ -14,5 +14,6 @@ mod github_api;
 mod github_prism;
 mod ledger;
 mod moto;
+mod reconcile;
 mod schema_agreement;
 mod support;
