@@ -104,6 +104,43 @@ pub enum Command {
         #[arg(long, value_name = "DURATION")]
         watch: Option<String>,
     },
+    /// Ask for access: write the canonical request file, check it against the default
+    /// branch's policy, commit it on a new branch, push, and open the pull request
+    Request {
+        /// Your GitHub login
+        #[arg(long)]
+        requester: String,
+        /// Account name or 12-digit id
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        permission_set: String,
+        /// How long: 30m, 2h, 1h30m, 1d
+        #[arg(long)]
+        duration: String,
+        /// Why access is needed (shown to approvers, kept in the audit log)
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        ticket: Option<String>,
+        /// When access starts (RFC 3339); default: when the pull request is merged
+        #[arg(long, value_parser = parse_at)]
+        start: Option<DateTime<Utc>>,
+        /// The request id (file name); default: from the ticket and the time
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        common: BranchArgs,
+    },
+    /// End access early: a branch deleting the request file, pushed, pull request opened
+    Revoke {
+        /// The request id (its file name without `.toml`)
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        common: BranchArgs,
+    },
     /// The directory snapshot (policies/directory.toml) and AWS
     Directory {
         #[command(subcommand)]
@@ -114,6 +151,20 @@ pub enum Command {
         /// A code such as `path-mismatch`
         code: Option<String>,
     },
+}
+
+/// Arguments shared by `request` and `revoke`.
+#[derive(clap::Args, Debug)]
+pub struct BranchArgs {
+    /// The access repository (a clone with `origin`)
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// The default branch the new branch starts from
+    #[arg(long, default_value = "origin/main", value_name = "REV")]
+    pub base: String,
+    /// Stop after the commit: do not push or open a pull request
+    #[arg(long)]
+    pub no_push: bool,
 }
 
 /// Arguments shared by `plan` and `apply`.
@@ -271,6 +322,44 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             at: at.unwrap_or_else(Utc::now),
             check,
         }),
+        Command::Request {
+            requester,
+            account,
+            permission_set,
+            duration,
+            reason,
+            ticket,
+            start,
+            id,
+            common,
+        } => crate::request_command::request(
+            &crate::request_command::Common {
+                repo: common.repo,
+                base: common.base,
+                no_push: common.no_push,
+                at: Utc::now(),
+            },
+            &crate::request_command::NewRequest {
+                requester,
+                account,
+                permission_set,
+                duration,
+                reason,
+                ticket,
+                start,
+                id,
+            },
+        ),
+        Command::Revoke { id, reason, common } => crate::request_command::revoke(
+            &crate::request_command::Common {
+                repo: common.repo,
+                base: common.base,
+                no_push: common.no_push,
+                at: Utc::now(),
+            },
+            &id,
+            reason.as_deref(),
+        ),
         Command::Plan { args } => crate::reconcile::cli::run(&args, false, false, None),
         Command::Apply { args, force, watch } => crate::reconcile::cli::run(&args, true, force, watch.as_deref()),
         Command::Explain { code } => match code {

@@ -121,6 +121,39 @@ impl Git {
         additions: &BTreeMap<String, String>,
         message: &str,
     ) -> Result<String, GitError> {
+        let mut files = Vec::new();
+        for (path, added) in additions {
+            let mut content = match parent {
+                Some(p) => self
+                    .output(&["cat-file", "blob", &format!("{p}:{path}")])
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            if !content.is_empty() && !content.ends_with('\n') {
+                content.push('\n');
+            }
+            content.push_str(added);
+            files.push((path.clone(), Some(content.into_bytes())));
+        }
+        let identity = [
+            ("GIT_AUTHOR_NAME", "gitgrant"),
+            ("GIT_AUTHOR_EMAIL", "gitgrant@users.noreply.github.com"),
+            ("GIT_COMMITTER_NAME", "gitgrant"),
+            ("GIT_COMMITTER_EMAIL", "gitgrant@users.noreply.github.com"),
+        ];
+        self.commit_change(parent, &files, message, &identity)
+    }
+
+    /// Makes a commit on `parent` (or a root commit) that writes (`Some`) or deletes
+    /// (`None`) the given files, without touching the work tree or the real index. The
+    /// identity comes from `env` pairs, else from git's configuration.
+    pub fn commit_change(
+        &self,
+        parent: Option<&str>,
+        files: &[(String, Option<Vec<u8>>)],
+        message: &str,
+        env: &[(&str, &str)],
+    ) -> Result<String, GitError> {
         let index = tempfile::NamedTempFile::new().map_err(|e| GitError::Parse(format!("temporary index: {e}")))?;
         let index_path = index.path().to_path_buf();
         let with_index = |args: &[&str]| -> Result<String, GitError> {
@@ -130,25 +163,21 @@ impl Git {
             Some(p) => with_index(&["read-tree", p])?,
             None => with_index(&["read-tree", "--empty"])?,
         };
-        for (path, added) in additions {
-            let old = match parent {
-                Some(p) => self
-                    .output(&["cat-file", "blob", &format!("{p}:{path}")])
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            let mut content = old;
-            if !content.is_empty() && !content.ends_with('\n') {
-                content.push('\n');
+        for (path, content) in files {
+            match content {
+                Some(bytes) => {
+                    let blob = self.output_env(&["hash-object", "-w", "--stdin"], &[], Some(bytes))?;
+                    with_index(&[
+                        "update-index",
+                        "--add",
+                        "--cacheinfo",
+                        &format!("100644,{},{path}", blob.trim()),
+                    ])?;
+                }
+                None => {
+                    with_index(&["update-index", "--force-remove", path])?;
+                }
             }
-            content.push_str(added);
-            let blob = self.output_env(&["hash-object", "-w", "--stdin"], &[], Some(content.as_bytes()))?;
-            with_index(&[
-                "update-index",
-                "--add",
-                "--cacheinfo",
-                &format!("100644,{},{path}", blob.trim()),
-            ])?;
         }
         let tree = with_index(&["write-tree"])?;
         let mut args = vec!["commit-tree", tree.trim(), "-m", message];
@@ -156,13 +185,34 @@ impl Git {
             args.push("-p");
             args.push(p);
         }
-        let identity = [
-            ("GIT_AUTHOR_NAME", "gitgrant"),
-            ("GIT_AUTHOR_EMAIL", "gitgrant@users.noreply.github.com"),
-            ("GIT_COMMITTER_NAME", "gitgrant"),
-            ("GIT_COMMITTER_EMAIL", "gitgrant@users.noreply.github.com"),
-        ];
-        Ok(self.output_env(&args, &identity, None)?.trim().to_string())
+        Ok(self.output_env(&args, env, None)?.trim().to_string())
+    }
+
+    /// Points a local branch at a commit.
+    pub fn set_branch(&self, branch: &str, commit: &str) -> Result<(), GitError> {
+        self.output(&["update-ref", &format!("refs/heads/{branch}"), commit])
+            .map(|_| ())
+    }
+
+    /// Pushes a local branch to `origin`.
+    pub fn push_branch(&self, branch: &str) -> Result<(), GitError> {
+        self.output(&[
+            "push",
+            "-q",
+            "origin",
+            &format!("refs/heads/{branch}:refs/heads/{branch}"),
+        ])
+        .map(|_| ())
+    }
+
+    /// `owner/repo` from `origin`'s URL when it is a GitHub-style URL.
+    pub fn origin_repository(&self) -> Option<String> {
+        let url = self.output(&["config", "--get", "remote.origin.url"]).ok()?;
+        let url = url.trim().trim_end_matches('/').trim_end_matches(".git");
+        let mut parts = url.rsplit(['/', ':']);
+        let repo = parts.next()?;
+        let owner = parts.next()?;
+        (!owner.is_empty() && !repo.is_empty()).then(|| format!("{owner}/{repo}"))
     }
 
     fn output(&self, args: &[&str]) -> Result<String, GitError> {

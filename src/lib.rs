@@ -29,6 +29,7 @@ pub mod raw;
 pub mod reconcile;
 pub mod render;
 pub mod repo_fs;
+pub mod request_command;
 pub mod scenario;
 pub mod schema;
 pub mod snapshot;

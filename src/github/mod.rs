@@ -487,6 +487,30 @@ impl GitHub {
         Ok(())
     }
 
+    /// Opens a pull request from branch `head` into `base`; returns its number. Not repeated
+    /// after an uncertain failure (a second attempt would fail on the existing PR anyway).
+    pub async fn create_pull(
+        &self,
+        repo: &Repo,
+        title: &str,
+        head: &str,
+        base: &str,
+        body: &str,
+    ) -> Result<u64, Error> {
+        let payload =
+            json!({ "title": title, "head": head, "base": base, "body": text::fit(body, text::BODY_LIMIT_BYTES) });
+        let path = format!("{}/pulls", repo.path());
+        let created = self
+            .transport
+            .write_json(Method::POST, &path, &payload, Repeat::Unsafe)
+            .await?;
+        created["number"].as_u64().ok_or_else(|| Error::Decode {
+            method: "POST",
+            path,
+            reason: "the pull request has no numeric `number`".to_owned(),
+        })
+    }
+
     /// The merged pull request that produced commit `sha`: the one whose `merge_commit_sha`
     /// is `sha`, else the first merged one listed (rebase merges); `None` when no merged PR
     /// is associated (e.g. a push straight to the branch).

@@ -353,19 +353,21 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             user_id: uid.clone(),
         };
         if let Some(o) = owned.get(&key)
-            && !o.requests.contains(&c.path) && !revoked.contains(&c.path) {
-                let mut e = Event::new(Kind::Activated, opts.at);
-                e.request = Some(c.path.clone());
-                e.request_id = Some(c.id.clone());
-                e.account_id = Some(key.account_id.clone());
-                e.permission_set = Some(c.permission_set.clone());
-                e.permission_set_arn = Some(key.permission_set_arn.clone());
-                e.user_name = c.user_name.clone();
-                e.user_id = Some(key.user_id.clone());
-                e.ends_at = Some(c.end);
-                e.reason = Some("already assigned; this request extends it".into());
-                events.push(e);
-            }
+            && !o.requests.contains(&c.path)
+            && !revoked.contains(&c.path)
+        {
+            let mut e = Event::new(Kind::Activated, opts.at);
+            e.request = Some(c.path.clone());
+            e.request_id = Some(c.id.clone());
+            e.account_id = Some(key.account_id.clone());
+            e.permission_set = Some(c.permission_set.clone());
+            e.permission_set_arn = Some(key.permission_set_arn.clone());
+            e.user_name = c.user_name.clone();
+            e.user_id = Some(key.user_id.clone());
+            e.ends_at = Some(c.end);
+            e.reason = Some("already assigned; this request extends it".into());
+            events.push(e);
+        }
     }
     let count = |k: Kind| events.iter().filter(|e| e.kind == Some(k)).count();
     let mut message = format!(

@@ -15,5 +15,6 @@ mod github_prism;
 mod ledger;
 mod moto;
 mod reconcile;
+mod request;
 mod schema_agreement;
 mod support;

@@ -1,0 +1,214 @@
+//! `gitgrant request` and `gitgrant revoke` against real git (a bare origin and a clone)
+//! and a local server in GitHub's shapes for opening the pull request.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{bin, copy_dir, fixtures};
+
+fn git(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "alice")
+        .env("GIT_AUTHOR_EMAIL", "alice@users.noreply.github.com")
+        .env("GIT_COMMITTER_NAME", "alice")
+        .env("GIT_COMMITTER_EMAIL", "alice@users.noreply.github.com")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+    )
+}
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin.git");
+    assert!(
+        git(
+            tmp.path(),
+            &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()]
+        )
+        .0
+    );
+    let clone = tmp.path().join("clone");
+    assert!(
+        git(
+            tmp.path(),
+            &["clone", "-q", origin.to_str().unwrap(), clone.to_str().unwrap()]
+        )
+        .0
+    );
+    copy_dir(&fixtures().join("base"), &clone);
+    git(&clone, &["checkout", "-q", "-b", "main"]);
+    git(&clone, &["add", "-A"]);
+    assert!(git(&clone, &["commit", "-q", "-m", "base"]).0);
+    assert!(git(&clone, &["push", "-q", "origin", "main"]).0);
+    (tmp, origin, clone)
+}
+
+fn gitgrant(clone: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .args(args)
+        .args(["--repo", clone.to_str().unwrap()])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "alice")
+        .env("GIT_AUTHOR_EMAIL", "alice@users.noreply.github.com")
+        .env("GIT_COMMITTER_NAME", "alice")
+        .env("GIT_COMMITTER_EMAIL", "alice@users.noreply.github.com")
+        .output()
+        .unwrap()
+}
+
+const ASK: &[&str] = &[
+    "request",
+    "--requester",
+    "alice",
+    "--account",
+    "111122223333",
+    "--permission-set",
+    "AdministratorAccess",
+    "--duration",
+    "2h",
+    "--reason",
+    "Roll back the deploy",
+    "--ticket",
+    "INC-77",
+    "--start",
+    "2026-12-01T09:00:00Z",
+];
+
+#[test]
+fn request_writes_the_canonical_file_on_a_branch_and_leaves_the_work_tree_alone() {
+    let (_tmp, _origin, clone) = setup();
+    let out = gitgrant(&clone, &[ASK, &["--id", "inc-77", "--no-push"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok, text) = git(
+        &clone,
+        &[
+            "show",
+            "gitgrant/inc-77:requests/payments-prod/AdministratorAccess/inc-77.toml",
+        ],
+    );
+    assert!(ok);
+    assert_eq!(
+        text,
+        "#:schema ../../../schemas/request.schema.json\nrequester = \"alice\"\naccount = \"payments-prod\"\npermission_set = \"AdministratorAccess\"\nstart = 2026-12-01T09:00:00Z\nduration = \"2h\"\nreason = \"Roll back the deploy\"\nticket = \"INC-77\""
+    );
+    assert_eq!(git(&clone, &["status", "--porcelain"]).1, "");
+    assert_eq!(git(&clone, &["rev-parse", "--abbrev-ref", "HEAD"]).1, "main");
+}
+
+#[test]
+fn an_ineligible_request_is_refused_before_anything_is_written() {
+    let (_tmp, _origin, clone) = setup();
+    // sandbox-alice is alice's alone (no team could make frank eligible)
+    let mut args = ASK.to_vec();
+    args[2] = "frank";
+    args[4] = "sandbox-alice";
+    let out = gitgrant(&clone, &[&args[..], &["--id", "inc-78", "--no-push"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("not filed") && stdout.contains("requester-not-eligible"),
+        "{stdout}"
+    );
+    assert!(!git(&clone, &["rev-parse", "--verify", "-q", "gitgrant/inc-78"]).0);
+}
+
+#[tokio::test]
+async fn request_pushes_and_opens_a_pull_request() {
+    let (_tmp, origin, clone) = setup();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/access/pulls"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"number": 12, "html_url": "https://github.com/acme/access/pull/12"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let c = clone.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        bin()
+            .args([ASK, &["--id", "inc-79", "--repo", c.to_str().unwrap()]].concat())
+            .env("GITHUB_TOKEN", "ghs_test")
+            .env("GITHUB_API_URL", uri)
+            .env("GITHUB_REPOSITORY", "acme/access")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "alice")
+            .env("GIT_AUTHOR_EMAIL", "alice@users.noreply.github.com")
+            .env("GIT_COMMITTER_NAME", "alice")
+            .env("GIT_COMMITTER_EMAIL", "alice@users.noreply.github.com")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("opened pull request #12"));
+    assert!(
+        git(&origin, &["rev-parse", "--verify", "-q", "refs/heads/gitgrant/inc-79"]).0,
+        "the branch reached origin"
+    );
+    let received = server.received_requests().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(
+        (body["head"].as_str(), body["base"].as_str()),
+        (Some("gitgrant/inc-79"), Some("main"))
+    );
+}
+
+#[test]
+fn revoke_deletes_the_file_on_a_branch() {
+    let (_tmp, _origin, clone) = setup();
+    let out = gitgrant(
+        &clone,
+        &["revoke", "inc-4821-rollback", "--reason", "rollback done", "--no-push"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, files) = git(
+        &clone,
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "gitgrant/revoke-inc-4821-rollback",
+            "requests",
+        ],
+    );
+    assert!(!files.contains("inc-4821-rollback"));
+    assert!(files.contains("erin-replication-lag"), "other requests stay");
+    assert!(
+        git(
+            &clone,
+            &["log", "-1", "--format=%B", "gitgrant/revoke-inc-4821-rollback"]
+        )
+        .1
+        .contains("rollback done")
+    );
+    let out = gitgrant(&clone, &["revoke", "no-such-id", "--no-push"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no request with id `no-such-id`"));
+}
