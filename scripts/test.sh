@@ -27,6 +27,10 @@ bash scripts/validate-workflows.sh
 echo "== GitHub adapter requests match GitHub's OpenAPI description (Prism)"
 bash scripts/prism-check.sh
 
+echo "== the whole lifecycle (scripts/demo.sh, the README's lifecycle command)"
+bash scripts/demo.sh >/tmp/gitgrant-demo.log 2>&1 || { cat /tmp/gitgrant-demo.log; exit 1; }
+tail -n 3 /tmp/gitgrant-demo.log
+
 echo "== generated repository passes check"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -377,6 +377,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         count(Kind::Ended),
         count(Kind::Failed)
     );
+    message.push('\n');
     for o in &report.outcomes {
         message.push_str(&format!(
             "\n- {} {} {} on {} for {}{}",
