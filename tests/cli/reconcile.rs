@@ -578,3 +578,44 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
     );
     assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
 }
+
+/// Benchmark, run by hand: `cargo test --test cli bench_api_calls -- --ignored --nocapture`.
+/// Counts the AWS API calls of a run making 200 changes and of the steady-state run after it.
+#[test]
+#[ignore]
+fn bench_api_calls_for_200_changes_and_steady_state() {
+    let mut w = World::new();
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/access.toml");
+            let t = std::fs::read_to_string(&p).unwrap().replacen(
+                "managed_permission_sets = [\"AdministratorAccess\", \"DatabaseAdmin\", \"ReadOnlyAccess\"]",
+                "managed_permission_sets = [\"AdministratorAccess\", \"DatabaseAdmin\", \"ReadOnlyAccess\", \"BillingReadOnly\"]",
+                1,
+            ) + "\n[[eligibility]]\nid = \"bench\"\nprincipals = [\"alice\", \"bob\", \"carol\", \"dave\", \"erin\", \"frank\", \"grace\"]\naccounts = [\"acme-management\", \"data-dev\", \"data-prod\", \"log-archive\", \"payments-prod\", \"payments-staging\", \"sandbox-alice\", \"security-audit\"]\npermission_sets = [\"AdministratorAccess\", \"DatabaseAdmin\", \"ReadOnlyAccess\", \"BillingReadOnly\"]\napproval = \"none\"\n";
+            std::fs::write(p, t).unwrap();
+        },
+        "bench policy",
+    );
+    let mut n = 0;
+    'outer: for login in ["alice", "bob", "carol", "dave", "erin", "frank", "grace"] {
+        for (account, _) in ACCOUNTS {
+            for ps in ["AdministratorAccess", "DatabaseAdmin", "ReadOnlyAccess", "BillingReadOnly"] {
+                if n == 200 {
+                    break 'outer;
+                }
+                w.merge_request(&format!("bench-{n:03}"), login, account, ps, "2026-11-22T13:00:00Z", "2h");
+                n += 1;
+            }
+        }
+    }
+    let t = std::time::Instant::now();
+    let v = w.apply("2026-11-22T13:00:00Z");
+    let changes = v["outcomes"].as_array().unwrap().len();
+    println!("run with {changes} changes: {:.1} s, API calls {}", t.elapsed().as_secs_f64(), v["api_calls"]);
+    let t = std::time::Instant::now();
+    let v = w.apply("2026-11-22T13:30:00Z");
+    assert_eq!(v["outcomes"].as_array().unwrap().len(), 0);
+    println!("steady state: {:.1} s, API calls {}", t.elapsed().as_secs_f64(), v["api_calls"]);
+    assert_eq!(changes, 200);
+}
