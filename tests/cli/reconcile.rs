@@ -20,6 +20,8 @@ struct World {
     repo: PathBuf,
     evidence: PathBuf,
     prs: u64,
+    /// When PRs are opened, reviewed and merged in the evidence.
+    pr_times: [String; 3],
 }
 
 fn git(dir: &Path, args: &[&str], who: &str) -> String {
@@ -126,6 +128,11 @@ impl World {
             repo,
             evidence,
             prs: 0,
+            pr_times: [
+                "2026-11-22T10:00:00Z".into(),
+                "2026-11-22T10:30:00Z".into(),
+                "2026-11-22T10:45:00Z".into(),
+            ],
         }
     }
 
@@ -163,10 +170,10 @@ impl World {
         let merge = git(dir, &["rev-parse", "HEAD"], "admin");
         git(dir, &["push", "-q", "origin", "main"], "admin");
         let user = |l: &str| json!({"login": l, "id": 1, "type": "User"});
-        let review = |i: u64, l: &str| json!({"id": i, "user": user(l), "body": "Checked the incident; approved.", "state": "APPROVED", "commit_id": head, "submitted_at": "2026-11-22T10:30:00Z"});
+        let review = |i: u64, l: &str| json!({"id": i, "user": user(l), "body": "Checked the incident; approved.", "state": "APPROVED", "commit_id": head, "submitted_at": self.pr_times[1]});
         let snap = json!({
-            "pull_request": {"number": n, "state": "closed", "merged": true, "merged_at": "2026-11-22T10:45:00Z", "merge_commit_sha": merge,
-                             "user": user(who), "created_at": "2026-11-22T10:00:00Z", "head": {"sha": head}, "base": {"sha": base}},
+            "pull_request": {"number": n, "state": "closed", "merged": true, "merged_at": self.pr_times[2], "merge_commit_sha": merge,
+                             "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base}},
             "commits": [{"sha": head, "commit": {"author": {"email": format!("{who}@users.noreply.github.com")}, "committer": {"email": format!("{who}@users.noreply.github.com")}, "message": "request"},
                          "author": user(who), "committer": user(who)}],
             "reviews": [review(1, "dan"), review(2, "heidi"), review(3, "carol")],
@@ -600,11 +607,23 @@ fn bench_api_calls_for_200_changes_and_steady_state() {
     let mut n = 0;
     'outer: for login in ["alice", "bob", "carol", "dave", "erin", "frank", "grace"] {
         for (account, _) in ACCOUNTS {
-            for ps in ["AdministratorAccess", "DatabaseAdmin", "ReadOnlyAccess", "BillingReadOnly"] {
+            for ps in [
+                "AdministratorAccess",
+                "DatabaseAdmin",
+                "ReadOnlyAccess",
+                "BillingReadOnly",
+            ] {
                 if n == 200 {
                     break 'outer;
                 }
-                w.merge_request(&format!("bench-{n:03}"), login, account, ps, "2026-11-22T13:00:00Z", "2h");
+                w.merge_request(
+                    &format!("bench-{n:03}"),
+                    login,
+                    account,
+                    ps,
+                    "2026-11-22T13:00:00Z",
+                    "2h",
+                );
                 n += 1;
             }
         }
@@ -612,10 +631,67 @@ fn bench_api_calls_for_200_changes_and_steady_state() {
     let t = std::time::Instant::now();
     let v = w.apply("2026-11-22T13:00:00Z");
     let changes = v["outcomes"].as_array().unwrap().len();
-    println!("run with {changes} changes: {:.1} s, API calls {}", t.elapsed().as_secs_f64(), v["api_calls"]);
+    println!(
+        "run with {changes} changes: {:.1} s, API calls {}",
+        t.elapsed().as_secs_f64(),
+        v["api_calls"]
+    );
     let t = std::time::Instant::now();
     let v = w.apply("2026-11-22T13:30:00Z");
     assert_eq!(v["outcomes"].as_array().unwrap().len(), 0);
-    println!("steady state: {:.1} s, API calls {}", t.elapsed().as_secs_f64(), v["api_calls"]);
+    println!(
+        "steady state: {:.1} s, API calls {}",
+        t.elapsed().as_secs_f64(),
+        v["api_calls"]
+    );
     assert_eq!(changes, 200);
+}
+
+#[test]
+fn watch_acts_at_each_window_boundary() {
+    let mut w = World::new();
+    let now = chrono::Utc::now();
+    let start = (now + chrono::TimeDelta::seconds(3))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let ago = |s: i64| {
+        (now - chrono::TimeDelta::seconds(s))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    w.pr_times = [ago(60), ago(40), ago(20)];
+    w.merge_request("watch-1", "alice", "payments-prod", ADMIN, &start, "4s");
+    let mut c = bin();
+    c.args([
+        "apply",
+        "--repo",
+        w.repo.to_str().unwrap(),
+        "--evidence",
+        w.evidence.to_str().unwrap(),
+        "--watch",
+        "12s",
+    ]);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let t = std::time::Instant::now();
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // one run created the grant at its start, a later one removed it at its end
+    assert!(stdout.contains("succeeded   create AdministratorAccess"), "{stdout}");
+    assert!(stdout.contains("succeeded   delete AdministratorAccess"), "{stdout}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(40));
+    assert!(w.assignments().is_empty());
+    let kinds: Vec<String> = w
+        .ledger()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(kinds.contains(&"activated".to_string()) && kinds.contains(&"ended".to_string()));
 }
