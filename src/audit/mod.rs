@@ -456,7 +456,13 @@ pub fn build(input: &Input<'_>) -> Report {
         .ledger
         .bad_lines
         .iter()
-        .map(|b| format!("ledger {}:{}: unreadable event, skipped: {}", b.file, b.line, b.error))
+        .map(|b| {
+            if b.line == 0 {
+                format!("ledger {}: {}", b.file, b.error)
+            } else {
+                format!("ledger {}:{}: unreadable event, skipped: {}", b.file, b.line, b.error)
+            }
+        })
         .collect();
     let (stays, complete) = stays(input.history, at);
     let history_shas: BTreeSet<&str> = match input.history {
