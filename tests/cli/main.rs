@@ -2,6 +2,7 @@
 //! schema/Rust agreement, end-to-end runs of the `gitgrant` binary, and the GitHub adapter
 //! against a local HTTP server and against GitHub's OpenAPI description (Prism).
 
+mod audit;
 mod commands;
 mod desired;
 mod fixtures;
