@@ -70,6 +70,7 @@ pub struct AuditArgs<'a> {
 struct Gathered {
     tip: String,
     report: Report,
+    ledger: Ledger,
     history: Vec<HistoryCommit>,
     contents: HashMap<String, Vec<u8>>,
     on_branch: BTreeSet<String>,
@@ -152,6 +153,7 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
     Ok(Gathered {
         tip,
         report,
+        ledger,
         history: match history {
             History::Log(c) => c,
             History::Tip(_) => Vec::new(),
@@ -178,8 +180,15 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
                 .push((i, c.commit.sha.as_str()));
         }
     }
-    let parsed: Vec<Option<Result<verify::Parsed, String>>> =
-        rows.iter().map(|r| r.evidence.as_ref().map(verify::parse)).collect();
+    let parsed: Vec<Option<Result<verify::Parsed, String>>> = rows
+        .iter()
+        .map(|r| {
+            r.merge_event
+                .and_then(|i| g.ledger.events.get(i))
+                .and_then(|e| e.evidence.as_ref())
+                .map(verify::parse)
+        })
+        .collect();
     let unknown: BTreeSet<String> = parsed
         .iter()
         .flatten()
@@ -305,21 +314,21 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
 
 pub fn run_audit(a: AuditArgs<'_>) -> Result<ExitCode, String> {
     let git = Git::open(a.repo).map_err(|e| format!("`{}` is not a git repository: {e}", a.repo.display()))?;
-    let g = gather(&git, a.reference, true, a.at)?;
+    let mut g = gather(&git, a.reference, true, a.at)?;
     let mut report = Report {
-        rows: a.filter.apply(g.report.rows.clone()),
-        problems: g.report.problems.clone(),
+        rows: a.filter.apply(std::mem::take(&mut g.report.rows)),
+        problems: std::mem::take(&mut g.report.problems),
     };
     if a.verify {
         verify_rows(&git, &g, &mut report.rows)?;
     }
     let findings = report.rows.iter().filter(|r| verify::is_finding(r)).count();
-    match a.format {
-        AuditFormat::Table => print!("{}", render::table(&report, a.verify)),
-        AuditFormat::Csv => print!("{}", render::csv(&report, a.verify)),
-        AuditFormat::Json => println!("{}", render::json(&report)),
-        AuditFormat::Markdown => print!("{}", render::markdown(&report, a.verify)),
-    }
+    emit(&match a.format {
+        AuditFormat::Table => render::table(&report, a.verify),
+        AuditFormat::Csv => render::csv(&report, a.verify),
+        AuditFormat::Json => render::json(&report) + "\n",
+        AuditFormat::Markdown => render::markdown(&report, a.verify),
+    })?;
     if matches!(a.format, AuditFormat::Table | AuditFormat::Csv) {
         note_problems(&report);
     }
@@ -337,6 +346,16 @@ pub fn run_audit(a: AuditArgs<'_>) -> Result<ExitCode, String> {
     })
 }
 
+/// Writes the output; a reader that stopped early (`| head`) is not a failure.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
+    }
+}
+
 fn note_problems(report: &Report) {
     for p in &report.problems {
         eprintln!("gitgrant: note: {}", render::printable(p));
@@ -351,9 +370,9 @@ pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>, format: Statu
     let git = Git::open(repo).map_err(|e| format!("`{}` is not a git repository: {e}", repo.display()))?;
     let g = gather(&git, reference, false, at)?;
     let view = status::view(&g.report, at);
-    match format {
-        StatusFormat::Human => print!("{}", status::human(&view, reference)),
-        StatusFormat::Json => println!("{}", status::json(&view)),
-    }
+    emit(&match format {
+        StatusFormat::Human => status::human(&view, reference),
+        StatusFormat::Json => status::json(&view) + "\n",
+    })?;
     Ok(ExitCode::SUCCESS)
 }

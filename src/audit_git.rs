@@ -13,6 +13,25 @@ use crate::audit::{ChangeKind, Commit, HistoryCommit, PathChange};
 use crate::git::{Git, GitError};
 
 const RECORD: u8 = 0x1e;
+/// Where the history walk is kept, under the git directory.
+const CACHE: &str = "gitgrant/audit-history";
+const CACHE_HEADER: &str = "gitgrant audit history v1 ";
+/// Chains at least this long are walked in two halves at once.
+const SPLIT_AT: usize = 2000;
+
+/// Writes the walk's output atomically; a cache that cannot be written is no error.
+fn write_cache(path: &std::path::Path, tip: &str, raw: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(mut f) = tempfile::NamedTempFile::new_in(dir) else {
+        return;
+    };
+    if f.write_all(format!("{CACHE_HEADER}{tip}\n").as_bytes()).is_ok() && f.write_all(raw).is_ok() {
+        let _ = f.persist(path);
+    }
+}
 
 fn spawn_err(git: &Git, source: std::io::Error) -> GitError {
     GitError::Spawn {
@@ -164,9 +183,9 @@ impl Git {
         Ok(out)
     }
 
-    /// Every first-parent commit of `rev` that touched `requests/`, oldest first, with the
-    /// paths it added, removed or modified (merges against their first parent). One pass.
-    pub fn request_history(&self, rev: &str) -> Result<Vec<HistoryCommit>, GitError> {
+    /// `git log` of `requests/` along the first-parent chain, raw and NUL-separated, newest
+    /// first, for a revision range.
+    fn log_raw(&self, range: &str) -> Result<Vec<u8>, GitError> {
         let args = [
             "log",
             "--first-parent",
@@ -177,12 +196,83 @@ impl Git {
             "--no-renames",
             "-z",
             "--format=%x1e%H%x00%ct%x00%an%x00%s",
-            rev,
+            range,
             "--",
             "requests/",
         ];
-        let out = self.run_with_input(&args, None)?;
-        let mut commits = parse_log(&out)?;
+        self.run_with_input(&args, None)
+    }
+
+    /// The first-parent chain of `tip`, newest first.
+    fn first_parents(&self, tip: &str) -> Result<Vec<String>, GitError> {
+        let out = self.run_with_input(&["rev-list", "--first-parent", tip], None)?;
+        Ok(String::from_utf8_lossy(&out).lines().map(str::to_string).collect())
+    }
+
+    /// The whole walk, in two halves of the first-parent chain read by two `git log`
+    /// processes at once when the chain is long (git's tree diffs are the cost).
+    fn log_raw_split(&self, tip: &str) -> Result<Vec<u8>, GitError> {
+        let chain = self.first_parents(tip)?;
+        if chain.len() < SPLIT_AT {
+            return self.log_raw(tip);
+        }
+        let mid = &chain[chain.len() / 2];
+        let (newer, older) = std::thread::scope(|s| {
+            let newer = s.spawn(|| self.log_raw(&format!("{mid}..{tip}")));
+            let older = self.log_raw(mid);
+            (newer.join(), older)
+        });
+        let mut out = newer.map_err(|_| GitError::Parse("the history walk failed unexpectedly".into()))??;
+        out.extend_from_slice(&older?);
+        Ok(out)
+    }
+
+    fn cache_path(&self) -> Option<std::path::PathBuf> {
+        let out = self.run_with_input(&["rev-parse", "--git-path", CACHE], None).ok()?;
+        let p = std::path::PathBuf::from(String::from_utf8_lossy(&out).trim());
+        Some(if p.is_relative() { self.dir().join(p) } else { p })
+    }
+
+    /// Every first-parent commit of `tip` that touched `requests/`, oldest first, with the
+    /// paths it added, removed or modified (merges against their first parent). One walk
+    /// of the history, kept in `.git/gitgrant/` so that the next run walks only the
+    /// commits added since, as long as the old tip is still on the first-parent chain
+    /// (after a force-push the whole history is walked again).
+    pub fn request_history(&self, tip: &str) -> Result<Vec<HistoryCommit>, GitError> {
+        let cache = self.cache_path();
+        let cached = cache.as_deref().and_then(|p| std::fs::read(p).ok()).and_then(|bytes| {
+            let nl = bytes.iter().position(|b| *b == b'\n')?;
+            let header = std::str::from_utf8(&bytes[..nl]).ok()?;
+            let old_tip = header.strip_prefix(CACHE_HEADER)?.to_string();
+            Some((old_tip, bytes[nl + 1..].to_vec()))
+        });
+        let from_cache = |old_tip: &str, raw: Vec<u8>| -> Result<Option<Vec<u8>>, GitError> {
+            if old_tip == tip {
+                return Ok(Some(raw));
+            }
+            if !self.first_parents(tip)?.iter().any(|c| c == old_tip) {
+                return Ok(None);
+            }
+            let mut out = self.log_raw(&format!("{old_tip}..{tip}"))?;
+            out.extend_from_slice(&raw);
+            Ok(Some(out))
+        };
+        let (raw, fresh) = match cached {
+            Some((old_tip, raw)) => match from_cache(&old_tip, raw)? {
+                Some(r) => (r, false),
+                None => (self.log_raw_split(tip)?, true),
+            },
+            None => (self.log_raw_split(tip)?, true),
+        };
+        let mut commits = match parse_log(&raw) {
+            Ok(c) => c,
+            // a damaged cache: walk again
+            Err(_) if !fresh => parse_log(&self.log_raw_split(tip)?)?,
+            Err(e) => return Err(e),
+        };
+        if let Some(p) = cache {
+            write_cache(&p, tip, &raw);
+        }
         commits.reverse();
         Ok(commits)
     }

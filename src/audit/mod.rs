@@ -215,9 +215,10 @@ pub struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<Verification>,
     pub problems: Vec<String>,
-    /// The merge's replay snapshot, for `--verify` (not printed).
+    /// The ledger's merge event (an index into `Ledger::events`), whose evidence
+    /// `--verify` re-decides (not printed).
     #[serde(skip)]
-    pub evidence: Option<serde_json::Value>,
+    pub merge_event: Option<usize>,
     /// Blob of the file as added to the default branch (not printed).
     #[serde(skip)]
     pub added_blob: Option<String>,
@@ -1074,10 +1075,18 @@ fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row {
             .collect(),
         verify: None,
         problems,
-        evidence: merge.and_then(|m| m.evidence.clone()),
+        merge_event: merge.and_then(|m| index_of(&input.ledger.events, m)),
         added_blob: stay.as_ref().and_then(|s| s.blob.clone()),
         earlier_add: stay.as_ref().and_then(|s| s.earlier_add.clone()),
     }
+}
+
+/// The position of an event borrowed from `events` (address arithmetic, no `unsafe`).
+fn index_of(events: &[Event], e: &Event) -> Option<usize> {
+    let size = std::mem::size_of::<Event>().max(1);
+    let base = events.as_ptr() as usize;
+    let addr = e as *const Event as usize;
+    (addr >= base && addr < base + events.len() * size).then(|| (addr - base) / size)
 }
 
 /// Time left until `end`, as `1h30m`.

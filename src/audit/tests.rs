@@ -660,7 +660,7 @@ fn row(status: Status, requester: &str, account: &str, start: &str, end: &str) -
         failures: vec![],
         verify: None,
         problems: vec![],
-        evidence: None,
+        merge_event: None,
         added_blob: None,
         earlier_add: None,
     });

@@ -497,6 +497,9 @@ fn a_force_pushed_history_is_reported_and_no_row_is_lost() {
         merged(&b, 2, &mb),
         aws(Kind::Activated, "2026-11-22T11:50:00Z", &b, None),
     ]);
+    // an audit before the rewrite keeps its walk of the history in .git/gitgrant
+    let (_, before) = r.audit_json(&[]);
+    assert_eq!(row(&before, &b)["added_commit"], mb.merge);
     // main is rewritten: #1's change is replayed as a new commit, #2's is gone
     r.git(&["reset", "-q", "--hard", &start], "admin");
     r.git(&["cherry-pick", "-m", "1", &ma.merge], "admin");
@@ -694,7 +697,12 @@ fn a_100000_event_ledger_is_read_in_full() {
     assert!(v["problems"].as_array().unwrap().is_empty(), "{}", v["problems"]);
     let count = |s: &str| list.iter().filter(|x| x["status"] == s).count();
     assert_eq!(
-        (count("cancelled"), count("rejected"), count("approved"), count("scheduled")),
+        (
+            count("cancelled"),
+            count("rejected"),
+            count("approved"),
+            count("scheduled")
+        ),
         (12_500, 12_499, 1, 1)
     );
     eprintln!("audit of a 100,000-event ledger (debug build): {:?}", started.elapsed());
@@ -723,4 +731,33 @@ fn operational_failures_exit_2() {
             .unwrap()
             .contains("no `gitgrant-ledger` branch")
     );
+}
+
+#[test]
+fn the_kept_history_walk_is_extended_and_survives_damage() {
+    let r = Repo::new();
+    let body = request("alice", "payments-prod", Some("2026-11-22T13:00:00Z"), "2h");
+    let a = format!("{PROD}/first.toml");
+    let b = format!("{PROD}/second.toml");
+    r.pr(1, "alice", &a, &body, Style::MergeCommit, &["dan", "heidi"]);
+    let (_, v) = r.audit_json(&[]);
+    assert_eq!(rows(&v).len(), 1);
+    let cache = r.dir.join(".git/gitgrant/audit-history");
+    assert!(cache.exists());
+    r.pr(2, "alice", &b, &body, Style::Squash, &["dan", "heidi"]);
+    r.delete(&a, "Revert (#3)");
+    let (_, v) = r.audit_json(&[]);
+    let got: Vec<(&str, &str)> = rows(&v)
+        .iter()
+        .map(|x| (x["path"].as_str().unwrap(), x["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![(a.as_str(), "revoked"), (b.as_str(), "scheduled")]);
+    // a damaged cache is walked again, not trusted
+    let tip = r.head();
+    std::fs::write(&cache, format!("gitgrant audit history v1 {tip}\n\x1egarbage")).unwrap();
+    let (_, v2) = r.audit_json(&[]);
+    assert_eq!(v2, v);
+    std::fs::write(&cache, "something else entirely").unwrap();
+    let (_, v3) = r.audit_json(&[]);
+    assert_eq!(v3, v);
 }
