@@ -527,7 +527,8 @@ pub fn build(input: &Input<'_>) -> Report {
 
     // 2. each stay on the default branch is a row; it claims its PR's group
     let mut slots: Vec<Slot> = Vec::new();
-    let merged_for_path: BTreeMap<String, Vec<&Event>> = {
+    // merge events of each path not yet matched to a stay
+    let mut merged_for_path: BTreeMap<String, Vec<&Event>> = {
         let mut m: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
         for ((p, _), g) in &groups {
             for e in g.events.iter().copied().filter(|e| e.kind == Some(Kind::Merged)) {
@@ -540,21 +541,12 @@ pub fn build(input: &Input<'_>) -> Report {
         *m.entry(s.path.clone()).or_insert(0) += 1;
         m
     });
-    let mut claimed_merges: BTreeSet<(String, u64)> = BTreeSet::new();
     for stay in stays {
         let mut problems = Vec::new();
         let added_sha = stay.added.as_ref().map(|c| c.sha.clone());
         let mut pr: Option<(u64, &'static str)> = None;
         // the ledger's merge record: by merge commit, else the only or nearest one
-        let candidates: Vec<&Event> = merged_for_path
-            .get(&stay.path)
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|e| e.pr.is_none_or(|n| !claimed_merges.contains(&(stay.path.clone(), n))))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let candidates: Vec<&Event> = merged_for_path.get(&stay.path).cloned().unwrap_or_default();
         let by_commit = candidates
             .iter()
             .find(|e| e.merge_commit.is_some() && e.merge_commit == added_sha);
@@ -578,7 +570,9 @@ pub fn build(input: &Input<'_>) -> Report {
         if let Some(m) = chosen
             && let Some(n) = m.pr
         {
-            claimed_merges.insert((stay.path.clone(), n));
+            if let Some(list) = merged_for_path.get_mut(&stay.path) {
+                list.retain(|e| !std::ptr::eq(*e, m));
+            }
             pr = Some((n, "ledger"));
             if let Some(mc) = &m.merge_commit
                 && Some(mc) != added_sha.as_ref()
@@ -606,13 +600,12 @@ pub fn build(input: &Input<'_>) -> Report {
         if pr.is_none()
             && let Some(t) = stay.added.as_ref().map(|c| c.time)
         {
+            // keys sort by path, then PR (`None` first): the groups of this path
             let found = groups
-                .iter()
-                .filter(|((p, n), g)| {
-                    p == &stay.path
-                        && n.is_some()
-                        && !g.has(Kind::ClosedUnmerged)
-                        && g.first_at().is_some_and(|f| f <= t)
+                .range((stay.path.clone(), None)..)
+                .take_while(|((p, _), _)| p == &stay.path)
+                .filter(|((_, n), g)| {
+                    n.is_some() && !g.has(Kind::ClosedUnmerged) && g.first_at().is_some_and(|f| f <= t)
                 })
                 .filter_map(|((_, n), g)| Some((g.first_at()?, (*n)?)))
                 .max();

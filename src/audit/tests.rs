@@ -479,6 +479,25 @@ fn the_pr_comes_from_the_ledger_then_merge_subject_then_squash_subject() {
 }
 
 #[test]
+fn one_merge_of_two_requests_gives_both_their_pr() {
+    let mut m = ev(Kind::Merged, "22T11:45", P1, Some(8), &[("merge_commit", "m1")]);
+    m.paths.push(P2.to_string());
+    let report = run(
+        History::Log(vec![commit(
+            "m1",
+            "22T11:45",
+            "Add two",
+            &[(A, P1, "b1"), (A, P2, "b2")],
+        )]),
+        vec![m],
+        "22T12:00",
+        &BTreeSet::new(),
+    );
+    let got: Vec<(Option<u64>, Option<&str>)> = report.rows.iter().map(|r| (r.pr, r.pr_source)).collect();
+    assert_eq!(got, vec![(Some(8), Some("ledger")), (Some(8), Some("ledger"))]);
+}
+
+#[test]
 fn unreadable_ledger_lines_and_events_without_a_request_are_reported() {
     let ledger = Ledger {
         events: vec![
