@@ -113,8 +113,6 @@ assignments
 say "the ledger branch, as plain git log shows it"
 git log --format='   %s' gitgrant-ledger
 
-if "$gitgrant" audit --help >/dev/null 2>&1; then
-  say "gitgrant audit"
-  "$gitgrant" audit --ref main --format table
-fi
+say "gitgrant audit: one row per request, git history joined with the ledger"
+"$gitgrant" audit --ref main --at 2026-11-22T16:00:00Z --format table
 say "done: the whole lifecycle ran against the emulated AWS and a real git repository"

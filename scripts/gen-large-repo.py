@@ -18,8 +18,8 @@ How to run it (Python 3.11+, standard library only; git for --commits):
         --codeowners-lines 200 --requests 2000 --commits 2000 --seed 7
 
 Options (defaults): --accounts 5000, --ous 500, --rules 300, --codeowners-lines 2000,
---requests 20000, --commits 0, --seed 1, --users 1000, --groups 20, --approval-rules 20.
-OUT_DIR must not exist or be empty.
+--requests 20000, --commits 0, --seed 1, --users 1000, --groups 20, --approval-rules 20,
+--ledger-events 0, --ledger-commits 20. OUT_DIR must not exist or be empty.
 
 Layout written: policies/{directory,identities,access}.toml, .github/CODEOWNERS,
 schemas/*.schema.json (copied from the project's schemas/ next to this script when present),
@@ -34,6 +34,14 @@ Commit dates run from 2026-11-02 to 2026-11-22 (UTC); live requests start betwee
 2026-11-23 and 2026-12-20, never more than 30 days after the commit that adds them (for
 --requests of at least 14). The final tree is byte-identical to what the same options
 without --commits write.
+
+With --ledger-events N (and --commits) the repository also gets a `gitgrant-ledger` orphan
+branch holding N events (DESIGN 6), appended over --ledger-commits commits by a second
+`git fast-import`: for each request the history adds, `requested`, one or two `approved`
+and `merged` (with its merge commit and a compact replay snapshot as evidence), plus
+`activated` and `ended` (or `revoked`) for those whose window passed by 2026-11-22; then
+pull requests closed unmerged (rejected or cancelled) until there are N events. With fewer
+events than the history needs, the earliest N are written.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import argparse
 import datetime as dt
 import hashlib
 import heapq
+import json
 import os
 import random
 import subprocess
@@ -560,8 +569,10 @@ def commit_dates(n: int) -> list[dt.datetime]:
 
 def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
                  dates: list[dt.datetime], stats: dict[str, int]
-                 ) -> Iterator[tuple[str, list[tuple[str, bytes]], list[str]]]:
-    """The history, one (message, files added, paths deleted) a commit, oldest first."""
+                 ) -> Iterator[tuple[str, list[tuple[str, bytes]], list[str], dict]]:
+    """The history, one (message, files added, paths deleted, ledger facts) a commit, oldest
+    first. The facts (PR number, requests added, paths deleted and why) feed
+    --ledger-events."""
     n = len(dates)
     slots = n - 1
     live_at: list[list[Request]] = [[] for _ in range(n)]
@@ -580,7 +591,8 @@ def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
     parity_fix = len(free) % 2 == 1
 
     yield ("Initial access repository: policies, schemas and CODEOWNERS\n",
-           list(base) + [(r.path, r.render()) for r in live_at[0]], [])
+           list(base) + [(r.path, r.render()) for r in live_at[0]], [],
+           {"pr": None, "added": [], "deleted": []})
     for c in range(1, n):
         if live_at[c]:
             rs = live_at[c]
@@ -592,7 +604,7 @@ def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
             else:
                 msg = f"Add {len(rs)} access requests (#{pr})\n\n" + "".join(
                     f"Request-Id: {r.id}\n" for r in rs)
-            yield msg, [(r.path, r.render()) for r in rs], []
+            yield msg, [(r.path, r.render()) for r in rs], [], {"pr": pr, "added": rs, "deleted": []}
             continue
         # A spare commit: delete a short-lived request that has ended (early, as a revocation,
         # when the remaining spare commits are needed to delete everything still pending), or
@@ -603,6 +615,7 @@ def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
         adds: list[tuple[str, bytes]] = []
         deletes: list[str] = []
         lines: list[str] = []
+        facts: dict = {"pr": None, "added": [], "deleted": []}
         ended = bool(pending) and pending[0][0] <= dates[c]
         delete = bool(pending) and (ended or len(pending) >= remaining - 1)
         add = bool(covered) and (len(pending) <= remaining - 2 if not delete else
@@ -611,6 +624,7 @@ def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
             end, rid, path = heapq.heappop(pending)
             deletes.append(path)
             lines.append(f"Remove {'expired' if end <= dates[c] else 'revoked'} request {rid}")
+            facts["deleted"].append((path, "expired" if end <= dates[c] else "revoked"))
         if add:
             if delete:
                 parity_fix = False
@@ -622,37 +636,44 @@ def plan_commits(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
             heapq.heappush(pending, (r.end, rid, r.path))
             stats["expired"] += 1
             adds.append((r.path, r.render()))
+            facts["added"].append(r)
             lines.insert(0, f"Request {r.permission_set} on {r.account} for {r.requester}")
         if not lines:
             stats["empty"] += 1
-            yield "Empty commit (no request changes)\n", [], []
+            yield "Empty commit (no request changes)\n", [], [], facts
             continue
         pr += 1
+        facts["pr"] = pr
         msg = f"{lines[0]} (#{pr})\n"
         if len(lines) > 1:
             msg += "\n" + "".join(f"{x}\n" for x in lines[1:])
         if adds:
             msg += f"\n{r.reason}\n\nRequest-Id: {r.id}\n"
-        yield msg, adds, deletes
+        yield msg, adds, deletes, facts
     assert not pending
 
 
 def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request],
-                  out: Path) -> dict[str, int]:
+                  out: Path) -> tuple[dict[str, int], list[dict]]:
     """Make OUT_DIR a git repository whose main branch holds the planned history, streamed
-    through one `git fast-import`, and check out its tip."""
+    through one `git fast-import`, and check out its tip. Returns the stats, and each
+    commit's ledger facts with its date and sha."""
     dates = commit_dates(repo.a.commits)
     stats = {"commits": len(dates), "live": len(live), "expired": 0, "empty": 0}
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True)
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=out,
-                            stdin=subprocess.PIPE)
+    marks = out / ".git" / "gitgrant-bench-marks"
+    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done",
+                             f"--export-marks={marks}"], cwd=out, stdin=subprocess.PIPE)
     assert proc.stdin is not None
+    facts: list[dict] = []
     try:
-        for c, (message, adds, deletes) in enumerate(
+        for c, (message, adds, deletes, fact) in enumerate(
                 plan_commits(repo, base, live, dates, stats)):
+            fact["date"] = dates[c]
+            facts.append(fact)
             stamp = f"{int(dates[c].timestamp())} +0000"
             msg = message.encode()
-            buf = [f"commit refs/heads/main\nauthor {GIT_IDENT} {stamp}\n"
+            buf = [f"commit refs/heads/main\nmark :{c + 1}\nauthor {GIT_IDENT} {stamp}\n"
                    f"committer {GIT_IDENT} {stamp}\ndata {len(msg)}\n".encode(), msg, b"\n"]
             for path in deletes:
                 buf.append(f"D {path}\n".encode())
@@ -668,8 +689,152 @@ def build_history(repo: Repo, base: list[tuple[str, bytes]], live: list[Request]
         pass
     if proc.wait() != 0:
         sys.exit("error: git fast-import failed")
+    shas = {}
+    for line in marks.read_text().splitlines():
+        mark, sha = line.split()
+        shas[int(mark[1:]) - 1] = sha
+    marks.unlink()
+    for c, fact in enumerate(facts):
+        fact["sha"] = shas[c]
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
-    return stats
+    return stats, facts
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def evidence(pr: int, r: Request, approvers: list[str], merged: dt.datetime, sha: str,
+             base: str) -> dict:
+    """A compact replay snapshot (DESIGN 4.8 shape, the fields gitgrant reads)."""
+    def user(lg: str) -> dict:
+        return {"login": lg, "id": 1000 + int(lg[4:]) if lg[4:].isdigit() else 1, "type": "User"}
+    created = merged - dt.timedelta(hours=1)
+    email = f"{r.requester}@users.noreply.github.com"
+    return {
+        "pull_request": {"number": pr, "state": "closed", "merged": True, "merged_at": ts(merged),
+                         "merge_commit_sha": sha, "user": user(r.requester),
+                         "created_at": ts(created), "title": f"Request {r.permission_set} on {r.account}",
+                         "head": {"sha": sha}, "base": {"sha": base}},
+        "commits": [{"sha": sha, "commit": {"author": {"email": email}, "committer": {"email": email},
+                                            "message": f"Request {r.id}"},
+                     "author": user(r.requester), "committer": user(r.requester)}],
+        "reviews": [{"id": pr * 10 + i, "user": user(a), "body": "Checked the ticket; approved.",
+                     "state": "APPROVED", "commit_id": sha,
+                     "submitted_at": ts(merged - dt.timedelta(minutes=20 - i))}
+                    for i, a in enumerate(approvers)],
+        "files": [{"filename": r.path, "status": "added"}],
+        "teams": {},
+    }
+
+
+def plan_ledger(repo: Repo, facts: list[dict], n: int) -> list[dict]:
+    """N ledger events in time order: for each request merged in the history, requested,
+    one or two approvals and the merge (with its evidence), then activation and end for
+    those whose window passed before the history's last day (revocation for those deleted
+    early); then pull requests closed unmerged until there are N."""
+    rng = repo.rng("ledger")
+    events: list[dict] = []
+    arns = {ps: f"arn:aws:sso:::permissionSet/{INSTANCE}/ps-{hashlib.sha256(ps.encode()).hexdigest()[:16]}"
+            for ps in PERMISSION_SETS}
+    account_id = {a.name: a.id for a in repo.accounts}
+    deleted: dict[str, tuple[dt.datetime, str]] = {}
+    for f in facts:
+        for path, why in f["deleted"]:
+            deleted[path] = (f["date"], why)
+    last_pr = 0
+    prev_sha = facts[0]["sha"] if facts else ""
+    for f in facts:
+        if f["pr"] is not None:
+            last_pr = f["pr"]
+        for r in f["added"]:
+            pr, when = f["pr"], f["date"]
+            approvers = rng.sample([u for u in repo.users if u != r.requester], rng.choice([1, 1, 2]))
+            base = {"request": r.path, "pr": pr}
+            events.append({"at": ts(when - dt.timedelta(hours=1)), "kind": "requested", **base,
+                           "request_id": r.id, "actor": r.requester})
+            for i, a in enumerate(approvers):
+                events.append({"at": ts(when - dt.timedelta(minutes=20 - i)), "kind": "approved", **base,
+                               "actor": a, "review_id": pr * 10 + i,
+                               "reason": "Checked the ticket; approved."})
+            events.append({"at": ts(when), "kind": "merged", "pr": pr, "paths": [r.path],
+                           "merge_commit": f["sha"],
+                           "evidence": evidence(pr, r, approvers, when, f["sha"], prev_sha)})
+            gone = deleted.get(r.path)
+            if r.start <= HISTORY_LAST and (gone is None or gone[0] > r.start):
+                grant = {"request": r.path, "account_id": account_id[r.account],
+                         "permission_set": r.permission_set, "permission_set_arn": arns[r.permission_set],
+                         "user_name": user_name(r.requester), "user_id": f"uid-{r.requester}"}
+                events.append({"at": ts(r.start), "kind": "activated", **grant,
+                               "ends_at": ts(r.end), "assignment_request_id": f"ar-{r.id}-c"})
+                if gone is not None and gone[1] == "revoked":
+                    events.append({"at": ts(gone[0]), "kind": "revoked", "request": r.path,
+                                   "actor": r.requester, "reason": f"deleted by PR #{pr + 1}"})
+                    events.append({"at": ts(gone[0]), "kind": "ended", **grant, "reason": "revoked",
+                                   "assignment_request_id": f"ar-{r.id}-d"})
+                elif r.end <= HISTORY_LAST:
+                    events.append({"at": ts(r.end), "kind": "ended", **grant, "reason": "expired",
+                                   "assignment_request_id": f"ar-{r.id}-d"})
+        prev_sha = f["sha"]
+    # pull requests that were never merged: rejected or cancelled
+    covered = [i for i in range(len(repo.accounts)) if repo.rules_of_account[i]]
+    k = 0
+    while len(events) < n and covered:
+        k += 1
+        last_pr += 1
+        when = HISTORY_FIRST + dt.timedelta(seconds=rng.randrange(
+            int((HISTORY_LAST - HISTORY_FIRST).total_seconds())))
+        r = repo.make_request(rng, f"req-unmerged-{k:06d}", rng.choice(covered), when)
+        reviewer = rng.choice([u for u in repo.users if u != r.requester])
+        rejected = rng.random() < 0.5
+        base = {"request": r.path, "pr": last_pr}
+        events.append({"at": ts(when), "kind": "requested", **base, "request_id": r.id,
+                       "actor": r.requester})
+        events.append({"at": ts(when + dt.timedelta(minutes=10)),
+                       "kind": "changes_requested" if rejected else "approved", **base,
+                       "actor": reviewer, "review_id": last_pr * 10,
+                       "reason": "Too broad for this ticket." if rejected else "Fine."})
+        events.append({"at": ts(when + dt.timedelta(minutes=30)), "kind": "closed_unmerged",
+                       "pr": last_pr, "paths": [r.path], "actor": r.requester,
+                       "reason": "rejected" if rejected else "cancelled"})
+    events.sort(key=lambda e: e["at"])
+    return events[:n]
+
+
+def build_ledger(out: Path, events: list[dict], commits: int) -> int:
+    """Write the `gitgrant-ledger` orphan branch: the events as JSON lines in
+    events/YYYY-MM.jsonl, appended over COMMITS commits (one per reconciler run), with one
+    `git fast-import`. Returns the bytes of the final event files."""
+    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=out,
+                            stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    files: dict[str, list[bytes]] = {}
+    per = max(1, -(-len(events) // max(1, commits)))
+    for c, start in enumerate(range(0, len(events), per)):
+        batch = events[start:start + per]
+        touched = set()
+        for e in batch:
+            name = f"events/{e['at'][:7]}.jsonl"
+            files.setdefault(name, []).append(
+                json.dumps(e, separators=(",", ":")).encode() + b"\n")
+            touched.add(name)
+        stamp = f"{int(dt.datetime.fromisoformat(batch[-1]['at'].replace('Z', '+00:00')).timestamp())} +0000"
+        msg = f"gitgrant: {len(batch)} events\n".encode()
+        buf = [f"commit refs/heads/gitgrant-ledger\n"
+               f"author gitgrant <gitgrant@users.noreply.github.com> {stamp}\n"
+               f"committer gitgrant <gitgrant@users.noreply.github.com> {stamp}\n"
+               f"data {len(msg)}\n".encode(), msg, b"\n"]
+        for name in sorted(touched):
+            data = b"".join(files[name])
+            buf.append(f"M 100644 inline {name}\ndata {len(data)}\n".encode())
+            buf.append(data)
+            buf.append(b"\n")
+        buf.append(b"\n")
+        proc.stdin.write(b"".join(buf))
+    proc.stdin.write(b"done\n")
+    proc.stdin.close()
+    if proc.wait() != 0:
+        sys.exit("error: git fast-import of the ledger failed")
+    return sum(len(b"".join(v)) for v in files.values())
 
 
 def main() -> None:
@@ -683,6 +848,10 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=20000)
     p.add_argument("--commits", type=int, default=0,
                    help="also make OUT_DIR a git repository with this many commits")
+    p.add_argument("--ledger-events", type=int, default=0,
+                   help="with --commits: also write a gitgrant-ledger branch with this many events")
+    p.add_argument("--ledger-commits", type=int, default=20,
+                   help="commits (reconciler runs) the ledger's events are appended over")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--users", type=int, default=1000)
     p.add_argument("--groups", type=int, default=20)
@@ -691,11 +860,13 @@ def main() -> None:
                    help="where to copy schemas/*.schema.json from (default: the project's)")
     a = p.parse_args()
     for name in ("accounts", "ous", "rules", "codeowners_lines", "requests", "commits",
-                 "users", "groups", "approval_rules"):
+                 "users", "groups", "approval_rules", "ledger_events", "ledger_commits"):
         if getattr(a, name) < 0:
             p.error(f"--{name.replace('_', '-')} must be 0 or more")
     if a.users > 99999:
         p.error("--users must be at most 99999")
+    if a.ledger_events and not a.commits:
+        p.error("--ledger-events needs --commits")
     out = Path(a.out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         sys.exit(f"error: {out} exists and is not an empty directory")
@@ -711,8 +882,12 @@ def main() -> None:
     t1 = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     stats = None
+    ledger_bytes = None
     if a.commits > 0:
-        stats = build_history(repo, base, live, out)
+        stats, facts = build_history(repo, base, live, out)
+        if a.ledger_events:
+            ledger_bytes = build_ledger(out, plan_ledger(repo, facts, a.ledger_events),
+                                        a.ledger_commits)
     else:
         write_tree(out, base + [(r.path, r.render()) for r in live])
     t2 = time.monotonic()
@@ -726,6 +901,9 @@ def main() -> None:
     if stats:
         print(f"git history: {stats['commits']} commits on main, {stats['expired']} "
               f"short-lived requests added and deleted, {stats['empty']} empty commits")
+    if ledger_bytes is not None:
+        print(f"ledger: {a.ledger_events} events on gitgrant-ledger in {a.ledger_commits} "
+              f"commits, {ledger_bytes / 1e6:.1f} MB of events")
     print(f"time: generate {t1 - t0:.1f}s, write {t2 - t1:.1f}s, total {t2 - t0:.1f}s")
 
 

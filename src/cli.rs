@@ -66,6 +66,58 @@ pub enum Command {
         #[arg(long)]
         ledger: bool,
     },
+    /// Export every request with its decisions, activation and end: the history of
+    /// `requests/` on the default branch joined with the ledger, one row per request.
+    /// Exit 1 when `--verify` finds a recorded decision its evidence does not support
+    Audit {
+        /// The access repository (a clone with the default branch's full history)
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// The default branch
+        #[arg(long = "ref", value_name = "REF", default_value = "main")]
+        reference: String,
+        /// Only rows whose window or events fall at or after this time (RFC 3339 or a date)
+        #[arg(long, value_parser = crate::audit_command::parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// Only rows whose window or events fall before this time (RFC 3339 or a date)
+        #[arg(long, value_parser = crate::audit_command::parse_time)]
+        until: Option<DateTime<Utc>>,
+        /// Only requests by this GitHub login
+        #[arg(long, value_name = "LOGIN")]
+        user: Option<String>,
+        /// Only requests for this account (name or 12-digit id)
+        #[arg(long, value_name = "NAME|ID")]
+        account: Option<String>,
+        /// Only rows with these statuses (comma-separated; see docs/audit.md)
+        #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = crate::audit_command::parse_status)]
+        status: Vec<crate::audit::Status>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = crate::audit_command::AuditFormat::Table)]
+        format: crate::audit_command::AuditFormat,
+        /// Re-decide every merge from the evidence in the ledger against its base commit's
+        /// policy, and flag rows where it does not hold
+        #[arg(long)]
+        verify: bool,
+        /// Statuses as of this time (RFC 3339), instead of now; later events are ignored
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
+    },
+    /// Show open requests (and who can approve them), scheduled and active grants with the
+    /// time left, and what ended in the last 24 hours
+    Status {
+        /// The access repository
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// The default branch
+        #[arg(long = "ref", value_name = "REF", default_value = "main")]
+        reference: String,
+        /// Act as of this time (RFC 3339), instead of now
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<Utc>>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = crate::audit_command::StatusFormat::Human)]
+        format: crate::audit_command::StatusFormat,
+    },
     /// Run scenario files (PR facts + expected decision) against the repository's policy
     Test {
         /// The access repository whose policy is tested
@@ -279,6 +331,37 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             report,
             ledger,
         ),
+        Command::Audit {
+            repo,
+            reference,
+            since,
+            until,
+            user,
+            account,
+            status,
+            format,
+            verify,
+            at,
+        } => crate::audit_command::run_audit(crate::audit_command::AuditArgs {
+            repo: &repo,
+            reference: &reference,
+            filter: crate::audit::filter::Filter {
+                since,
+                until,
+                user,
+                account,
+                statuses: status,
+            },
+            format,
+            verify,
+            at: at.unwrap_or_else(Utc::now),
+        }),
+        Command::Status {
+            repo,
+            reference,
+            at,
+            format,
+        } => crate::audit_command::run_status(&repo, &reference, at.unwrap_or_else(Utc::now), format),
         Command::Test { repo, paths } => run_scenarios(&repo, &paths),
         Command::Schema { kind } => match kind {
             None => {

@@ -57,15 +57,34 @@ impl Git {
             return Ok(Ledger::default());
         };
         let tree = self.read_tree(&tip, &["events"])?;
-        let files: Vec<(String, String)> = tree
-            .entries
-            .iter()
-            .filter_map(|(p, e)| match e {
-                Entry::File(b) if p.ends_with(".jsonl") => Some((p.clone(), String::from_utf8_lossy(b).into_owned())),
-                _ => None,
-            })
-            .collect();
-        Ok(Ledger::parse(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))))
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut unread = Vec::new();
+        for (p, e) in &tree.entries {
+            match e {
+                Entry::File(b) if p.ends_with(".jsonl") => {
+                    files.push((p.clone(), String::from_utf8_lossy(b).into_owned()))
+                }
+                // a month of events may outgrow the policy-file limit: read it all the same
+                Entry::Large(_) if p.ends_with(".jsonl") => {
+                    let got = self.cat_many(&[format!("{tip}:{p}")])?;
+                    match got.into_iter().next().flatten() {
+                        Some(b) => files.push((p.clone(), String::from_utf8_lossy(&b).into_owned())),
+                        None => unread.push((p.clone(), "could not be read")),
+                    }
+                }
+                _ => unread.push((p.clone(), "is not an events file (`events/*.jsonl`) and was not read")),
+            }
+        }
+        files.sort();
+        let mut ledger = Ledger::parse(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        ledger
+            .bad_lines
+            .extend(unread.into_iter().map(|(file, why)| crate::ledger::BadLine {
+                file,
+                line: 0,
+                error: why.to_string(),
+            }));
+        Ok(ledger)
     }
 
     /// Appends events (one commit; a file per month) and pushes. Returns the commit.

@@ -4,6 +4,9 @@
 //! The core (model, validation, eligibility, check) does no I/O and never reads the clock;
 //! adapters (`repo_fs`, `git`, `github`, `aws`) and the CLI sit around it.
 
+pub mod audit;
+pub mod audit_command;
+pub mod audit_git;
 pub mod aws;
 pub mod check;
 pub mod cli;

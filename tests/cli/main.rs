@@ -3,6 +3,7 @@
 //! against a local HTTP server and GitHub's OpenAPI description (Prism), and the AWS adapter
 //! against moto (real server) and against mocked faults moto cannot produce.
 
+mod audit;
 mod aws_faults;
 mod aws_moto;
 mod commands;
