@@ -37,3 +37,13 @@ trap 'rm -rf "$tmp"' EXIT
 python3 scripts/gen-large-repo.py "$tmp/repo" --accounts 300 --ous 40 --rules 30 \
   --codeowners-lines 150 --requests 1500 >/dev/null
 target/debug/gitgrant check --repo "$tmp/repo" --at 2026-11-22T12:00:00Z | tail -n 1
+
+echo "== generated history and ledger audit without problems"
+python3 scripts/gen-large-repo.py "$tmp/hist" --accounts 50 --ous 10 --rules 10 \
+  --codeowners-lines 50 --requests 200 --commits 400 --ledger-events 2000 >/dev/null
+target/debug/gitgrant audit --repo "$tmp/hist" --at 2026-11-22T12:00:00Z --format json |
+  python3 -c 'import json, sys
+v = json.load(sys.stdin)
+bad = v["problems"] + [p for r in v["rows"] for p in r["problems"]]
+assert not bad and len(v["rows"]) == 562, (len(v["rows"]), bad[:5])
+print(len(v["rows"]), "rows, no problems")'

@@ -120,9 +120,9 @@ fn parse_batch(out: &[u8], names: &[String]) -> Result<Vec<Option<Vec<u8>>>, Git
     let mut pos = 0;
     let mut result = Vec::with_capacity(names.len());
     for name in names {
-        let nl = out[pos..]
-            .iter()
-            .position(|b| *b == b'\n')
+        let nl = out
+            .get(pos..)
+            .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
             .ok_or_else(|| GitError::Parse("truncated cat-file output".into()))?
             + pos;
         let header = String::from_utf8_lossy(&out[pos..nl]).to_string();
@@ -443,6 +443,10 @@ mod tests {
         assert_eq!(c[2].commit.subject, "subject with \x1e inside");
         assert!(c[2].changes.is_empty());
         assert!(parse_log(b"\x1eaaa\x00123").is_err());
+        // every truncation of the output is an answer or an error, never a panic
+        for n in 0..out.len() {
+            let _ = parse_log(&out[..n]);
+        }
         assert!(parse_log(b"garbage").is_err());
     }
 
@@ -453,5 +457,7 @@ mod tests {
         let got = parse_batch(out, &names).unwrap();
         assert_eq!(got, vec![Some(b"xyz".to_vec()), None, Some(vec![])]);
         assert!(parse_batch(b"a blob 9\nxy", &names).is_err());
+        // output that ends right after a blob, without its line break
+        assert!(parse_batch(b"a blob 3\nxyz", &names).is_err());
     }
 }

@@ -886,6 +886,9 @@ fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row {
     let removed = stay.as_ref().and_then(|s| s.removed.clone());
     let merged_at = merge.and_then(|m| m.at).or_else(|| added.as_ref().map(|c| c.time));
     let start = fields.start.or(merged_at);
+    if start.is_none() && stay.as_ref().is_some_and(|s| s.blob.is_some()) && fields.duration.is_some() {
+        problems.push("the window cannot be placed: the file has no `start` and its merge time is unknown".into());
+    }
     let duration = fields.duration.as_deref().and_then(|d| match HumaneDuration::parse(d) {
         Ok(x) => Some(x),
         Err(e) => {

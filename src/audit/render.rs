@@ -234,14 +234,11 @@ pub fn json(report: &Report) -> String {
 }
 
 /// Markdown special characters of user text are escaped, so a reason cannot add links,
-/// images, HTML or break the table.
+/// images, HTML or break the table (`#N` still links to the pull request).
 pub fn md_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in printable(text).chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~'
-        ) {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~') {
             out.push('\\');
         }
         out.push(c);

@@ -163,13 +163,13 @@ pub fn human(view: &View, branch: &str) -> String {
         }
         parts.join("; ")
     });
-    section("Scheduled", &view.scheduled, &|v| {
-        format!(
-            "starts {} (in {}) for {}",
-            field(v, "start"),
+    section("Scheduled", &view.scheduled, &|v| match field(v, "start") {
+        "" => format!("start unknown, for {}", field(v, "duration")),
+        start => format!(
+            "starts {start} (in {}) for {}",
             field(v, "starts_in"),
             field(v, "duration")
-        )
+        ),
     });
     section("Active", &view.active, &|v| {
         let until = v.get("ends_at").and_then(Value::as_str).unwrap_or(field(v, "end"));

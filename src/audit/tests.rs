@@ -553,6 +553,14 @@ fn the_tip_alone_does_not_call_unknown_prs_blocked() {
     let got: Vec<(&str, Status)> = report.rows.iter().map(|r| (r.path.as_str(), r.status)).collect();
     assert_eq!(got, vec![(P3, Status::Expired), (P1, Status::Scheduled)]);
     assert!(report.rows.iter().all(|r| r.problems.is_empty()));
+    // without `start` in the file or a merge in the ledger, the window is unknown: said so
+    let report = run(
+        History::Tip(vec![(P2.to_string(), "b2".to_string())]),
+        vec![],
+        "22T12:00",
+        &BTreeSet::new(),
+    );
+    assert!(report.rows[0].problems[0].contains("window cannot be placed"));
 }
 
 fn policy_set() -> crate::load::PolicySet {
