@@ -3,35 +3,13 @@
 //! file changed after approval, an unmerged or unapproved PR are blocked.
 
 use std::path::Path;
-use std::process::Command;
 
 use gitgrant::git::Git;
 use gitgrant::ledger::Ledger;
 use gitgrant::reconcile::desired::{EvidenceDir, desired};
 use serde_json::{Value, json};
 
-use crate::support::{copy_dir, fixtures};
-
-fn git(dir: &Path, args: &[&str], who: &str) -> String {
-    let email = format!("{who}@users.noreply.github.com");
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", who)
-        .env("GIT_AUTHOR_EMAIL", &email)
-        .env("GIT_COMMITTER_NAME", who)
-        .env("GIT_COMMITTER_EMAIL", &email)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use crate::support::{copy_dir, fixtures, git_as as git};
 
 fn request(who: &str, account: &str, ps: &str) -> String {
     format!(

@@ -7,31 +7,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{bin, copy_dir, fixtures};
+use crate::support::{bin, copy_dir, fixtures, git_as as git};
 
 const AT: &str = "2026-11-22T12:00:00Z";
-
-fn git(dir: &Path, args: &[&str], who: &str) -> String {
-    let email = format!("{who}@users.noreply.github.com");
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", who)
-        .env("GIT_AUTHOR_EMAIL", &email)
-        .env("GIT_COMMITTER_NAME", who)
-        .env("GIT_COMMITTER_EMAIL", &email)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A repository whose main branch holds the fixture base.
 fn base_repo() -> (tempfile::TempDir, String) {

@@ -4,31 +4,14 @@
 //! comment, written to the job summary, and recorded as a snapshot that replays the same.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{bin, copy_dir, fixtures};
+use crate::support::{bin, copy_dir, fixtures, git_as};
 
 const REQ: &str = "requests/payments-prod/AdministratorAccess/inc-9100.toml";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "alice")
-        .env("GIT_AUTHOR_EMAIL", "alice@users.noreply.github.com")
-        .env("GIT_COMMITTER_NAME", "alice")
-        .env("GIT_COMMITTER_EMAIL", "alice@users.noreply.github.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 fn user(login: &str) -> Value {
     json!({"login": login, "id": 7, "type": "User", "site_admin": false})
@@ -203,4 +186,8 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
     assert_eq!(replay.status.code(), Some(0));
     let r: Value = serde_json::from_slice(&replay.stdout).unwrap();
     assert_eq!(r["requests"], v["requests"]);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    git_as(dir, args, "alice")
 }

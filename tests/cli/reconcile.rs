@@ -4,12 +4,11 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{Value, json};
 
 use crate::moto::{ACCOUNTS, Moto, Seeded, seed, user_name};
-use crate::support::{bin, copy_dir, fixtures};
+use crate::support::{bin, copy_dir, fixtures, git_as as git};
 
 const ADMIN: &str = "AdministratorAccess";
 
@@ -22,27 +21,6 @@ struct World {
     prs: u64,
     /// When PRs are opened, reviewed and merged in the evidence.
     pr_times: [String; 3],
-}
-
-fn git(dir: &Path, args: &[&str], who: &str) -> String {
-    let email = format!("{who}@users.noreply.github.com");
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", who)
-        .env("GIT_AUTHOR_EMAIL", &email)
-        .env("GIT_COMMITTER_NAME", who)
-        .env("GIT_COMMITTER_EMAIL", &email)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn rt() -> tokio::runtime::Runtime {

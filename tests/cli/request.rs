@@ -2,31 +2,12 @@
 //! and a local server in GitHub's shapes for opening the pull request.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{bin, copy_dir, fixtures};
-
-fn git(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "alice")
-        .env("GIT_AUTHOR_EMAIL", "alice@users.noreply.github.com")
-        .env("GIT_COMMITTER_NAME", "alice")
-        .env("GIT_COMMITTER_EMAIL", "alice@users.noreply.github.com")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-    )
-}
+use crate::support::{bin, copy_dir, fixtures, try_git};
 
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -211,4 +192,8 @@ fn revoke_deletes_the_file_on_a_branch() {
     let out = gitgrant(&clone, &["revoke", "no-such-id", "--no-push"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no request with id `no-such-id`"));
+}
+
+fn git(dir: &Path, args: &[&str]) -> (bool, String) {
+    try_git(dir, args, "alice")
 }

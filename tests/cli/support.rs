@@ -46,3 +46,32 @@ pub fn repo_with_case(case: Option<&Path>) -> tempfile::TempDir {
 pub fn bin() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_gitgrant"))
 }
+
+/// Runs git in `dir` as `who` (author and committer `who@users.noreply.github.com`), with
+/// no user or system configuration; returns whether it succeeded and its trimmed stdout.
+pub fn try_git(dir: &Path, args: &[&str], who: &str) -> (bool, String) {
+    let email = format!("{who}@users.noreply.github.com");
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", who)
+        .env("GIT_AUTHOR_EMAIL", &email)
+        .env("GIT_COMMITTER_NAME", who)
+        .env("GIT_COMMITTER_EMAIL", &email)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return (false, String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    (true, String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// As [`try_git`], failing the test when git fails; returns stdout.
+pub fn git_as(dir: &Path, args: &[&str], who: &str) -> String {
+    let (ok, out) = try_git(dir, args, who);
+    assert!(ok, "git {args:?}: {out}");
+    out
+}
