@@ -219,6 +219,17 @@ pub struct BranchArgs {
     pub no_push: bool,
 }
 
+impl BranchArgs {
+    fn common(self) -> crate::request_command::Common {
+        crate::request_command::Common {
+            repo: self.repo,
+            base: self.base,
+            no_push: self.no_push,
+            at: Utc::now(),
+        }
+    }
+}
+
 /// Arguments shared by `plan` and `apply`.
 #[derive(clap::Args, Debug)]
 pub struct ReconcileArgs {
@@ -416,12 +427,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             id,
             common,
         } => crate::request_command::request(
-            &crate::request_command::Common {
-                repo: common.repo,
-                base: common.base,
-                no_push: common.no_push,
-                at: Utc::now(),
-            },
+            &common.common(),
             &crate::request_command::NewRequest {
                 requester,
                 account,
@@ -433,16 +439,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 id,
             },
         ),
-        Command::Revoke { id, reason, common } => crate::request_command::revoke(
-            &crate::request_command::Common {
-                repo: common.repo,
-                base: common.base,
-                no_push: common.no_push,
-                at: Utc::now(),
-            },
-            &id,
-            reason.as_deref(),
-        ),
+        Command::Revoke { id, reason, common } => {
+            crate::request_command::revoke(&common.common(), &id, reason.as_deref())
+        }
         Command::Plan { args } => crate::reconcile::cli::run(&args, false, false, None),
         Command::Apply { args, force, watch } => crate::reconcile::cli::run(&args, true, force, watch.as_deref()),
         Command::Explain { code } => match code {

@@ -106,10 +106,9 @@ pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
         tree.file(&path).unwrap_or(&Entry::Symlink),
         set.directory.as_ref(),
         &mut found,
-    ) {
-        if set.is_complete() {
-            check::check_request(&req, &set, c.at, &Teams::Unknown, &mut found);
-        }
+    ) && set.is_complete()
+    {
+        check::check_request(&req, &set, c.at, &Teams::Unknown, &mut found);
     }
     if let crate::gate::PathHistory::Existed(commit) = git.path_history(&base, &path) {
         found.push(

@@ -203,14 +203,7 @@ impl Directory {
         for p in raw.permission_set {
             let p = p.into_inner();
             let name = p.name.get_ref().clone();
-            if !lexical::is_permission_set_name(&name) {
-                cx.error(
-                    "invalid-permission-set-name",
-                    p.name.span(),
-                    format!("`{name}` is not a permission set name"),
-                    "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
-                );
-            }
+            cx.permission_set_name(p.name.span(), &name);
             if !lexical::is_permission_set_arn(p.arn.get_ref()) {
                 cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs look like `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`");
             }

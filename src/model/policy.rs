@@ -140,13 +140,7 @@ impl Policy {
         let max_start_ahead = optional(cx, &s.max_start_ahead, DEFAULT_MAX_START_AHEAD);
         let mut managed = Vec::new();
         for p in &s.managed_permission_sets {
-            if !lexical::is_permission_set_name(p.get_ref()) {
-                cx.error(
-                    "invalid-permission-set-name",
-                    p.span(),
-                    format!("`{}` is not a permission set name", p.get_ref()),
-                    "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
-                );
+            if !cx.permission_set_name(p.span(), p.get_ref()) {
                 continue;
             }
             if managed.contains(p.get_ref()) {
@@ -439,13 +433,7 @@ fn targets(
     }
     let mut sets = permission_sets.map(|_| Vec::new());
     for p in permission_sets.into_iter().flatten() {
-        if !lexical::is_permission_set_name(p.get_ref()) {
-            cx.error(
-                "invalid-permission-set-name",
-                p.span(),
-                format!("`{}` is not a permission set name", p.get_ref()),
-                "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
-            );
+        if !cx.permission_set_name(p.span(), p.get_ref()) {
             continue;
         }
         if let Some(d) = directory

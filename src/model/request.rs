@@ -111,14 +111,7 @@ impl Request {
             );
         }
         let ps = raw.permission_set.get_ref();
-        if !lexical::is_permission_set_name(ps) {
-            cx.error(
-                "invalid-permission-set-name",
-                raw.permission_set.span(),
-                format!("`{ps}` is not a permission set name"),
-                "permission set names are 1 to 32 characters of letters, digits and `_+=,.@-`",
-            );
-        }
+        cx.permission_set_name(raw.permission_set.span(), ps);
         let start = match &raw.start {
             None => None,
             Some(v) => match lexical::parse_timestamp(v.get_ref()) {
