@@ -69,8 +69,10 @@ fn snapshot(author: &str, base: &str, head: &str, files: Value, reviews: Value) 
     })
 }
 
+/// Runs `gitgrant pr` on a snapshot written inside this test's own repository (never a path
+/// shared with tests running at the same time).
 fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
-    let file = repo.join("../snapshot.json");
+    let file = repo.join(".git/gitgrant-test-snapshot.json");
     std::fs::write(&file, serde_json::to_string(snap).unwrap()).unwrap();
     let mut args = vec![
         "pr",
@@ -278,7 +280,7 @@ fn operational_failures_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("pull_request/head/sha"), "{err}");
     // not JSON at all
-    let file = repo.path().join("../broken.json");
+    let file = repo.path().join(".git/gitgrant-test-broken.json");
     std::fs::write(&file, "{ not json").unwrap();
     let out = bin()
         .args([
@@ -477,9 +479,9 @@ fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
         "comment": {"id": 1, "body": "/revoke done early", "user": {"login": login}, "created_at": "2026-11-22T12:30:00Z"},
         "repository": {"full_name": "acme/access"}})
     };
-    let event_file = repo.path().join("../event.json");
+    let event_file = repo.path().join(".git/gitgrant-test-event.json");
     std::fs::write(&event_file, payload("mallory").to_string()).unwrap();
-    let file = repo.path().join("../snapshot.json");
+    let file = repo.path().join(".git/gitgrant-test-snapshot.json");
     std::fs::write(&file, serde_json::to_string(&snap).unwrap()).unwrap();
     let run = |who: &str| {
         std::fs::write(&event_file, payload(who).to_string()).unwrap();
