@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use gitgrant::ledger::{AssignmentKey, Owned};
-use gitgrant::reconcile::plan::{Actual, Candidate, PlanInput, plan};
+use gitgrant::core::ledger::{AssignmentKey, Owned};
+use gitgrant::core::reconcile::plan::{Actual, Candidate, PlanInput, plan};
 
 fn main() {
     let at: chrono::DateTime<chrono::Utc> = "2026-11-22T12:00:00Z".parse().unwrap();

@@ -1,39 +1,15 @@
 //! gitgrant: temporary elevated access to AWS accounts through IAM Identity Center,
 //! requested, approved and revoked with pull requests.
 //!
-//! The core (model, validation, eligibility, check) does no I/O and never reads the clock;
-//! adapters (`repo_fs`, `git`, `github`, `aws`) and the CLI sit around it.
+//! Four layers, dependencies pointing inward only (DESIGN 12):
+//! - [`core`]: pure. Files, the domain model, diagnostics, rules, the gate, the ledger's
+//!   events, the reconcile plan and the audit join. No I/O, no clock, no environment.
+//! - [`adapters`]: the outside world: git, GitHub, AWS, the file system, the Actions
+//!   environment. They depend on `core` only.
+//! - [`app`]: use cases that combine adapters and the core and return data.
+//! - [`cli`]: arguments, printing and exit codes.
 
-pub mod audit;
-pub mod audit_command;
-pub mod audit_git;
-pub mod aws;
-pub mod check;
+pub mod adapters;
+pub mod app;
 pub mod cli;
-pub mod codes;
-pub mod diagnostic;
-pub mod directory_sync;
-pub mod document;
-pub mod duration;
-pub mod eligibility;
-pub mod event;
-pub mod gate;
-pub mod git;
-pub mod github;
-pub mod init;
-pub mod ledger;
-pub mod ledger_git;
-pub mod lexical;
-pub mod load;
-pub mod model;
-pub mod pr;
-pub mod pr_command;
-pub mod raw;
-pub mod reconcile;
-pub mod render;
-pub mod repo_fs;
-pub mod request_command;
-pub mod scenario;
-pub mod schema;
-pub mod snapshot;
-pub mod tree;
+pub mod core;

@@ -8,8 +8,8 @@ use std::cell::Cell;
 use std::path::PathBuf;
 use std::process::Command;
 
-use gitgrant::git::Git;
-use gitgrant::ledger::{Event, Kind};
+use gitgrant::adapters::git::Git;
+use gitgrant::core::ledger::{Event, Kind};
 use serde_json::{Value, json};
 
 use crate::support::{bin, copy_dir, fixtures};

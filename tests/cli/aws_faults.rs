@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ssoadmin::config::retry::RetryConfig;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use gitgrant::aws::{AwsError, ChangeStatus, Clients, IdentityCenter, RetryPolicy, Settings};
+use gitgrant::adapters::aws::{AwsError, ChangeStatus, Clients, IdentityCenter, RetryPolicy, Settings};
 
 const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
 const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef";

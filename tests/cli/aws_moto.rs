@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use gitgrant::aws::{self, Assignment, ChangeStatus, IdentityCenter, PrincipalType};
+use gitgrant::adapters::aws::{self, Assignment, ChangeStatus, IdentityCenter, PrincipalType};
 
 use crate::moto::{self, Moto, Seeded};
 use crate::support::{bin, copy_dir};
@@ -98,11 +98,11 @@ async fn reads_the_seeded_organization_and_renders_a_stable_loadable_directory()
     // moto 5.2.5 makes permission set ARNs `…:instance/ssoins-…/ps-…` where AWS has
     // `…:permissionSet/ssoins-…/ps-…`; the loader rightly refuses moto's shape, so the
     // text is checked with AWS's shape (everything else exactly as rendered)
-    let diags = gitgrant::directory_sync::validate(&text);
+    let diags = gitgrant::app::directory_sync::validate(&text);
     assert_eq!(diags.len(), moto::PERMISSION_SETS.len(), "{diags:#?}");
     assert!(diags.iter().all(|d| d.code == "invalid-arn"), "{diags:#?}");
     let text = aws_shaped(&text);
-    let diags = gitgrant::directory_sync::validate(&text);
+    let diags = gitgrant::app::directory_sync::validate(&text);
     assert!(diags.is_empty(), "{diags:#?}\n{text}");
 
     // the example policy (which names accounts, OUs, permission sets and groups) checks

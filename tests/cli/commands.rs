@@ -145,7 +145,7 @@ fn init_writes_a_repository_that_passes_check() {
 fn every_code_is_documented_and_explained() {
     let docs =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md")).unwrap();
-    for code in gitgrant::codes::ALL {
+    for code in gitgrant::core::diag::codes::ALL {
         assert!(
             docs.contains(&format!("### `{code}`")),
             "docs/diagnostics.md lacks `{code}`"

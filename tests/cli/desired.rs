@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use gitgrant::git::Git;
-use gitgrant::ledger::Ledger;
-use gitgrant::reconcile::desired::{EvidenceDir, desired};
+use gitgrant::adapters::git::Git;
+use gitgrant::core::ledger::Ledger;
+use gitgrant::app::reconcile::desired::{EvidenceDir, desired};
 use serde_json::{Value, json};
 
 use crate::support::{copy_dir, fixtures, git_as as git};

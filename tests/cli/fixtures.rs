@@ -1,16 +1,17 @@
 //! The bad-input corpus (tests/fixtures/cases): each case's diagnostics are snapshotted so
 //! wording and positions are reviewed, and each must carry the code its folder names.
 
-use gitgrant::cli::TreeTexts;
-use gitgrant::{check, render, repo_fs};
+use gitgrant::adapters::fs;
+use gitgrant::core::diag::render;
+use gitgrant::core::rules::check;
 
 use crate::support::{at, fixtures, repo_with_case};
 
 fn run_case(dir: &std::path::Path) -> (Vec<&'static str>, String) {
-    let tree = repo_fs::read_tree(dir).unwrap();
+    let tree = fs::read_tree(dir).unwrap();
     let checked = check::check(&tree, at());
     let codes = checked.diagnostics.0.iter().map(|d| d.code).collect();
-    (codes, render::human(&checked.diagnostics.0, &TreeTexts(&tree)))
+    (codes, render::human(&checked.diagnostics.0, &tree))
 }
 
 #[test]
@@ -45,7 +46,7 @@ fn every_case_reports_its_code_and_matches_its_snapshot() {
             "{name}: expected only `{expected}`, got:\n{out}"
         );
         assert!(
-            gitgrant::codes::ALL.contains(&expected),
+            gitgrant::core::diag::codes::ALL.contains(&expected),
             "{name}: `{expected}` is not a known code"
         );
         insta::assert_snapshot!(name.clone(), out);

@@ -360,7 +360,7 @@ fn examples(all: &Value, name: &str) -> Vec<Value> {
 
 #[test]
 fn events_from_real_webhook_payloads_name_the_pull_request() {
-    use gitgrant::event::pr_from_event;
+    use gitgrant::adapters::actions::pr_from_event;
     let all = webhook_examples();
     let prs = examples(&all, "pull_request");
     assert!(prs.len() > 5);
@@ -423,7 +423,7 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
 }
 
 fn ledger_events(repo: &Path) -> Vec<Value> {
-    let g = gitgrant::git::Git::open(repo).unwrap();
+    let g = gitgrant::adapters::git::Git::open(repo).unwrap();
     g.read_ledger()
         .unwrap()
         .events

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use gitgrant::github::{
+use gitgrant::adapters::github::{
     CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted, text,
 };
 use serde_json::{Value, json};
@@ -262,7 +262,7 @@ async fn reads_every_page_of_a_pull_request_into_a_snapshot() {
     // The replay file round-trips.
     let text = serde_json::to_string(&snap).unwrap();
     assert_eq!(
-        serde_json::from_str::<gitgrant::snapshot::Snapshot>(&text).unwrap(),
+        serde_json::from_str::<gitgrant::core::gate::snapshot::Snapshot>(&text).unwrap(),
         snap
     );
 
@@ -876,6 +876,6 @@ fn the_client_needs_a_runtime() {
     let err = GitHub::new("https://api.github.com", TOKEN).err().unwrap();
     assert!(matches!(err, Error::NoRuntime), "{err:?}");
     // The CLI's way: a current-thread runtime from the adapter.
-    let rt = gitgrant::github::runtime().unwrap();
+    let rt = gitgrant::adapters::github::runtime().unwrap();
     rt.block_on(async { GitHub::new("https://api.github.com", TOKEN).unwrap() });
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use gitgrant::git::Git;
-use gitgrant::ledger::{Event, Kind};
+use gitgrant::adapters::git::Git;
+use gitgrant::core::ledger::{Event, Kind};
 
 fn sh(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")

@@ -80,7 +80,7 @@ impl Moto {
 
     /// The SDK configuration the adapter uses, pointed at this server with dummy keys.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        gitgrant::aws::config_loader()
+        gitgrant::adapters::aws::config_loader()
             .endpoint_url(&self.url)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_ssoadmin::config::Credentials::new(

@@ -205,7 +205,7 @@ impl World {
     fn assignments(&self) -> BTreeSet<(String, String, String)> {
         rt().block_on(async {
             let cfg = self.moto.sdk_config().await;
-            let ic = gitgrant::aws::IdentityCenter::from_sdk_config(&cfg, Some(&self.seeded.instance_arn))
+            let ic = gitgrant::adapters::aws::IdentityCenter::from_sdk_config(&cfg, Some(&self.seeded.instance_arn))
                 .await
                 .unwrap();
             let arns: Vec<String> = self.seeded.permission_sets.values().cloned().collect();
@@ -244,7 +244,7 @@ impl World {
                 .await
                 .unwrap()
                 .into_iter()
-                .filter(|a| a.principal_type == gitgrant::aws::PrincipalType::User)
+                .filter(|a| a.principal_type == gitgrant::adapters::aws::PrincipalType::User)
                 .map(|a| {
                     (
                         name_of_account(&a.account_id),
@@ -266,7 +266,7 @@ impl World {
             .unwrap_or_else(|| account.to_string());
         rt().block_on(async {
             let cfg = self.moto.sdk_config().await;
-            let ic = gitgrant::aws::IdentityCenter::from_sdk_config(&cfg, Some(&self.seeded.instance_arn))
+            let ic = gitgrant::adapters::aws::IdentityCenter::from_sdk_config(&cfg, Some(&self.seeded.instance_arn))
                 .await
                 .unwrap();
             let o = ic
@@ -278,7 +278,7 @@ impl World {
     }
 
     fn ledger(&self) -> Vec<Value> {
-        let g = gitgrant::git::Git::open(&self.repo).unwrap();
+        let g = gitgrant::adapters::git::Git::open(&self.repo).unwrap();
         g.fetch_ledger().unwrap();
         g.read_ledger()
             .unwrap()
@@ -437,12 +437,12 @@ fn a_run_stopped_half_way_is_finished_by_the_next() {
     let p1 = w.merge_request("inc-7", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
     let p2 = w.merge_request("inc-8", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
     // what a killed run leaves: its intent in the ledger and one of two assignments made
-    let g = gitgrant::git::Git::open(&w.repo).unwrap();
-    let intents: Vec<gitgrant::ledger::Event> = [(&p1, "payments-prod"), (&p2, "data-prod")]
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    let intents: Vec<gitgrant::core::ledger::Event> = [(&p1, "payments-prod"), (&p2, "data-prod")]
         .iter()
         .map(|(p, acct)| {
-            let mut e = gitgrant::ledger::Event::new(
-                gitgrant::ledger::Kind::Assigning,
+            let mut e = gitgrant::core::ledger::Event::new(
+                gitgrant::core::ledger::Kind::Assigning,
                 "2026-11-22T13:00:00Z".parse().unwrap(),
             );
             e.request = Some(p.to_string());
@@ -511,10 +511,10 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
     // a good one still goes through
     w.merge_request("inc-10", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
     // and a corrupt ledger line is reported, not fatal
-    let g = gitgrant::git::Git::open(&w.repo).unwrap();
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
     g.append_ledger(
-        &[gitgrant::ledger::Event::new(
-            gitgrant::ledger::Kind::Drift,
+        &[gitgrant::core::ledger::Event::new(
+            gitgrant::core::ledger::Kind::Drift,
             "2026-11-22T12:00:00Z".parse().unwrap(),
         )],
         "seed",

@@ -4,15 +4,15 @@
 //! without the directory). Rules that relate several values or files are Rust-only by
 //! design and are listed in `RUST_ONLY`; the schema cannot express them.
 
-use gitgrant::diagnostic::Diagnostic;
-use gitgrant::document::TomlDocument;
-use gitgrant::model::Ctx;
-use gitgrant::model::directory::Directory;
-use gitgrant::model::identities::Identities;
-use gitgrant::model::policy::Policy;
-use gitgrant::model::request::Request;
-use gitgrant::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest};
-use gitgrant::schema::{self, FileKind};
+use gitgrant::core::diag::diagnostic::Diagnostic;
+use gitgrant::core::files::document::TomlDocument;
+use gitgrant::core::model::Ctx;
+use gitgrant::core::model::directory::Directory;
+use gitgrant::core::model::identities::Identities;
+use gitgrant::core::model::policy::Policy;
+use gitgrant::core::model::request::Request;
+use gitgrant::core::files::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest};
+use gitgrant::core::files::schema::{self, FileKind};
 
 use crate::support::fixtures;
 

@@ -1,0 +1,82 @@
+//! File-system adapter: reads the files gitgrant cares about from a working tree into a
+//! `Tree`, without following symbolic links and without reading oversized files.
+
+use std::io;
+use std::path::Path;
+
+use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
+use crate::core::files::tree::{self, Entry, Tree};
+
+/// Reads policies, CODEOWNERS and every entry under `requests/` below `root`.
+pub fn read_tree(root: &Path) -> io::Result<Tree> {
+    if !root.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("`{}` is not a directory", root.display()),
+        ));
+    }
+    let mut tree = Tree::default();
+    for rel in [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS] {
+        if let Some(entry) = read_entry(&root.join(rel), MAX_POLICY_BYTES)? {
+            tree.insert(rel, entry);
+        }
+    }
+    let requests = root.join("requests");
+    if requests.symlink_metadata().is_ok() {
+        walk(&requests, "requests", &mut tree)?;
+    }
+    Ok(tree)
+}
+
+fn read_entry(path: &Path, limit: usize) -> io::Result<Option<Entry>> {
+    let meta = match path.symlink_metadata() {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(with_path(e, path)),
+    };
+    if meta.file_type().is_symlink() {
+        return Ok(Some(Entry::Symlink));
+    }
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    if meta.len() > limit as u64 {
+        return Ok(Some(Entry::Large(meta.len())));
+    }
+    std::fs::read(path)
+        .map(|b| Some(Entry::File(b)))
+        .map_err(|e| with_path(e, path))
+}
+
+fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> io::Result<()> {
+    let meta = dir.symlink_metadata().map_err(|e| with_path(e, dir))?;
+    if meta.file_type().is_symlink() {
+        tree.insert(rel, Entry::Symlink);
+        return Ok(());
+    }
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| with_path(e, dir))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| with_path(e, dir))?;
+    names.sort_by_key(|e| e.file_name());
+    for e in names {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let child_rel = format!("{rel}/{name}");
+        let path = e.path();
+        let ft = e.file_type().map_err(|e| with_path(e, &path))?;
+        if ft.is_symlink() {
+            tree.insert(child_rel, Entry::Symlink);
+        } else if ft.is_dir() {
+            walk(&path, &child_rel, tree)?;
+        } else if ft.is_file()
+            && let Some(entry) = read_entry(&path, MAX_REQUEST_BYTES)?
+        {
+            tree.insert(child_rel, entry);
+        }
+    }
+    Ok(())
+}
+
+fn with_path(e: io::Error, path: &Path) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,286 @@
+//! The ledger branch in git: reads `events/*.jsonl` from `gitgrant-ledger`, and appends a
+//! run's events as one commit built with plumbing (never touching the work tree), pushed to
+//! `origin` and retried on a non-fast-forward by re-applying the append on the new tip.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::adapters::git::{Git, GitError};
+use crate::core::ledger::{BRANCH, Event, Ledger};
+use crate::core::files::tree::Entry;
+
+const REMOTE_REF: &str = "refs/remotes/origin/gitgrant-ledger";
+const LOCAL_REF: &str = "refs/heads/gitgrant-ledger";
+const MAX_ATTEMPTS: u32 = 12;
+
+impl Git {
+    fn has_origin(&self) -> bool {
+        self.output(&["config", "--get", "remote.origin.url"]).is_ok()
+    }
+
+    fn resolve(&self, r: &str) -> Option<String> {
+        self.output(&["rev-parse", "--verify", "-q", &format!("{r}^{{commit}}")])
+            .ok()
+            .map(|s| s.trim().to_string())
+    }
+
+    /// Fetches the ledger branch from `origin` when there is one. A missing branch is not
+    /// an error (the first run creates it).
+    pub fn fetch_ledger(&self) -> Result<(), GitError> {
+        if !self.has_origin() {
+            return Ok(());
+        }
+        let refspec = format!("+{LOCAL_REF}:{REMOTE_REF}");
+        match self.output(&["fetch", "-q", "origin", &refspec]) {
+            Ok(_) => Ok(()),
+            Err(GitError::Failed { stderr, .. }) if stderr.contains("couldn't find remote ref") => {
+                let _ = self.output(&["update-ref", "-d", REMOTE_REF]);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The ledger's tip: origin's when there is a remote, else the local branch.
+    pub fn ledger_tip(&self) -> Option<String> {
+        if self.has_origin() {
+            self.resolve(REMOTE_REF)
+        } else {
+            self.resolve(LOCAL_REF)
+        }
+    }
+
+    /// Reads every event of the ledger at its tip (empty when there is no ledger yet).
+    pub fn read_ledger(&self) -> Result<Ledger, GitError> {
+        let Some(tip) = self.ledger_tip() else {
+            return Ok(Ledger::default());
+        };
+        let tree = self.read_tree(&tip, &["events"])?;
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut unread = Vec::new();
+        for (p, e) in &tree.entries {
+            match e {
+                Entry::File(b) if p.ends_with(".jsonl") => {
+                    files.push((p.clone(), String::from_utf8_lossy(b).into_owned()))
+                }
+                // a month of events may outgrow the policy-file limit: read it all the same
+                Entry::Large(_) if p.ends_with(".jsonl") => {
+                    let got = self.cat_many(&[format!("{tip}:{p}")])?;
+                    match got.into_iter().next().flatten() {
+                        Some(b) => files.push((p.clone(), String::from_utf8_lossy(&b).into_owned())),
+                        None => unread.push((p.clone(), "could not be read")),
+                    }
+                }
+                _ => unread.push((p.clone(), "is not an events file (`events/*.jsonl`) and was not read")),
+            }
+        }
+        files.sort();
+        let mut ledger = Ledger::parse(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+        ledger
+            .bad_lines
+            .extend(unread.into_iter().map(|(file, why)| crate::core::ledger::BadLine {
+                file,
+                line: 0,
+                error: why.to_string(),
+            }));
+        Ok(ledger)
+    }
+
+    /// Appends events (one commit; a file per month) and pushes. Returns the commit.
+    pub fn append_ledger(&self, events: &[Event], message: &str) -> Result<Option<String>, GitError> {
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let mut by_file: BTreeMap<String, String> = BTreeMap::new();
+        for e in events {
+            let month =
+                e.at.map(|t| t.format("%Y-%m").to_string())
+                    .unwrap_or_else(|| "undated".into());
+            let text = by_file.entry(format!("events/{month}.jsonl")).or_default();
+            text.push_str(&e.to_line());
+            text.push('\n');
+        }
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                backoff(attempt);
+            }
+            self.fetch_ledger()?;
+            let parent = self.ledger_tip();
+            let commit = self.commit_append(parent.as_deref(), &by_file, message)?;
+            if !self.has_origin() {
+                self.output(&["update-ref", LOCAL_REF, &commit])?;
+                return Ok(Some(commit));
+            }
+            match self.output(&["push", "-q", "origin", &format!("{commit}:{LOCAL_REF}")]) {
+                Ok(_) => {
+                    self.output(&["update-ref", REMOTE_REF, &commit])?;
+                    self.output(&["update-ref", LOCAL_REF, &commit])?;
+                    return Ok(Some(commit));
+                }
+                // someone else appended first: fetch their tip and append again on it
+                Err(GitError::Failed { stderr, .. })
+                    if stderr.contains("rejected")
+                        || stderr.contains("non-fast-forward")
+                        || stderr.contains("fetch first") =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(GitError::Parse(format!(
+            "the push to `{BRANCH}` was rejected {MAX_ATTEMPTS} times; nothing was lost, run again"
+        )))
+    }
+
+    fn commit_append(
+        &self,
+        parent: Option<&str>,
+        additions: &BTreeMap<String, String>,
+        message: &str,
+    ) -> Result<String, GitError> {
+        let mut files = Vec::new();
+        for (path, added) in additions {
+            let mut content = match parent {
+                Some(p) => self
+                    .output(&["cat-file", "blob", &format!("{p}:{path}")])
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            if !content.is_empty() && !content.ends_with('\n') {
+                content.push('\n');
+            }
+            content.push_str(added);
+            files.push((path.clone(), Some(content.into_bytes())));
+        }
+        let identity = [
+            ("GIT_AUTHOR_NAME", "gitgrant"),
+            ("GIT_AUTHOR_EMAIL", "gitgrant@users.noreply.github.com"),
+            ("GIT_COMMITTER_NAME", "gitgrant"),
+            ("GIT_COMMITTER_EMAIL", "gitgrant@users.noreply.github.com"),
+        ];
+        self.commit_change(parent, &files, message, &identity)
+    }
+
+    /// Makes a commit on `parent` (or a root commit) that writes (`Some`) or deletes
+    /// (`None`) the given files, without touching the work tree or the real index. The
+    /// identity comes from `env` pairs, else from git's configuration.
+    pub fn commit_change(
+        &self,
+        parent: Option<&str>,
+        files: &[(String, Option<Vec<u8>>)],
+        message: &str,
+        env: &[(&str, &str)],
+    ) -> Result<String, GitError> {
+        let index = tempfile::NamedTempFile::new().map_err(|e| GitError::Parse(format!("temporary index: {e}")))?;
+        let index_path = index.path().to_path_buf();
+        let with_index = |args: &[&str]| -> Result<String, GitError> {
+            self.output_env(args, &[("GIT_INDEX_FILE", index_path.to_str().unwrap_or(""))], None)
+        };
+        match parent {
+            Some(p) => with_index(&["read-tree", p])?,
+            None => with_index(&["read-tree", "--empty"])?,
+        };
+        for (path, content) in files {
+            match content {
+                Some(bytes) => {
+                    let blob = self.output_env(&["hash-object", "-w", "--stdin"], &[], Some(bytes))?;
+                    with_index(&[
+                        "update-index",
+                        "--add",
+                        "--cacheinfo",
+                        &format!("100644,{},{path}", blob.trim()),
+                    ])?;
+                }
+                None => {
+                    with_index(&["update-index", "--force-remove", path])?;
+                }
+            }
+        }
+        let tree = with_index(&["write-tree"])?;
+        let mut args = vec!["commit-tree", tree.trim(), "-m", message];
+        if let Some(p) = parent {
+            args.push("-p");
+            args.push(p);
+        }
+        Ok(self.output_env(&args, env, None)?.trim().to_string())
+    }
+
+    /// Points a local branch at a commit.
+    pub fn set_branch(&self, branch: &str, commit: &str) -> Result<(), GitError> {
+        self.output(&["update-ref", &format!("refs/heads/{branch}"), commit])
+            .map(|_| ())
+    }
+
+    /// Pushes a local branch to `origin`.
+    pub fn push_branch(&self, branch: &str) -> Result<(), GitError> {
+        self.output(&[
+            "push",
+            "-q",
+            "origin",
+            &format!("refs/heads/{branch}:refs/heads/{branch}"),
+        ])
+        .map(|_| ())
+    }
+
+    /// `owner/repo` from `origin`'s URL when it is a GitHub-style URL.
+    pub fn origin_repository(&self) -> Option<String> {
+        let url = self.output(&["config", "--get", "remote.origin.url"]).ok()?;
+        let url = url.trim().trim_end_matches('/').trim_end_matches(".git");
+        let mut parts = url.rsplit(['/', ':']);
+        let repo = parts.next()?;
+        let owner = parts.next()?;
+        (!owner.is_empty() && !repo.is_empty()).then(|| format!("{owner}/{repo}"))
+    }
+
+    fn output(&self, args: &[&str]) -> Result<String, GitError> {
+        self.output_env(args, &[], None)
+    }
+
+    fn output_env(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Result<String, GitError> {
+        let mut c = Command::new("git");
+        c.arg("-C")
+            .arg(self.dir())
+            .args(args)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().map_err(|source| GitError::Spawn {
+            dir: self.dir().display().to_string(),
+            source,
+        })?;
+        if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(input).map_err(|e| GitError::Parse(e.to_string()))?;
+        }
+        let out = child.wait_with_output().map_err(|source| GitError::Spawn {
+            dir: self.dir().display().to_string(),
+            source,
+        })?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                dir: self.dir().display().to_string(),
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// Sleeps 25 ms × 2^attempt (capped at 2 s), scaled by a jitter in [0.5, 1.5), so racing
+/// runs stop colliding.
+fn backoff(attempt: u32) {
+    let base = 25u64.saturating_mul(1 << attempt.min(7)).min(2_000);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = 0.5 + f64::from(nanos % 1000) / 1000.0;
+    std::thread::sleep(std::time::Duration::from_millis((base as f64 * jitter) as u64));
+}

@@ -1,0 +1,234 @@
+//! Git adapter (the git CLI): reads the files gitgrant needs at a commit into a `Tree`,
+//! and answers whether a path ever existed in a commit's history. The CLI is used rather
+//! than libgit2 because it reads commit-graph changed-path filters (DESIGN 4, Scale).
+
+pub mod history;
+pub mod ledger_branch;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
+use crate::core::gate::PathHistory;
+use crate::core::files::tree::{Entry, Tree};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run git in `{dir}`: {source}")]
+    Spawn { dir: String, source: std::io::Error },
+    #[error("`git {args}` failed in `{dir}`: {stderr}")]
+    Failed { dir: String, args: String, stderr: String },
+    #[error(
+        "commit `{0}` is not in the repository; fetch it first (for a pull request: `git fetch origin refs/pull/N/head`)"
+    )]
+    MissingCommit(String),
+    #[error("unexpected output from git: {0}")]
+    Parse(String),
+}
+
+pub struct Git {
+    dir: PathBuf,
+}
+
+impl Git {
+    pub fn open(dir: &Path) -> Result<Git, GitError> {
+        let git = Git { dir: dir.to_path_buf() };
+        git.run(&["rev-parse", "--git-dir"])?;
+        Ok(git)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("git");
+        c.arg("-C").arg(&self.dir).args(args);
+        // never let the environment redirect or page git
+        c.env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env("GIT_PAGER", "cat");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        let out = self.command(args).output().map_err(|source| GitError::Spawn {
+            dir: self.dir.display().to_string(),
+            source,
+        })?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                dir: self.dir.display().to_string(),
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(out.stdout)
+    }
+
+    pub fn has_commit(&self, sha: &str) -> bool {
+        self.run(&["cat-file", "-e", &format!("{sha}^{{commit}}")]).is_ok()
+    }
+
+    pub fn is_shallow(&self) -> Result<bool, GitError> {
+        Ok(String::from_utf8_lossy(&self.run(&["rev-parse", "--is-shallow-repository"])?).trim() == "true")
+    }
+
+    /// Reads the entries at `commit` under the given paths (files or folders) into a tree.
+    /// Symbolic links and oversized files are recorded without reading them.
+    pub fn read_tree(&self, commit: &str, paths: &[&str]) -> Result<Tree, GitError> {
+        if !self.has_commit(commit) {
+            return Err(GitError::MissingCommit(commit.to_string()));
+        }
+        let mut tree = Tree::default();
+        if paths.is_empty() {
+            return Ok(tree);
+        }
+        let mut args = vec!["ls-tree", "-r", "-z", "--long", "--full-tree", commit, "--"];
+        args.extend(paths);
+        let listing = self.run(&args)?;
+        let mut blobs: Vec<(String, String)> = Vec::new();
+        for record in listing.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let record = String::from_utf8_lossy(record);
+            let (meta, path) = record
+                .split_once('\t')
+                .ok_or_else(|| GitError::Parse(record.to_string()))?;
+            let fields: Vec<&str> = meta.split_whitespace().collect();
+            let [mode, kind, oid, size] = fields[..] else {
+                return Err(GitError::Parse(record.to_string()));
+            };
+            if kind != "blob" {
+                continue;
+            }
+            if mode == "120000" {
+                tree.insert(path, Entry::Symlink);
+                continue;
+            }
+            let size: u64 = size.parse().map_err(|_| GitError::Parse(record.to_string()))?;
+            let limit = if path.starts_with("requests/") {
+                MAX_REQUEST_BYTES
+            } else {
+                MAX_POLICY_BYTES
+            };
+            if size > limit as u64 {
+                tree.insert(path, Entry::Large(size));
+                continue;
+            }
+            blobs.push((oid.to_string(), path.to_string()));
+        }
+        for (path, bytes) in self.read_blobs(&blobs)? {
+            tree.insert(path, Entry::File(bytes));
+        }
+        Ok(tree)
+    }
+
+    /// Reads blobs through one `git cat-file --batch`.
+    fn read_blobs(&self, blobs: &[(String, String)]) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        if blobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut child = self
+            .command(&["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|source| GitError::Spawn {
+                dir: self.dir.display().to_string(),
+                source,
+            })?;
+        let mut stdin = child.stdin.take().ok_or_else(|| GitError::Parse("no stdin".into()))?;
+        let input: String = blobs.iter().map(|(oid, _)| format!("{oid}\n")).collect();
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let mut out = Vec::new();
+        child
+            .stdout
+            .take()
+            .ok_or_else(|| GitError::Parse("no stdout".into()))?
+            .read_to_end(&mut out)
+            .map_err(|e| GitError::Parse(e.to_string()))?;
+        let _ = writer.join();
+        let _ = child.wait();
+        let mut result = Vec::with_capacity(blobs.len());
+        let mut pos = 0;
+        for (oid, path) in blobs {
+            let nl = out[pos..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .ok_or_else(|| GitError::Parse("truncated cat-file output".into()))?
+                + pos;
+            let header = String::from_utf8_lossy(&out[pos..nl]).to_string();
+            let mut parts = header.split(' ');
+            let (Some(got), Some(_kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(GitError::Parse(header));
+            };
+            if got != oid {
+                return Err(GitError::Parse(header));
+            }
+            let size: usize = size.parse().map_err(|_| GitError::Parse(header.clone()))?;
+            let start = nl + 1;
+            let end = start + size;
+            if end > out.len() {
+                return Err(GitError::Parse("truncated cat-file output".into()));
+            }
+            result.push((path.clone(), out[start..end].to_vec()));
+            pos = end + 1;
+        }
+        Ok(result)
+    }
+
+    /// The commit a revision names (`HEAD`, a branch, a sha).
+    pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
+        Ok(
+            String::from_utf8_lossy(&self.run(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?)
+                .trim()
+                .to_string(),
+        )
+    }
+
+    /// Whether `ancestor` is `commit` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: &str, commit: &str) -> bool {
+        self.command(&["merge-base", "--is-ancestor", ancestor, commit])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// The bytes of `path` at `commit`, if it is a file there.
+    pub fn blob_at(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
+        self.run(&["cat-file", "blob", &format!("{commit}:{path}")]).ok()
+    }
+
+    /// The latest commit (in `commit`'s history) that added `path`.
+    pub fn added_in(&self, commit: &str, path: &str) -> Option<String> {
+        let out = self
+            .run(&["log", "-1", "--diff-filter=A", "--format=%H", commit, "--", path])
+            .ok()?;
+        let sha = String::from_utf8_lossy(&out).trim().to_string();
+        (!sha.is_empty()).then_some(sha)
+    }
+
+    /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a
+    /// shallow clone answers `Unknown` (fail closed). Fast with commit-graph changed-path
+    /// filters (`git commit-graph write --reachable --changed-paths`).
+    pub fn path_history(&self, commit: &str, path: &str) -> PathHistory {
+        match self.is_shallow() {
+            Ok(false) => {}
+            Ok(true) => {
+                return PathHistory::Unknown("the clone is shallow; check out with `fetch-depth: 0`".into());
+            }
+            Err(e) => return PathHistory::Unknown(e.to_string()),
+        }
+        match self.run(&["log", "-1", "--format=%H", commit, "--", path]) {
+            Ok(out) => {
+                let sha = String::from_utf8_lossy(&out).trim().to_string();
+                if sha.is_empty() {
+                    PathHistory::Never
+                } else {
+                    PathHistory::Existed(sha)
+                }
+            }
+            Err(e) => PathHistory::Unknown(e.to_string()),
+        }
+    }
+}

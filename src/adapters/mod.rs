@@ -1,0 +1,7 @@
+//! Adapters: the outside world behind typed interfaces. Each depends on the core only.
+
+pub mod actions;
+pub mod aws;
+pub mod fs;
+pub mod git;
+pub mod github;

@@ -1,0 +1,386 @@
+//! The `audit` and `status` subcommands' flow: read the default branch's history (or tip),
+//! the ledger and the branch's policy through the git adapter, join them with the pure
+//! `audit` core, optionally re-verify decisions, filter, print; exit 0, 1 (verification
+//! findings) or 2 (operational failure).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::core::audit::filter::Filter;
+use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, Status, render, status, verify};
+use crate::adapters::git::history::{self, CatSession};
+use crate::core::gate::PathHistory;
+use crate::adapters::git::{Git, GitError};
+use crate::core::ledger::{Kind, Ledger};
+use crate::core::files::load::{self, PolicySet};
+use crate::core::files::tree::{Entry, Tree};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Human,
+    Json,
+}
+
+/// `--since` / `--until`: an RFC 3339 date-time, or a date (midnight UTC).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Ok(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
+    Err(format!(
+        "`{s}` is neither an RFC 3339 date-time with a zone nor a date, e.g. 2026-11-22T13:00:00Z or 2026-11-22"
+    ))
+}
+
+pub fn parse_status(s: &str) -> Result<Status, String> {
+    Status::parse(s).ok_or_else(|| {
+        format!(
+            "unknown status `{s}`; statuses: {}",
+            Status::ALL.map(Status::as_str).join(", ")
+        )
+    })
+}
+
+pub struct AuditArgs<'a> {
+    pub repo: &'a Path,
+    pub reference: &'a str,
+    pub filter: Filter,
+    pub format: AuditFormat,
+    pub verify: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// What was read from git, for the join and for `--verify`.
+struct Gathered {
+    tip: String,
+    report: Report,
+    ledger: Ledger,
+    history: Vec<HistoryCommit>,
+    contents: HashMap<String, Vec<u8>>,
+    on_branch: BTreeSet<String>,
+}
+
+fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<Gathered, String> {
+    let tip = git.rev_parse(reference).map_err(|e| {
+        format!(
+            "cannot resolve `{reference}` in `{}`: {e}; name the default branch with `--ref`",
+            git.dir().display()
+        )
+    })?;
+    // the history walk and the request files are git's work; read the ledger and the
+    // policy meanwhile
+    let (history, side) = std::thread::scope(|s| {
+        let side = s.spawn(|| -> Result<(Ledger, bool, Option<PolicySet>), GitError> {
+            let ledger = git.read_ledger()?;
+            let found = git.ledger_tip().is_some();
+            let tree = git.read_tree(&tip, &crate::app::pr::POLICY_PATHS)?;
+            let mut diags = Vec::new();
+            let set = load::policy_set(&tree, &mut diags);
+            Ok((ledger, found, set.is_complete().then_some(set)))
+        });
+        let history = if walk {
+            git.request_history(&tip).map(History::Log)
+        } else {
+            git.request_files(&tip).map(History::Tip)
+        }
+        .map_err(|e| format!("cannot read the history of `{reference}`: {e}"))
+        .and_then(|history| {
+            let blob_ids: Vec<String> = match &history {
+                History::Log(c) => c
+                    .iter()
+                    .flat_map(|c| c.changes.iter().filter_map(|x| x.blob.clone()))
+                    .collect(),
+                History::Tip(f) => f.iter().map(|(_, b)| b.clone()).collect(),
+            };
+            let contents = history::blobs(git, blob_ids).map_err(|e| format!("cannot read request files: {e}"))?;
+            Ok((history, contents))
+        });
+        (history, side.join())
+    });
+    let (history, contents) = history?;
+    let (ledger, ledger_found, policy) = side
+        .map_err(|_| "reading the ledger failed unexpectedly".to_string())?
+        .map_err(|e| format!("cannot read the ledger: {e}"))?;
+    // ledger merge commits that the walk did not see: on the branch, or rewritten away?
+    let on_branch = match &history {
+        History::Log(c) => {
+            let seen: BTreeSet<&str> = c.iter().map(|c| c.commit.sha.as_str()).collect();
+            let unknown: BTreeSet<String> = ledger
+                .events
+                .iter()
+                .filter(|e| e.kind == Some(Kind::Merged))
+                .filter_map(|e| e.merge_commit.clone())
+                .filter(|m| !seen.contains(m.as_str()))
+                .collect();
+            git.ancestors_among(&tip, &unknown)
+                .map_err(|e| format!("cannot list the commits of `{reference}`: {e}"))?
+        }
+        History::Tip(_) => BTreeSet::new(),
+    };
+    let mut report = audit::build(&Input {
+        history: &history,
+        contents: &contents,
+        ledger: &ledger,
+        on_branch: &on_branch,
+        policy: policy.as_ref(),
+        at,
+    });
+    if !ledger_found {
+        report.problems.insert(
+            0,
+            format!(
+                "no `{}` branch found (fetched from `origin`, or local): rows come from the history of `{reference}` alone",
+                crate::core::ledger::BRANCH
+            ),
+        );
+    }
+    if policy.is_none() {
+        report.problems.push(format!(
+            "the policy files on `{reference}` do not load: account ids, approvals required and code owners are not shown"
+        ));
+    }
+    Ok(Gathered {
+        tip,
+        report,
+        ledger,
+        history: match history {
+            History::Log(c) => c,
+            History::Tip(_) => Vec::new(),
+        },
+        contents,
+        on_branch,
+    })
+}
+
+/// Re-verifies every merged row from its evidence (DESIGN 4.8, 5).
+fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> {
+    let err = |e: GitError| format!("cannot read git objects for `--verify`: {e}");
+    let index: HashMap<&str, usize> = g
+        .history
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.commit.sha.as_str(), i))
+        .collect();
+    let mut adds: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+    for (i, c) in g.history.iter().enumerate() {
+        for ch in c.changes.iter().filter(|x| x.kind == audit::ChangeKind::Added) {
+            adds.entry(ch.path.as_str())
+                .or_default()
+                .push((i, c.commit.sha.as_str()));
+        }
+    }
+    let parsed: Vec<Option<Result<verify::Parsed, String>>> = rows
+        .iter()
+        .map(|r| {
+            r.merge_event
+                .and_then(|i| g.ledger.events.get(i))
+                .and_then(|e| e.evidence.as_ref())
+                .map(verify::parse)
+        })
+        .collect();
+    let unknown: BTreeSet<String> = parsed
+        .iter()
+        .flatten()
+        .flatten()
+        .filter_map(|p| p.facts.merge_commit_sha.clone())
+        .filter(|m| !index.contains_key(m.as_str()) && !g.on_branch.contains(m))
+        .collect();
+    let extra = git.ancestors_among(&g.tip, &unknown).map_err(err)?;
+    let mut session: CatSession = git.cat_session().map_err(err)?;
+    let mut policies: HashMap<Vec<Option<String>>, Rc<PolicySet>> = HashMap::new();
+    let mut bases: HashMap<String, Option<Rc<PolicySet>>> = HashMap::new();
+    for (row, p) in rows.iter_mut().zip(parsed) {
+        let merged = row.added_commit.is_some() || row.merged_at.is_some();
+        if !merged {
+            continue;
+        }
+        let p = match p {
+            None => {
+                row.verify = Some(verify::no_evidence());
+                continue;
+            }
+            Some(Err(why)) => {
+                row.verify = Some(verify::unreadable(why));
+                continue;
+            }
+            Some(Ok(p)) => p,
+        };
+        let f = &p.facts;
+        let base = match bases.get(&f.base_sha) {
+            Some(b) => b.clone(),
+            None => {
+                let b = if session
+                    .oid(&format!("{}^{{commit}}", f.base_sha))
+                    .map_err(err)?
+                    .is_some()
+                {
+                    let mut key = Vec::new();
+                    for path in crate::app::pr::POLICY_PATHS {
+                        key.push(session.oid(&format!("{}:{path}", f.base_sha)).map_err(err)?);
+                    }
+                    let set = match policies.get(&key) {
+                        Some(s) => s.clone(),
+                        None => {
+                            let mut tree = Tree::default();
+                            for (path, oid) in crate::app::pr::POLICY_PATHS.iter().zip(&key) {
+                                if let Some(oid) = oid
+                                    && let Some(bytes) = session.contents(oid).map_err(err)?
+                                {
+                                    tree.insert(*path, Entry::File(bytes));
+                                }
+                            }
+                            let mut diags = Vec::new();
+                            let s = Rc::new(load::policy_set(&tree, &mut diags));
+                            policies.insert(key, s.clone());
+                            s
+                        }
+                    };
+                    Some(set)
+                } else {
+                    None
+                };
+                bases.insert(f.base_sha.clone(), b.clone());
+                b
+            }
+        };
+        let added_paths: Vec<&str> = f
+            .files
+            .iter()
+            .filter(|x| x.status == "added" && x.filename.starts_with("requests/"))
+            .map(|x| x.filename.as_str())
+            .collect();
+        let head = if session
+            .oid(&format!("{}^{{commit}}", f.head_sha))
+            .map_err(err)?
+            .is_some()
+        {
+            let mut tree = Tree::default();
+            for path in &added_paths {
+                if let Some(bytes) = session.contents(&format!("{}:{path}", f.head_sha)).map_err(err)? {
+                    tree.insert(*path, Entry::File(bytes));
+                }
+            }
+            Some(tree)
+        } else {
+            None
+        };
+        let row_index = row.added_commit.as_deref().and_then(|s| index.get(s).copied());
+        let history: BTreeMap<String, PathHistory> = added_paths
+            .iter()
+            .map(|path| {
+                let h = match row_index {
+                    None => PathHistory::Unknown("the request is not in the default branch's history".into()),
+                    Some(at) => match adds.get(path).and_then(|v| v.iter().rev().find(|(i, _)| *i < at)) {
+                        Some((_, sha)) => PathHistory::Existed(sha.to_string()),
+                        None => PathHistory::Never,
+                    },
+                };
+                (path.to_string(), h)
+            })
+            .collect();
+        let merge_on_branch = f
+            .merge_commit_sha
+            .as_deref()
+            .is_some_and(|m| index.contains_key(m) || g.on_branch.contains(m) || extra.contains(m));
+        let branch_file = row
+            .added_blob
+            .as_ref()
+            .and_then(|b| g.contents.get(b))
+            .map(Vec::as_slice);
+        row.verify = Some(verify::reverify(&verify::Inputs {
+            path: &row.path,
+            row_pr: row.pr,
+            parsed: &p,
+            base: base.as_deref(),
+            head: head.as_ref(),
+            branch_file,
+            merge_on_branch,
+            history: &history,
+        }));
+    }
+    Ok(())
+}
+
+pub fn run_audit(a: AuditArgs<'_>) -> Result<ExitCode, String> {
+    let git = Git::open(a.repo).map_err(|e| format!("`{}` is not a git repository: {e}", a.repo.display()))?;
+    let mut g = gather(&git, a.reference, true, a.at)?;
+    let mut report = Report {
+        rows: a.filter.apply(std::mem::take(&mut g.report.rows)),
+        problems: std::mem::take(&mut g.report.problems),
+    };
+    if a.verify {
+        verify_rows(&git, &g, &mut report.rows)?;
+    }
+    let findings = report.rows.iter().filter(|r| verify::is_finding(r)).count();
+    emit(&match a.format {
+        AuditFormat::Table => render::table(&report, a.verify),
+        AuditFormat::Csv => render::csv(&report, a.verify),
+        AuditFormat::Json => render::json(&report) + "\n",
+        AuditFormat::Markdown => render::markdown(&report, a.verify),
+    })?;
+    if matches!(a.format, AuditFormat::Table | AuditFormat::Csv) {
+        note_problems(&report);
+    }
+    if a.verify {
+        eprintln!(
+            "gitgrant audit: {} row(s), {} verification finding(s)",
+            report.rows.len(),
+            findings
+        );
+    }
+    // the process ends here: freeing a 100,000-event ledger piece by piece only costs time
+    std::mem::forget(g);
+    std::mem::forget(report);
+    Ok(if findings > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the output; a reader that stopped early (`| head`) is not a failure.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn note_problems(report: &Report) {
+    for p in &report.problems {
+        eprintln!("gitgrant: note: {}", render::printable(p));
+    }
+    let with = report.rows.iter().filter(|r| !r.problems.is_empty()).count();
+    if with > 0 {
+        eprintln!("gitgrant: note: {with} row(s) have problems: see their `problems` column (csv, json)");
+    }
+}
+
+pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>, format: StatusFormat) -> Result<ExitCode, String> {
+    let git = Git::open(repo).map_err(|e| format!("`{}` is not a git repository: {e}", repo.display()))?;
+    let g = gather(&git, reference, false, at)?;
+    let view = status::view(&g.report, at);
+    emit(&match format {
+        StatusFormat::Human => status::human(&view, reference),
+        StatusFormat::Json => status::json(&view) + "\n",
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

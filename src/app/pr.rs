@@ -1,0 +1,128 @@
+//! `gitgrant pr`: gathers a pull request's inputs (a replay snapshot, or GitHub's API via
+//! the event), reads the base policy and the head's files from git, decides with the pure
+//! gate, and renders the decision.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::core::gate::facts::PrFacts;
+use crate::core::gate::{self, Change, GateInput, PrOutcome};
+use crate::adapters::git::Git;
+use crate::core::files::load;
+use crate::core::gate::snapshot::Snapshot;
+use crate::core::files::tree::{self, Tree};
+
+/// The paths of the policy files read from the base commit.
+pub const POLICY_PATHS: [&str; 4] = [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS];
+
+/// Everything a decision was made from, kept for rendering and recording.
+pub struct Evaluated {
+    pub outcome: PrOutcome,
+    pub head: Tree,
+    pub base: Tree,
+    pub facts: PrFacts,
+}
+
+/// Reads a snapshot file; malformed files are operational errors.
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read snapshot `{}`: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("snapshot `{}` is not valid: {e}", path.display()))
+}
+
+/// Decides a pull request from its snapshot and the local repository.
+pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, String> {
+    let facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
+    let git = Git::open(repo).map_err(|e| e.to_string())?;
+    let base = git
+        .read_tree(&facts.base_sha, &POLICY_PATHS)
+        .map_err(|e| e.to_string())?;
+    let changes = gate::classify(&facts.files);
+    let added: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AddedRequest(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    let policy_change = changes.iter().any(|c| matches!(c, Change::Policy(_)));
+    // A policy PR is checked as a whole tree; a request PR needs only the files it adds.
+    let head_paths: Vec<&str> = if policy_change {
+        vec!["policies", ".github/CODEOWNERS", "requests"]
+    } else {
+        added.clone()
+    };
+    let head = git.read_tree(&facts.head_sha, &head_paths).map_err(|e| e.to_string())?;
+    let mut history = BTreeMap::new();
+    for p in &added {
+        history.insert(p.to_string(), git.path_history(&facts.base_sha, p));
+    }
+    let mut diags = Vec::new();
+    let base_set = load::policy_set(&base, &mut diags);
+    let outcome = gate::decide(&GateInput {
+        base: &base_set,
+        head: &head,
+        facts: &facts,
+        history: &history,
+        at,
+    });
+    let mut outcome = outcome;
+    // findings in the base policy explain a `base-policy-invalid` decision
+    outcome.diagnostics.splice(0..0, diags);
+    Ok(Evaluated {
+        outcome,
+        head,
+        base,
+        facts,
+    })
+}
+
+/// File texts for rendering diagnostics: head files first, then base files.
+pub struct EvaluatedSources<'a>(pub &'a Evaluated);
+
+impl crate::core::diag::render::Sources for EvaluatedSources<'_> {
+    fn text(&self, path: &str) -> Option<&str> {
+        self.0.head.text(path).or_else(|| self.0.base.text(path))
+    }
+}
+
+/// The GitHub teams whose members the decision depends on: team principals of the rules
+/// that cover each added request's account and permission set, and team owners of every
+/// changed path in the base CODEOWNERS. Only these are read from the API.
+pub fn teams_needed(
+    base: &crate::core::files::load::PolicySet,
+    files: &[crate::core::gate::facts::FileChange],
+) -> std::collections::BTreeSet<String> {
+    use crate::core::model::codeowners::Owner;
+    use crate::core::model::policy::Principal;
+    use crate::core::model::request::RequestPath;
+    let mut teams = std::collections::BTreeSet::new();
+    for f in files {
+        if let Some(co) = &base.codeowners {
+            for o in co.owners_of(&f.filename) {
+                if let Owner::Team(t) = o {
+                    teams.insert(t);
+                }
+            }
+        }
+        let (Ok(p), Some(policy), Some(dir)) = (RequestPath::parse(&f.filename), &base.policy, &base.directory) else {
+            continue;
+        };
+        let Some(account) = dir.account(&p.account) else {
+            continue;
+        };
+        for rule in &policy.eligibility {
+            if rule.targets.covers_account(&account.id, &account.ou)
+                && rule.targets.covers_permission_set(&p.permission_set)
+            {
+                for pr in &rule.principals {
+                    if let Principal::Team(t) = pr {
+                        teams.insert(t.clone());
+                    }
+                }
+            }
+        }
+    }
+    teams
+}

@@ -1,0 +1,5 @@
+//! One reconcile run (DESIGN 5): the wanted grants from git, the actual assignments from AWS,
+//! and the pure plan between them.
+
+pub mod desired;
+pub mod run;

@@ -1,0 +1,172 @@
+//! The PR side of the ledger (DESIGN 6): what a gate run learned about a pull request that
+//! the ledger does not yet hold (requested, each review's decision and note, merged with
+//! its evidence, closed unmerged), and `/revoke` comments (DESIGN 4.6). Pure: the facts,
+//! the decision and the existing ledger in; new events out.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use super::approvals::latest_reviews;
+use super::facts::{PrFacts, ReviewState};
+use super::{Change, PrOutcome, classify};
+use crate::core::ledger::{Event, Kind, Ledger};
+use crate::core::model::codeowners::{CodeOwners, Owner};
+use crate::core::model::request::RequestPath;
+use crate::core::gate::snapshot::Snapshot;
+
+/// Events for this PR that the ledger lacks. Running twice adds nothing the second time.
+pub fn pr_events(
+    facts: &PrFacts,
+    snapshot: &Snapshot,
+    outcome: &PrOutcome,
+    ledger: &Ledger,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let pr = facts.number;
+    let seen: BTreeSet<(Kind, Option<String>, Option<u64>)> = ledger
+        .events
+        .iter()
+        .filter(|e| e.pr == Some(pr))
+        .filter_map(|e| Some((e.kind?, e.request.clone(), e.review_id)))
+        .collect();
+    let paths: Vec<String> = classify(&facts.files)
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::AddedRequest(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for p in &paths {
+        if !seen.contains(&(Kind::Requested, Some(p.clone()), None)) {
+            let mut e = Event::new(Kind::Requested, facts.created_at);
+            e.request = Some(p.clone());
+            e.request_id = RequestPath::parse(p).ok().map(|r| r.id);
+            e.pr = Some(pr);
+            e.actor = Some(facts.author.clone());
+            out.push(e);
+        }
+    }
+    for r in facts.reviews.iter() {
+        let kind = match r.state {
+            ReviewState::Approved => Kind::Approved,
+            ReviewState::ChangesRequested => Kind::ChangesRequested,
+            _ => continue,
+        };
+        for p in &paths {
+            if seen.contains(&(kind, Some(p.clone()), Some(r.id))) {
+                continue;
+            }
+            let mut e = Event::new(kind, r.submitted_at.unwrap_or(at));
+            e.request = Some(p.clone());
+            e.pr = Some(pr);
+            e.actor = r.login.clone();
+            e.review_id = Some(r.id);
+            e.reason = Some(r.body.chars().take(2000).collect());
+            out.push(e);
+        }
+    }
+    let closed = facts.state == "closed";
+    let merged_at = snapshot
+        .pull_request
+        .get("merged_at")
+        .and_then(|v| v.as_str())
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|d| d.with_timezone(&Utc));
+    let already = |k: Kind| seen.iter().any(|(kind, _, _)| *kind == k);
+    if facts.merged && !already(Kind::Merged) {
+        let mut e = Event::new(Kind::Merged, merged_at.unwrap_or(at));
+        e.pr = Some(pr);
+        e.paths = paths.clone();
+        e.merge_commit = facts.merge_commit_sha.clone();
+        e.reason = Some(outcome.decision.as_str().to_string());
+        e.evidence = serde_json::to_value(snapshot).ok();
+        out.push(e);
+    } else if closed && !facts.merged && !already(Kind::ClosedUnmerged) && !paths.is_empty() {
+        let rejected = latest_reviews(facts)
+            .values()
+            .any(|r| r.state == ReviewState::ChangesRequested);
+        let mut e = Event::new(Kind::ClosedUnmerged, at);
+        e.pr = Some(pr);
+        e.paths = paths.clone();
+        e.reason = Some(if rejected { "rejected" } else { "cancelled" }.into());
+        out.push(e);
+    }
+    out
+}
+
+/// A `/revoke [reason]` comment: who wrote it and why.
+#[derive(Debug, Clone)]
+pub struct RevokeComment {
+    pub login: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The reason after `/revoke`, when the comment is a revocation command.
+pub fn parse_revoke(body: &str) -> Option<String> {
+    let first = body.lines().next()?.trim();
+    let rest = first.strip_prefix("/revoke")?;
+    if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+        return None; // `/revoked`, `/revokeall`: not the command
+    }
+    Some(rest.trim().to_string())
+}
+
+/// Revocation events for a `/revoke` comment, when the commenter may revoke: the requester,
+/// a code owner of the request path, or an owner of `policies/access.toml` (an admin).
+/// `Err` says why not.
+pub fn revoke_events(
+    facts: &PrFacts,
+    comment: &RevokeComment,
+    codeowners: &CodeOwners,
+    requesters: &[(String, String)],
+) -> Result<Vec<Event>, String> {
+    let Some(why) = parse_revoke(&comment.body) else {
+        return Ok(vec![]);
+    };
+    let login = comment.login.to_ascii_lowercase();
+    let is_owner = |owners: Vec<Owner>| {
+        owners.iter().any(|o| match o {
+            Owner::User(u) => *u == login,
+            Owner::Team(t) => facts.teams.get(t).is_some_and(|m| m.contains(&login)),
+            Owner::Email(_) => false,
+        })
+    };
+    let admin = is_owner(codeowners.owners_of(crate::core::files::tree::ACCESS));
+    let mut out = Vec::new();
+    for (path, requester) in requesters {
+        if !(admin || requester.eq_ignore_ascii_case(&login) || is_owner(codeowners.owners_of(path))) {
+            return Err(format!(
+                "`{}` may not revoke `{path}`: only the requester, a code owner of the request or an admin may",
+                comment.login
+            ));
+        }
+        let mut e = Event::new(Kind::Revoked, comment.at);
+        e.request = Some(path.clone());
+        e.request_id = RequestPath::parse(path).ok().map(|r| r.id);
+        e.pr = Some(facts.number);
+        e.actor = Some(comment.login.clone());
+        e.reason = Some(if why.is_empty() {
+            "/revoke comment".into()
+        } else {
+            format!("/revoke comment: {why}")
+        });
+        out.push(e);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revoke_command_parsing() {
+        assert_eq!(parse_revoke("/revoke"), Some(String::new()));
+        assert_eq!(parse_revoke("/revoke  done early\nthanks"), Some("done early".into()));
+        assert_eq!(parse_revoke("/revoked"), None);
+        assert_eq!(parse_revoke("please /revoke"), None);
+    }
+}

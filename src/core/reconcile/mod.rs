@@ -1,0 +1,3 @@
+//! The reconciler's pure part (DESIGN 5): the plan from wanted grants and actual assignments.
+
+pub mod plan;

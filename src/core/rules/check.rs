@@ -1,0 +1,269 @@
+//! `gitgrant check`: every policy and request file of a tree, each on its own and against
+//! each other (references, canonical paths, eligibility, code owners). Pure: the tree and
+//! the time are parameters.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::core::diag::diagnostic::{Diagnostic, Diagnostics};
+use crate::core::rules::eligibility::{self, Eligibility, Subject, Teams};
+use crate::core::files::load::{self, PolicySet};
+use crate::core::model::codeowners::CodeOwners;
+use crate::core::model::directory::Directory;
+use crate::core::model::policy::{ApprovalMode, Policy};
+use crate::core::model::request::{Request, RequestPath};
+use crate::core::files::tree::{self, Tree};
+
+/// What `check` found, and what it loaded (for callers that go on to decide things).
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub diagnostics: Diagnostics,
+    pub policy_set: PolicySet,
+    pub requests: Vec<Request>,
+    /// Request files that failed to load.
+    pub invalid_requests: usize,
+}
+
+/// Paths that only admins may change: CODEOWNERS must name an owner for each.
+pub const PROTECTED_PATHS: [&str; 5] = [
+    tree::ACCESS,
+    tree::IDENTITIES,
+    tree::DIRECTORY,
+    tree::CODEOWNERS,
+    ".github/workflows/gitgrant.yml",
+];
+
+pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
+    let mut diags = Vec::new();
+    let set = load::policy_set(tree, &mut diags);
+    if let Some(co) = &set.codeowners {
+        check_protected(co, &mut diags);
+        if let (Some(policy), Some(dir)) = (&set.policy, &set.directory) {
+            check_rules_approvable(policy, dir, co, &mut diags);
+        }
+    }
+
+    let mut requests = Vec::new();
+    let mut invalid = 0;
+    let mut ids: HashMap<String, String> = HashMap::new();
+    for (path, entry) in tree.requests() {
+        let mut found = Vec::new();
+        let loaded = load::request(path, entry, set.directory.as_ref(), &mut found);
+        if let Ok(p) = RequestPath::parse(path) {
+            if let Some(first) = ids.get(&p.id) {
+                found.push(
+                    Diagnostic::error(
+                        "duplicate-request-id",
+                        format!("request id `{}` is also used by `{first}`", p.id),
+                    )
+                    .in_file(path.as_str())
+                    .help("request ids are unique across the repository and never reused; rename this file"),
+                );
+            } else {
+                ids.insert(p.id.clone(), path.clone());
+            }
+        }
+        match loaded {
+            Some(r) if !found.iter().any(Diagnostic::is_error) => {
+                if set.is_complete() {
+                    check_request(&r, &set, at, &Teams::Unknown, &mut found);
+                }
+                requests.push(r);
+            }
+            _ => invalid += 1,
+        }
+        diags.extend(found);
+    }
+    let mut diagnostics = Diagnostics(diags);
+    diagnostics.sort();
+    Checked {
+        diagnostics,
+        policy_set: set,
+        requests,
+        invalid_requests: invalid,
+    }
+}
+
+/// Rules about one valid request against the policy: limits, ticket, start window,
+/// identity, eligibility (teams unknown offline) and who can approve it.
+pub fn check_request(
+    r: &Request,
+    set: &PolicySet,
+    at: DateTime<Utc>,
+    teams: &Teams,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Eligibility> {
+    let (Some(policy), Some(dir), Some(ids), Some(co)) =
+        (&set.policy, &set.directory, &set.identities, &set.codeowners)
+    else {
+        return None;
+    };
+    let file = r.path.as_str();
+    let settings = &policy.settings;
+    if r.duration > settings.max_duration {
+        diags.push(
+            Diagnostic::error(
+                "duration-exceeds-maximum",
+                format!(
+                    "duration `{}` is longer than settings.max_duration `{}`",
+                    r.duration, settings.max_duration
+                ),
+            )
+            .at(file, r.spans.duration.clone())
+            .help("ask for less time; a longer window needs a new request later"),
+        );
+        return None;
+    }
+    if settings.require_ticket && r.ticket.is_none() {
+        diags.push(
+            Diagnostic::error("missing-ticket", "this repository requires a ticket on every request")
+                .at(file, 0..0)
+                .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
+        );
+    }
+    if let Some(start) = r.start
+        && start > at + settings.max_start_ahead.to_chrono()
+    {
+        diags.push(
+            Diagnostic::error(
+                "start-too-far-ahead",
+                format!(
+                    "start {} is more than {} ahead",
+                    start.to_rfc3339(),
+                    settings.max_start_ahead
+                ),
+            )
+            .at(file, r.spans.start.clone().unwrap_or(0..0))
+            .help("request access closer to when it is needed (settings.max_start_ahead)"),
+        );
+    }
+    if ids.user_name(&r.requester).is_none() {
+        diags.push(
+            Diagnostic::error(
+                "unknown-identity",
+                format!(
+                    "`{}` has no Identity Center user in policies/identities.toml",
+                    r.requester
+                ),
+            )
+            .at(file, r.spans.requester.clone())
+            .help("add the login under [users], or set user_name_template"),
+        );
+    }
+    let subject = Subject {
+        requester: &r.requester,
+        account_id: &r.account_id,
+        account_ou: &r.account_ou,
+        permission_set: &r.permission_set,
+        duration: r.duration,
+    };
+    let decision = eligibility::evaluate(policy, ids, dir, teams, &subject);
+    let approval_required = match &decision {
+        Eligibility::Eligible { approval_required, .. } => *approval_required,
+        Eligibility::Undetermined { .. } => true,
+        Eligibility::NotEligible { reasons } => {
+            let first = &reasons[0];
+            let span = if first.code == "duration-exceeds-maximum" {
+                r.spans.duration.clone()
+            } else {
+                r.spans.requester.clone()
+            };
+            let code = if first.code == "duration-exceeds-maximum" {
+                "duration-exceeds-maximum"
+            } else {
+                "requester-not-eligible"
+            };
+            let mut d = Diagnostic::error(code, first.message.clone()).at(file, span);
+            let rest: Vec<&str> = reasons[1..].iter().map(|r| r.message.as_str()).collect();
+            d = d.help(if rest.is_empty() {
+                "see policies/access.toml for who may request what; team membership is checked on the pull request"
+                    .to_string()
+            } else {
+                rest.join("; ")
+            });
+            diags.push(d);
+            return Some(decision.clone());
+        }
+    };
+    if approval_required && co.owners_of(file).is_empty() {
+        diags.push(
+            Diagnostic::error("no-code-owner", "no code owner can approve this request")
+                .in_file(file)
+                .help(format!(
+                    "add a `.github/CODEOWNERS` line covering `/requests/{}/{}/`",
+                    r.account_name, r.permission_set
+                )),
+        );
+    }
+    Some(decision)
+}
+
+fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
+    for path in PROTECTED_PATHS {
+        if co.owners_of(path).is_empty() {
+            diags.push(
+                Diagnostic::warning("unprotected-policy-path", format!("no code owner protects `{path}`"))
+                    .in_file(tree::CODEOWNERS)
+                    .help(format!("add a line such as `/{} @org/security-admins`: without it anyone with write access can approve changes to who may access what", path.rsplit_once('/').map_or(path, |(dir, _)| dir))),
+            );
+        }
+    }
+}
+
+/// An eligibility rule that requires approval on paths nobody owns lets people ask for
+/// access that nobody can ever approve: an error at the rule.
+fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
+    let mut owned: HashMap<(usize, &str), bool> = HashMap::new();
+    let index: HashMap<&str, usize> = dir
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.as_str(), i))
+        .collect();
+    for rule in &policy.eligibility {
+        if rule.approval == ApprovalMode::None {
+            continue;
+        }
+        let mut accounts: HashSet<usize> = rule
+            .targets
+            .account_ids
+            .iter()
+            .filter_map(|id| index.get(id.as_str()).copied())
+            .collect();
+        for ou in &rule.targets.ou_paths {
+            for (i, a) in dir.accounts.iter().enumerate() {
+                if crate::core::model::directory::ou_contains(ou, &a.ou, rule.targets.include_child_ous) {
+                    accounts.insert(i);
+                }
+            }
+        }
+        let mut unowned = Vec::new();
+        let mut sorted: Vec<usize> = accounts.into_iter().collect();
+        sorted.sort_unstable();
+        for i in sorted {
+            for ps in rule.targets.permission_sets.iter().flatten() {
+                let ok = *owned.entry((i, ps.as_str())).or_insert_with(|| {
+                    let example = RequestPath::canonical(&dir.accounts[i].name, ps, "example");
+                    !co.owners_of(&example).is_empty()
+                });
+                if !ok {
+                    unowned.push(format!("requests/{}/{ps}/", dir.accounts[i].name));
+                }
+            }
+        }
+        if !unowned.is_empty() {
+            let shown: Vec<&str> = unowned.iter().take(3).map(String::as_str).collect();
+            let more = if unowned.len() > 3 {
+                format!(" and {} more", unowned.len() - 3)
+            } else {
+                String::new()
+            };
+            diags.push(
+                Diagnostic::error("unapprovable-rule", format!("eligibility rule `{}` requires approval, but no code owner covers {}{more}", rule.id, shown.join(", ")))
+                    .at(tree::ACCESS, rule.span.clone())
+                    .help("add CODEOWNERS lines for these request paths, or set `approval = \"none\"` if auto-approval is intended"),
+            );
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The rules of a repository: `check` over every file, and eligibility of one request.
+
+pub mod check;
+pub mod eligibility;
