@@ -17,6 +17,7 @@ use crate::core::gate::PathHistory;
 use crate::adapters::git::{Git, GitError};
 use crate::core::ledger::{Kind, Ledger};
 use crate::core::files::load::{self, PolicySet};
+use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
 use crate::core::files::tree::{Entry, Tree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -92,7 +93,7 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
             let tree = git.read_tree(&tip, &crate::app::pr::POLICY_PATHS)?;
             let mut diags = Vec::new();
             let set = load::policy_set(&tree, &mut diags);
-            Ok((ledger, found, set.is_complete().then_some(set)))
+            Ok((ledger, found, set.ok()))
         });
         let history = if walk {
             git.request_history(&tip).map(History::Log)
@@ -168,24 +169,120 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
     })
 }
 
-/// Re-verifies every merged row from its evidence (DESIGN 4.8, 5).
-fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> {
-    let err = |e: GitError| format!("cannot read git objects for `--verify`: {e}");
-    let index: HashMap<&str, usize> = g
-        .history
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.commit.sha.as_str(), i))
-        .collect();
-    let mut adds: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
-    for (i, c) in g.history.iter().enumerate() {
-        for ch in c.changes.iter().filter(|x| x.kind == audit::ChangeKind::Added) {
-            adds.entry(ch.path.as_str())
-                .or_default()
-                .push((i, c.commit.sha.as_str()));
+fn git_objects(e: GitError) -> String {
+    format!("cannot read git objects for `--verify`: {e}")
+}
+
+/// Where each commit of the default branch's history sits, and which commits added a path.
+struct HistoryIndex<'g> {
+    position: HashMap<&'g str, usize>,
+    adds: HashMap<&'g str, Vec<(usize, &'g str)>>,
+}
+
+impl<'g> HistoryIndex<'g> {
+    fn new(history: &'g [HistoryCommit]) -> Self {
+        let position = history.iter().enumerate().map(|(i, c)| (c.commit.sha.as_str(), i)).collect();
+        let mut adds: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
+        for (i, c) in history.iter().enumerate() {
+            for ch in c.changes.iter().filter(|x| x.kind == audit::ChangeKind::Added) {
+                adds.entry(ch.path.as_str()).or_default().push((i, c.commit.sha.as_str()));
+            }
+        }
+        HistoryIndex { position, adds }
+    }
+
+    /// Whether each path existed before the commit at `at` (the row's adding commit).
+    fn path_histories(&self, paths: &[String], at: Option<usize>) -> BTreeMap<String, PathHistory> {
+        paths
+            .iter()
+            .map(|path| {
+                let h = match at {
+                    None => PathHistory::Unknown("the request is not in the default branch's history".into()),
+                    Some(at) => match self.adds.get(path.as_str()).and_then(|v| v.iter().rev().find(|(i, _)| *i < at)) {
+                        Some((_, sha)) => PathHistory::Existed(sha.to_string()),
+                        None => PathHistory::Never,
+                    },
+                };
+                (path.clone(), h)
+            })
+            .collect()
+    }
+}
+
+/// Base-commit policies read once per commit, and loaded once per distinct set of blobs.
+#[derive(Default)]
+struct BasePolicies {
+    by_blobs: HashMap<Vec<Option<String>>, Rc<load::BasePolicy>>,
+    by_commit: HashMap<String, Option<Rc<load::BasePolicy>>>,
+}
+
+impl BasePolicies {
+    fn at(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Option<Rc<load::BasePolicy>>, String> {
+        if let Some(b) = self.by_commit.get(base_sha) {
+            return Ok(b.clone());
+        }
+        let found = if session.oid(&format!("{base_sha}^{{commit}}")).map_err(git_objects)?.is_some() {
+            Some(self.load(session, base_sha)?)
+        } else {
+            None
+        };
+        self.by_commit.insert(base_sha.to_string(), found.clone());
+        Ok(found)
+    }
+
+    fn load(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Rc<load::BasePolicy>, String> {
+        let mut key = Vec::new();
+        for path in crate::app::pr::POLICY_PATHS {
+            key.push(session.oid(&format!("{base_sha}:{path}")).map_err(git_objects)?);
+        }
+        if let Some(set) = self.by_blobs.get(&key) {
+            return Ok(set.clone());
+        }
+        let mut tree = Tree::default();
+        for (path, oid) in crate::app::pr::POLICY_PATHS.iter().zip(&key) {
+            if let Some(oid) = oid
+                && let Some(bytes) = session.contents(oid).map_err(git_objects)?
+            {
+                tree.insert(*path, Entry::File(bytes));
+            }
+        }
+        let set = Rc::new(load::policy_set(&tree, &mut Vec::new()));
+        self.by_blobs.insert(key, set.clone());
+        Ok(set)
+    }
+}
+
+/// The PR head's added request files, or `None` when the head commit is not here.
+fn head_tree(session: &mut CatSession, head_sha: &str, added: &[String]) -> Result<Option<Tree>, String> {
+    if session.oid(&format!("{head_sha}^{{commit}}")).map_err(git_objects)?.is_none() {
+        return Ok(None);
+    }
+    let mut tree = Tree::default();
+    for path in added {
+        if let Some(bytes) = session.contents(&format!("{head_sha}:{path}")).map_err(git_objects)? {
+            tree.insert(path, Entry::File(bytes));
         }
     }
-    let parsed: Vec<Option<Result<verify::Parsed, String>>> = rows
+    Ok(Some(tree))
+}
+
+/// Merge commits named by evidence that are on the default branch but not in the walked
+/// history (e.g. merges of other paths): asked of git once for all rows.
+fn merges_on_branch(git: &Git, g: &Gathered, index: &HistoryIndex<'_>, parsed: &[Option<Result<MergeEvidence, String>>]) -> Result<BTreeSet<String>, String> {
+    let unknown: BTreeSet<String> = parsed
+        .iter()
+        .flatten()
+        .flatten()
+        .filter_map(|p| p.facts.merge_commit_sha.clone())
+        .filter(|m| !index.position.contains_key(m.as_str()) && !g.on_branch.contains(m))
+        .collect();
+    git.ancestors_among(&g.tip, &unknown).map_err(git_objects)
+}
+
+/// Re-verifies every merged row from its evidence with the one evidence verifier.
+fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> {
+    let index = HistoryIndex::new(&g.history);
+    let parsed: Vec<Option<Result<MergeEvidence, String>>> = rows
         .iter()
         .map(|r| {
             r.merge_event
@@ -194,20 +291,11 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
                 .map(verify::parse)
         })
         .collect();
-    let unknown: BTreeSet<String> = parsed
-        .iter()
-        .flatten()
-        .flatten()
-        .filter_map(|p| p.facts.merge_commit_sha.clone())
-        .filter(|m| !index.contains_key(m.as_str()) && !g.on_branch.contains(m))
-        .collect();
-    let extra = git.ancestors_among(&g.tip, &unknown).map_err(err)?;
-    let mut session: CatSession = git.cat_session().map_err(err)?;
-    let mut policies: HashMap<Vec<Option<String>>, Rc<PolicySet>> = HashMap::new();
-    let mut bases: HashMap<String, Option<Rc<PolicySet>>> = HashMap::new();
+    let extra = merges_on_branch(git, g, &index, &parsed)?;
+    let mut session: CatSession = git.cat_session().map_err(git_objects)?;
+    let mut bases = BasePolicies::default();
     for (row, p) in rows.iter_mut().zip(parsed) {
-        let merged = row.added_commit.is_some() || row.merged_at.is_some();
-        if !merged {
+        if row.added_commit.is_none() && row.merged_at.is_none() {
             continue;
         }
         let p = match p {
@@ -222,95 +310,23 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
             Some(Ok(p)) => p,
         };
         let f = &p.facts;
-        let base = match bases.get(&f.base_sha) {
-            Some(b) => b.clone(),
-            None => {
-                let b = if session
-                    .oid(&format!("{}^{{commit}}", f.base_sha))
-                    .map_err(err)?
-                    .is_some()
-                {
-                    let mut key = Vec::new();
-                    for path in crate::app::pr::POLICY_PATHS {
-                        key.push(session.oid(&format!("{}:{path}", f.base_sha)).map_err(err)?);
-                    }
-                    let set = match policies.get(&key) {
-                        Some(s) => s.clone(),
-                        None => {
-                            let mut tree = Tree::default();
-                            for (path, oid) in crate::app::pr::POLICY_PATHS.iter().zip(&key) {
-                                if let Some(oid) = oid
-                                    && let Some(bytes) = session.contents(oid).map_err(err)?
-                                {
-                                    tree.insert(*path, Entry::File(bytes));
-                                }
-                            }
-                            let mut diags = Vec::new();
-                            let s = Rc::new(load::policy_set(&tree, &mut diags));
-                            policies.insert(key, s.clone());
-                            s
-                        }
-                    };
-                    Some(set)
-                } else {
-                    None
-                };
-                bases.insert(f.base_sha.clone(), b.clone());
-                b
-            }
-        };
-        let added_paths: Vec<&str> = f
-            .files
-            .iter()
-            .filter(|x| x.status == "added" && x.filename.starts_with("requests/"))
-            .map(|x| x.filename.as_str())
-            .collect();
-        let head = if session
-            .oid(&format!("{}^{{commit}}", f.head_sha))
-            .map_err(err)?
-            .is_some()
-        {
-            let mut tree = Tree::default();
-            for path in &added_paths {
-                if let Some(bytes) = session.contents(&format!("{}:{path}", f.head_sha)).map_err(err)? {
-                    tree.insert(*path, Entry::File(bytes));
-                }
-            }
-            Some(tree)
-        } else {
-            None
-        };
-        let row_index = row.added_commit.as_deref().and_then(|s| index.get(s).copied());
-        let history: BTreeMap<String, PathHistory> = added_paths
-            .iter()
-            .map(|path| {
-                let h = match row_index {
-                    None => PathHistory::Unknown("the request is not in the default branch's history".into()),
-                    Some(at) => match adds.get(path).and_then(|v| v.iter().rev().find(|(i, _)| *i < at)) {
-                        Some((_, sha)) => PathHistory::Existed(sha.to_string()),
-                        None => PathHistory::Never,
-                    },
-                };
-                (path.to_string(), h)
-            })
-            .collect();
-        let merge_on_branch = f
-            .merge_commit_sha
-            .as_deref()
-            .is_some_and(|m| index.contains_key(m) || g.on_branch.contains(m) || extra.contains(m));
-        let branch_file = row
-            .added_blob
-            .as_ref()
-            .and_then(|b| g.contents.get(b))
-            .map(Vec::as_slice);
-        row.verify = Some(verify::reverify(&verify::Inputs {
+        let base = bases.at(&mut session, &f.base_sha)?;
+        let added = evidence::added_requests(f);
+        let head = head_tree(&mut session, &f.head_sha, &added)?;
+        let row_index = row.added_commit.as_deref().and_then(|s| index.position.get(s).copied());
+        let history = index.path_histories(&added, row_index);
+        let merge_on_branch = f.merge_commit_sha.as_deref().is_some_and(|m| {
+            index.position.contains_key(m) || g.on_branch.contains(m) || extra.contains(m)
+        });
+        let branch_file = row.added_blob.as_ref().and_then(|b| g.contents.get(b)).map(Vec::as_slice);
+        row.verify = Some(verify::reverify(&EvidenceCheck {
             path: &row.path,
-            row_pr: row.pr,
-            parsed: &p,
-            base: base.as_deref(),
-            head: head.as_ref(),
-            branch_file,
+            expected_pr: row.pr,
+            evidence: &p,
             merge_on_branch,
+            branch_file,
+            head: head.as_ref(),
+            base: base.as_deref(),
             history: &history,
         }));
     }

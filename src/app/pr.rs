@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, Change, GateInput, PrOutcome};
+use crate::core::gate::{self, FileRole, GateInput, PrOutcome};
 use crate::adapters::git::Git;
 use crate::core::files::load;
 use crate::core::gate::snapshot::Snapshot;
@@ -42,11 +42,11 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     let added: Vec<&str> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::AddedRequest(p) => Some(p.as_str()),
+            FileRole::AddedRequest(p) => Some(p.as_str()),
             _ => None,
         })
         .collect();
-    let policy_change = changes.iter().any(|c| matches!(c, Change::Policy(_)));
+    let policy_change = changes.iter().any(|c| matches!(c, FileRole::Policy(_)));
     // A policy PR is checked as a whole tree; a request PR needs only the files it adds.
     let head_paths: Vec<&str> = if policy_change {
         vec!["policies", ".github/CODEOWNERS", "requests"]
@@ -91,7 +91,7 @@ impl crate::core::diag::render::Sources for EvaluatedSources<'_> {
 /// that cover each added request's account and permission set, and team owners of every
 /// changed path in the base CODEOWNERS. Only these are read from the API.
 pub fn teams_needed(
-    base: &crate::core::files::load::PolicySet,
+    base: &crate::core::files::load::PolicyFiles,
     files: &[crate::core::gate::facts::FileChange],
 ) -> std::collections::BTreeSet<String> {
     use crate::core::model::codeowners::Owner;

@@ -81,13 +81,13 @@ pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
         .read_tree(&base, &crate::app::pr::POLICY_PATHS)
         .map_err(|e| e.to_string())?;
     let mut diags = Vec::new();
-    let set = load::policy_set(&tree, &mut diags);
-    let Some(dir) = &set.directory else {
+    let Ok(set) = load::policy_set(&tree, &mut diags) else {
         return Err(format!(
-            "the policy on `{}` does not load; run `gitgrant check`",
+            "the policy on `{}` does not validate; run `gitgrant check`",
             c.base
         ));
     };
+    let dir = set.directory();
     let account_name = dir.account(&r.account).map(|a| a.name.clone()).ok_or_else(|| {
         format!(
             "account `{}` is not in policies/directory.toml on `{}`",
@@ -104,11 +104,10 @@ pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
     if let Some(req) = load::request(
         &path,
         tree.file(&path).unwrap_or(&Entry::Symlink),
-        set.directory.as_ref(),
+        Some(set.directory()),
         &mut found,
-    ) && set.is_complete()
-    {
-        check::check_request(&req, &set, c.at, &Teams::Unknown, &mut found);
+    ) {
+        check::check_request(&req, set.view(), c.at, &Teams::Unknown, &mut found);
     }
     if let crate::core::gate::PathHistory::Existed(commit) = git.path_history(&base, &path) {
         found.push(
@@ -122,7 +121,7 @@ pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
     }
     let errors = found.iter().any(|d| d.is_error());
     print!("{}", render::human(&found, &tree));
-    if errors || !set.is_complete() {
+    if errors {
         println!(
             "not filed: fix the findings above (the policy is read from `{}`)",
             c.base

@@ -124,7 +124,7 @@ fn teams_for(repo: &Path, snap: &crate::core::gate::snapshot::Snapshot) -> Resul
         .read_tree(&facts.base_sha, &pr::POLICY_PATHS)
         .map_err(|e| e.to_string())?;
     let mut diags = Vec::new();
-    let set = crate::core::files::load::policy_set(&base, &mut diags);
+    let set = crate::core::files::load::policy_files(&base, &mut diags);
     let mut teams = pr::teams_needed(&set, &facts.files);
     // a `/revoke` by an admin is authorized through the owners of the access policy
     if crate::adapters::actions::comment_from_env().is_some()
@@ -155,7 +155,7 @@ fn record_in_ledger(
     let mut refused = None;
     if let Some(comment) = crate::adapters::actions::comment_from_env() {
         let mut diags = Vec::new();
-        let base = crate::core::files::load::policy_set(&evaluated.base, &mut diags);
+        let base = crate::core::files::load::policy_files(&evaluated.base, &mut diags);
         let requesters: Vec<(String, String)> = evaluated
             .outcome
             .requests

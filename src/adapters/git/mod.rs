@@ -194,6 +194,13 @@ impl Git {
             .is_ok_and(|o| o.status.success())
     }
 
+    /// Whether `sha` names a commit in the repository (a shallow clone may lack it).
+    pub fn commit_exists(&self, sha: &str) -> bool {
+        self.command(&["cat-file", "-e", &format!("{sha}^{{commit}}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
     /// The bytes of `path` at `commit`, if it is a file there.
     pub fn blob_at(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
         self.run(&["cat-file", "blob", &format!("{commit}:{path}")]).ok()

@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use gitgrant::github::{runtime, GitHub, Repo};
+//! use gitgrant::adapters::github::{runtime, GitHub, Repo};
 //! let rt = runtime()?;
 //! let snapshot = rt.block_on(async {
 //!     let gh = GitHub::from_env()?;

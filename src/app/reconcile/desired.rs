@@ -10,16 +10,18 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::core::reconcile::plan::Candidate;
-use crate::core::diag::diagnostic::Diagnostic;
-use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
-use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, Decision, GateInput};
 use crate::adapters::git::Git;
-use crate::core::ledger::Ledger;
+use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::load::{self, PolicySet};
-use crate::core::model::request::Request;
+use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::PathHistory;
+use crate::core::gate::evidence::{self, EvidenceCheck, EvidenceVerdict};
+use crate::core::gate::facts::PrFacts;
 use crate::core::gate::snapshot::Snapshot;
+use crate::core::ledger::Ledger;
+use crate::core::model::request::Request;
+use crate::core::reconcile::plan::Candidate;
+use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
 
 /// Where approval evidence comes from: the ledger's merge records first, then this.
 pub trait EvidenceSource {
@@ -90,7 +92,8 @@ pub struct Desired {
     /// False when the default branch's policy or requests could not be read.
     pub readable: bool,
     pub diagnostics: Vec<Diagnostic>,
-    pub policy: PolicySet,
+    /// The default branch's policy, when it validates.
+    pub policy: Option<PolicySet>,
 }
 
 fn reason(code: &'static str, message: impl Into<String>) -> Reason {
@@ -103,6 +106,12 @@ fn reason(code: &'static str, message: impl Into<String>) -> Reason {
 /// Reads the default branch at `main` and verifies every request on it.
 pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSource, at: DateTime<Utc>) -> Desired {
     let mut diagnostics = Vec::new();
+    let unreadable = |diagnostics| Desired {
+        candidates: vec![],
+        readable: false,
+        diagnostics,
+        policy: None,
+    };
     let tree = match git.read_tree(main, &["policies", ".github/CODEOWNERS", "requests"]) {
         Ok(t) => t,
         Err(e) => {
@@ -110,189 +119,137 @@ pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSo
                 "internal",
                 format!("cannot read the default branch: {e}"),
             ));
-            return Desired {
-                candidates: vec![],
-                readable: false,
-                diagnostics,
-                policy: PolicySet::default(),
-            };
+            return unreadable(diagnostics);
         }
     };
-    let policy = load::policy_set(&tree, &mut diagnostics);
-    if !policy.is_complete() || diagnostics.iter().any(Diagnostic::is_error) {
-        return Desired {
-            candidates: vec![],
-            readable: false,
-            diagnostics,
-            policy,
-        };
-    }
+    let Ok(policy) = load::policy_set(&tree, &mut diagnostics) else {
+        return unreadable(diagnostics);
+    };
     let merged_by = ledger.merged_by();
     let mut candidates = Vec::new();
     for (path, entry) in tree.requests() {
         let mut found = Vec::new();
-        let Some(request) = load::request(path, entry, policy.directory.as_ref(), &mut found) else {
-            // a file that does not load is not a grant; `check` reports it
-            diagnostics.extend(found);
+        let request = load::request(path, entry, Some(policy.directory()), &mut found);
+        // a file that does not load is not a grant; `check` reports it
+        diagnostics.extend(found);
+        let Some(request) = request else {
             continue;
         };
-        diagnostics.extend(found);
         let snapshot = match merged_by.get(path.as_str()).and_then(|e| e.evidence.clone()) {
             Some(v) => serde_json::from_value::<Snapshot>(v)
                 .map(Some)
                 .map_err(|e| format!("the ledger's evidence for `{path}` is not a snapshot: {e}")),
             None => evidence.snapshot_for(path, git.added_in(main, path).as_deref()),
         };
-        let mut blocked = Vec::new();
-        let mut start = request.start;
-        let mut teams = Teams::Unknown;
-        match snapshot {
-            Err(e) => blocked.push(reason("evidence-unreadable", e)),
-            Ok(None) => blocked.push(reason(
-                "no-approved-pr",
-                "no merged pull request is known for this file: a request pushed straight to the default branch is never granted",
-            )),
-            Ok(Some(snap)) => match verify(git, main, path, &snap, &tree) {
-                Ok((merged_at, facts)) => {
-                    start = start.or(Some(merged_at));
-                    teams = Teams::of_login(&request.requester, facts.teams.iter());
-                }
-                Err(mut reasons) => blocked.append(&mut reasons),
-            },
-        }
-        if blocked.is_empty() {
-            blocked.extend(still_eligible(&request, &policy, &teams));
-        }
-        let start = start.unwrap_or(at);
-        candidates.push(Candidate {
-            path: path.clone(),
-            id: request.id.clone(),
-            requester: request.requester.clone(),
-            user_name: policy.identities.as_ref().and_then(|i| i.user_name(&request.requester)),
-            account_id: request.account_id.clone(),
-            account_name: request.account_name.clone(),
-            permission_set: request.permission_set.clone(),
-            start,
-            end: start + request.duration.to_chrono(),
-            blocked,
-        });
+        candidates.push(candidate(git, main, &tree, &policy, path, request, snapshot, at));
     }
     Desired {
         candidates,
         readable: true,
         diagnostics,
-        policy,
+        policy: Some(policy),
     }
 }
 
-/// Re-verifies a merged PR's evidence for one request file. Returns when it was merged.
+/// One request on the default branch as a candidate grant: blocked unless its evidence
+/// verifies and the current policy still allows it.
+#[allow(clippy::too_many_arguments)]
+fn candidate(
+    git: &Git,
+    main: &str,
+    tree: &Tree,
+    policy: &PolicySet,
+    path: &str,
+    request: Request,
+    snapshot: Result<Option<Snapshot>, String>,
+    at: DateTime<Utc>,
+) -> Candidate {
+    let mut blocked = Vec::new();
+    let mut start = request.start;
+    let mut teams = Teams::Unknown;
+    match snapshot {
+        Err(e) => blocked.push(reason("evidence-unreadable", e)),
+        Ok(None) => blocked.push(reason(
+            "no-approved-pr",
+            "no merged pull request is known for this file: a request pushed straight to the default branch is never granted",
+        )),
+        Ok(Some(snap)) => match verify(git, main, path, &snap, tree) {
+            Ok((merged_at, facts)) => {
+                start = start.or(Some(merged_at));
+                teams = Teams::of_login(&request.requester, facts.teams.iter());
+            }
+            Err(mut reasons) => blocked.append(&mut reasons),
+        },
+    }
+    if blocked.is_empty() {
+        blocked.extend(still_eligible(&request, policy, &teams));
+    }
+    let start = start.unwrap_or(at);
+    Candidate {
+        path: path.to_string(),
+        id: request.id.clone(),
+        requester: request.requester.clone(),
+        user_name: policy.identities().user_name(&request.requester),
+        account_id: request.account_id.clone(),
+        account_name: request.account_name.clone(),
+        permission_set: request.permission_set.clone(),
+        start,
+        end: start + request.duration.to_chrono(),
+        blocked,
+    }
+}
+
+/// Re-verifies a merged PR's evidence for one request file with the one evidence verifier
+/// (`core::gate::evidence`), reading what it needs from git. Returns when it was merged.
 fn verify(
     git: &Git,
     main: &str,
     path: &str,
     snap: &Snapshot,
-    main_tree: &crate::core::files::tree::Tree,
+    main_tree: &Tree,
 ) -> Result<(DateTime<Utc>, PrFacts), Vec<Reason>> {
-    let facts = PrFacts::from_snapshot(snap).map_err(|e| vec![reason("evidence-unreadable", e.to_string())])?;
-    if !facts.merged {
-        return Err(vec![reason(
-            "evidence-not-merged",
-            format!("pull request #{} was not merged", facts.number),
-        )]);
-    }
-    let merged_at = snap
-        .pull_request
-        .get("merged_at")
-        .and_then(Value::as_str)
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| {
-            vec![reason(
-                "evidence-unreadable",
-                format!("pull request #{} has no merged_at", facts.number),
-            )]
-        })?;
-    match &facts.merge_commit_sha {
-        Some(m) if git.is_ancestor(m, main) => {}
-        Some(m) => {
-            return Err(vec![reason(
-                "merge-not-on-default-branch",
-                format!(
-                    "merge commit {} of #{} is not on the default branch",
-                    crate::core::gate::approvals::short(m),
-                    facts.number
-                ),
-            )]);
+    let parsed = evidence::parse_snapshot(snap).map_err(|r| vec![r])?;
+    let f = &parsed.facts;
+    let unreadable = |e: crate::adapters::git::GitError| vec![reason("evidence-unreadable", e.to_string())];
+    let added = evidence::added_requests(f);
+    let added_paths: Vec<&str> = added.iter().map(String::as_str).collect();
+    let head = match git.commit_exists(&f.head_sha) {
+        true => Some(git.read_tree(&f.head_sha, &added_paths).map_err(unreadable)?),
+        false => None,
+    };
+    let base = match git.commit_exists(&f.base_sha) {
+        true => {
+            let tree = git.read_tree(&f.base_sha, &crate::app::pr::POLICY_PATHS).map_err(unreadable)?;
+            Some(load::policy_set(&tree, &mut Vec::new()))
         }
-        None => {
-            return Err(vec![reason(
-                "merge-not-on-default-branch",
-                format!("pull request #{} has no merge commit", facts.number),
-            )]);
-        }
-    }
-    let approved_bytes = git.blob_at(&facts.head_sha, path);
-    let main_bytes = match main_tree.file(path) {
-        Some(crate::core::files::tree::Entry::File(b)) => Some(b.clone()),
+        false => None,
+    };
+    let history: BTreeMap<String, PathHistory> = added
+        .iter()
+        .map(|p| (p.clone(), git.path_history(&f.base_sha, p)))
+        .collect();
+    let branch_file = match main_tree.file(path) {
+        Some(Entry::File(b)) => Some(b.as_slice()),
         _ => None,
     };
-    if approved_bytes.is_none() || approved_bytes != main_bytes {
-        return Err(vec![reason(
-            "file-changed-after-approval",
-            format!(
-                "the file on the default branch differs from the one approved in #{} (head {})",
-                facts.number,
-                crate::core::gate::approvals::short(&facts.head_sha)
-            ),
-        )]);
-    }
-    // re-decide the PR as the gate would have, against its own base commit's policy
-    let base_tree = git
-        .read_tree(&facts.base_sha, &crate::app::pr::POLICY_PATHS)
-        .map_err(|e| vec![reason("evidence-unreadable", e.to_string())])?;
-    let head_tree = git
-        .read_tree(&facts.head_sha, &[path])
-        .map_err(|e| vec![reason("evidence-unreadable", e.to_string())])?;
-    let mut diags = Vec::new();
-    let base = load::policy_set(&base_tree, &mut diags);
-    let history: BTreeMap<String, gate::PathHistory> =
-        [(path.to_string(), git.path_history(&facts.base_sha, path))].into();
-    let outcome = gate::decide(&GateInput {
-        base: &base,
-        head: &head_tree,
-        facts: &facts,
+    let verdict = evidence::verify(&EvidenceCheck {
+        path,
+        expected_pr: None,
+        evidence: &parsed,
+        merge_on_branch: f.merge_commit_sha.as_deref().is_some_and(|m| git.is_ancestor(m, main)),
+        branch_file,
+        head: head.as_ref(),
+        base: base.as_ref(),
         history: &history,
-        at: merged_at,
     });
-    match outcome.requests.iter().find(|i| i.path == path) {
-        Some(item) if item.decision == Decision::Approved && outcome.decision == Decision::Approved => {
-            Ok((merged_at, facts))
-        }
-        Some(item) => {
-            let mut r = vec![reason(
-                "not-approved",
-                format!("re-deciding #{} gives `{}`", facts.number, item.decision.as_str()),
-            )];
-            r.extend(
-                item.reasons
-                    .iter()
-                    .filter(|x| !matches!(x.code, "awaiting-approval" | "approved"))
-                    .cloned(),
-            );
-            Err(r)
-        }
-        None => Err(vec![reason(
-            "not-approved",
-            format!("pull request #{} does not add this file", facts.number),
-        )]),
+    match verdict {
+        EvidenceVerdict::Verified { merged_at, .. } => Ok((merged_at, parsed.facts)),
+        EvidenceVerdict::Refused { reasons, .. } | EvidenceVerdict::Unverifiable(reasons) => Err(reasons),
     }
 }
 
 /// The request under the current policy: still eligible, within limits.
 fn still_eligible(r: &Request, policy: &PolicySet, teams: &Teams) -> Vec<Reason> {
-    let (Some(p), Some(ids), Some(dir)) = (&policy.policy, &policy.identities, &policy.directory) else {
-        return vec![reason("base-policy-invalid", "the current policy did not load")];
-    };
     let subject = Subject {
         requester: &r.requester,
         account_id: &r.account_id,
@@ -300,7 +257,7 @@ fn still_eligible(r: &Request, policy: &PolicySet, teams: &Teams) -> Vec<Reason>
         permission_set: &r.permission_set,
         duration: r.duration,
     };
-    match eligibility::evaluate(p, ids, dir, teams, &subject) {
+    match eligibility::evaluate(policy.policy(), policy.identities(), policy.directory(), teams, &subject) {
         Eligibility::Eligible { .. } => vec![],
         Eligibility::Undetermined { teams, .. } => vec![reason(
             "team-membership-unknown",

@@ -86,7 +86,7 @@ impl EvidenceSource for GitHubEvidence<'_> {
                 .read_tree(&facts.base_sha, &crate::app::pr::POLICY_PATHS)
                 .map_err(|e| e.to_string())?;
             let mut diags = Vec::new();
-            let set = crate::core::files::load::policy_set(&base, &mut diags);
+            let set = crate::core::files::load::policy_files(&base, &mut diags);
             let teams = crate::app::pr::teams_needed(&set, &facts.files);
             snap.teams = self
                 .gh
@@ -145,14 +145,14 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             diag.message
         ));
     }
-    let settings = d.policy.policy.as_ref().map(|p| p.settings.clone());
+    let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
     let owned = ledger.owned();
     let revoked: BTreeSet<String> = ledger.revoked().into_keys().collect();
 
     let instance = opts
         .instance_arn
         .clone()
-        .or_else(|| d.policy.directory.as_ref().map(|x| x.instance_arn.clone()));
+        .or_else(|| d.policy.as_ref().map(|x| x.directory().instance_arn.clone()));
     let ic = rt
         .block_on(IdentityCenter::from_env(instance.as_deref()))
         .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))?;

@@ -871,7 +871,7 @@ fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row {
         .permission_set
         .clone()
         .or_else(|| parsed_path.as_ref().ok().map(|p| p.permission_set.clone()));
-    let directory = input.policy.and_then(|p| p.directory.as_ref());
+    let directory = input.policy.map(|p| p.directory());
     let dir_account = account.as_deref().and_then(|a| directory.and_then(|d| d.account(a)));
     let account_id = dir_account
         .map(|a| a.id.clone())
@@ -1002,10 +1002,11 @@ fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row {
         && closed.is_empty()
         && let Some(set) = input.policy
     {
-        if let (Some(policy), Some(a), Some(ps)) = (&set.policy, dir_account, &permission_set) {
-            approvals_required = Some(policy.required_approvals(&a.id, &a.ou, ps).0);
+        if let (Some(a), Some(ps)) = (dir_account, &permission_set) {
+            approvals_required = Some(set.policy().required_approvals(&a.id, &a.ou, ps).0);
         }
-        if let Some(co) = &set.codeowners {
+        {
+            let co = set.codeowners();
             let approved: BTreeSet<String> = approvals.iter().map(|r| r.by.to_ascii_lowercase()).collect();
             let me = requester.as_deref().map(str::to_ascii_lowercase);
             can_approve = co

@@ -13,22 +13,104 @@ use crate::core::files::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest
 use crate::core::files::schema::{self, FileKind};
 use crate::core::files::tree::{self, Entry, Tree};
 
-/// The trusted files of a tree: what decides who may request and approve what.
+/// The trusted files of a tree as far as each loaded: what `check` reports on. Nothing is
+/// decided from this type; deciding needs a [`PolicySet`], which exists only when valid.
 #[derive(Debug, Default)]
-pub struct PolicySet {
+pub struct PolicyFiles {
     pub directory: Option<Directory>,
     pub identities: Option<Identities>,
     pub policy: Option<Policy>,
     pub codeowners: Option<CodeOwners>,
 }
 
-impl PolicySet {
-    /// True when every policy file loaded; the gate and the reconciler refuse to decide
-    /// anything on a partial policy.
+impl PolicyFiles {
+    /// True when every policy file loaded (possibly with errors in it).
     pub fn is_complete(&self) -> bool {
-        self.directory.is_some() && self.identities.is_some() && self.policy.is_some() && self.codeowners.is_some()
+        self.view().is_some()
+    }
+
+    /// The four files, when each loaded: for `check`, which reports on a policy with errors.
+    pub fn view(&self) -> Option<PolicyView<'_>> {
+        Some(PolicyView {
+            directory: self.directory.as_ref()?,
+            identities: self.identities.as_ref()?,
+            policy: self.policy.as_ref()?,
+            codeowners: self.codeowners.as_ref()?,
+        })
     }
 }
+
+/// The four trusted files, every one loaded and without a single error: what the gate, the
+/// reconciler and `audit --verify` decide against. Only [`policy_set`] makes one, so a
+/// policy with validation errors cannot be decided against by mistake.
+#[derive(Debug)]
+pub struct PolicySet {
+    directory: Directory,
+    identities: Identities,
+    policy: Policy,
+    codeowners: CodeOwners,
+}
+
+impl PolicySet {
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    pub fn identities(&self) -> &Identities {
+        &self.identities
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn codeowners(&self) -> &CodeOwners {
+        &self.codeowners
+    }
+
+    pub fn view(&self) -> PolicyView<'_> {
+        PolicyView {
+            directory: &self.directory,
+            identities: &self.identities,
+            policy: &self.policy,
+            codeowners: &self.codeowners,
+        }
+    }
+}
+
+/// Borrowed access to four loaded policy files, valid or not (see [`PolicyFiles::view`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyView<'a> {
+    pub directory: &'a Directory,
+    pub identities: &'a Identities,
+    pub policy: &'a Policy,
+    pub codeowners: &'a CodeOwners,
+}
+
+/// A policy that did not validate: its error diagnostics (at least one).
+#[derive(Debug, Clone)]
+pub struct InvalidPolicy {
+    pub errors: Vec<Diagnostic>,
+}
+
+impl InvalidPolicy {
+    /// One line naming the first error and where it is, for messages and reasons.
+    pub fn summary(&self) -> String {
+        match self.errors.first() {
+            Some(d) => {
+                let more = match self.errors.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                };
+                format!("{}: [{}] {}{more}", d.file.as_deref().unwrap_or("policy"), d.code, d.message)
+            }
+            None => "the policy files did not load".to_string(),
+        }
+    }
+}
+
+/// The policy a decision is made against: valid, or why not.
+pub type BasePolicy = Result<PolicySet, InvalidPolicy>;
 
 /// Runs a TOML file through decode, parse, schema and serde. Returns the raw value.
 pub fn parse_toml<T: serde::de::DeserializeOwned>(
@@ -93,10 +175,34 @@ fn read<'t>(tree: &'t Tree, path: &str, required: bool, diags: &mut Vec<Diagnost
     }
 }
 
-/// Loads the four trusted files. References are validated against the directory when it
-/// loaded; without it, only each file's own rules are checked.
-pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicySet {
-    let mut set = PolicySet::default();
+/// Loads the four trusted files to decide against: every finding goes to `diags`, and the
+/// result is a [`PolicySet`] only when no file is missing and none has an error.
+pub fn policy_set(tree: &Tree, diags: &mut Vec<Diagnostic>) -> BasePolicy {
+    let mut found = Vec::new();
+    let files = policy_files(tree, &mut found);
+    let errors: Vec<Diagnostic> = found.iter().filter(|d| d.is_error()).cloned().collect();
+    diags.extend(found);
+    match files {
+        PolicyFiles {
+            directory: Some(directory),
+            identities: Some(identities),
+            policy: Some(policy),
+            codeowners: Some(codeowners),
+        } if errors.is_empty() => Ok(PolicySet {
+            directory,
+            identities,
+            policy,
+            codeowners,
+        }),
+        _ => Err(InvalidPolicy { errors }),
+    }
+}
+
+/// Loads the four trusted files as far as each goes, for reporting. References are
+/// validated against the directory when it loaded; without it, only each file's own rules
+/// are checked.
+pub fn policy_files(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicyFiles {
+    let mut set = PolicyFiles::default();
     if let Some(bytes) = read(tree, tree::DIRECTORY, true, diags)
         && let Some(raw) =
             parse_toml::<RawDirectory>(FileKind::Directory, tree::DIRECTORY, bytes, MAX_POLICY_BYTES, diags)

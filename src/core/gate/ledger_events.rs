@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::approvals::latest_reviews;
 use super::facts::{PrFacts, ReviewState};
-use super::{Change, PrOutcome, classify};
+use super::{FileRole, PrOutcome, classify};
 use crate::core::ledger::{Event, Kind, Ledger};
 use crate::core::model::codeowners::{CodeOwners, Owner};
 use crate::core::model::request::RequestPath;
@@ -33,7 +33,7 @@ pub fn pr_events(
     let paths: Vec<String> = classify(&facts.files)
         .into_iter()
         .filter_map(|c| match c {
-            Change::AddedRequest(p) => Some(p),
+            FileRole::AddedRequest(p) => Some(p),
             _ => None,
         })
         .collect();

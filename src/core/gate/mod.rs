@@ -3,6 +3,7 @@
 //! the head files the PR adds, the history answers and the time are all parameters.
 
 pub mod approvals;
+pub mod evidence;
 pub mod facts;
 pub mod ledger_events;
 pub mod report;
@@ -17,7 +18,7 @@ use serde::Serialize;
 use crate::core::rules::check;
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::rules::eligibility::{Eligibility, Reason, Teams};
-use crate::core::files::load::{self, PolicySet};
+use crate::core::files::load::{self, BasePolicy, PolicySet};
 use crate::core::model::request::Request;
 use crate::core::files::tree::Tree;
 use approvals::{Excluded, Tally};
@@ -47,9 +48,9 @@ impl Decision {
     }
 }
 
-/// What one changed file of the PR is.
+/// The role one changed file of the PR plays.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub enum FileRole {
     AddedRequest(String),
     RemovedRequest(String),
     /// A request modified, renamed or copied: merged requests are immutable.
@@ -59,7 +60,7 @@ pub enum Change {
     Other(String),
 }
 
-pub fn classify(files: &[facts::FileChange]) -> Vec<Change> {
+pub fn classify(files: &[facts::FileChange]) -> Vec<FileRole> {
     let is_policy = |p: &str| {
         p.starts_with("policies/") || p.starts_with(".github/") || p.starts_with("schemas/") || p == "action.yml"
     };
@@ -72,14 +73,14 @@ pub fn classify(files: &[facts::FileChange]) -> Vec<Change> {
                 .is_some_and(|p| p.starts_with("requests/"))
         {
             out.push(match f.status.as_str() {
-                "added" => Change::AddedRequest(name),
-                "removed" => Change::RemovedRequest(name),
-                _ => Change::AlteredRequest(name),
+                "added" => FileRole::AddedRequest(name),
+                "removed" => FileRole::RemovedRequest(name),
+                _ => FileRole::AlteredRequest(name),
             });
         } else if is_policy(&name) || f.previous_filename.as_deref().is_some_and(is_policy) {
-            out.push(Change::Policy(name));
+            out.push(FileRole::Policy(name));
         } else {
-            out.push(Change::Other(name));
+            out.push(FileRole::Other(name));
         }
     }
     out
@@ -95,9 +96,11 @@ pub enum PathHistory {
     Unknown(String),
 }
 
-/// Everything the gate decides from.
+/// Everything the gate decides from: the one input of [`decide`], built the same way by the
+/// PR command, scenarios, the reconciler and `audit --verify`.
 pub struct GateInput<'a> {
-    pub base: &'a PolicySet,
+    /// The base commit's policy: valid, or the errors that make every request `invalid`.
+    pub base: &'a BasePolicy,
     /// The PR head's files: at least the requests it adds (and, for a policy PR, the
     /// policy files and requests, so the new policy can be checked).
     pub head: &'a Tree,
@@ -131,7 +134,7 @@ pub struct PrOutcome {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn reason(code: &'static str, message: impl Into<String>) -> Reason {
+pub(crate) fn reason(code: &'static str, message: impl Into<String>) -> Reason {
     Reason {
         code,
         message: message.into(),
@@ -153,90 +156,99 @@ fn invalid_item(path: &str, reasons: Vec<Reason>) -> ItemOutcome {
     }
 }
 
+/// The PR's changed files by role.
+struct Roles<'a> {
+    added: Vec<&'a str>,
+    removed: Vec<String>,
+    altered: Vec<&'a str>,
+    policy: Vec<&'a str>,
+}
+
+fn roles(changes: &[FileRole]) -> Roles<'_> {
+    let mut r = Roles {
+        added: vec![],
+        removed: vec![],
+        altered: vec![],
+        policy: vec![],
+    };
+    for c in changes {
+        match c {
+            FileRole::AddedRequest(p) => r.added.push(p),
+            FileRole::RemovedRequest(p) => r.removed.push(p.clone()),
+            FileRole::AlteredRequest(p) => r.altered.push(p),
+            FileRole::Policy(p) => r.policy.push(p),
+            FileRole::Other(_) => {}
+        }
+    }
+    r
+}
+
+/// The gate's one entry point: a decision for each request (or policy file) the PR adds,
+/// each with its reasons, and the PR's decision, the worst of them.
 pub fn decide(input: &GateInput<'_>) -> PrOutcome {
     let changes = classify(&input.facts.files);
+    let roles = roles(&changes);
     let mut diagnostics = Vec::new();
-    let mut items = Vec::new();
-    let removed: Vec<String> = changes
+    let mut items: Vec<ItemOutcome> = roles
+        .altered
         .iter()
-        .filter_map(|c| match c {
-            Change::RemovedRequest(p) => Some(p.clone()),
-            _ => None,
-        })
-        .collect();
-    let added: Vec<&String> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::AddedRequest(p) => Some(p),
-            _ => None,
-        })
-        .collect();
-    let policy: Vec<&String> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::Policy(p) => Some(p),
-            _ => None,
-        })
-        .collect();
-
-    for c in &changes {
-        if let Change::AlteredRequest(p) = c {
-            items.push(invalid_item(
+        .map(|p| {
+            invalid_item(
                 p,
                 vec![reason(
                     "request-modified",
                     "request files are immutable once merged: to change a request, revoke it and file a new one",
                 )],
-            ));
+            )
+        })
+        .collect();
+    match input.base {
+        Err(invalid) => {
+            let why = reason(
+                "base-policy-invalid",
+                format!(
+                    "the base branch's policy does not validate, so nothing can be approved; fix it with `gitgrant check` first ({})",
+                    invalid.summary()
+                ),
+            );
+            for p in roles.added.iter().chain(roles.policy.iter()) {
+                items.push(invalid_item(p, vec![why.clone()]));
+            }
         }
+        Ok(_) if !roles.added.is_empty() && !roles.policy.is_empty() => {
+            let why = reason(
+                "mixed-change",
+                format!(
+                    "this PR adds requests and also changes {}: split it, policy changes need their own review",
+                    roles.policy.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                ),
+            );
+            for p in &roles.added {
+                items.push(invalid_item(p, vec![why.clone()]));
+            }
+        }
+        Ok(base) if !roles.added.is_empty() => {
+            for p in &roles.added {
+                items.push(decide_request(input, base, p, &mut diagnostics));
+            }
+        }
+        Ok(base) if !roles.policy.is_empty() => {
+            items.extend(decide_policy_change(input, base, &roles.policy, &mut diagnostics));
+        }
+        Ok(_) => {}
     }
-
-    if !input.base.is_complete() {
-        let why = reason(
-            "base-policy-invalid",
-            "the base branch's policy files do not load, so nothing can be approved; fix them with `gitgrant check` first",
-        );
-        for p in added.iter().chain(policy.iter()) {
-            items.push(invalid_item(p, vec![why.clone()]));
-        }
-    } else if !added.is_empty() && !policy.is_empty() {
-        let why = reason(
-            "mixed-change",
-            format!(
-                "this PR adds requests and also changes {}: split it, policy changes need their own review",
-                policy.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
-            ),
-        );
-        for p in &added {
-            items.push(invalid_item(p, vec![why.clone()]));
-        }
-    } else if !added.is_empty() {
-        for p in added {
-            items.push(decide_request(input, p, &mut diagnostics));
-        }
-    } else if !policy.is_empty() {
-        items.extend(decide_policy_change(input, &policy, &mut diagnostics));
-    }
-
     let decision = items.iter().map(|i| i.decision).max().unwrap_or(Decision::Approved);
     PrOutcome {
         decision,
         requests: items,
-        removed,
+        removed: roles.removed,
         diagnostics,
     }
 }
 
-fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagnostic>) -> ItemOutcome {
-    let base = input.base;
-    let facts = input.facts;
-    let (Some(policy), Some(co)) = (&base.policy, &base.codeowners) else {
-        return invalid_item(
-            path,
-            vec![reason("base-policy-invalid", "the base policy did not load")],
-        );
-    };
-    let mut found = Vec::new();
+/// One added request: load it against the base policy, screen it (who asks, when, whether
+/// the path was used before), then count its approvals.
+fn decide_request(input: &GateInput<'_>, base: &PolicySet, path: &str, diagnostics: &mut Vec<Diagnostic>) -> ItemOutcome {
     let Some(entry) = input.head.file(path) else {
         return invalid_item(
             path,
@@ -246,69 +258,16 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
             )],
         );
     };
-    let loaded = load::request(path, entry, base.directory.as_ref(), &mut found);
+    let mut found = Vec::new();
+    let loaded = load::request(path, entry, Some(base.directory()), &mut found);
     let mut reasons: Vec<Reason> = Vec::new();
     let mut eligibility = None;
     if let Some(r) = &loaded {
-        let teams = Teams::of_login(&r.requester, facts.teams.iter());
-        eligibility = check::check_request(r, base, input.at, &teams, &mut found);
-        if !r.requester.eq_ignore_ascii_case(&facts.author) {
-            reasons.push(reason(
-                "requester-not-author",
-                format!(
-                    "the request is for `{}` but the PR was opened by `{}`: people ask for their own access",
-                    r.requester, facts.author
-                ),
-            ));
-        }
-        if let Some(start) = r.start {
-            if start + START_GRACE < facts.created_at {
-                reasons.push(reason(
-                    "start-in-past",
-                    format!(
-                        "start {} is before the PR was opened ({})",
-                        start.to_rfc3339(),
-                        facts.created_at.to_rfc3339()
-                    ),
-                ));
-            } else if start + r.duration.to_chrono() <= input.at {
-                reasons.push(reason(
-                    "window-ended",
-                    format!(
-                        "the requested window ended at {}",
-                        (start + r.duration.to_chrono()).to_rfc3339()
-                    ),
-                ));
-            }
-        }
-        if let Some(Eligibility::Undetermined { teams, .. }) = &eligibility {
-            reasons.push(reason(
-                "team-membership-unknown",
-                format!(
-                    "eligibility depends on membership of {} which was not read",
-                    teams.join(", ")
-                ),
-            ));
-        }
+        let teams = Teams::of_login(&r.requester, input.facts.teams.iter());
+        eligibility = check::check_request(r, base.view(), input.at, &teams, &mut found);
+        reasons.extend(screen_request(r, eligibility.as_ref(), input));
     }
-    match input.history.get(path) {
-        Some(PathHistory::Never) => {}
-        Some(PathHistory::Existed(commit)) => reasons.push(reason(
-            "request-path-reused",
-            format!(
-                "`{path}` existed before (commit {}); request paths are never reused, pick a new id",
-                approvals::short(commit)
-            ),
-        )),
-        Some(PathHistory::Unknown(why)) => reasons.push(reason(
-            "history-unavailable",
-            format!("cannot tell whether `{path}` was used before: {why}"),
-        )),
-        None => reasons.push(reason(
-            "history-unavailable",
-            format!("the history of `{path}` was not looked up"),
-        )),
-    }
+    reasons.extend(path_reuse(input.history.get(path), path));
     for d in found.iter().filter(|d| d.is_error()) {
         reasons.insert(
             0,
@@ -319,18 +278,98 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
         );
     }
     diagnostics.extend(found);
-    let Some(r) = loaded.filter(|_| reasons.is_empty()) else {
-        return invalid_item(path, reasons);
-    };
+    match loaded.filter(|_| reasons.is_empty()) {
+        Some(r) => count_approvals(input, base, path, r, eligibility.as_ref()),
+        None => invalid_item(path, reasons),
+    }
+}
 
+/// What makes a loaded request invalid whatever its approvals: asked by someone else,
+/// starting before the PR was opened or already over, eligibility not determinable.
+fn screen_request(r: &Request, eligibility: Option<&Eligibility>, input: &GateInput<'_>) -> Vec<Reason> {
+    let facts = input.facts;
+    let mut reasons = Vec::new();
+    if !r.requester.eq_ignore_ascii_case(&facts.author) {
+        reasons.push(reason(
+            "requester-not-author",
+            format!(
+                "the request is for `{}` but the PR was opened by `{}`: people ask for their own access",
+                r.requester, facts.author
+            ),
+        ));
+    }
+    if let Some(start) = r.start {
+        if start + START_GRACE < facts.created_at {
+            reasons.push(reason(
+                "start-in-past",
+                format!(
+                    "start {} is before the PR was opened ({})",
+                    start.to_rfc3339(),
+                    facts.created_at.to_rfc3339()
+                ),
+            ));
+        } else if start + r.duration.to_chrono() <= input.at {
+            reasons.push(reason(
+                "window-ended",
+                format!(
+                    "the requested window ended at {}",
+                    (start + r.duration.to_chrono()).to_rfc3339()
+                ),
+            ));
+        }
+    }
+    if let Some(Eligibility::Undetermined { teams, .. }) = eligibility {
+        reasons.push(reason(
+            "team-membership-unknown",
+            format!(
+                "eligibility depends on membership of {} which was not read",
+                teams.join(", ")
+            ),
+        ));
+    }
+    reasons
+}
+
+/// A request path is never reused; history that cannot be read fails closed.
+fn path_reuse(history: Option<&PathHistory>, path: &str) -> Option<Reason> {
+    match history {
+        Some(PathHistory::Never) => None,
+        Some(PathHistory::Existed(commit)) => Some(reason(
+            "request-path-reused",
+            format!(
+                "`{path}` existed before (commit {}); request paths are never reused, pick a new id",
+                approvals::short(commit)
+            ),
+        )),
+        Some(PathHistory::Unknown(why)) => Some(reason(
+            "history-unavailable",
+            format!("cannot tell whether `{path}` was used before: {why}"),
+        )),
+        None => Some(reason(
+            "history-unavailable",
+            format!("the history of `{path}` was not looked up"),
+        )),
+    }
+}
+
+/// A request that passed screening: auto-approved, rejected, approved or pending by the
+/// code owners' reviews that count.
+fn count_approvals(
+    input: &GateInput<'_>,
+    base: &PolicySet,
+    path: &str,
+    r: Request,
+    eligibility: Option<&Eligibility>,
+) -> ItemOutcome {
+    let policy = base.policy();
     let (required, rules) = policy.required_approvals(&r.account_id, &r.account_ou, &r.permission_set);
-    let approval_required = match &eligibility {
+    let approval_required = match eligibility {
         Some(Eligibility::Eligible { approval_required, .. }) => *approval_required,
         _ => true,
     };
-    let excluded = Excluded::for_pr(facts, &r.requester);
-    let owners = co.owners_of(path);
-    let tally: Tally = approvals::tally(&owners, facts, &excluded, policy.settings.require_approval_note);
+    let excluded = Excluded::for_pr(input.facts, &r.requester);
+    let owners = base.codeowners().owners_of(path);
+    let tally: Tally = approvals::tally(&owners, input.facts, &excluded, policy.settings.require_approval_note);
     let mut item = ItemOutcome {
         path: path.to_string(),
         id: r.id.clone(),
@@ -341,58 +380,38 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
         required_approvals: if approval_required { required } else { 0 },
         request: Some(r),
     };
-    if !approval_required {
-        let rules = match &eligibility {
+    let (decision, why) = if !approval_required {
+        let rules = match eligibility {
             Some(Eligibility::Eligible { rules, .. }) => rules.join(", "),
             _ => String::new(),
         };
-        item.decision = Decision::Approved;
-        item.can_approve.clear();
-        item.reasons.insert(
-            0,
-            reason(
-                "auto-approved",
-                format!("eligibility rule `{rules}` needs no approval; the grant is still recorded"),
-            ),
+        let why = format!("eligibility rule `{rules}` needs no approval; the grant is still recorded");
+        (Decision::Approved, reason("auto-approved", why))
+    } else if !tally.rejected_by.is_empty() {
+        let why = format!(
+            "code owner(s) {} requested changes; a dismissed or new review lifts this",
+            tally.rejected_by.join(", ")
         );
-        return item;
-    }
-    if !tally.rejected_by.is_empty() {
-        item.decision = Decision::Rejected;
-        item.reasons.insert(
-            0,
-            reason(
-                "changes-requested",
-                format!(
-                    "code owner(s) {} requested changes; a dismissed or new review lifts this",
-                    tally.rejected_by.join(", ")
-                ),
-            ),
-        );
-        return item;
-    }
-    let n = tally.approved_by.len() as u32;
-    if n >= required {
-        item.decision = Decision::Approved;
-        item.can_approve.clear();
-        item.reasons.insert(
-            0,
-            reason("approved", format!("{n} of {required} required code-owner approval(s)")),
-        );
+        (Decision::Rejected, reason("changes-requested", why))
+    } else if tally.approved_by.len() as u32 >= required {
+        let n = tally.approved_by.len();
+        let why = format!("{n} of {required} required code-owner approval(s)");
+        (Decision::Approved, reason("approved", why))
     } else {
+        let n = tally.approved_by.len();
         let by = if rules.is_empty() {
             String::new()
         } else {
             format!(" (rule {})", rules.join(", "))
         };
-        item.reasons.insert(
-            0,
-            reason(
-                "awaiting-approval",
-                format!("{n} of {required} required code-owner approval(s){by}"),
-            ),
-        );
+        let why = format!("{n} of {required} required code-owner approval(s){by}");
+        (Decision::Pending, reason("awaiting-approval", why))
+    };
+    item.decision = decision;
+    if decision == Decision::Approved {
+        item.can_approve.clear();
     }
+    item.reasons.insert(0, why);
     item
 }
 
@@ -400,7 +419,8 @@ fn decide_request(input: &GateInput<'_>, path: &str, diagnostics: &mut Vec<Diagn
 /// needs an approval from its code owners in the base CODEOWNERS (admins).
 fn decide_policy_change(
     input: &GateInput<'_>,
-    paths: &[&String],
+    base: &PolicySet,
+    paths: &[&str],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<ItemOutcome> {
     let checked = check::check(input.head, input.at);
@@ -415,17 +435,13 @@ fn decide_policy_change(
         })
         .collect();
     diagnostics.extend(checked.diagnostics.0);
-    let co = input.base.codeowners.as_ref();
-    let require_note = input
-        .base
-        .policy
-        .as_ref()
-        .is_some_and(|p| p.settings.require_approval_note);
+    let co = base.codeowners();
+    let require_note = base.policy().settings.require_approval_note;
     let excluded = Excluded::for_pr(input.facts, &input.facts.author);
     paths
         .iter()
         .map(|p| {
-            let owners = co.map(|c| c.owners_of(p)).unwrap_or_default();
+            let owners = co.owners_of(p);
             let tally = approvals::tally(&owners, input.facts, &excluded, require_note);
             let mut item = ItemOutcome {
                 path: p.to_string(),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::core::diag::diagnostic::{Diagnostic, Diagnostics};
 use crate::core::rules::eligibility::{self, Eligibility, Subject, Teams};
-use crate::core::files::load::{self, PolicySet};
+use crate::core::files::load::{self, PolicyFiles, PolicyView};
 use crate::core::model::codeowners::CodeOwners;
 use crate::core::model::directory::Directory;
 use crate::core::model::policy::{ApprovalMode, Policy};
@@ -19,7 +19,7 @@ use crate::core::files::tree::{self, Tree};
 #[derive(Debug, Default)]
 pub struct Checked {
     pub diagnostics: Diagnostics,
-    pub policy_set: PolicySet,
+    pub policy_files: PolicyFiles,
     pub requests: Vec<Request>,
     /// Request files that failed to load.
     pub invalid_requests: usize,
@@ -36,7 +36,7 @@ pub const PROTECTED_PATHS: [&str; 5] = [
 
 pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
     let mut diags = Vec::new();
-    let set = load::policy_set(tree, &mut diags);
+    let set = load::policy_files(tree, &mut diags);
     if let Some(co) = &set.codeowners {
         check_protected(co, &mut diags);
         if let (Some(policy), Some(dir)) = (&set.policy, &set.directory) {
@@ -66,8 +66,8 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
         }
         match loaded {
             Some(r) if !found.iter().any(Diagnostic::is_error) => {
-                if set.is_complete() {
-                    check_request(&r, &set, at, &Teams::Unknown, &mut found);
+                if let Some(view) = set.view() {
+                    check_request(&r, view, at, &Teams::Unknown, &mut found);
                 }
                 requests.push(r);
             }
@@ -79,7 +79,7 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
     diagnostics.sort();
     Checked {
         diagnostics,
-        policy_set: set,
+        policy_files: set,
         requests,
         invalid_requests: invalid,
     }
@@ -89,16 +89,17 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
 /// identity, eligibility (teams unknown offline) and who can approve it.
 pub fn check_request(
     r: &Request,
-    set: &PolicySet,
+    set: PolicyView<'_>,
     at: DateTime<Utc>,
     teams: &Teams,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Eligibility> {
-    let (Some(policy), Some(dir), Some(ids), Some(co)) =
-        (&set.policy, &set.directory, &set.identities, &set.codeowners)
-    else {
-        return None;
-    };
+    let PolicyView {
+        policy,
+        directory: dir,
+        identities: ids,
+        codeowners: co,
+    } = set;
     let file = r.path.as_str();
     let settings = &policy.settings;
     if r.duration > settings.max_duration {
