@@ -10,15 +10,15 @@ use std::rc::Rc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::adapters::git::history::{self, CatSession};
+use crate::adapters::git::{Git, GitError};
 use crate::core::audit::filter::Filter;
 use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, Status, render, status, verify};
-use crate::adapters::git::history::{self, CatSession};
-use crate::core::gate::PathHistory;
-use crate::adapters::git::{Git, GitError};
-use crate::core::ledger::{Kind, Ledger};
 use crate::core::files::load::{self, PolicySet};
-use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::PathHistory;
+use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
+use crate::core::ledger::{Kind, Ledger};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuditFormat {
@@ -181,11 +181,17 @@ struct HistoryIndex<'g> {
 
 impl<'g> HistoryIndex<'g> {
     fn new(history: &'g [HistoryCommit]) -> Self {
-        let position = history.iter().enumerate().map(|(i, c)| (c.commit.sha.as_str(), i)).collect();
+        let position = history
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.commit.sha.as_str(), i))
+            .collect();
         let mut adds: HashMap<&str, Vec<(usize, &str)>> = HashMap::new();
         for (i, c) in history.iter().enumerate() {
             for ch in c.changes.iter().filter(|x| x.kind == audit::ChangeKind::Added) {
-                adds.entry(ch.path.as_str()).or_default().push((i, c.commit.sha.as_str()));
+                adds.entry(ch.path.as_str())
+                    .or_default()
+                    .push((i, c.commit.sha.as_str()));
             }
         }
         HistoryIndex { position, adds }
@@ -198,7 +204,11 @@ impl<'g> HistoryIndex<'g> {
             .map(|path| {
                 let h = match at {
                     None => PathHistory::Unknown("the request is not in the default branch's history".into()),
-                    Some(at) => match self.adds.get(path.as_str()).and_then(|v| v.iter().rev().find(|(i, _)| *i < at)) {
+                    Some(at) => match self
+                        .adds
+                        .get(path.as_str())
+                        .and_then(|v| v.iter().rev().find(|(i, _)| *i < at))
+                    {
                         Some((_, sha)) => PathHistory::Existed(sha.to_string()),
                         None => PathHistory::Never,
                     },
@@ -221,7 +231,11 @@ impl BasePolicies {
         if let Some(b) = self.by_commit.get(base_sha) {
             return Ok(b.clone());
         }
-        let found = if session.oid(&format!("{base_sha}^{{commit}}")).map_err(git_objects)?.is_some() {
+        let found = if session
+            .oid(&format!("{base_sha}^{{commit}}"))
+            .map_err(git_objects)?
+            .is_some()
+        {
             Some(self.load(session, base_sha)?)
         } else {
             None
@@ -254,7 +268,11 @@ impl BasePolicies {
 
 /// The PR head's added request files, or `None` when the head commit is not here.
 fn head_tree(session: &mut CatSession, head_sha: &str, added: &[String]) -> Result<Option<Tree>, String> {
-    if session.oid(&format!("{head_sha}^{{commit}}")).map_err(git_objects)?.is_none() {
+    if session
+        .oid(&format!("{head_sha}^{{commit}}"))
+        .map_err(git_objects)?
+        .is_none()
+    {
         return Ok(None);
     }
     let mut tree = Tree::default();
@@ -268,7 +286,12 @@ fn head_tree(session: &mut CatSession, head_sha: &str, added: &[String]) -> Resu
 
 /// Merge commits named by evidence that are on the default branch but not in the walked
 /// history (e.g. merges of other paths): asked of git once for all rows.
-fn merges_on_branch(git: &Git, g: &Gathered, index: &HistoryIndex<'_>, parsed: &[Option<Result<MergeEvidence, String>>]) -> Result<BTreeSet<String>, String> {
+fn merges_on_branch(
+    git: &Git,
+    g: &Gathered,
+    index: &HistoryIndex<'_>,
+    parsed: &[Option<Result<MergeEvidence, String>>],
+) -> Result<BTreeSet<String>, String> {
     let unknown: BTreeSet<String> = parsed
         .iter()
         .flatten()
@@ -315,10 +338,15 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
         let head = head_tree(&mut session, &f.head_sha, &added)?;
         let row_index = row.added_commit.as_deref().and_then(|s| index.position.get(s).copied());
         let history = index.path_histories(&added, row_index);
-        let merge_on_branch = f.merge_commit_sha.as_deref().is_some_and(|m| {
-            index.position.contains_key(m) || g.on_branch.contains(m) || extra.contains(m)
-        });
-        let branch_file = row.added_blob.as_ref().and_then(|b| g.contents.get(b)).map(Vec::as_slice);
+        let merge_on_branch = f
+            .merge_commit_sha
+            .as_deref()
+            .is_some_and(|m| index.position.contains_key(m) || g.on_branch.contains(m) || extra.contains(m));
+        let branch_file = row
+            .added_blob
+            .as_ref()
+            .and_then(|b| g.contents.get(b))
+            .map(Vec::as_slice);
         row.verify = Some(verify::reverify(&EvidenceCheck {
             path: &row.path,
             expected_pr: row.pr,

@@ -219,7 +219,9 @@ fn verify(
     };
     let base = match git.commit_exists(&f.base_sha) {
         true => {
-            let tree = git.read_tree(&f.base_sha, &crate::app::pr::POLICY_PATHS).map_err(unreadable)?;
+            let tree = git
+                .read_tree(&f.base_sha, &crate::app::pr::POLICY_PATHS)
+                .map_err(unreadable)?;
             Some(load::policy_set(&tree, &mut Vec::new()))
         }
         false => None,
@@ -257,7 +259,13 @@ fn still_eligible(r: &Request, policy: &PolicySet, teams: &Teams) -> Vec<Reason>
         permission_set: &r.permission_set,
         duration: r.duration,
     };
-    match eligibility::evaluate(policy.policy(), policy.identities(), policy.directory(), teams, &subject) {
+    match eligibility::evaluate(
+        policy.policy(),
+        policy.identities(),
+        policy.directory(),
+        teams,
+        &subject,
+    ) {
         Eligibility::Eligible { .. } => vec![],
         Eligibility::Undetermined { teams, .. } => vec![reason(
             "team-membership-unknown",

@@ -3,15 +3,15 @@
 
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::document::{self, MAX_POLICY_BYTES, MAX_REQUEST_BYTES, TomlDocument};
+use crate::core::files::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest};
+use crate::core::files::schema::{self, FileKind};
+use crate::core::files::tree::{self, Entry, Tree};
 use crate::core::model::Ctx;
 use crate::core::model::codeowners::CodeOwners;
 use crate::core::model::directory::Directory;
 use crate::core::model::identities::Identities;
 use crate::core::model::policy::Policy;
 use crate::core::model::request::{PathProblem, Request, RequestPath};
-use crate::core::files::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest};
-use crate::core::files::schema::{self, FileKind};
-use crate::core::files::tree::{self, Entry, Tree};
 
 /// The trusted files of a tree as far as each loaded: what `check` reports on. Nothing is
 /// decided from this type; deciding needs a [`PolicySet`], which exists only when valid.
@@ -102,7 +102,12 @@ impl InvalidPolicy {
                     1 => String::new(),
                     n => format!(" (and {} more)", n - 1),
                 };
-                format!("{}: [{}] {}{more}", d.file.as_deref().unwrap_or("policy"), d.code, d.message)
+                format!(
+                    "{}: [{}] {}{more}",
+                    d.file.as_deref().unwrap_or("policy"),
+                    d.code,
+                    d.message
+                )
             }
             None => "the policy files did not load".to_string(),
         }

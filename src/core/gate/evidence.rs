@@ -109,7 +109,10 @@ pub fn verify(c: &EvidenceCheck<'_>) -> EvidenceVerdict {
         return fail;
     }
     let Some(merged_at) = c.evidence.merged_at else {
-        return refused("evidence-unreadable", format!("the evidence of PR #{} has no `merged_at`", f.number));
+        return refused(
+            "evidence-unreadable",
+            format!("the evidence of PR #{} has no `merged_at`", f.number),
+        );
     };
     let Some(head) = c.head else {
         return EvidenceVerdict::Unverifiable(vec![reason(
@@ -128,7 +131,11 @@ pub fn verify(c: &EvidenceCheck<'_>) -> EvidenceVerdict {
     let Some(base) = c.base else {
         return EvidenceVerdict::Unverifiable(vec![reason(
             "base-commit-missing",
-            format!("base commit {} of PR #{} is not in the repository", short(&f.base_sha), f.number),
+            format!(
+                "base commit {} of PR #{} is not in the repository",
+                short(&f.base_sha),
+                f.number
+            ),
         )]);
     };
     redecide(c, base, head, merged_at)
@@ -147,7 +154,10 @@ fn check_merge(c: &EvidenceCheck<'_>) -> Option<EvidenceVerdict> {
         ));
     }
     if !f.merged {
-        return Some(refused("evidence-not-merged", format!("pull request #{n} was not merged")));
+        return Some(refused(
+            "evidence-not-merged",
+            format!("pull request #{n} was not merged"),
+        ));
     }
     match &f.merge_commit_sha {
         None => Some(refused(
@@ -230,5 +240,237 @@ fn redecide(c: &EvidenceCheck<'_>, base: &BasePolicy, head: &Tree, merged_at: Da
     EvidenceVerdict::Refused {
         decision: Some(decision),
         reasons,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! One row per check of the verifier, each built from an approved, merged PR by changing
+    //! exactly one fact.
+    use super::*;
+    use crate::core::files::load;
+    use crate::core::files::tree::{self, Entry, Tree};
+    use crate::core::gate::scenario::{self, Scenario};
+
+    const PATH: &str = "requests/payments-prod/AdministratorAccess/inc-9000-rollback.toml";
+    const MERGE: &str = "4444444444444444444444444444444444444444";
+
+    fn base_tree() -> Tree {
+        let mut t = Tree::default();
+        for (p, text) in [
+            (
+                tree::ACCESS,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/base/policies/access.toml"
+                )),
+            ),
+            (
+                tree::IDENTITIES,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/base/policies/identities.toml"
+                )),
+            ),
+            (
+                tree::DIRECTORY,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/base/policies/directory.toml"
+                )),
+            ),
+            (
+                tree::CODEOWNERS,
+                include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/base/.github/CODEOWNERS"
+                )),
+            ),
+        ] {
+            t.insert(p, Entry::File(text.as_bytes().to_vec()));
+        }
+        t
+    }
+
+    fn scenario() -> Scenario {
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/approve-two-code-owners.toml"
+        ));
+        toml::from_str(text).unwrap()
+    }
+
+    /// The merged PR's evidence, with `edit` applied to its snapshot JSON first.
+    fn evidence(s: &Scenario, edit: impl Fn(&mut serde_json::Value)) -> MergeEvidence {
+        let snap = scenario::to_snapshot(s).unwrap();
+        let mut v = serde_json::to_value(&snap).unwrap();
+        v["pull_request"]["merged"] = true.into();
+        v["pull_request"]["merge_commit_sha"] = MERGE.into();
+        v["pull_request"]["merged_at"] = "2026-11-22T12:30:00Z".into();
+        edit(&mut v);
+        parse_ledger_evidence(&v).unwrap()
+    }
+
+    struct Case {
+        name: &'static str,
+        edit: fn(&mut serde_json::Value),
+        expected_pr: Option<u64>,
+        merge_on_branch: bool,
+        branch_file: Option<&'static str>,
+        head_present: bool,
+        base: Option<&'static str>,
+        want: &'static str,
+    }
+
+    const OK: Case = Case {
+        name: "approved and merged",
+        edit: |_| {},
+        expected_pr: None,
+        merge_on_branch: true,
+        branch_file: None,
+        head_present: true,
+        base: Some("valid"),
+        want: "verified",
+    };
+
+    fn run(c: &Case) -> EvidenceVerdict {
+        let s = scenario();
+        let ev = evidence(&s, c.edit);
+        let approved = s.pr.add[PATH].clone();
+        let mut head = Tree::default();
+        head.insert(PATH, Entry::File(approved.clone().into_bytes()));
+        let mut base = base_tree();
+        if c.base == Some("invalid") {
+            let text = base
+                .text(tree::ACCESS)
+                .unwrap()
+                .replace("[settings]", "[settings]\nmax_duration = \"9x\"");
+            base.insert(tree::ACCESS, Entry::File(text.into_bytes()));
+        }
+        let policy = load::policy_set(&base, &mut Vec::new());
+        let history: BTreeMap<String, PathHistory> = [(PATH.to_string(), PathHistory::Never)].into();
+        let branch_file = c.branch_file.map(str::to_string).unwrap_or(approved);
+        verify(&EvidenceCheck {
+            path: PATH,
+            expected_pr: c.expected_pr,
+            evidence: &ev,
+            merge_on_branch: c.merge_on_branch,
+            branch_file: Some(branch_file.as_bytes()),
+            head: c.head_present.then_some(&head),
+            base: c.base.map(|_| &policy),
+            history: &history,
+        })
+    }
+
+    fn codes(v: &EvidenceVerdict) -> String {
+        match v {
+            EvidenceVerdict::Verified { approved_by, .. } => format!("verified by {}", approved_by.join(",")),
+            EvidenceVerdict::Refused { reasons, .. } => {
+                format!(
+                    "refused {}",
+                    reasons.iter().map(|r| r.code).collect::<Vec<_>>().join(",")
+                )
+            }
+            EvidenceVerdict::Unverifiable(reasons) => {
+                format!(
+                    "unverifiable {}",
+                    reasons.iter().map(|r| r.code).collect::<Vec<_>>().join(",")
+                )
+            }
+        }
+    }
+
+    #[test]
+    fn each_check_refuses_exactly_its_case() {
+        let cases = [
+            Case {
+                want: "verified by dan,heidi",
+                ..OK
+            },
+            Case {
+                name: "not merged",
+                edit: |v| v["pull_request"]["merged"] = false.into(),
+                want: "refused evidence-not-merged",
+                ..OK
+            },
+            Case {
+                name: "no merge commit",
+                edit: |v| v["pull_request"]["merge_commit_sha"] = serde_json::Value::Null,
+                want: "refused merge-not-on-default-branch",
+                ..OK
+            },
+            Case {
+                name: "merge elsewhere",
+                merge_on_branch: false,
+                want: "refused merge-not-on-default-branch",
+                ..OK
+            },
+            Case {
+                name: "another PR added the file",
+                expected_pr: Some(7),
+                want: "refused evidence-for-other-pr",
+                ..OK
+            },
+            Case {
+                name: "no merge time",
+                edit: |v| v["pull_request"]["merged_at"] = serde_json::Value::Null,
+                want: "refused evidence-unreadable",
+                ..OK
+            },
+            Case {
+                name: "head commit missing",
+                head_present: false,
+                want: "unverifiable head-commit-missing",
+                ..OK
+            },
+            Case {
+                name: "file edited after approval",
+                branch_file: Some("requester = \"alice\"\n"),
+                want: "refused file-changed-after-approval",
+                ..OK
+            },
+            Case {
+                name: "base commit missing",
+                base: None,
+                want: "unverifiable base-commit-missing",
+                ..OK
+            },
+            Case {
+                name: "base policy invalid",
+                base: Some("invalid"),
+                want: "refused not-approved,base-policy-invalid",
+                ..OK
+            },
+            Case {
+                name: "one approval of two",
+                edit: |v| {
+                    let reviews = v["reviews"].as_array_mut().unwrap();
+                    reviews.truncate(1);
+                },
+                want: "refused not-approved,awaiting-approval",
+                ..OK
+            },
+            Case {
+                name: "the PR does not add this file",
+                edit: |v| v["files"][0]["filename"] = "requests/payments-prod/AdministratorAccess/other.toml".into(),
+                want: "refused file-not-in-pr",
+                ..OK
+            },
+        ];
+        for c in &cases {
+            assert_eq!(codes(&run(c)), c.want, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn a_refusal_after_re_deciding_carries_the_decision() {
+        let c = Case {
+            base: Some("invalid"),
+            ..OK
+        };
+        match run(&c) {
+            EvidenceVerdict::Refused { decision, .. } => assert_eq!(decision, Some(Decision::Invalid)),
+            other => panic!("{other:?}"),
+        }
     }
 }

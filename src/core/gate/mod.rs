@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::core::rules::check;
 use crate::core::diag::diagnostic::Diagnostic;
-use crate::core::rules::eligibility::{Eligibility, Reason, Teams};
 use crate::core::files::load::{self, BasePolicy, PolicySet};
-use crate::core::model::request::Request;
 use crate::core::files::tree::Tree;
+use crate::core::model::request::Request;
+use crate::core::rules::check;
+use crate::core::rules::eligibility::{Eligibility, Reason, Teams};
 use approvals::{Excluded, Tally};
 use facts::PrFacts;
 
@@ -220,7 +220,12 @@ pub fn decide(input: &GateInput<'_>) -> PrOutcome {
                 "mixed-change",
                 format!(
                     "this PR adds requests and also changes {}: split it, policy changes need their own review",
-                    roles.policy.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    roles
+                        .policy
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
             for p in &roles.added {
@@ -248,7 +253,12 @@ pub fn decide(input: &GateInput<'_>) -> PrOutcome {
 
 /// One added request: load it against the base policy, screen it (who asks, when, whether
 /// the path was used before), then count its approvals.
-fn decide_request(input: &GateInput<'_>, base: &PolicySet, path: &str, diagnostics: &mut Vec<Diagnostic>) -> ItemOutcome {
+fn decide_request(
+    input: &GateInput<'_>,
+    base: &PolicySet,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ItemOutcome {
     let Some(entry) = input.head.file(path) else {
         return invalid_item(
             path,
