@@ -11,6 +11,7 @@ mod desired;
 mod fixtures;
 mod gate;
 mod gate_online;
+mod layers;
 mod github_api;
 mod github_prism;
 mod ledger;
