@@ -13,7 +13,7 @@ mkdir -p "$work"
 cp tests/prism/package.json tests/prism/package-lock.json "$work/"
 (cd "$work" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 
-# The operations the adapter uses (src/github/mod.rs), without response headers: the
+# The operations the adapter uses (src/adapters/github/mod.rs), without response headers: the
 # examples' Link headers point at https://api.github.com/resource?page=2, which the adapter
 # rightly refuses to follow off the API host.
 jq '{openapi, info, servers,
