@@ -106,6 +106,8 @@ pub fn latest_reviews(facts: &PrFacts) -> BTreeMap<String, &ReviewFacts> {
     latest
 }
 
+/// Counts a PR's reviews for one path: who approved (and counts), who rejected, who else
+/// could approve, and why each review that does not count does not.
 pub fn tally(owners: &[Owner], facts: &PrFacts, excluded: &Excluded, require_note: bool) -> Tally {
     let mut t = Tally::default();
     for r in &facts.reviews {
@@ -130,54 +132,69 @@ pub fn tally(owners: &[Owner], facts: &PrFacts, excluded: &Excluded, require_not
         let owner = is_owner(&login, owners, facts);
         match r.state {
             ReviewState::ChangesRequested if owner == Some(true) => t.rejected_by.push(login.clone()),
-            ReviewState::Approved => {
-                let why = if r.is_bot {
-                    Some(("approval-by-bot", format!("`{login}` is a bot or app")))
-                } else if excluded.logins.contains(&login) {
-                    Some((
-                        "self-approval",
-                        format!(
-                            "`{login}` asked for this access or wrote, committed or co-authored a commit of this PR"
-                        ),
-                    ))
-                } else if owner == Some(false) {
-                    Some((
-                        "approval-not-code-owner",
-                        format!("`{login}` is not a code owner of this path"),
-                    ))
-                } else if owner.is_none() {
-                    Some((
-                        "team-not-read",
-                        format!("`{login}` may be a code owner only through a team whose members were not read"),
-                    ))
-                } else if r.commit_id.as_deref() != Some(facts.head_sha.as_str()) {
-                    Some((
-                        "approval-stale",
-                        format!(
-                            "`{login}` approved commit {}, not the current head {}",
-                            r.commit_id.as_deref().map_or("?", short),
-                            short(&facts.head_sha)
-                        ),
-                    ))
-                } else if require_note && r.body.trim().is_empty() {
-                    Some((
-                        "approval-without-note",
-                        format!(
-                            "`{login}` approved without a comment; this repository requires a note explaining the decision"
-                        ),
-                    ))
-                } else {
-                    None
-                };
-                match why {
-                    Some((code, message)) => t.notes.push(Reason { code, message }),
-                    None if counting_blocked => {}
-                    None => t.approved_by.push(login.clone()),
-                }
-            }
+            ReviewState::Approved => match uncounted_approval(&login, r, owner, facts, excluded, require_note) {
+                Some((code, message)) => t.notes.push(Reason { code, message }),
+                None if counting_blocked => {}
+                None => t.approved_by.push(login.clone()),
+            },
             _ => {}
         }
     }
+    t.can_approve = could_approve(owners, facts)
+        .into_iter()
+        .filter(|c| !excluded.logins.contains(c) && !t.approved_by.contains(c) && !c.ends_with("[bot]"))
+        .collect();
+    t
+}
+
+/// Why an approving review does not count, if it does not: the first rule it breaks.
+fn uncounted_approval(
+    login: &str,
+    r: &ReviewFacts,
+    owner: Option<bool>,
+    facts: &PrFacts,
+    excluded: &Excluded,
+    require_note: bool,
+) -> Option<(&'static str, String)> {
+    if r.is_bot {
+        Some(("approval-by-bot", format!("`{login}` is a bot or app")))
+    } else if excluded.logins.contains(login) {
+        Some((
+            "self-approval",
+            format!("`{login}` asked for this access or wrote, committed or co-authored a commit of this PR"),
+        ))
+    } else if owner == Some(false) {
+        Some((
+            "approval-not-code-owner",
+            format!("`{login}` is not a code owner of this path"),
+        ))
+    } else if owner.is_none() {
+        Some((
+            "team-not-read",
+            format!("`{login}` may be a code owner only through a team whose members were not read"),
+        ))
+    } else if r.commit_id.as_deref() != Some(facts.head_sha.as_str()) {
+        Some((
+            "approval-stale",
+            format!(
+                "`{login}` approved commit {}, not the current head {}",
+                r.commit_id.as_deref().map_or("?", short),
+                short(&facts.head_sha)
+            ),
+        ))
+    } else if require_note && r.body.trim().is_empty() {
+        Some((
+            "approval-without-note",
+            format!("`{login}` approved without a comment; this repository requires a note explaining the decision"),
+        ))
+    } else {
+        None
+    }
+}
+
+/// Everyone the owners name: users, members of teams that were read, and `@team` for a
+/// team whose members were not.
+fn could_approve(owners: &[Owner], facts: &PrFacts) -> BTreeSet<String> {
     let mut candidates = BTreeSet::new();
     for o in owners {
         match o {
@@ -193,9 +210,5 @@ pub fn tally(owners: &[Owner], facts: &PrFacts, excluded: &Excluded, require_not
             Owner::Email(_) => {}
         }
     }
-    t.can_approve = candidates
-        .into_iter()
-        .filter(|c| !excluded.logins.contains(c) && !t.approved_by.contains(c) && !c.ends_with("[bot]"))
-        .collect();
-    t
+    candidates
 }

@@ -257,11 +257,18 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
         history: &history,
         at,
     });
+    let problems = unmet_expectations(&outcome, &s.expect);
+    Ok((outcome, problems))
+}
+
+/// How the outcome differs from what the scenario expects, one line each.
+fn unmet_expectations(outcome: &PrOutcome, expect: &Expect) -> Vec<String> {
+    let s = expect;
     let mut problems = Vec::new();
-    if outcome.decision.as_str() != s.expect.decision {
+    if outcome.decision.as_str() != s.decision {
         problems.push(format!(
             "decision: expected `{}`, got `{}`",
-            s.expect.decision,
+            s.decision,
             outcome.decision.as_str()
         ));
     }
@@ -270,12 +277,12 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
         .iter()
         .flat_map(|i| i.reasons.iter().map(|r| r.code))
         .collect();
-    for want in &s.expect.reasons {
+    for want in &s.reasons {
         if !codes.contains(&want.as_str()) {
             problems.push(format!("reason `{want}` expected, got [{}]", codes.join(", ")));
         }
     }
-    for unwanted in &s.expect.not_reasons {
+    for unwanted in &s.not_reasons {
         if codes.contains(&unwanted.as_str()) {
             problems.push(format!("reason `{unwanted}` not expected"));
         }
@@ -286,7 +293,7 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
         v.dedup();
         v
     };
-    if let Some(want) = &s.expect.approved_by {
+    if let Some(want) = &s.approved_by {
         let mut want = want.clone();
         want.sort();
         let got = all(|i| &i.approved_by);
@@ -294,7 +301,7 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
             problems.push(format!("approved_by: expected {want:?}, got {got:?}"));
         }
     }
-    if let Some(want) = &s.expect.can_approve {
+    if let Some(want) = &s.can_approve {
         let mut want = want.clone();
         want.sort();
         let got = all(|i| &i.can_approve);
@@ -302,5 +309,5 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
             problems.push(format!("can_approve: expected {want:?}, got {got:?}"));
         }
     }
-    Ok((outcome, problems))
+    problems
 }
