@@ -8,9 +8,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, FileRole, GateInput, PrOutcome};
+use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::adapters::git::Git;
-use crate::core::files::load;
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{self, Tree};
 
@@ -58,18 +57,7 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     for p in &added {
         history.insert(p.to_string(), git.path_history(&facts.base_sha, p));
     }
-    let mut diags = Vec::new();
-    let base_set = load::policy_set(&base, &mut diags);
-    let outcome = gate::decide(&GateInput {
-        base: &base_set,
-        head: &head,
-        facts: &facts,
-        history: &history,
-        at,
-    });
-    let mut outcome = outcome;
-    // findings in the base policy explain a `base-policy-invalid` decision
-    outcome.diagnostics.splice(0..0, diags);
+    let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
     Ok(Evaluated {
         outcome,
         head,

@@ -156,6 +156,28 @@ fn invalid_item(path: &str, reasons: Vec<Reason>) -> ItemOutcome {
     }
 }
 
+/// Loads the base commit's policy from its files and decides: the outcome's diagnostics
+/// start with the base policy's findings, which explain a `base-policy-invalid`.
+pub fn decide_on_base_files(
+    base_files: &Tree,
+    head: &Tree,
+    facts: &PrFacts,
+    history: &BTreeMap<String, PathHistory>,
+    at: DateTime<Utc>,
+) -> PrOutcome {
+    let mut base_findings = Vec::new();
+    let base = load::policy_set(base_files, &mut base_findings);
+    let mut outcome = decide(&GateInput {
+        base: &base,
+        head,
+        facts,
+        history,
+        at,
+    });
+    outcome.diagnostics.splice(0..0, base_findings);
+    outcome
+}
+
 /// The PR's changed files by role.
 struct Roles<'a> {
     added: Vec<&'a str>,

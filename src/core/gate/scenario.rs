@@ -11,8 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, GateInput, PathHistory, PrOutcome};
-use crate::core::files::load;
+use crate::core::gate::{self, PathHistory, PrOutcome};
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{Entry, Tree};
 
@@ -248,15 +247,7 @@ pub fn run(base: &Tree, s: &Scenario) -> Result<(PrOutcome, Vec<String>), String
                 (p.clone(), h)
             })
             .collect();
-    let mut diags = Vec::new();
-    let base_set = load::policy_set(&base, &mut diags);
-    let outcome = gate::decide(&GateInput {
-        base: &base_set,
-        head: &head,
-        facts: &facts,
-        history: &history,
-        at,
-    });
+    let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
     let problems = unmet_expectations(&outcome, &s.expect);
     Ok((outcome, problems))
 }
