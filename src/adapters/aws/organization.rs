@@ -12,77 +12,15 @@ impl IdentityCenter {
     /// `ListRoots`, then per parent the pages of `ListOrganizationalUnitsForParent` and
     /// `ListAccountsForParent`), then lists and describes every permission set.
     pub async fn read_organization(&self) -> Result<OrgSnapshot, AwsError> {
-        let orgs = &self.clients.organizations;
-        let roots = self
-            .paginate(
-                "ListRoots",
-                |token| orgs.list_roots().set_next_token(token).send(),
-                |page| (page.roots.unwrap_or_default(), page.next_token),
-            )
-            .await?;
-        let root_id = match roots.as_slice() {
-            [root] => root.id().unwrap_or_default().to_string(),
-            _ => {
-                return Err(AwsError::Malformed {
-                    operation: "ListRoots",
-                    message: format!("expected one organization root, found {}", roots.len()),
-                });
-            }
-        };
-
+        let root_id = self.organization_root_id().await?;
         let mut ous = Vec::new();
         let mut accounts = Vec::new();
         let mut parents = VecDeque::from([(root_id, String::new())]);
         while let Some((parent_id, parent_path)) = parents.pop_front() {
-            let children = self
-                .paginate(
-                    "ListAccountsForParent",
-                    |token| {
-                        orgs.list_accounts_for_parent()
-                            .parent_id(&parent_id)
-                            .set_next_token(token)
-                            .send()
-                    },
-                    |page| (page.accounts.unwrap_or_default(), page.next_token),
-                )
-                .await?;
-            for a in children.iter().filter(|a| is_active(a)) {
-                accounts.push(Account {
-                    id: a.id().unwrap_or_default().to_string(),
-                    name: a.name().unwrap_or_default().to_string(),
-                    ou: parent_path.clone(),
-                });
-            }
-            let child_ous = self
-                .paginate(
-                    "ListOrganizationalUnitsForParent",
-                    |token| {
-                        orgs.list_organizational_units_for_parent()
-                            .parent_id(&parent_id)
-                            .set_next_token(token)
-                            .send()
-                    },
-                    |page| (page.organizational_units.unwrap_or_default(), page.next_token),
-                )
-                .await?;
-            for ou in child_ous {
-                let (id, name) = (ou.id().unwrap_or_default(), ou.name().unwrap_or_default());
-                if name.contains('/') {
-                    return Err(AwsError::OuNameWithSlash {
-                        id: id.to_string(),
-                        name: name.to_string(),
-                    });
-                }
-                let path = if parent_path.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{parent_path}/{name}")
-                };
-                ous.push(Ou {
-                    id: id.to_string(),
-                    path: path.clone(),
-                });
-                parents.push_back((id.to_string(), path));
+            accounts.extend(self.active_accounts_under(&parent_id, &parent_path).await?);
+            for ou in self.ous_under(&parent_id, &parent_path).await? {
+                parents.push_back((ou.id.clone(), ou.path.clone()));
+                ous.push(ou);
             }
         }
 
@@ -96,6 +34,90 @@ impl IdentityCenter {
             accounts,
             permission_sets,
         })
+    }
+
+    /// The id of the organization's one root (`ListRoots`).
+    async fn organization_root_id(&self) -> Result<String, AwsError> {
+        let orgs = &self.clients.organizations;
+        let roots = self
+            .paginate(
+                "ListRoots",
+                |token| orgs.list_roots().set_next_token(token).send(),
+                |page| (page.roots.unwrap_or_default(), page.next_token),
+            )
+            .await?;
+        match roots.as_slice() {
+            [root] => Ok(root.id().unwrap_or_default().to_string()),
+            _ => Err(AwsError::Malformed {
+                operation: "ListRoots",
+                message: format!("expected one organization root, found {}", roots.len()),
+            }),
+        }
+    }
+
+    /// The ACTIVE accounts directly under a root or OU (`ListAccountsForParent`), each with
+    /// the parent's path.
+    async fn active_accounts_under(&self, parent_id: &str, parent_path: &str) -> Result<Vec<Account>, AwsError> {
+        let orgs = &self.clients.organizations;
+        let children = self
+            .paginate(
+                "ListAccountsForParent",
+                |token| {
+                    orgs.list_accounts_for_parent()
+                        .parent_id(parent_id)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| (page.accounts.unwrap_or_default(), page.next_token),
+            )
+            .await?;
+        Ok(children
+            .iter()
+            .filter(|a| is_active(a))
+            .map(|a| Account {
+                id: a.id().unwrap_or_default().to_string(),
+                name: a.name().unwrap_or_default().to_string(),
+                ou: parent_path.to_string(),
+            })
+            .collect())
+    }
+
+    /// The OUs directly under a root or OU (`ListOrganizationalUnitsForParent`), each with
+    /// its path from the root. An OU name containing `/` is an error: paths could not tell it apart.
+    async fn ous_under(&self, parent_id: &str, parent_path: &str) -> Result<Vec<Ou>, AwsError> {
+        let orgs = &self.clients.organizations;
+        let child_ous = self
+            .paginate(
+                "ListOrganizationalUnitsForParent",
+                |token| {
+                    orgs.list_organizational_units_for_parent()
+                        .parent_id(parent_id)
+                        .set_next_token(token)
+                        .send()
+                },
+                |page| (page.organizational_units.unwrap_or_default(), page.next_token),
+            )
+            .await?;
+        let mut ous = Vec::with_capacity(child_ous.len());
+        for ou in child_ous {
+            let (id, name) = (ou.id().unwrap_or_default(), ou.name().unwrap_or_default());
+            if name.contains('/') {
+                return Err(AwsError::OuNameWithSlash {
+                    id: id.to_string(),
+                    name: name.to_string(),
+                });
+            }
+            let path = if parent_path.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent_path}/{name}")
+            };
+            ous.push(Ou {
+                id: id.to_string(),
+                path,
+            });
+        }
+        Ok(ous)
     }
 
     /// Every permission set of the instance: the pages of `ListPermissionSets`, then one

@@ -141,6 +141,8 @@ pub fn co_author_emails(message: &str) -> Vec<String> {
 }
 
 impl PrFacts {
+    /// Reads the pull request, its commits, reviews, files and teams; the first missing or
+    /// malformed field is the error.
     pub fn from_snapshot(s: &Snapshot) -> Result<PrFacts, FactsError> {
         let pr = &s.pull_request;
         let ctx = "pull_request";
@@ -150,101 +152,10 @@ impl PrFacts {
             .ok_or_else(|| err("pull_request/number", "is missing or not a number"))?;
         let (author, author_is_bot) = user(pr.get("user"));
         let author = author.ok_or_else(|| err("pull_request/user/login", "is missing"))?;
-        let mut commits = Vec::new();
-        for (i, c) in s.commits.iter().enumerate() {
-            let ctx = format!("commits/{i}");
-            let sha = str_at(c, "/sha", &ctx)?.to_string();
-            let (a_login, a_bot) = user(c.get("author"));
-            let (c_login, c_bot) = user(c.get("committer"));
-            let message = opt_str(c, "/commit/message").unwrap_or_default();
-            commits.push(CommitFacts {
-                sha,
-                author: Person {
-                    login: a_login,
-                    email: opt_str(c, "/commit/author/email"),
-                    is_bot: a_bot,
-                },
-                committer: Person {
-                    login: c_login,
-                    email: opt_str(c, "/commit/committer/email"),
-                    is_bot: c_bot,
-                },
-                co_authors: co_author_emails(&message)
-                    .into_iter()
-                    .map(|e| Person {
-                        login: login_from_noreply(&e),
-                        email: Some(e),
-                        is_bot: false,
-                    })
-                    .collect(),
-            });
-        }
-        // A co-author whose e-mail is not a no-reply address may still be known: the same
-        // e-mail authored a commit that GitHub linked to a login.
-        let known: BTreeMap<String, String> = commits
-            .iter()
-            .flat_map(|c| [&c.author, &c.committer])
-            .filter_map(|p| Some((p.email.clone()?.to_ascii_lowercase(), p.login.clone()?)))
-            .collect();
-        for c in &mut commits {
-            for p in &mut c.co_authors {
-                if p.login.is_none() {
-                    p.login = p
-                        .email
-                        .as_ref()
-                        .and_then(|e| known.get(&e.to_ascii_lowercase()).cloned());
-                }
-            }
-        }
-        let mut reviews = Vec::new();
-        for (i, r) in s.reviews.iter().enumerate() {
-            let ctx = format!("reviews/{i}");
-            let id = r
-                .get("id")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| err(format!("{ctx}/id"), "is missing or not a number"))?;
-            let (login, is_bot) = user(r.get("user"));
-            let state = match str_at(r, "/state", &ctx)? {
-                "APPROVED" => ReviewState::Approved,
-                "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
-                "COMMENTED" => ReviewState::Commented,
-                "DISMISSED" => ReviewState::Dismissed,
-                "PENDING" => ReviewState::Pending,
-                other => ReviewState::Other(other.to_string()),
-            };
-            let submitted_at = match r.get("submitted_at") {
-                Some(Value::String(_)) => Some(time_at(r, "/submitted_at", &ctx)?),
-                _ => None,
-            };
-            reviews.push(ReviewFacts {
-                id,
-                login,
-                is_bot,
-                state,
-                commit_id: opt_str(r, "/commit_id"),
-                body: opt_str(r, "/body").unwrap_or_default(),
-                submitted_at,
-            });
-        }
-        let mut files = Vec::new();
-        for (i, f) in s.files.iter().enumerate() {
-            let ctx = format!("files/{i}");
-            files.push(FileChange {
-                filename: str_at(f, "/filename", &ctx)?.to_string(),
-                status: str_at(f, "/status", &ctx)?.to_string(),
-                previous_filename: opt_str(f, "/previous_filename"),
-            });
-        }
-        let teams = s
-            .teams
-            .iter()
-            .map(|(t, members)| {
-                (
-                    t.to_ascii_lowercase(),
-                    members.iter().map(|m| m.to_ascii_lowercase()).collect(),
-                )
-            })
-            .collect();
+        let mut commits = commits_of(s)?;
+        link_co_authors(&mut commits);
+        let reviews = reviews_of(s)?;
+        let files = files_of(s)?;
         Ok(PrFacts {
             number,
             author,
@@ -258,9 +169,135 @@ impl PrFacts {
             commits,
             reviews,
             files,
-            teams,
+            teams: teams_of(s),
         })
     }
+}
+
+fn commits_of(s: &Snapshot) -> Result<Vec<CommitFacts>, FactsError> {
+    s.commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| commit_facts(c, &format!("commits/{i}")))
+        .collect()
+}
+
+/// One commit: its sha, author and committer, and the people its trailers name.
+fn commit_facts(c: &Value, ctx: &str) -> Result<CommitFacts, FactsError> {
+    let sha = str_at(c, "/sha", ctx)?.to_string();
+    let (a_login, a_bot) = user(c.get("author"));
+    let (c_login, c_bot) = user(c.get("committer"));
+    let message = opt_str(c, "/commit/message").unwrap_or_default();
+    Ok(CommitFacts {
+        sha,
+        author: Person {
+            login: a_login,
+            email: opt_str(c, "/commit/author/email"),
+            is_bot: a_bot,
+        },
+        committer: Person {
+            login: c_login,
+            email: opt_str(c, "/commit/committer/email"),
+            is_bot: c_bot,
+        },
+        co_authors: co_author_emails(&message)
+            .into_iter()
+            .map(|e| Person {
+                login: login_from_noreply(&e),
+                email: Some(e),
+                is_bot: false,
+            })
+            .collect(),
+    })
+}
+
+/// A co-author whose e-mail is not a no-reply address may still be known: the same
+/// e-mail authored a commit that GitHub linked to a login.
+fn link_co_authors(commits: &mut [CommitFacts]) {
+    let known: BTreeMap<String, String> = commits
+        .iter()
+        .flat_map(|c| [&c.author, &c.committer])
+        .filter_map(|p| Some((p.email.clone()?.to_ascii_lowercase(), p.login.clone()?)))
+        .collect();
+    for c in commits {
+        for p in &mut c.co_authors {
+            if p.login.is_none() {
+                p.login = p
+                    .email
+                    .as_ref()
+                    .and_then(|e| known.get(&e.to_ascii_lowercase()).cloned());
+            }
+        }
+    }
+}
+
+fn reviews_of(s: &Snapshot) -> Result<Vec<ReviewFacts>, FactsError> {
+    s.reviews
+        .iter()
+        .enumerate()
+        .map(|(i, r)| review_facts(r, &format!("reviews/{i}")))
+        .collect()
+}
+
+fn review_facts(r: &Value, ctx: &str) -> Result<ReviewFacts, FactsError> {
+    let id = r
+        .get("id")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| err(format!("{ctx}/id"), "is missing or not a number"))?;
+    let (login, is_bot) = user(r.get("user"));
+    let state = review_state(str_at(r, "/state", ctx)?);
+    let submitted_at = match r.get("submitted_at") {
+        Some(Value::String(_)) => Some(time_at(r, "/submitted_at", ctx)?),
+        _ => None,
+    };
+    Ok(ReviewFacts {
+        id,
+        login,
+        is_bot,
+        state,
+        commit_id: opt_str(r, "/commit_id"),
+        body: opt_str(r, "/body").unwrap_or_default(),
+        submitted_at,
+    })
+}
+
+fn review_state(state: &str) -> ReviewState {
+    match state {
+        "APPROVED" => ReviewState::Approved,
+        "CHANGES_REQUESTED" => ReviewState::ChangesRequested,
+        "COMMENTED" => ReviewState::Commented,
+        "DISMISSED" => ReviewState::Dismissed,
+        "PENDING" => ReviewState::Pending,
+        other => ReviewState::Other(other.to_string()),
+    }
+}
+
+fn files_of(s: &Snapshot) -> Result<Vec<FileChange>, FactsError> {
+    s.files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let ctx = format!("files/{i}");
+            Ok(FileChange {
+                filename: str_at(f, "/filename", &ctx)?.to_string(),
+                status: str_at(f, "/status", &ctx)?.to_string(),
+                previous_filename: opt_str(f, "/previous_filename"),
+            })
+        })
+        .collect()
+}
+
+/// Team listings with team names and member logins lowercased.
+fn teams_of(s: &Snapshot) -> BTreeMap<String, Vec<String>> {
+    s.teams
+        .iter()
+        .map(|(t, members)| {
+            (
+                t.to_ascii_lowercase(),
+                members.iter().map(|m| m.to_ascii_lowercase()).collect(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

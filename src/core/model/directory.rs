@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::Ctx;
 use crate::core::files::lexical;
-use crate::core::files::raw::RawDirectory;
+use crate::core::files::raw::{RawAccount, RawDirectory, RawGroup, RawOu, RawPermissionSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ou {
@@ -54,38 +54,10 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// Validates the directory snapshot section by section, reporting every finding; the
+    /// result holds only the entries that passed their duplicate checks.
     pub fn from_raw(raw: RawDirectory, cx: &mut Ctx<'_>) -> Directory {
-        let synced_at = match lexical::parse_timestamp(raw.synced_at.get_ref()) {
-            Ok(t) => Some(t),
-            Err(why) => {
-                cx.error(
-                    "invalid-timestamp",
-                    raw.synced_at.span(),
-                    format!("`synced_at` is not a timestamp: {why}"),
-                    "write e.g. `2026-11-22T00:00:00Z`",
-                );
-                None
-            }
-        };
-        if !lexical::is_instance_arn(raw.instance_arn.get_ref()) {
-            cx.error(
-                "invalid-arn",
-                raw.instance_arn.span(),
-                format!(
-                    "`{}` is not an Identity Center instance ARN",
-                    raw.instance_arn.get_ref()
-                ),
-                "instance ARNs look like `arn:aws:sso:::instance/ssoins-1234567890abcdef`",
-            );
-        }
-        if !lexical::is_identity_store_id(raw.identity_store_id.get_ref()) {
-            cx.error(
-                "invalid-value",
-                raw.identity_store_id.span(),
-                format!("`{}` is not an identity store id", raw.identity_store_id.get_ref()),
-                "identity store ids look like `d-1234567890`",
-            );
-        }
+        let synced_at = check_header(&raw, cx);
         let mut d = Directory {
             synced_at,
             instance_arn: raw.instance_arn.into_inner(),
@@ -93,50 +65,69 @@ impl Directory {
             ..Directory::default()
         };
         for ou in raw.ou {
-            let ou = ou.into_inner();
-            let (id, path) = (ou.id.get_ref().clone(), ou.path.get_ref().clone());
-            if !lexical::is_ou_id(&id) {
-                cx.error(
-                    "invalid-ou-id",
-                    ou.id.span(),
-                    format!("`{id}` is not an OU id"),
-                    "OU ids look like `ou-ab12-prod0001`",
-                );
-            }
-            if !lexical::is_ou_path(&path) {
-                cx.error(
-                    "invalid-ou-path",
-                    ou.path.span(),
-                    format!("`{path}` is not an OU path"),
-                    "write OU names from the root separated by `/`, e.g. `Workloads/Prod`",
-                );
-            }
-            if d.ou_by_id.contains_key(&id) {
-                cx.error(
-                    "duplicate-ou",
-                    ou.id.span(),
-                    format!("OU id `{id}` is listed twice"),
-                    "each OU appears once",
-                );
-                continue;
-            }
-            if d.ou_by_path.contains_key(&path) {
-                cx.error(
-                    "duplicate-ou",
-                    ou.path.span(),
-                    format!("OU path `{path}` is listed twice"),
-                    "each OU appears once",
-                );
-                continue;
-            }
-            d.ou_by_id.insert(id.clone(), d.ous.len());
-            d.ou_by_path.insert(path.clone(), d.ous.len());
-            d.ous.push(Ou { id, path });
+            d.add_ou(ou.into_inner(), cx);
         }
-        // Parents are checked once every OU is known, so order in the file does not matter.
-        for ou in &d.ous {
+        d.check_ou_parents(cx);
+        for a in raw.account {
+            d.add_account(a.into_inner(), cx);
+        }
+        for p in raw.permission_set {
+            d.add_permission_set(p.into_inner(), cx);
+        }
+        for g in raw.group {
+            d.add_group(g.into_inner(), cx);
+        }
+        d
+    }
+
+    /// Checks one `[[ou]]` entry and records it unless its id or path is already listed.
+    fn add_ou(&mut self, ou: RawOu, cx: &mut Ctx<'_>) {
+        let (id, path) = (ou.id.get_ref().clone(), ou.path.get_ref().clone());
+        if !lexical::is_ou_id(&id) {
+            cx.error(
+                "invalid-ou-id",
+                ou.id.span(),
+                format!("`{id}` is not an OU id"),
+                "OU ids look like `ou-ab12-prod0001`",
+            );
+        }
+        if !lexical::is_ou_path(&path) {
+            cx.error(
+                "invalid-ou-path",
+                ou.path.span(),
+                format!("`{path}` is not an OU path"),
+                "write OU names from the root separated by `/`, e.g. `Workloads/Prod`",
+            );
+        }
+        if self.ou_by_id.contains_key(&id) {
+            cx.error(
+                "duplicate-ou",
+                ou.id.span(),
+                format!("OU id `{id}` is listed twice"),
+                "each OU appears once",
+            );
+            return;
+        }
+        if self.ou_by_path.contains_key(&path) {
+            cx.error(
+                "duplicate-ou",
+                ou.path.span(),
+                format!("OU path `{path}` is listed twice"),
+                "each OU appears once",
+            );
+            return;
+        }
+        self.ou_by_id.insert(id.clone(), self.ous.len());
+        self.ou_by_path.insert(path.clone(), self.ous.len());
+        self.ous.push(Ou { id, path });
+    }
+
+    /// Every OU's parent must be listed. Checked once every OU is known, so order in the file
+    /// does not matter.
+    fn check_ou_parents(&self, cx: &mut Ctx<'_>) {
+        for ou in &self.ous {
             if let Some((parent, _)) = ou.path.rsplit_once('/')
-                && !d.ou_by_path.contains_key(parent)
+                && !self.ou_by_path.contains_key(parent)
             {
                 cx.diags.push(
                     crate::core::diag::diagnostic::Diagnostic::error(
@@ -148,126 +139,128 @@ impl Directory {
                 );
             }
         }
-        for a in raw.account {
-            let a = a.into_inner();
-            let (id, name, ou) = (a.id.get_ref().clone(), a.name.get_ref().clone(), a.ou.get_ref().clone());
-            if !lexical::is_account_id(&id) {
-                cx.error(
-                    "invalid-account-id",
-                    a.id.span(),
-                    format!("`{id}` is not a 12-digit account id"),
-                    "AWS account ids are exactly 12 digits",
-                );
-            }
-            if name.is_empty() || name.chars().count() > 50 {
-                cx.error(
-                    "invalid-value",
-                    a.name.span(),
-                    format!("account name `{name}` is empty or longer than 50 characters"),
-                    "AWS account names are 1 to 50 characters",
-                );
-            }
-            if d.account_by_id.contains_key(&id) {
-                cx.error(
-                    "duplicate-account",
-                    a.id.span(),
-                    format!("account id `{id}` is listed twice"),
-                    "each account appears once",
-                );
-                continue;
-            }
-            if d.account_by_name.contains_key(&name) {
-                cx.error(
-                    "duplicate-account",
-                    a.name.span(),
-                    format!("account name `{name}` is listed twice"),
-                    "account names must be unique to be used in request paths",
-                );
-                continue;
-            }
-            if !ou.is_empty() && !d.ou_by_path.contains_key(&ou) {
-                cx.error(
-                    "unknown-ou",
-                    a.ou.span(),
-                    format!("OU `{ou}` of account `{name}` is not listed"),
-                    "add the OU as an `[[ou]]` entry, or use \"\" for the root",
-                );
-            }
-            if !lexical::is_account_name_segment(&name) {
-                cx.warning("account-name-not-requestable", a.name.span(), format!("account name `{name}` cannot be used in a request path"), "requests name accounts by a path segment of letters, digits, `.`, `_` and `-`; rename the account to request it");
-            }
-            d.account_by_id.insert(id.clone(), d.accounts.len());
-            d.account_by_name.insert(name.clone(), d.accounts.len());
-            d.accounts.push(Account { id, name, ou });
+    }
+
+    /// Checks one `[[account]]` entry and records it unless its id or name is already listed.
+    fn add_account(&mut self, a: RawAccount, cx: &mut Ctx<'_>) {
+        let (id, name, ou) = (a.id.get_ref().clone(), a.name.get_ref().clone(), a.ou.get_ref().clone());
+        if !lexical::is_account_id(&id) {
+            cx.error(
+                "invalid-account-id",
+                a.id.span(),
+                format!("`{id}` is not a 12-digit account id"),
+                "AWS account ids are exactly 12 digits",
+            );
         }
-        for p in raw.permission_set {
-            let p = p.into_inner();
-            let name = p.name.get_ref().clone();
-            cx.permission_set_name(p.name.span(), &name);
-            if !lexical::is_permission_set_arn(p.arn.get_ref()) {
-                cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs look like `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`");
-            }
-            if let Some(sd) = &p.session_duration
-                && !lexical::is_session_duration(sd.get_ref())
-            {
-                cx.error(
-                    "invalid-session-duration",
-                    sd.span(),
-                    format!("`{}` is not an ISO 8601 session duration", sd.get_ref()),
-                    "write e.g. `PT1H` or `PT12H`",
-                );
-            }
-            if d.ps_by_name.contains_key(&name) {
-                cx.error(
-                    "duplicate-permission-set",
-                    p.name.span(),
-                    format!("permission set `{name}` is listed twice"),
-                    "each permission set appears once",
-                );
-                continue;
-            }
-            d.ps_by_name.insert(name.clone(), d.permission_sets.len());
-            d.permission_sets.push(PermissionSet {
-                name,
-                arn: p.arn.into_inner(),
-                session_duration: p.session_duration.map(|s| s.into_inner()),
-            });
+        if name.is_empty() || name.chars().count() > 50 {
+            cx.error(
+                "invalid-value",
+                a.name.span(),
+                format!("account name `{name}` is empty or longer than 50 characters"),
+                "AWS account names are 1 to 50 characters",
+            );
         }
-        for g in raw.group {
-            let g = g.into_inner();
-            let name = g.name.get_ref().clone();
-            if name.is_empty() || name.chars().count() > 128 {
-                cx.error(
-                    "invalid-value",
-                    g.name.span(),
-                    "group name is empty or longer than 128 characters".into(),
-                    "Identity Center group names are 1 to 128 characters",
-                );
-            }
-            for m in g.members.iter().filter(|m| m.get_ref().is_empty()) {
-                cx.error(
-                    "invalid-user-name",
-                    m.span(),
-                    "group member is empty".into(),
-                    "list Identity Center user names",
-                );
-            }
-            if d.group_by_name.contains_key(&name) {
-                cx.error(
-                    "duplicate-group",
-                    g.name.span(),
-                    format!("group `{name}` is listed twice"),
-                    "each group appears once",
-                );
-                continue;
-            }
-            d.group_by_name.insert(name.clone(), d.groups.len());
-            d.groups.push(Group {
-                name,
-                members: g.members.into_iter().map(|m| m.into_inner()).collect(),
-            });
+        if self.account_by_id.contains_key(&id) {
+            cx.error(
+                "duplicate-account",
+                a.id.span(),
+                format!("account id `{id}` is listed twice"),
+                "each account appears once",
+            );
+            return;
         }
-        d
+        if self.account_by_name.contains_key(&name) {
+            cx.error(
+                "duplicate-account",
+                a.name.span(),
+                format!("account name `{name}` is listed twice"),
+                "account names must be unique to be used in request paths",
+            );
+            return;
+        }
+        if !ou.is_empty() && !self.ou_by_path.contains_key(&ou) {
+            cx.error(
+                "unknown-ou",
+                a.ou.span(),
+                format!("OU `{ou}` of account `{name}` is not listed"),
+                "add the OU as an `[[ou]]` entry, or use \"\" for the root",
+            );
+        }
+        if !lexical::is_account_name_segment(&name) {
+            cx.warning("account-name-not-requestable", a.name.span(), format!("account name `{name}` cannot be used in a request path"), "requests name accounts by a path segment of letters, digits, `.`, `_` and `-`; rename the account to request it");
+        }
+        self.account_by_id.insert(id.clone(), self.accounts.len());
+        self.account_by_name.insert(name.clone(), self.accounts.len());
+        self.accounts.push(Account { id, name, ou });
+    }
+
+    /// Checks one `[[permission_set]]` entry and records it unless its name is already listed.
+    fn add_permission_set(&mut self, p: RawPermissionSet, cx: &mut Ctx<'_>) {
+        let name = p.name.get_ref().clone();
+        cx.permission_set_name(p.name.span(), &name);
+        if !lexical::is_permission_set_arn(p.arn.get_ref()) {
+            cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs look like `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`");
+        }
+        if let Some(sd) = &p.session_duration
+            && !lexical::is_session_duration(sd.get_ref())
+        {
+            cx.error(
+                "invalid-session-duration",
+                sd.span(),
+                format!("`{}` is not an ISO 8601 session duration", sd.get_ref()),
+                "write e.g. `PT1H` or `PT12H`",
+            );
+        }
+        if self.ps_by_name.contains_key(&name) {
+            cx.error(
+                "duplicate-permission-set",
+                p.name.span(),
+                format!("permission set `{name}` is listed twice"),
+                "each permission set appears once",
+            );
+            return;
+        }
+        self.ps_by_name.insert(name.clone(), self.permission_sets.len());
+        self.permission_sets.push(PermissionSet {
+            name,
+            arn: p.arn.into_inner(),
+            session_duration: p.session_duration.map(|s| s.into_inner()),
+        });
+    }
+
+    /// Checks one `[[group]]` entry and records it unless its name is already listed.
+    fn add_group(&mut self, g: RawGroup, cx: &mut Ctx<'_>) {
+        let name = g.name.get_ref().clone();
+        if name.is_empty() || name.chars().count() > 128 {
+            cx.error(
+                "invalid-value",
+                g.name.span(),
+                "group name is empty or longer than 128 characters".into(),
+                "Identity Center group names are 1 to 128 characters",
+            );
+        }
+        for m in g.members.iter().filter(|m| m.get_ref().is_empty()) {
+            cx.error(
+                "invalid-user-name",
+                m.span(),
+                "group member is empty".into(),
+                "list Identity Center user names",
+            );
+        }
+        if self.group_by_name.contains_key(&name) {
+            cx.error(
+                "duplicate-group",
+                g.name.span(),
+                format!("group `{name}` is listed twice"),
+                "each group appears once",
+            );
+            return;
+        }
+        self.group_by_name.insert(name.clone(), self.groups.len());
+        self.groups.push(Group {
+            name,
+            members: g.members.into_iter().map(|m| m.into_inner()).collect(),
+        });
     }
 
     /// An account by 12-digit id or by name.
@@ -302,6 +295,43 @@ impl Directory {
             .iter()
             .filter(move |a| ou_contains(ou_path, &a.ou, nested))
     }
+}
+
+/// Checks the snapshot's header fields (`synced_at`, `instance_arn`, `identity_store_id`);
+/// returns the sync time when it parses.
+fn check_header(raw: &RawDirectory, cx: &mut Ctx<'_>) -> Option<DateTime<Utc>> {
+    let synced_at = match lexical::parse_timestamp(raw.synced_at.get_ref()) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            cx.error(
+                "invalid-timestamp",
+                raw.synced_at.span(),
+                format!("`synced_at` is not a timestamp: {why}"),
+                "write e.g. `2026-11-22T00:00:00Z`",
+            );
+            None
+        }
+    };
+    if !lexical::is_instance_arn(raw.instance_arn.get_ref()) {
+        cx.error(
+            "invalid-arn",
+            raw.instance_arn.span(),
+            format!(
+                "`{}` is not an Identity Center instance ARN",
+                raw.instance_arn.get_ref()
+            ),
+            "instance ARNs look like `arn:aws:sso:::instance/ssoins-1234567890abcdef`",
+        );
+    }
+    if !lexical::is_identity_store_id(raw.identity_store_id.get_ref()) {
+        cx.error(
+            "invalid-value",
+            raw.identity_store_id.span(),
+            format!("`{}` is not an identity store id", raw.identity_store_id.get_ref()),
+            "identity store ids look like `d-1234567890`",
+        );
+    }
+    synced_at
 }
 
 /// Whether an account whose parent OU is `account_ou` is covered by a rule naming `ou`.

@@ -8,7 +8,7 @@ use super::Ctx;
 use super::directory::Directory;
 use crate::core::files::duration::HumaneDuration;
 use crate::core::files::lexical;
-use crate::core::files::raw::{RawAccess, S};
+use crate::core::files::raw::{RawAccess, RawApproval, RawEligibility, RawSettings, S};
 
 /// Default for `max_start_ahead`: a request may start at most this far in the future.
 pub const DEFAULT_MAX_START_AHEAD: u64 = 30 * 86_400;
@@ -129,190 +129,19 @@ impl Policy {
     /// Validates the raw policy. References to accounts, OUs, permission sets and groups
     /// are checked when the directory is known; without it they are kept unresolved.
     pub fn from_raw(raw: RawAccess, directory: Option<&Directory>, cx: &mut Ctx<'_>) -> Policy {
-        let s = raw.settings.into_inner();
-        let max_duration = duration(cx, &s.max_duration).unwrap_or(HumaneDuration::from_seconds(0));
-        let optional = |cx: &mut Ctx<'_>, v: &Option<S<String>>, default: u64| {
-            v.as_ref()
-                .and_then(|v| duration(cx, v))
-                .unwrap_or(HumaneDuration::from_seconds(default))
-        };
-        let pending_timeout = optional(cx, &s.pending_timeout, DEFAULT_PENDING_TIMEOUT);
-        let max_start_ahead = optional(cx, &s.max_start_ahead, DEFAULT_MAX_START_AHEAD);
-        let mut managed = Vec::new();
-        for p in &s.managed_permission_sets {
-            if !cx.permission_set_name(p.span(), p.get_ref()) {
-                continue;
-            }
-            if managed.contains(p.get_ref()) {
-                cx.warning(
-                    "duplicate-entry",
-                    p.span(),
-                    format!("`{}` is listed twice", p.get_ref()),
-                    "remove the repeated entry",
-                );
-                continue;
-            }
-            if let Some(d) = directory
-                && d.permission_set(p.get_ref()).is_none()
-            {
-                cx.error(
-                    "unknown-permission-set",
-                    p.span(),
-                    format!("permission set `{}` is not in the directory", p.get_ref()),
-                    "use a permission set from policies/directory.toml, or run `gitgrant directory sync`",
-                );
-            }
-            managed.push(p.get_ref().clone());
-        }
-        let max_removals = match s.max_removals_per_run {
-            Some(n) if *n.get_ref() < 0 => {
-                cx.error(
-                    "invalid-value",
-                    n.span(),
-                    format!("`{}` is not a number of removals", n.get_ref()),
-                    "use a whole number, 0 or more",
-                );
-                DEFAULT_MAX_REMOVALS
-            }
-            Some(n) => *n.get_ref() as u64,
-            None => DEFAULT_MAX_REMOVALS,
-        };
-        let settings = Settings {
-            max_duration,
-            require_ticket: s.require_ticket.unwrap_or(false),
-            require_approval_note: s.require_approval_note.unwrap_or(true),
-            pending_timeout,
-            max_start_ahead,
-            managed_permission_sets: managed,
-            max_removals_per_run: max_removals,
-            remove_drift: s.remove_drift.unwrap_or(false),
-            apply_concurrency: match &s.apply_concurrency {
-                Some(n) if (1..=32).contains(n.get_ref()) => *n.get_ref() as usize,
-                Some(n) => {
-                    cx.error(
-                        "invalid-value",
-                        n.span(),
-                        format!("`{}` is not a concurrency", n.get_ref()),
-                        "use a whole number from 1 to 32",
-                    );
-                    4
-                }
-                None => 4,
-            },
-        };
-
+        let settings = Settings::from_raw(raw.settings.into_inner(), directory, cx);
         let mut ids = HashSet::new();
-        let mut eligibility = Vec::new();
-        for r in raw.eligibility {
-            let r = r.into_inner();
-            unique_id(cx, &mut ids, &r.id, "eligibility");
-            let mut principals = Vec::new();
-            for p in &r.principals {
-                match Principal::parse(p.get_ref()) {
-                    Some(Principal::IdcGroup(g)) if directory.is_some_and(|d| d.group(&g).is_none()) => {
-                        cx.error("unknown-group", p.span(), format!("Identity Center group `{g}` is not in the directory"), "add the group to policies/directory.toml (`gitgrant directory sync` writes groups used by rules)");
-                    }
-                    Some(pr) => principals.push(pr),
-                    None => cx.error(
-                        "invalid-principal",
-                        p.span(),
-                        format!("`{}` is not a principal", p.get_ref()),
-                        "write `@org/team`, `login` or `idc-group:Name`",
-                    ),
-                }
-            }
-            let targets = targets(
-                cx,
-                directory,
-                &r.accounts,
-                &r.ous,
-                r.include_child_ous,
-                Some(&r.permission_sets),
-                &settings,
-            );
-            if r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty) {
-                cx.error(
-                    "rule-without-targets",
-                    r.id.span(),
-                    format!("eligibility rule `{}` names no accounts and no OUs", r.id.get_ref()),
-                    "add `accounts = [...]` or `ous = [...]`; a rule covering nothing grants nothing",
-                );
-            }
-            let rule_max = r.max_duration.as_ref().and_then(|m| duration(cx, m));
-            if let (Some(m), Some(raw_m)) = (rule_max, &r.max_duration)
-                && m > settings.max_duration
-                && settings.max_duration.seconds() > 0
-            {
-                cx.warning(
-                    "rule-max-exceeds-settings",
-                    raw_m.span(),
-                    format!(
-                        "rule maximum `{m}` is longer than settings.max_duration `{}`",
-                        settings.max_duration
-                    ),
-                    "the shorter of the two applies; lower the rule's max_duration to say so",
-                );
-            }
-            let approval = match r.approval.as_ref().map(|a| a.get_ref().as_str()) {
-                None | Some("required") => ApprovalMode::Required,
-                Some("none") => ApprovalMode::None,
-                Some(other) => {
-                    let span = r.approval.as_ref().map(|a| a.span()).unwrap_or(r.id.span());
-                    cx.error(
-                        "invalid-approval-mode",
-                        span,
-                        format!("`{other}` is not an approval mode"),
-                        "use `required` or `none`",
-                    );
-                    ApprovalMode::Required
-                }
-            };
-            eligibility.push(EligibilityRule {
-                id: r.id.get_ref().clone(),
-                principals,
-                targets,
-                max_duration: rule_max,
-                approval,
-                span: r.id.span(),
-            });
-        }
-
+        let eligibility = raw
+            .eligibility
+            .into_iter()
+            .map(|r| EligibilityRule::from_raw(r.into_inner(), directory, &settings, &mut ids, cx))
+            .collect();
         let mut approval_ids = HashSet::new();
-        let mut approval = Vec::new();
-        for r in raw.approval {
-            let r = r.into_inner();
-            unique_id(cx, &mut approval_ids, &r.id, "approval");
-            let targets = targets(
-                cx,
-                directory,
-                &r.accounts,
-                &r.ous,
-                Some(true),
-                r.permission_sets.as_ref(),
-                &settings,
-            );
-            let n = *r.min_approvals.get_ref();
-            let min_approvals = if (1..=10).contains(&n) {
-                n as u32
-            } else {
-                cx.error(
-                    "invalid-min-approvals",
-                    r.min_approvals.span(),
-                    format!("`{n}` is not a valid number of approvals"),
-                    "use a whole number from 1 to 10",
-                );
-                1
-            };
-            let all_accounts =
-                r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty);
-            approval.push(ApprovalRule {
-                id: r.id.get_ref().clone(),
-                all_accounts,
-                targets,
-                min_approvals,
-                span: r.id.span(),
-            });
-        }
+        let approval = raw
+            .approval
+            .into_iter()
+            .map(|r| ApprovalRule::from_raw(r.into_inner(), directory, &settings, &mut approval_ids, cx))
+            .collect();
         Policy {
             settings,
             eligibility,
@@ -340,6 +169,249 @@ impl Policy {
                 .map(|r| r.id.as_str())
                 .collect(),
         )
+    }
+}
+
+impl Settings {
+    /// Validates `[settings]`; a value that fails its check falls back to its default.
+    fn from_raw(s: RawSettings, directory: Option<&Directory>, cx: &mut Ctx<'_>) -> Settings {
+        let max_duration = duration(cx, &s.max_duration).unwrap_or(HumaneDuration::from_seconds(0));
+        let pending_timeout = optional_duration(cx, &s.pending_timeout, DEFAULT_PENDING_TIMEOUT);
+        let max_start_ahead = optional_duration(cx, &s.max_start_ahead, DEFAULT_MAX_START_AHEAD);
+        let managed_permission_sets = managed_permission_sets(cx, directory, &s.managed_permission_sets);
+        let max_removals_per_run = max_removals_per_run(cx, &s.max_removals_per_run);
+        let apply_concurrency = apply_concurrency(cx, &s.apply_concurrency);
+        Settings {
+            max_duration,
+            require_ticket: s.require_ticket.unwrap_or(false),
+            require_approval_note: s.require_approval_note.unwrap_or(true),
+            pending_timeout,
+            max_start_ahead,
+            managed_permission_sets,
+            max_removals_per_run,
+            remove_drift: s.remove_drift.unwrap_or(false),
+            apply_concurrency,
+        }
+    }
+}
+
+fn optional_duration(cx: &mut Ctx<'_>, v: &Option<S<String>>, default: u64) -> HumaneDuration {
+    v.as_ref()
+        .and_then(|v| duration(cx, v))
+        .unwrap_or(HumaneDuration::from_seconds(default))
+}
+
+/// `settings.managed_permission_sets`: valid names, each once, known to the directory when
+/// it is given. An unknown name is reported but kept.
+fn managed_permission_sets(cx: &mut Ctx<'_>, directory: Option<&Directory>, names: &[S<String>]) -> Vec<String> {
+    let mut managed: Vec<String> = Vec::new();
+    for p in names {
+        if !cx.permission_set_name(p.span(), p.get_ref()) {
+            continue;
+        }
+        if managed.contains(p.get_ref()) {
+            cx.warning(
+                "duplicate-entry",
+                p.span(),
+                format!("`{}` is listed twice", p.get_ref()),
+                "remove the repeated entry",
+            );
+            continue;
+        }
+        if let Some(d) = directory
+            && d.permission_set(p.get_ref()).is_none()
+        {
+            cx.error(
+                "unknown-permission-set",
+                p.span(),
+                format!("permission set `{}` is not in the directory", p.get_ref()),
+                "use a permission set from policies/directory.toml, or run `gitgrant directory sync`",
+            );
+        }
+        managed.push(p.get_ref().clone());
+    }
+    managed
+}
+
+fn max_removals_per_run(cx: &mut Ctx<'_>, v: &Option<S<i64>>) -> u64 {
+    match v {
+        Some(n) if *n.get_ref() < 0 => {
+            cx.error(
+                "invalid-value",
+                n.span(),
+                format!("`{}` is not a number of removals", n.get_ref()),
+                "use a whole number, 0 or more",
+            );
+            DEFAULT_MAX_REMOVALS
+        }
+        Some(n) => *n.get_ref() as u64,
+        None => DEFAULT_MAX_REMOVALS,
+    }
+}
+
+fn apply_concurrency(cx: &mut Ctx<'_>, v: &Option<S<i64>>) -> usize {
+    match v {
+        Some(n) if (1..=32).contains(n.get_ref()) => *n.get_ref() as usize,
+        Some(n) => {
+            cx.error(
+                "invalid-value",
+                n.span(),
+                format!("`{}` is not a concurrency", n.get_ref()),
+                "use a whole number from 1 to 32",
+            );
+            4
+        }
+        None => 4,
+    }
+}
+
+impl EligibilityRule {
+    /// Validates one `[[eligibility]]` rule; `ids` holds the ids of the rules before it.
+    fn from_raw(
+        r: RawEligibility,
+        directory: Option<&Directory>,
+        settings: &Settings,
+        ids: &mut HashSet<String>,
+        cx: &mut Ctx<'_>,
+    ) -> EligibilityRule {
+        unique_id(cx, ids, &r.id, "eligibility");
+        let principals = principals(cx, directory, &r.principals);
+        let targets = targets(
+            cx,
+            directory,
+            &r.accounts,
+            &r.ous,
+            r.include_child_ous,
+            Some(&r.permission_sets),
+            settings,
+        );
+        if r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty) {
+            cx.error(
+                "rule-without-targets",
+                r.id.span(),
+                format!("eligibility rule `{}` names no accounts and no OUs", r.id.get_ref()),
+                "add `accounts = [...]` or `ous = [...]`; a rule covering nothing grants nothing",
+            );
+        }
+        let max_duration = rule_max_duration(cx, &r.max_duration, settings);
+        let approval = approval_mode(cx, &r.approval, &r.id);
+        EligibilityRule {
+            id: r.id.get_ref().clone(),
+            principals,
+            targets,
+            max_duration,
+            approval,
+            span: r.id.span(),
+        }
+    }
+}
+
+/// A rule's principals; unparsable ones and groups the directory lacks are reported and left out.
+fn principals(cx: &mut Ctx<'_>, directory: Option<&Directory>, raw: &[S<String>]) -> Vec<Principal> {
+    let mut principals = Vec::new();
+    for p in raw {
+        match Principal::parse(p.get_ref()) {
+            Some(Principal::IdcGroup(g)) if directory.is_some_and(|d| d.group(&g).is_none()) => {
+                cx.error(
+                    "unknown-group",
+                    p.span(),
+                    format!("Identity Center group `{g}` is not in the directory"),
+                    "add the group to policies/directory.toml (`gitgrant directory sync` writes groups used by rules)",
+                );
+            }
+            Some(pr) => principals.push(pr),
+            None => cx.error(
+                "invalid-principal",
+                p.span(),
+                format!("`{}` is not a principal", p.get_ref()),
+                "write `@org/team`, `login` or `idc-group:Name`",
+            ),
+        }
+    }
+    principals
+}
+
+/// A rule's own `max_duration`, warned about when it is longer than the settings' maximum.
+fn rule_max_duration(cx: &mut Ctx<'_>, raw: &Option<S<String>>, settings: &Settings) -> Option<HumaneDuration> {
+    let rule_max = raw.as_ref().and_then(|m| duration(cx, m));
+    if let (Some(m), Some(raw_m)) = (rule_max, raw)
+        && m > settings.max_duration
+        && settings.max_duration.seconds() > 0
+    {
+        cx.warning(
+            "rule-max-exceeds-settings",
+            raw_m.span(),
+            format!(
+                "rule maximum `{m}` is longer than settings.max_duration `{}`",
+                settings.max_duration
+            ),
+            "the shorter of the two applies; lower the rule's max_duration to say so",
+        );
+    }
+    rule_max
+}
+
+/// A rule's `approval` key: `required` (the default) or `none`.
+fn approval_mode(cx: &mut Ctx<'_>, raw: &Option<S<String>>, id: &S<String>) -> ApprovalMode {
+    match raw.as_ref().map(|a| a.get_ref().as_str()) {
+        None | Some("required") => ApprovalMode::Required,
+        Some("none") => ApprovalMode::None,
+        Some(other) => {
+            let span = raw.as_ref().map(|a| a.span()).unwrap_or(id.span());
+            cx.error(
+                "invalid-approval-mode",
+                span,
+                format!("`{other}` is not an approval mode"),
+                "use `required` or `none`",
+            );
+            ApprovalMode::Required
+        }
+    }
+}
+
+impl ApprovalRule {
+    /// Validates one `[[approval]]` rule; `ids` holds the ids of the approval rules before it.
+    fn from_raw(
+        r: RawApproval,
+        directory: Option<&Directory>,
+        settings: &Settings,
+        ids: &mut HashSet<String>,
+        cx: &mut Ctx<'_>,
+    ) -> ApprovalRule {
+        unique_id(cx, ids, &r.id, "approval");
+        let targets = targets(
+            cx,
+            directory,
+            &r.accounts,
+            &r.ous,
+            Some(true),
+            r.permission_sets.as_ref(),
+            settings,
+        );
+        let min_approvals = min_approvals(cx, &r.min_approvals);
+        let all_accounts = r.accounts.as_ref().is_none_or(Vec::is_empty) && r.ous.as_ref().is_none_or(Vec::is_empty);
+        ApprovalRule {
+            id: r.id.get_ref().clone(),
+            all_accounts,
+            targets,
+            min_approvals,
+            span: r.id.span(),
+        }
+    }
+}
+
+fn min_approvals(cx: &mut Ctx<'_>, raw: &S<i64>) -> u32 {
+    let n = *raw.get_ref();
+    if (1..=10).contains(&n) {
+        n as u32
+    } else {
+        cx.error(
+            "invalid-min-approvals",
+            raw.span(),
+            format!("`{n}` is not a valid number of approvals"),
+            "use a whole number from 1 to 10",
+        );
+        1
     }
 }
 
@@ -372,6 +444,8 @@ fn unique_id(cx: &mut Ctx<'_>, seen: &mut HashSet<String>, id: &S<String>, kind:
     }
 }
 
+/// Which accounts, OUs and permission sets a rule covers, resolved against the directory
+/// when it is given. Entries that fail their checks are reported and left out.
 fn targets(
     cx: &mut Ctx<'_>,
     directory: Option<&Directory>,
@@ -381,11 +455,25 @@ fn targets(
     permission_sets: Option<&Vec<S<String>>>,
     settings: &Settings,
 ) -> Targets {
-    let mut t = Targets {
+    let account_ids = target_accounts(cx, directory, accounts.iter().flatten());
+    let ou_paths = target_ous(cx, directory, ous.iter().flatten());
+    let permission_sets = permission_sets.map(|sets| target_permission_sets(cx, directory, sets, settings));
+    Targets {
+        account_ids,
+        ou_paths,
         include_child_ous: include_child_ous.unwrap_or(false),
-        ..Targets::default()
-    };
-    for a in accounts.iter().flatten() {
+        permission_sets,
+    }
+}
+
+/// Account references (names or ids) as account ids.
+fn target_accounts<'a>(
+    cx: &mut Ctx<'_>,
+    directory: Option<&Directory>,
+    accounts: impl Iterator<Item = &'a S<String>>,
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for a in accounts {
         if !lexical::is_account_ref(a.get_ref()) {
             cx.error(
                 "invalid-account",
@@ -397,7 +485,7 @@ fn targets(
         }
         match directory {
             Some(d) => match d.account(a.get_ref()) {
-                Some(acct) => t.account_ids.push(acct.id.clone()),
+                Some(acct) => ids.push(acct.id.clone()),
                 None => cx.error(
                     "unknown-account",
                     a.span(),
@@ -405,10 +493,20 @@ fn targets(
                     "use an account name or id from policies/directory.toml",
                 ),
             },
-            None => t.account_ids.push(a.get_ref().clone()),
+            None => ids.push(a.get_ref().clone()),
         }
     }
-    for o in ous.iter().flatten() {
+    ids
+}
+
+/// OU references (paths or ids) as OU paths.
+fn target_ous<'a>(
+    cx: &mut Ctx<'_>,
+    directory: Option<&Directory>,
+    ous: impl Iterator<Item = &'a S<String>>,
+) -> Vec<String> {
+    let mut paths = Vec::new();
+    for o in ous {
         if o.get_ref().is_empty() {
             cx.error(
                 "invalid-value",
@@ -420,7 +518,7 @@ fn targets(
         }
         match directory {
             Some(d) => match d.ou(o.get_ref()) {
-                Some(ou) => t.ou_paths.push(ou.path.clone()),
+                Some(ou) => paths.push(ou.path.clone()),
                 None => cx.error(
                     "unknown-ou",
                     o.span(),
@@ -428,11 +526,22 @@ fn targets(
                     "use an OU path (`Workloads/Prod`) or id from policies/directory.toml",
                 ),
             },
-            None => t.ou_paths.push(o.get_ref().clone()),
+            None => paths.push(o.get_ref().clone()),
         }
     }
-    let mut sets = permission_sets.map(|_| Vec::new());
-    for p in permission_sets.into_iter().flatten() {
+    paths
+}
+
+/// Permission set names a rule lists: valid, known to the directory when it is given, and
+/// managed (an unmanaged one is reported but kept).
+fn target_permission_sets(
+    cx: &mut Ctx<'_>,
+    directory: Option<&Directory>,
+    permission_sets: &[S<String>],
+    settings: &Settings,
+) -> Vec<String> {
+    let mut sets = Vec::new();
+    for p in permission_sets {
         if !cx.permission_set_name(p.span(), p.get_ref()) {
             continue;
         }
@@ -458,10 +567,7 @@ fn targets(
                 "add it to managed_permission_sets; the reconciler only grants and revokes managed permission sets",
             );
         }
-        if let Some(sets) = sets.as_mut() {
-            sets.push(p.get_ref().clone());
-        }
+        sets.push(p.get_ref().clone());
     }
-    t.permission_sets = sets;
-    t
+    sets
 }

@@ -6,10 +6,10 @@ use std::ops::Range;
 use chrono::{DateTime, Utc};
 
 use super::Ctx;
-use super::directory::Directory;
+use super::directory::{Account, Directory};
 use crate::core::files::duration::HumaneDuration;
 use crate::core::files::lexical;
-use crate::core::files::raw::RawRequest;
+use crate::core::files::raw::{RawRequest, S};
 
 pub const REASON_MAX: usize = 1000;
 pub const TICKET_MAX: usize = 100;
@@ -96,150 +96,180 @@ impl Request {
         directory: Option<&Directory>,
         cx: &mut Ctx<'_>,
     ) -> Option<Request> {
-        let errors_before = cx.diags.iter().filter(|d| d.is_error()).count();
-        let requester = raw.requester.get_ref();
-        if !lexical::is_github_login(requester) {
-            cx.error("invalid-login", raw.requester.span(), format!("`{requester}` is not a GitHub login"), "GitHub logins are letters, digits and single dashes, at most 39 characters, not starting or ending with a dash");
-        }
-        let account_ref = raw.account.get_ref();
-        if !lexical::is_account_ref(account_ref) {
-            cx.error(
-                "invalid-account",
-                raw.account.span(),
-                format!("`{account_ref}` is neither a 12-digit account id nor an account name"),
-                "use the account's name from policies/directory.toml, or its id of exactly 12 digits",
-            );
-        }
-        let ps = raw.permission_set.get_ref();
-        cx.permission_set_name(raw.permission_set.span(), ps);
-        let start = match &raw.start {
-            None => None,
-            Some(v) => match lexical::parse_timestamp(v.get_ref()) {
-                Ok(t) => Some(t),
-                Err(why) => {
-                    cx.error(
-                        "invalid-timestamp",
-                        v.span(),
-                        format!("`start` is not a date and time with a time zone: {why}"),
-                        "write an RFC 3339 date-time with a zone, e.g. `2026-11-22T13:00:00Z`",
-                    );
-                    None
-                }
-            },
+        let errors_before = error_count(cx);
+        check_names(&raw, cx);
+        let start = parse_start(raw.start.as_ref(), cx);
+        let duration = parse_duration(&raw.duration, cx);
+        check_texts(&raw, cx);
+        let account = directory.and_then(|d| resolve_in_directory(&raw, d, cx));
+        let (account_id, account_name, account_ou) = match account {
+            Some(a) => (a.id.clone(), a.name.clone(), a.ou.clone()),
+            None => (String::new(), String::new(), String::new()),
         };
-        let duration = match HumaneDuration::parse(raw.duration.get_ref()) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                cx.error(
-                    "invalid-duration",
-                    raw.duration.span(),
-                    e.message(raw.duration.get_ref()),
-                    e.help(),
-                );
-                None
-            }
-        };
-        if !lexical::is_text(raw.reason.get_ref(), REASON_MAX) {
-            cx.error(
-                "invalid-reason",
-                raw.reason.span(),
-                "`reason` is empty or too long".into(),
-                "write between 1 and 1000 characters saying why access is needed",
-            );
-        }
-        if let Some(t) = &raw.ticket
-            && !lexical::is_text(t.get_ref(), TICKET_MAX)
-        {
-            cx.error(
-                "invalid-ticket",
-                t.span(),
-                "`ticket` is empty or too long".into(),
-                "write between 1 and 100 characters, or leave the field out",
-            );
-        }
-
-        let mut account_id = String::new();
-        let mut account_name = String::new();
-        let mut account_ou = String::new();
-        if let Some(d) = directory {
-            match d.account(account_ref) {
-                Some(a) => {
-                    account_id = a.id.clone();
-                    account_name = a.name.clone();
-                    account_ou = a.ou.clone();
-                }
-                None if lexical::is_account_ref(account_ref) => {
-                    cx.error("unknown-account", raw.account.span(), format!("account `{account_ref}` is not in the directory"), "use an account name or 12-digit id from policies/directory.toml; if the account is new, run `gitgrant directory sync`");
-                }
-                None => {}
-            }
-            if lexical::is_permission_set_name(ps) && d.permission_set(ps).is_none() {
-                cx.error(
-                    "unknown-permission-set",
-                    raw.permission_set.span(),
-                    format!("permission set `{ps}` is not in the directory"),
-                    "use a permission set name from policies/directory.toml",
-                );
-            }
-        }
         if let Some(p) = path {
-            if !account_name.is_empty() && p.account != account_name {
-                let canonical = RequestPath::canonical(&account_name, ps, &p.id);
-                let named = if account_ref == &account_name {
-                    format!("account `{account_name}`")
-                } else {
-                    format!("account `{account_ref}` (`{account_name}`)")
-                };
-                cx.error(
-                    "path-mismatch",
-                    raw.account.span(),
-                    format!("{named} does not match the path's account `{}`", p.account),
-                    &format!("move the file to `{canonical}`: code owners are chosen by path"),
-                );
-            }
-            if &p.permission_set != ps {
-                let canonical = RequestPath::canonical(
-                    if account_name.is_empty() {
-                        &p.account
-                    } else {
-                        &account_name
-                    },
-                    ps,
-                    &p.id,
-                );
-                cx.error(
-                    "path-mismatch",
-                    raw.permission_set.span(),
-                    format!("permission set `{ps}` does not match the path's `{}`", p.permission_set),
-                    &format!("move the file to `{canonical}`: code owners are chosen by path"),
-                );
-            }
+            check_path(&raw, p, &account_name, cx);
         }
-        let errors_after = cx.diags.iter().filter(|d| d.is_error()).count();
-        if errors_after > errors_before {
+        if error_count(cx) > errors_before {
             return None;
         }
         Some(Request {
             path: file.to_string(),
             id: path.map(|p| p.id.clone()).unwrap_or_default(),
-            requester: requester.clone(),
+            requester: raw.requester.get_ref().clone(),
             account_id,
             account_name,
             account_ou,
-            permission_set: ps.clone(),
+            permission_set: raw.permission_set.get_ref().clone(),
             start,
             duration: duration?,
             reason: raw.reason.get_ref().clone(),
             ticket: raw.ticket.as_ref().map(|t| t.get_ref().clone()),
-            spans: RequestSpans {
-                requester: raw.requester.span(),
-                account: raw.account.span(),
-                permission_set: raw.permission_set.span(),
-                start: raw.start.as_ref().map(|s| s.span()),
-                duration: raw.duration.span(),
-                ticket: raw.ticket.as_ref().map(|t| t.span()),
-            },
+            spans: RequestSpans::of(&raw),
         })
+    }
+}
+
+impl RequestSpans {
+    fn of(raw: &RawRequest) -> RequestSpans {
+        RequestSpans {
+            requester: raw.requester.span(),
+            account: raw.account.span(),
+            permission_set: raw.permission_set.span(),
+            start: raw.start.as_ref().map(|s| s.span()),
+            duration: raw.duration.span(),
+            ticket: raw.ticket.as_ref().map(|t| t.span()),
+        }
+    }
+}
+
+fn error_count(cx: &Ctx<'_>) -> usize {
+    cx.diags.iter().filter(|d| d.is_error()).count()
+}
+
+/// The requester's login, the account reference and the permission set name, each by its
+/// own lexical rule.
+fn check_names(raw: &RawRequest, cx: &mut Ctx<'_>) {
+    let requester = raw.requester.get_ref();
+    if !lexical::is_github_login(requester) {
+        cx.error("invalid-login", raw.requester.span(), format!("`{requester}` is not a GitHub login"), "GitHub logins are letters, digits and single dashes, at most 39 characters, not starting or ending with a dash");
+    }
+    let account_ref = raw.account.get_ref();
+    if !lexical::is_account_ref(account_ref) {
+        cx.error(
+            "invalid-account",
+            raw.account.span(),
+            format!("`{account_ref}` is neither a 12-digit account id nor an account name"),
+            "use the account's name from policies/directory.toml, or its id of exactly 12 digits",
+        );
+    }
+    cx.permission_set_name(raw.permission_set.span(), raw.permission_set.get_ref());
+}
+
+fn parse_start(start: Option<&S<toml::Value>>, cx: &mut Ctx<'_>) -> Option<DateTime<Utc>> {
+    let v = start?;
+    match lexical::parse_timestamp(v.get_ref()) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            cx.error(
+                "invalid-timestamp",
+                v.span(),
+                format!("`start` is not a date and time with a time zone: {why}"),
+                "write an RFC 3339 date-time with a zone, e.g. `2026-11-22T13:00:00Z`",
+            );
+            None
+        }
+    }
+}
+
+fn parse_duration(duration: &S<String>, cx: &mut Ctx<'_>) -> Option<HumaneDuration> {
+    match HumaneDuration::parse(duration.get_ref()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            cx.error(
+                "invalid-duration",
+                duration.span(),
+                e.message(duration.get_ref()),
+                e.help(),
+            );
+            None
+        }
+    }
+}
+
+/// The free-text fields: `reason` (required) and `ticket` (optional), within their lengths.
+fn check_texts(raw: &RawRequest, cx: &mut Ctx<'_>) {
+    if !lexical::is_text(raw.reason.get_ref(), REASON_MAX) {
+        cx.error(
+            "invalid-reason",
+            raw.reason.span(),
+            "`reason` is empty or too long".into(),
+            "write between 1 and 1000 characters saying why access is needed",
+        );
+    }
+    if let Some(t) = &raw.ticket
+        && !lexical::is_text(t.get_ref(), TICKET_MAX)
+    {
+        cx.error(
+            "invalid-ticket",
+            t.span(),
+            "`ticket` is empty or too long".into(),
+            "write between 1 and 100 characters, or leave the field out",
+        );
+    }
+}
+
+/// The requested account and permission set must be in the directory; returns the account.
+/// References that already failed their lexical rule are not reported again.
+fn resolve_in_directory<'d>(raw: &RawRequest, d: &'d Directory, cx: &mut Ctx<'_>) -> Option<&'d Account> {
+    let account_ref = raw.account.get_ref();
+    let account = d.account(account_ref);
+    if account.is_none() && lexical::is_account_ref(account_ref) {
+        cx.error("unknown-account", raw.account.span(), format!("account `{account_ref}` is not in the directory"), "use an account name or 12-digit id from policies/directory.toml; if the account is new, run `gitgrant directory sync`");
+    }
+    let ps = raw.permission_set.get_ref();
+    if lexical::is_permission_set_name(ps) && d.permission_set(ps).is_none() {
+        cx.error(
+            "unknown-permission-set",
+            raw.permission_set.span(),
+            format!("permission set `{ps}` is not in the directory"),
+            "use a permission set name from policies/directory.toml",
+        );
+    }
+    account
+}
+
+/// The file's path must name the request's account (by name, when the directory knows it)
+/// and permission set: code owners are chosen by path.
+fn check_path(raw: &RawRequest, p: &RequestPath, account_name: &str, cx: &mut Ctx<'_>) {
+    let account_ref = raw.account.get_ref();
+    let ps = raw.permission_set.get_ref();
+    if !account_name.is_empty() && p.account != account_name {
+        let canonical = RequestPath::canonical(account_name, ps, &p.id);
+        let named = if account_ref == account_name {
+            format!("account `{account_name}`")
+        } else {
+            format!("account `{account_ref}` (`{account_name}`)")
+        };
+        cx.error(
+            "path-mismatch",
+            raw.account.span(),
+            format!("{named} does not match the path's account `{}`", p.account),
+            &format!("move the file to `{canonical}`: code owners are chosen by path"),
+        );
+    }
+    if &p.permission_set != ps {
+        let path_account = if account_name.is_empty() {
+            p.account.as_str()
+        } else {
+            account_name
+        };
+        let canonical = RequestPath::canonical(path_account, ps, &p.id);
+        cx.error(
+            "path-mismatch",
+            raw.permission_set.span(),
+            format!("permission set `{ps}` does not match the path's `{}`", p.permission_set),
+            &format!("move the file to `{canonical}`: code owners are chosen by path"),
+        );
     }
 }
 

@@ -7,13 +7,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::core::diag::diagnostic::{Diagnostic, Diagnostics};
-use crate::core::rules::eligibility::{self, Eligibility, Subject, Teams};
 use crate::core::files::load::{self, PolicyFiles, PolicyView};
+use crate::core::files::tree::{self, Tree};
 use crate::core::model::codeowners::CodeOwners;
 use crate::core::model::directory::Directory;
-use crate::core::model::policy::{ApprovalMode, Policy};
+use crate::core::model::identities::Identities;
+use crate::core::model::policy::{ApprovalMode, Policy, Settings};
 use crate::core::model::request::{Request, RequestPath};
-use crate::core::files::tree::{self, Tree};
+use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
 
 /// What `check` found, and what it loaded (for callers that go on to decide things).
 #[derive(Debug, Default)]
@@ -100,58 +101,13 @@ pub fn check_request(
         identities: ids,
         codeowners: co,
     } = set;
-    let file = r.path.as_str();
     let settings = &policy.settings;
-    if r.duration > settings.max_duration {
-        diags.push(
-            Diagnostic::error(
-                "duration-exceeds-maximum",
-                format!(
-                    "duration `{}` is longer than settings.max_duration `{}`",
-                    r.duration, settings.max_duration
-                ),
-            )
-            .at(file, r.spans.duration.clone())
-            .help("ask for less time; a longer window needs a new request later"),
-        );
+    if !duration_within_maximum(r, settings, diags) {
         return None;
     }
-    if settings.require_ticket && r.ticket.is_none() {
-        diags.push(
-            Diagnostic::error("missing-ticket", "this repository requires a ticket on every request")
-                .at(file, 0..0)
-                .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
-        );
-    }
-    if let Some(start) = r.start
-        && start > at + settings.max_start_ahead.to_chrono()
-    {
-        diags.push(
-            Diagnostic::error(
-                "start-too-far-ahead",
-                format!(
-                    "start {} is more than {} ahead",
-                    start.to_rfc3339(),
-                    settings.max_start_ahead
-                ),
-            )
-            .at(file, r.spans.start.clone().unwrap_or(0..0))
-            .help("request access closer to when it is needed (settings.max_start_ahead)"),
-        );
-    }
-    if ids.user_name(&r.requester).is_none() {
-        diags.push(
-            Diagnostic::error(
-                "unknown-identity",
-                format!(
-                    "`{}` has no Identity Center user in policies/identities.toml",
-                    r.requester
-                ),
-            )
-            .at(file, r.spans.requester.clone())
-            .help("add the login under [users], or set user_name_template"),
-        );
-    }
+    check_ticket(r, settings, diags);
+    check_start_window(r, settings, at, diags);
+    check_identity(r, ids, diags);
     let subject = Subject {
         requester: &r.requester,
         account_id: &r.account_id,
@@ -164,40 +120,115 @@ pub fn check_request(
         Eligibility::Eligible { approval_required, .. } => *approval_required,
         Eligibility::Undetermined { .. } => true,
         Eligibility::NotEligible { reasons } => {
-            let first = &reasons[0];
-            let span = if first.code == "duration-exceeds-maximum" {
-                r.spans.duration.clone()
-            } else {
-                r.spans.requester.clone()
-            };
-            let code = if first.code == "duration-exceeds-maximum" {
-                "duration-exceeds-maximum"
-            } else {
-                "requester-not-eligible"
-            };
-            let mut d = Diagnostic::error(code, first.message.clone()).at(file, span);
-            let rest: Vec<&str> = reasons[1..].iter().map(|r| r.message.as_str()).collect();
-            d = d.help(if rest.is_empty() {
-                "see policies/access.toml for who may request what; team membership is checked on the pull request"
-                    .to_string()
-            } else {
-                rest.join("; ")
-            });
-            diags.push(d);
-            return Some(decision.clone());
+            diags.push(not_eligible(r, reasons));
+            return Some(decision);
         }
     };
-    if approval_required && co.owners_of(file).is_empty() {
+    if approval_required {
+        check_code_owner(r, co, diags);
+    }
+    Some(decision)
+}
+
+/// The request's duration must not exceed settings.max_duration; reports and returns false
+/// when it does.
+fn duration_within_maximum(r: &Request, settings: &Settings, diags: &mut Vec<Diagnostic>) -> bool {
+    if r.duration <= settings.max_duration {
+        return true;
+    }
+    diags.push(
+        Diagnostic::error(
+            "duration-exceeds-maximum",
+            format!(
+                "duration `{}` is longer than settings.max_duration `{}`",
+                r.duration, settings.max_duration
+            ),
+        )
+        .at(r.path.as_str(), r.spans.duration.clone())
+        .help("ask for less time; a longer window needs a new request later"),
+    );
+    false
+}
+
+fn check_ticket(r: &Request, settings: &Settings, diags: &mut Vec<Diagnostic>) {
+    if settings.require_ticket && r.ticket.is_none() {
+        diags.push(
+            Diagnostic::error("missing-ticket", "this repository requires a ticket on every request")
+                .at(r.path.as_str(), 0..0)
+                .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
+        );
+    }
+}
+
+/// A start time may lie at most settings.max_start_ahead after `at`.
+fn check_start_window(r: &Request, settings: &Settings, at: DateTime<Utc>, diags: &mut Vec<Diagnostic>) {
+    if let Some(start) = r.start
+        && start > at + settings.max_start_ahead.to_chrono()
+    {
+        diags.push(
+            Diagnostic::error(
+                "start-too-far-ahead",
+                format!(
+                    "start {} is more than {} ahead",
+                    start.to_rfc3339(),
+                    settings.max_start_ahead
+                ),
+            )
+            .at(r.path.as_str(), r.spans.start.clone().unwrap_or(0..0))
+            .help("request access closer to when it is needed (settings.max_start_ahead)"),
+        );
+    }
+}
+
+/// The requester must map to an Identity Center user.
+fn check_identity(r: &Request, ids: &Identities, diags: &mut Vec<Diagnostic>) {
+    if ids.user_name(&r.requester).is_none() {
+        diags.push(
+            Diagnostic::error(
+                "unknown-identity",
+                format!(
+                    "`{}` has no Identity Center user in policies/identities.toml",
+                    r.requester
+                ),
+            )
+            .at(r.path.as_str(), r.spans.requester.clone())
+            .help("add the login under [users], or set user_name_template"),
+        );
+    }
+}
+
+/// The first reason as the error (at the duration when it is about the duration, else at
+/// the requester); the other reasons as its help.
+fn not_eligible(r: &Request, reasons: &[Reason]) -> Diagnostic {
+    let first = &reasons[0];
+    let (code, span) = if first.code == "duration-exceeds-maximum" {
+        ("duration-exceeds-maximum", r.spans.duration.clone())
+    } else {
+        ("requester-not-eligible", r.spans.requester.clone())
+    };
+    let rest: Vec<&str> = reasons[1..].iter().map(|r| r.message.as_str()).collect();
+    Diagnostic::error(code, first.message.clone())
+        .at(r.path.as_str(), span)
+        .help(if rest.is_empty() {
+            "see policies/access.toml for who may request what; team membership is checked on the pull request"
+                .to_string()
+        } else {
+            rest.join("; ")
+        })
+}
+
+/// A request that needs approval needs a code owner for its path.
+fn check_code_owner(r: &Request, co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
+    if co.owners_of(&r.path).is_empty() {
         diags.push(
             Diagnostic::error("no-code-owner", "no code owner can approve this request")
-                .in_file(file)
+                .in_file(r.path.as_str())
                 .help(format!(
                     "add a `.github/CODEOWNERS` line covering `/requests/{}/{}/`",
                     r.account_name, r.permission_set
                 )),
         );
     }
-    Some(decision)
 }
 
 fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {

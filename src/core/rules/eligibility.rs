@@ -124,93 +124,158 @@ pub fn evaluate(
 ) -> Eligibility {
     let groups = idc_groups(s.requester, identities, directory);
     let settings_max = policy.settings.max_duration;
-    let mut allowing: Vec<&EligibilityRule> = Vec::new();
-    let mut best_max = HumaneDuration::from_seconds(0);
-    let mut covering = Vec::new();
-    let mut too_long = Vec::new();
-    let mut unknown_teams = Vec::new();
-    let mut unknown_rules = Vec::new();
-    for rule in &policy.eligibility {
-        if !(rule.targets.covers_account(s.account_id, s.account_ou)
-            && rule.targets.covers_permission_set(s.permission_set))
-        {
-            continue;
-        }
-        covering.push(rule.id.as_str());
-        let mut matched = false;
-        let mut unknown = Vec::new();
-        for p in &rule.principals {
-            match principal_matches(p, s.requester, teams, &groups) {
-                Match::Yes => matched = true,
-                Match::Unknown(t) => unknown.push(t),
-                Match::No => {}
+    let mut findings = Findings::default();
+    for rule in policy.eligibility.iter().filter(|r| covers_target(r, s)) {
+        findings.covering.push(rule.id.as_str());
+        match judge_rule(rule, s, teams, &groups, settings_max) {
+            Verdict::Allows(max) => {
+                findings.allowing.push(rule);
+                findings.best_max = findings.best_max.max(max);
             }
-        }
-        let max = rule.max_duration.map_or(settings_max, |m| m.min(settings_max));
-        if matched {
-            if s.duration <= max {
-                allowing.push(rule);
-                best_max = best_max.max(max);
-            } else {
-                too_long.push((rule.id.as_str(), max));
+            Verdict::TooLong(max) => findings.too_long.push((rule.id.as_str(), max)),
+            Verdict::MaybeThroughTeams(unknown) => {
+                findings.unknown_teams.extend(unknown);
+                findings.unknown_rules.push(rule.id.clone());
             }
-        } else if !unknown.is_empty() && s.duration <= max {
-            unknown_teams.extend(unknown);
-            unknown_rules.push(rule.id.clone());
+            Verdict::NotNamed => {}
         }
     }
-    if !allowing.is_empty() {
-        return Eligibility::Eligible {
-            rules: allowing.iter().map(|r| r.id.clone()).collect(),
-            max_duration: best_max,
-            approval_required: allowing.iter().all(|r| r.approval == ApprovalMode::Required),
-        };
+    findings.decide(s)
+}
+
+fn covers_target(rule: &EligibilityRule, s: &Subject<'_>) -> bool {
+    rule.targets.covers_account(s.account_id, s.account_ou) && rule.targets.covers_permission_set(s.permission_set)
+}
+
+/// What one rule covering the target says about the request.
+enum Verdict {
+    /// It names the requester and allows the duration; the rule's maximum.
+    Allows(HumaneDuration),
+    /// It names the requester but allows at most this long.
+    TooLong(HumaneDuration),
+    /// It allows the duration and may name the requester through these teams, whose
+    /// membership is unknown.
+    MaybeThroughTeams(Vec<String>),
+    /// It does not name the requester (or only through unknown teams, and not for this long).
+    NotNamed,
+}
+
+/// Matches the rule's principals against the requester and its maximum (capped by the
+/// settings' maximum) against the duration.
+fn judge_rule(
+    rule: &EligibilityRule,
+    s: &Subject<'_>,
+    teams: &Teams,
+    groups: &HashSet<&str>,
+    settings_max: HumaneDuration,
+) -> Verdict {
+    let mut matched = false;
+    let mut unknown = Vec::new();
+    for p in &rule.principals {
+        match principal_matches(p, s.requester, teams, groups) {
+            Match::Yes => matched = true,
+            Match::Unknown(t) => unknown.push(t),
+            Match::No => {}
+        }
     }
-    if !unknown_rules.is_empty() {
-        unknown_teams.sort();
-        unknown_teams.dedup();
-        return Eligibility::Undetermined {
-            teams: unknown_teams,
-            rules: unknown_rules,
-        };
+    let max = rule.max_duration.map_or(settings_max, |m| m.min(settings_max));
+    match (matched, s.duration <= max) {
+        (true, true) => Verdict::Allows(max),
+        (true, false) => Verdict::TooLong(max),
+        (false, true) if !unknown.is_empty() => Verdict::MaybeThroughTeams(unknown),
+        (false, _) => Verdict::NotNamed,
     }
-    let mut reasons = Vec::new();
-    if covering.is_empty() {
-        reasons.push(Reason {
-            code: "no-rule-covers-target",
-            message: format!(
-                "no eligibility rule covers permission set `{}` on account `{}`",
-                s.permission_set, s.account_id
-            ),
-        });
-    } else if too_long.is_empty() {
-        reasons.push(Reason {
-            code: "requester-not-eligible",
-            message: format!(
-                "`{}` is not a principal of any rule covering this account and permission set ({})",
-                s.requester,
-                covering.join(", ")
-            ),
-        });
+}
+
+/// The verdicts of every rule covering the target, gathered.
+struct Findings<'p> {
+    allowing: Vec<&'p EligibilityRule>,
+    /// The longest maximum among the allowing rules.
+    best_max: HumaneDuration,
+    covering: Vec<&'p str>,
+    too_long: Vec<(&'p str, HumaneDuration)>,
+    unknown_teams: Vec<String>,
+    unknown_rules: Vec<String>,
+}
+
+impl Default for Findings<'_> {
+    fn default() -> Self {
+        Findings {
+            allowing: Vec::new(),
+            best_max: HumaneDuration::from_seconds(0),
+            covering: Vec::new(),
+            too_long: Vec::new(),
+            unknown_teams: Vec::new(),
+            unknown_rules: Vec::new(),
+        }
     }
-    for (id, max) in too_long {
-        reasons.push(Reason {
-            code: "duration-exceeds-maximum",
-            message: format!(
-                "duration `{}` is longer than `{max}`, the maximum under rule `{id}`",
-                s.duration
-            ),
-        });
+}
+
+impl Findings<'_> {
+    /// Eligible if any rule allows; else undetermined if a rule may allow through unknown
+    /// teams; else not eligible, with the reasons.
+    fn decide(mut self, s: &Subject<'_>) -> Eligibility {
+        if !self.allowing.is_empty() {
+            return Eligibility::Eligible {
+                rules: self.allowing.iter().map(|r| r.id.clone()).collect(),
+                max_duration: self.best_max,
+                approval_required: self.allowing.iter().all(|r| r.approval == ApprovalMode::Required),
+            };
+        }
+        if !self.unknown_rules.is_empty() {
+            self.unknown_teams.sort();
+            self.unknown_teams.dedup();
+            return Eligibility::Undetermined {
+                teams: self.unknown_teams,
+                rules: self.unknown_rules,
+            };
+        }
+        Eligibility::NotEligible {
+            reasons: self.reasons_not_eligible(s),
+        }
     }
-    Eligibility::NotEligible { reasons }
+
+    /// Nothing covers the target, or the requester is named by no covering rule, or
+    /// (one reason per rule) the duration is longer than a rule naming the requester allows.
+    fn reasons_not_eligible(&self, s: &Subject<'_>) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        if self.covering.is_empty() {
+            reasons.push(Reason {
+                code: "no-rule-covers-target",
+                message: format!(
+                    "no eligibility rule covers permission set `{}` on account `{}`",
+                    s.permission_set, s.account_id
+                ),
+            });
+        } else if self.too_long.is_empty() {
+            reasons.push(Reason {
+                code: "requester-not-eligible",
+                message: format!(
+                    "`{}` is not a principal of any rule covering this account and permission set ({})",
+                    s.requester,
+                    self.covering.join(", ")
+                ),
+            });
+        }
+        for (id, max) in &self.too_long {
+            reasons.push(Reason {
+                code: "duration-exceeds-maximum",
+                message: format!(
+                    "duration `{}` is longer than `{max}`, the maximum under rule `{id}`",
+                    s.duration
+                ),
+            });
+        }
+        reasons
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::diag::diagnostic::Diagnostic;
-    use crate::core::model::Ctx;
     use crate::core::files::raw::{RawAccess, RawDirectory};
+    use crate::core::model::Ctx;
 
     const DIRECTORY: &str = r#"
 synced_at = 2026-11-22T00:00:00Z
@@ -468,6 +533,387 @@ max_duration = "12h"
             };
             assert_eq!(got, want, "{login} {account} {ps} {dur}");
         }
+    }
+
+    /// Rules that overlap on `core-prod` / AdministratorAccess, for how rules combine.
+    const OVERLAPPING: &str = r#"
+[settings]
+max_duration = "8h"
+managed_permission_sets = ["AdministratorAccess"]
+[[eligibility]]
+id = "oncall-short"
+principals = ["alice", "@acme/oncall"]
+accounts = ["core-prod"]
+permission_sets = ["AdministratorAccess"]
+max_duration = "2h"
+[[eligibility]]
+id = "alice-long"
+principals = ["alice"]
+ous = ["Workloads"]
+include_child_ous = true
+permission_sets = ["AdministratorAccess"]
+max_duration = "6h"
+approval = "none"
+[[eligibility]]
+id = "carol-only"
+principals = ["carol"]
+accounts = ["core-prod"]
+permission_sets = ["AdministratorAccess"]
+"#;
+
+    /// `fixture()`'s directory and identities with the OVERLAPPING policy.
+    fn overlapping() -> Policy {
+        let (_, _, dir) = fixture();
+        let mut diags: Vec<Diagnostic> = vec![];
+        let policy = Policy::from_raw(
+            toml::from_str(OVERLAPPING).unwrap(),
+            Some(&dir),
+            &mut Ctx {
+                file: "p",
+                diags: &mut diags,
+            },
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        policy
+    }
+
+    enum Want {
+        /// Allowing rules, their longest maximum, approval required.
+        Eligible(&'static [&'static str], &'static str, bool),
+        /// Unknown teams, the rules naming them.
+        Undetermined(&'static [&'static str], &'static [&'static str]),
+        /// Reason codes, in order.
+        Not(&'static [&'static str]),
+    }
+
+    struct Row {
+        rule: &'static str,
+        login: &'static str,
+        account_id: &'static str,
+        account_ou: &'static str,
+        permission_set: &'static str,
+        duration: &'static str,
+        teams: Teams,
+        want: Want,
+    }
+
+    const CORE: (&str, &str) = ("444455556666", "Workloads/Prod");
+    const PAYMENTS: (&str, &str) = ("111122223333", "Workloads/Prod/Payments");
+    const ADMIN: &str = "AdministratorAccess";
+    const READ: &str = "ReadOnlyAccess";
+
+    fn row(
+        rule: &'static str,
+        login: &'static str,
+        (account_id, account_ou): (&'static str, &'static str),
+        permission_set: &'static str,
+        duration: &'static str,
+        teams: Teams,
+        want: Want,
+    ) -> Row {
+        Row {
+            rule,
+            login,
+            account_id,
+            account_ou,
+            permission_set,
+            duration,
+            teams,
+            want,
+        }
+    }
+
+    fn run_rows(policy: &Policy, rows: Vec<Row>) {
+        let (_, ids, dir) = fixture();
+        for r in rows {
+            let subject = Subject {
+                requester: r.login,
+                account_id: r.account_id,
+                account_ou: r.account_ou,
+                permission_set: r.permission_set,
+                duration: HumaneDuration::parse(r.duration).unwrap(),
+            };
+            let got = evaluate(policy, &ids, &dir, &r.teams, &subject);
+            match (&got, &r.want) {
+                (Eligibility::NotEligible { reasons }, Want::Not(codes)) => {
+                    assert_eq!(reasons.iter().map(|r| r.code).collect::<Vec<_>>(), *codes, "{}", r.rule);
+                }
+                (_, Want::Eligible(rules, max, approval_required)) => assert_eq!(
+                    got,
+                    Eligibility::Eligible {
+                        rules: rules.iter().map(|s| s.to_string()).collect(),
+                        max_duration: HumaneDuration::parse(max).unwrap(),
+                        approval_required: *approval_required,
+                    },
+                    "{}",
+                    r.rule
+                ),
+                (_, Want::Undetermined(teams, rules)) => assert_eq!(
+                    got,
+                    Eligibility::Undetermined {
+                        teams: teams.iter().map(|s| s.to_string()).collect(),
+                        rules: rules.iter().map(|s| s.to_string()).collect(),
+                    },
+                    "{}",
+                    r.rule
+                ),
+                (_, Want::Not(_)) => panic!("{}: expected not eligible, got {got:?}", r.rule),
+            }
+        }
+    }
+
+    #[test]
+    fn one_row_per_rule() {
+        use Want::*;
+        let (policy, _, _) = fixture();
+        let rows = vec![
+            row(
+                "an account no rule names (not in the directory)",
+                "alice",
+                ("999988887777", ""),
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Not(&["no-rule-covers-target"]),
+            ),
+            row(
+                "include_child_ous false: an account in a child OU is not covered",
+                "alice",
+                ("777788889999", "Workloads/Prod/Data"),
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Not(&["no-rule-covers-target"]),
+            ),
+            row(
+                "include_child_ous false: the OU itself is covered",
+                "alice",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Eligible(&["prod-direct"], "4h", true),
+            ),
+            row(
+                "include_child_ous true: an OU two levels down is covered",
+                "bob",
+                PAYMENTS,
+                READ,
+                "1h",
+                teams(&[]),
+                Eligible(&["read-nested"], "8h", false),
+            ),
+            row(
+                "OUs compare by segment: Workloads/Production is not Workloads/Prod",
+                "alice",
+                ("777788889999", "Workloads/Production"),
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Not(&["no-rule-covers-target"]),
+            ),
+            row(
+                "a permission set no rule on the account allows",
+                "alice",
+                CORE,
+                "PowerUserAccess",
+                "1h",
+                teams(&[]),
+                Not(&["no-rule-covers-target"]),
+            ),
+            row(
+                "duration over the rule's max_duration",
+                "alice",
+                CORE,
+                ADMIN,
+                "5h",
+                teams(&[]),
+                Not(&["duration-exceeds-maximum"]),
+            ),
+            row(
+                "duration over settings.max_duration, which caps a longer rule maximum",
+                "carol",
+                PAYMENTS,
+                ADMIN,
+                "9h",
+                teams(&[]),
+                Not(&["duration-exceeds-maximum"]),
+            ),
+            row(
+                "duration at exactly the capped maximum",
+                "carol",
+                PAYMENTS,
+                ADMIN,
+                "8h",
+                teams(&[]),
+                Eligible(&["payments-admin"], "8h", true),
+            ),
+            row(
+                "requester not among the principals of a covering rule",
+                "dave",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Not(&["requester-not-eligible"]),
+            ),
+            row(
+                "user principals compare case-insensitively",
+                "ALICE",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Eligible(&["prod-direct"], "4h", true),
+            ),
+            row(
+                "a member of a team principal",
+                "dave",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&["acme/oncall"]),
+                Eligible(&["prod-direct"], "4h", true),
+            ),
+            row(
+                "a known non-member of every team principal",
+                "dave",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&["acme/other"]),
+                Not(&["requester-not-eligible"]),
+            ),
+            row(
+                "team membership undetermined offline",
+                "dave",
+                CORE,
+                ADMIN,
+                "1h",
+                Teams::Unknown,
+                Undetermined(&["@acme/oncall"], &["prod-direct"]),
+            ),
+            row(
+                "a team that was not read is unknown, not a non-member",
+                "dave",
+                CORE,
+                ADMIN,
+                "1h",
+                Teams::Known(Default::default()),
+                Undetermined(&["@acme/oncall"], &["prod-direct"]),
+            ),
+            row(
+                "unknown team membership does not make a too-long request undetermined",
+                "dave",
+                CORE,
+                ADMIN,
+                "5h",
+                Teams::Unknown,
+                Not(&["requester-not-eligible"]),
+            ),
+            row(
+                "an Identity Center group member through identities.toml",
+                "grace",
+                PAYMENTS,
+                READ,
+                "1h",
+                teams(&[]),
+                Eligible(&["read-nested"], "8h", false),
+            ),
+            row(
+                "a login with no Identity Center user is in no group",
+                "heidi",
+                PAYMENTS,
+                READ,
+                "1h",
+                teams(&[]),
+                Not(&["requester-not-eligible"]),
+            ),
+        ];
+        run_rows(&policy, rows);
+    }
+
+    #[test]
+    fn overlapping_rules_combine() {
+        use Want::*;
+        let rows = vec![
+            row(
+                "every allowing rule is cited, the longest maximum wins, one `approval = none` waives approval",
+                "alice",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&[]),
+                Eligible(&["oncall-short", "alice-long"], "6h", false),
+            ),
+            row(
+                "approval is required when every allowing rule requires it",
+                "dave",
+                CORE,
+                ADMIN,
+                "1h",
+                teams(&["acme/oncall"]),
+                Eligible(&["oncall-short"], "2h", true),
+            ),
+            row(
+                "a rule naming the requester wins over one that may name them through an unknown team",
+                "carol",
+                CORE,
+                ADMIN,
+                "1h",
+                Teams::Unknown,
+                Eligible(&["carol-only"], "8h", true),
+            ),
+            row(
+                "one duration reason per rule naming the requester, and no not-a-principal reason",
+                "alice",
+                CORE,
+                ADMIN,
+                "7h",
+                teams(&[]),
+                Not(&["duration-exceeds-maximum", "duration-exceeds-maximum"]),
+            ),
+            row(
+                "too long for the only rule naming the requester",
+                "dave",
+                CORE,
+                ADMIN,
+                "3h",
+                teams(&["acme/oncall"]),
+                Not(&["duration-exceeds-maximum"]),
+            ),
+        ];
+        run_rows(&overlapping(), rows);
+    }
+
+    #[test]
+    fn reasons_name_the_target_the_rules_and_the_capped_maximum() {
+        let (policy, ids, dir) = fixture();
+        let reasons = |login, (account_id, account_ou), permission_set, duration| {
+            let subject = Subject {
+                requester: login,
+                account_id,
+                account_ou,
+                permission_set,
+                duration: HumaneDuration::parse(duration).unwrap(),
+            };
+            match evaluate(&policy, &ids, &dir, &teams(&[]), &subject) {
+                Eligibility::NotEligible { reasons } => reasons.into_iter().map(|r| r.message).collect::<Vec<_>>(),
+                other => panic!("expected not eligible, got {other:?}"),
+            }
+        };
+        assert_eq!(
+            reasons("alice", CORE, "PowerUserAccess", "1h"),
+            ["no eligibility rule covers permission set `PowerUserAccess` on account `444455556666`"]
+        );
+        assert_eq!(
+            reasons("dave", PAYMENTS, READ, "1h"),
+            ["`dave` is not a principal of any rule covering this account and permission set (read-nested)"]
+        );
+        assert_eq!(
+            reasons("carol", PAYMENTS, ADMIN, "9h"),
+            ["duration `9h` is longer than `8h`, the maximum under rule `payments-admin`"]
+        );
     }
 
     #[test]
