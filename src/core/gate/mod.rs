@@ -473,3 +473,6 @@ fn decide_policy_change(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
