@@ -317,10 +317,10 @@ fn the_comment_is_markdown_for_a_reviewer_and_stays_under_the_limit() {
     snap["files"] = Value::Array(files);
     let (code, out, _) = run_pr(repo.path(), &snap, &["--format", "markdown"]);
     assert_eq!(code, 1);
+    // the hidden marker comes first: it is how the comment is found and updated in place
     assert!(out.starts_with("<!-- gitgrant:pr-gate -->"));
-    assert!(out.contains("| account | `payments-prod` (111122223333) |"), "{out}");
-    assert!(out.contains("| can approve | `heidi` |"), "{out}");
     assert!(out.chars().count() < 65_536);
+    insta::assert_snapshot!("pr-comment--pending-one-of-two", out);
 }
 
 #[test]

@@ -212,3 +212,353 @@ fn could_approve(owners: &[Owner], facts: &PrFacts) -> BTreeSet<String> {
     }
     candidates
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::gate::tests::{HEAD, OLD, approval, commit, person, pr_facts, review, time, unlinked};
+
+    /// One counting: the code owners, the reviews in the order GitHub lists them, who is
+    /// excluded, and what must come out.
+    struct Row {
+        name: &'static str,
+        owners: Vec<Owner>,
+        reviews: Vec<ReviewFacts>,
+        excluded: &'static [&'static str],
+        unresolved: bool,
+        require_note: bool,
+        approved_by: &'static [&'static str],
+        rejected_by: &'static [&'static str],
+        can_approve: &'static [&'static str],
+        notes: &'static [&'static str],
+    }
+
+    fn user(login: &str) -> Owner {
+        Owner::User(login.to_string())
+    }
+
+    fn team(slug: &str) -> Owner {
+        Owner::Team(slug.to_string())
+    }
+
+    /// A review submitted `minute` minutes after 11:00.
+    fn at(minute: u32, id: u64, r: ReviewFacts) -> ReviewFacts {
+        ReviewFacts {
+            id,
+            submitted_at: Some(time(&format!("2026-11-22T11:{minute:02}:00Z"))),
+            ..r
+        }
+    }
+
+    fn row(name: &'static str, owners: Vec<Owner>, reviews: Vec<ReviewFacts>) -> Row {
+        Row {
+            name,
+            owners,
+            reviews,
+            excluded: &["alice"],
+            unresolved: false,
+            require_note: true,
+            approved_by: &[],
+            rejected_by: &[],
+            can_approve: &[],
+            notes: &[],
+        }
+    }
+
+    #[test]
+    fn tally_counts_only_what_every_rule_allows() {
+        let leads = || vec![team("acme/platform-leads")];
+        let carol_and_leads = || vec![user("carol"), team("acme/platform-leads")];
+        let changes = |l| review(l, ReviewState::ChangesRequested);
+        let rows = vec![
+            Row {
+                approved_by: &["dan", "heidi"],
+                ..row(
+                    "team members approve",
+                    leads(),
+                    vec![at(1, 1, approval("heidi")), at(2, 2, approval("dan"))],
+                )
+            },
+            Row {
+                approved_by: &["carol"],
+                can_approve: &["dan", "heidi"],
+                ..row(
+                    "a user owner approves",
+                    carol_and_leads(),
+                    vec![at(1, 1, approval("carol"))],
+                )
+            },
+            Row {
+                can_approve: &["dan", "heidi"],
+                notes: &["approval-not-code-owner"],
+                ..row("not an owner", leads(), vec![at(1, 1, approval("mallory"))])
+            },
+            Row {
+                can_approve: &[],
+                notes: &["approval-not-code-owner"],
+                ..row(
+                    "an e-mail owner is no GitHub account",
+                    vec![Owner::Email("carol@acme.example".to_string())],
+                    vec![at(1, 1, approval("carol"))],
+                )
+            },
+            Row {
+                can_approve: &["@acme/unread"],
+                notes: &["team-not-read"],
+                ..row(
+                    "an owner team that was not read",
+                    vec![team("acme/unread")],
+                    vec![at(1, 1, approval("dan"))],
+                )
+            },
+            Row {
+                excluded: &["alice", "heidi"],
+                approved_by: &["dan"],
+                notes: &["self-approval"],
+                ..row(
+                    "an excluded owner",
+                    leads(),
+                    vec![at(1, 1, approval("heidi")), at(2, 2, approval("dan"))],
+                )
+            },
+            Row {
+                excluded: &["alice", "carol"],
+                can_approve: &["dan", "heidi"],
+                ..row(
+                    "an excluded owner is never offered as an approver",
+                    carol_and_leads(),
+                    vec![],
+                )
+            },
+            Row {
+                can_approve: &["carol", "dan", "heidi"],
+                notes: &["approval-by-bot"],
+                ..row("a bot", carol_and_leads(), vec![at(1, 1, approval("carol[bot]"))])
+            },
+            Row {
+                can_approve: &["dan", "heidi"],
+                notes: &["approval-stale"],
+                ..row(
+                    "an approval of an older commit",
+                    leads(),
+                    vec![at(
+                        1,
+                        1,
+                        ReviewFacts {
+                            commit_id: Some(OLD.to_string()),
+                            ..approval("heidi")
+                        },
+                    )],
+                )
+            },
+            Row {
+                can_approve: &["dan", "heidi"],
+                notes: &["approval-without-note"],
+                ..row(
+                    "no note where one is required",
+                    leads(),
+                    vec![at(
+                        1,
+                        1,
+                        ReviewFacts {
+                            body: " ".to_string(),
+                            ..approval("heidi")
+                        },
+                    )],
+                )
+            },
+            Row {
+                require_note: false,
+                approved_by: &["heidi"],
+                can_approve: &["dan"],
+                ..row(
+                    "no note where none is required",
+                    leads(),
+                    vec![at(
+                        1,
+                        1,
+                        ReviewFacts {
+                            body: String::new(),
+                            ..approval("heidi")
+                        },
+                    )],
+                )
+            },
+            Row {
+                rejected_by: &["heidi"],
+                approved_by: &["dan"],
+                can_approve: &["heidi"],
+                ..row(
+                    "the latest review wins, whatever order GitHub lists them in",
+                    leads(),
+                    vec![
+                        at(5, 3, changes("heidi")),
+                        at(2, 2, approval("dan")),
+                        at(1, 1, approval("heidi")),
+                    ],
+                )
+            },
+            Row {
+                approved_by: &["dan", "heidi"],
+                ..row(
+                    "same second: the later id wins",
+                    leads(),
+                    vec![
+                        at(1, 2, approval("heidi")),
+                        at(1, 1, changes("heidi")),
+                        at(1, 3, approval("dan")),
+                    ],
+                )
+            },
+            Row {
+                approved_by: &["heidi"],
+                can_approve: &["dan"],
+                ..row(
+                    "comments and pending reviews change nothing",
+                    leads(),
+                    vec![
+                        at(1, 1, approval("heidi")),
+                        at(2, 2, review("heidi", ReviewState::Commented)),
+                        ReviewFacts {
+                            id: 3,
+                            ..review("heidi", ReviewState::Pending)
+                        },
+                    ],
+                )
+            },
+            Row {
+                can_approve: &["dan", "heidi"],
+                ..row(
+                    "a dismissed approval",
+                    leads(),
+                    vec![
+                        at(1, 1, approval("heidi")),
+                        at(2, 2, review("heidi", ReviewState::Dismissed)),
+                    ],
+                )
+            },
+            Row {
+                can_approve: &["dan", "heidi"],
+                ..row(
+                    "a deleted account's review is ignored",
+                    leads(),
+                    vec![at(
+                        1,
+                        1,
+                        ReviewFacts {
+                            login: None,
+                            ..approval("heidi")
+                        },
+                    )],
+                )
+            },
+            Row {
+                can_approve: &["dan", "heidi"],
+                ..row(
+                    "a non-owner's changes-requested",
+                    leads(),
+                    vec![at(1, 1, changes("mallory"))],
+                )
+            },
+            Row {
+                can_approve: &["@acme/unread"],
+                ..row(
+                    "changes requested by someone who may be an owner through an unread team",
+                    vec![team("acme/unread")],
+                    vec![at(1, 1, changes("dan"))],
+                )
+            },
+            Row {
+                unresolved: true,
+                rejected_by: &["heidi"],
+                can_approve: &["dan", "heidi"],
+                notes: &["unresolved-commit-identity"],
+                ..row(
+                    "an unresolved commit identity blocks approvals, not rejections",
+                    leads(),
+                    vec![at(1, 1, approval("dan")), at(2, 2, changes("heidi"))],
+                )
+            },
+            Row {
+                approved_by: &["dan"],
+                can_approve: &["heidi"],
+                notes: &["unknown-review-state"],
+                ..row(
+                    "an unknown state is noted",
+                    leads(),
+                    vec![
+                        at(1, 1, approval("dan")),
+                        at(2, 2, review("heidi", ReviewState::Other("NEW".to_string()))),
+                    ],
+                )
+            },
+        ];
+        let mut failures = Vec::new();
+        for r in &rows {
+            let mut facts = pr_facts("alice");
+            facts.reviews = r.reviews.clone();
+            facts.teams.insert(
+                "acme/platform-leads".to_string(),
+                vec!["dan".to_string(), "heidi".to_string()],
+            );
+            let excluded = Excluded {
+                logins: r.excluded.iter().map(|l| l.to_string()).collect(),
+                unresolved: if r.unresolved {
+                    vec!["author `x@example.com` of commit 1111111".to_string()]
+                } else {
+                    vec![]
+                },
+            };
+            let t = tally(&r.owners, &facts, &excluded, r.require_note);
+            let notes: Vec<&str> = t.notes.iter().map(|n| n.code).collect();
+            let got = (&t.approved_by, &t.rejected_by, &t.can_approve, &notes);
+            let want = (
+                &strings(r.approved_by),
+                &strings(r.rejected_by),
+                &strings(r.can_approve),
+                &r.notes.to_vec(),
+            );
+            if got != want {
+                failures.push(format!("{}:\n  want {want:?}\n  got  {got:?}", r.name));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} rows failed:\n{}",
+            failures.len(),
+            rows.len(),
+            failures.join("\n")
+        );
+    }
+
+    fn strings(s: &[&str]) -> Vec<String> {
+        s.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn excluded_are_the_requester_the_author_and_every_commit_identity() {
+        let mut facts = pr_facts("alice");
+        facts.commits = vec![
+            commit("a1", person("bob"), person("web-flow"), vec![person("carol")]),
+            commit(
+                "a2",
+                person("alice"),
+                unlinked("noreply@github.com"),
+                vec![unlinked("eve@example.com")],
+            ),
+            commit(HEAD, unlinked("mallory@example.com"), person("dan"), vec![]),
+        ];
+        let ex = Excluded::for_pr(&facts, "Erin");
+        assert_eq!(
+            strings(&["alice", "bob", "carol", "dan", "erin"]),
+            ex.logins.into_iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            ex.unresolved,
+            [
+                "co-author `eve@example.com` of commit a2",
+                "author `mallory@example.com` of commit 1111111"
+            ]
+        );
+    }
+}

@@ -521,3 +521,6 @@ fn decide_policy_change(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

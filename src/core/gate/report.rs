@@ -205,3 +205,76 @@ fn truncate(mut s: String) -> String {
     s.push_str("\n\n… (truncated: the full decision is in the job summary and `gitgrant pr --format json`)\n");
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::gate::facts::ReviewFacts;
+    use crate::core::gate::facts::ReviewState;
+    use crate::core::gate::tests::{Case, OLD, Req, approval, decide, review};
+
+    /// The JSON, the PR comment and the terminal text of one outcome, as snapshots.
+    fn renders(name: &str, case: Case, decision: Decision) {
+        let outcome = decide(&case);
+        assert_eq!(outcome.decision, decision, "{name}");
+        insta::assert_snapshot!(format!("{name}.json"), json(&outcome, &case.head));
+        insta::assert_snapshot!(format!("{name}.md"), markdown(&outcome, &case.head));
+        insta::assert_snapshot!(format!("{name}.txt"), human(&outcome));
+    }
+
+    fn prod_admin() -> Case {
+        Case::new("").requests(&Req::prod_admin("alice"))
+    }
+
+    #[test]
+    fn an_approved_request() {
+        renders(
+            "approved",
+            prod_admin().approved_by("dan").approved_by("heidi"),
+            Decision::Approved,
+        );
+    }
+
+    #[test]
+    fn a_pending_request_with_reasons() {
+        let stale = ReviewFacts {
+            commit_id: Some(OLD.to_string()),
+            ..approval("heidi")
+        };
+        renders(
+            "pending",
+            prod_admin().approved_by("dan").review(stale).approved_by("mallory"),
+            Decision::Pending,
+        );
+    }
+
+    #[test]
+    fn a_rejected_request() {
+        renders(
+            "rejected",
+            prod_admin()
+                .approved_by("dan")
+                .review(review("heidi", ReviewState::ChangesRequested)),
+            Decision::Rejected,
+        );
+    }
+
+    #[test]
+    fn an_invalid_request_with_diagnostics() {
+        let r = Req::prod_admin("alice").duration("9h");
+        renders(
+            "invalid",
+            Case::new("").requests(&r).approved_by("dan"),
+            Decision::Invalid,
+        );
+    }
+
+    #[test]
+    fn a_revocation_only_pr() {
+        renders(
+            "revocation",
+            Case::new("").removes("requests/payments-prod/AdministratorAccess/inc-4821-rollback.toml"),
+            Decision::Approved,
+        );
+    }
+}
