@@ -1,6 +1,7 @@
 //! The command line: parses arguments, calls adapters and the core, prints, and maps the
 //! outcome to exit codes (0 success, 1 findings, 2 operational failure).
 
+pub mod explain;
 pub mod pr;
 pub mod reconcile;
 
@@ -201,10 +202,13 @@ pub enum Command {
         #[command(subcommand)]
         command: DirectoryCommand,
     },
-    /// Explain a diagnostic code, or list them all
+    /// Explain a code (a file diagnostic or a decision, plan or removal reason), or list them all
     Explain {
-        /// A code such as `path-mismatch`
+        /// A code such as `path-mismatch` or `approval-stale`
         code: Option<String>,
+        /// Print Markdown instead: the whole catalog (docs/diagnostics.md), or the one code
+        #[arg(long)]
+        markdown: bool,
     },
 }
 
@@ -447,21 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Plan { args } => crate::cli::reconcile::run(&args, false, false, None),
         Command::Apply { args, force, watch } => crate::cli::reconcile::run(&args, true, force, watch.as_deref()),
-        Command::Explain { code } => match code {
-            None => {
-                for (c, s) in crate::core::diag::codes::TABLE {
-                    println!("{c:<30} {s}");
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(c) => match crate::core::diag::codes::summary(&c) {
-                Some(s) => {
-                    println!("{c}: {s}\nsee docs/diagnostics.md#{c}");
-                    Ok(ExitCode::SUCCESS)
-                }
-                None => Err(format!("unknown diagnostic code `{c}`; `gitgrant explain` lists them")),
-            },
-        },
+        Command::Explain { code, markdown } => crate::cli::explain::run(code.as_deref(), markdown),
     }
 }
 

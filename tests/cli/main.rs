@@ -8,6 +8,7 @@ mod aws_faults;
 mod aws_moto;
 mod commands;
 mod desired;
+mod explain;
 mod fixtures;
 mod gate;
 mod gate_online;
