@@ -546,7 +546,7 @@ error[duplicate-group]: group `SRE` is listed twice
 "duplicate-login" {
     "A GitHub login appears twice under `[users]` in policies/identities.toml, possibly in different case (`alice` and `ALICE`).",
     "GitHub logins compare case-insensitively, so both entries are the same person and could map them to two different Identity Center users.",
-    "Keep one entry for the login.",
+    "Keep one entry for the login and delete the other.",
     r#"
 error[duplicate-login]: login `alice` is listed twice (as `ALICE` too)
   --> policies/identities.toml:8:1
@@ -572,7 +572,7 @@ warning[duplicate-entry]: `AdministratorAccess` is listed twice
 "duplicate-rule-id" {
     "Two rules of the same kind in policies/access.toml (two eligibility rules, or two approval rules) have the same `id`.",
     "Decisions and approval records cite rules by id; two rules with one id would make those citations ambiguous.",
-    "Give every rule its own id.",
+    "Give every rule its own id, and update what refers to the renamed one.",
     r#"
 error[duplicate-rule-id]: eligibility rule id `nonprod-admin` is used twice
   --> policies/access.toml:94:6
@@ -808,7 +808,7 @@ approved requests/payments-prod/AdministratorAccess/inc-4821.toml
 "auto-approved" {
     "An eligibility rule that allows this request has `approval = \"none\"`, so it needs no review; the message names the rule.",
     "This is not a refusal. The request is approved without approvers; the grant is still recorded in the ledger and the reconciler still requires a merged PR opened by the requester.",
-    "Nothing to fix: merge the PR.",
+    "Nothing to fix: merge the PR, and the reconciler grants it at its start.",
     r#"
 approved requests/sandbox-alice/AdministratorAccess/try-terraform.toml
   [auto-approved] eligibility rule `alice-sandbox-admin` needs no approval; the grant is still recorded
@@ -1053,6 +1053,38 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [merge-not-on-
     "Revert the edit on the default branch, or revoke the request and file a new one with a new id.",
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [file-changed-after-approval] the file on the default branch differs from the one approved in #412 (head 77c02f9)
+"#,
+}
+"evidence-for-other-pr" {
+    "The history of the default branch says one pull request added the request file, but the evidence (the ledger's merge record) is for another one.",
+    "Evidence counts only for the merge that put the file on the default branch; another PR's approval says nothing about this file.",
+    "Record the evidence of the PR that added the file; if the ledger's record is wrong, investigate how it was written before granting anything.",
+    r#"
+mismatch requests/payments-prod/AdministratorAccess/inc-4821.toml: [evidence-for-other-pr] the evidence is for PR #412, but PR #415 added this file
+"#,
+}
+"head-commit-missing" {
+    "The head commit of the PR in the evidence is not in this clone, so the file that was approved cannot be compared with the one on the default branch.",
+    "Without the approved bytes nobody can tell whether the file was changed after approval; gitgrant does not grant on evidence it cannot check.",
+    "Fetch the PR's head (`git fetch origin refs/pull/N/head`) or check out with full history, and run again.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [head-commit-missing] head commit 77c02f9 of PR #412 is not in the repository (fetch `refs/pull/412/head`)
+"#,
+}
+"file-not-in-pr" {
+    "The pull request named as evidence does not add this request file: its file list has no `added` entry for the path.",
+    "An approval covers only the files of its own PR; evidence borrowed from a PR that added something else grants nothing.",
+    "Provide the evidence of the PR that added this file, or revert the file if no PR added it.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [file-not-in-pr] pull request #412 does not add this file
+"#,
+}
+"base-commit-missing" {
+    "The base commit of the PR in the evidence is not in this clone, so its policy, the one the PR was decided against, cannot be read.",
+    "The re-decision must use the policy the PR was reviewed under; guessing it from another commit could approve what was refused.",
+    "Fetch the base commit (full history, or `git fetch origin SHA`) and run again.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [base-commit-missing] base commit 5e0a1c4 of PR #412 is not in the repository
 "#,
 }
 "not-approved" {
