@@ -361,7 +361,7 @@ impl CatSession {
         };
         let mut buf = Vec::new();
         (&mut self.batch.2)
-            .take(size as u64 + 1)
+            .take((size as u64).saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(|e| GitError::Parse(format!("cat-file: {e}")))?;
         let (body, _) = cat_file::object_body(&buf, 0, size, name)?;

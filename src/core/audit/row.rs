@@ -22,34 +22,20 @@ use crate::core::model::request::{PathProblem, RequestPath};
 /// Builds one row from a slot of the join: the file as added, the ledger's events, the
 /// status they add up to, and what the default branch's policy says of an open request.
 pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row {
-    let Slot {
-        path,
-        pr,
-        pr_source,
-        stay,
-        pre,
-        post,
-        mut problems,
-    } = slot;
+    let mut problems = slot.problems;
+    let stay = slot.stay;
+    let path = slot.path;
     let parsed_path = RequestPath::parse(&path);
     let id = request_id(&path, &parsed_path);
     note_path_problems(stay.as_ref(), parsed_path.is_ok(), &mut problems);
     let fields = file_fields(stay.as_ref(), input.contents, &mut problems);
-    let events = Events::sort(&pre, &post);
-    if events.merged.len() > 1 {
-        problems.push(format!("the ledger records {} merges of this PR", events.merged.len()));
-    }
-    let (mut approvals, rejections) = reviews(&pre);
-    if approvals.is_empty()
-        && let Some(ev) = events.merge().and_then(|m| m.evidence.as_ref())
-    {
-        approvals = evidence_approvals(ev);
-    }
+    let events = Events::sort(&slot.pre, &slot.post, &mut problems);
+    let (approvals, rejections) = approvals_and_rejections(&slot.pre, &events);
     let target = Target::of(&fields, &parsed_path, &events, input.policy);
     let window = Window::of(&fields, &events, stay.as_ref(), &mut problems);
     let life = Lifecycle::of(&events);
     let revocation = Revocation::of(&events, &life, stay.as_ref(), window.end, &mut problems);
-    let blocked = blocked_reasons(stay.as_ref(), pr.is_none(), &fields, &events, &life, complete);
+    let blocked = blocked_reasons(stay.as_ref(), slot.pr.is_none(), &fields, &events, &life, complete);
     let facts = Facts {
         stay: stay.as_ref(),
         events: &events,
@@ -77,8 +63,8 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
         end: window.end,
         reason: fields.reason,
         ticket: fields.ticket,
-        pr,
-        pr_source,
+        pr: slot.pr,
+        pr_source: slot.pr_source,
         requested_at: events.requested.first().and_then(|e| e.at),
         approvals,
         rejections,
@@ -167,15 +153,19 @@ struct Events<'e> {
 }
 
 impl<'e> Events<'e> {
-    fn sort(pre: &[&'e Event], post: &[&'e Event]) -> Self {
+    fn sort(pre: &[&'e Event], post: &[&'e Event], problems: &mut Vec<String>) -> Self {
         fn of<'e>(events: &[&'e Event], k: Kind) -> Vec<&'e Event> {
             let mut v: Vec<&Event> = events.iter().copied().filter(|e| e.kind == Some(k)).collect();
             v.sort_by_key(|e| e.at);
             v
         }
+        let merged = of(pre, Kind::Merged);
+        if merged.len() > 1 {
+            problems.push(format!("the ledger records {} merges of this PR", merged.len()));
+        }
         Events {
             requested: of(pre, Kind::Requested),
-            merged: of(pre, Kind::Merged),
+            merged,
             closed: of(pre, Kind::ClosedUnmerged),
             revoked: of(post, Kind::Revoked),
             activated: of(post, Kind::Activated),
@@ -187,6 +177,16 @@ impl<'e> Events<'e> {
     /// The ledger's merge record (the last, when there are several).
     fn merge(&self) -> Option<&'e Event> {
         self.merged.last().copied()
+    }
+}
+
+/// The latest review of each reviewer; the approvals of the merge's evidence when the
+/// ledger recorded none.
+fn approvals_and_rejections(pre: &[&Event], events: &Events<'_>) -> (Vec<Review>, Vec<Review>) {
+    let (approvals, rejections) = reviews(pre);
+    match events.merge().and_then(|m| m.evidence.as_ref()) {
+        Some(evidence) if approvals.is_empty() => (evidence_approvals(evidence), rejections),
+        _ => (approvals, rejections),
     }
 }
 
