@@ -1,24 +1,23 @@
-//! The `audit` and `status` subcommands' flow: read the default branch's history (or tip),
-//! the ledger and the branch's policy through the git adapter, join them with the pure
-//! `audit` core, optionally re-verify decisions, filter, print; exit 0, 1 (verification
-//! findings) or 2 (operational failure).
+//! The `audit` and `status` use cases: read the default branch's history (or tip), the
+//! ledger and the branch's policy through the git adapter, join them with the pure `audit`
+//! core, optionally re-verify decisions, filter; return the report (printing and exit
+//! codes are the command line's, `cli::audit`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::process::ExitCode;
 use std::rc::Rc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::adapters::git::history::{self, CatSession};
-use crate::adapters::git::{Git, GitError};
 use crate::core::audit::filter::Filter;
-use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, Status, render, status, verify};
-use crate::core::files::load::{self, PolicySet};
-use crate::core::files::tree::{Entry, Tree};
+use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, Status, status, verify};
+use crate::adapters::git::history::{self, CatSession};
 use crate::core::gate::PathHistory;
-use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
+use crate::adapters::git::{Git, GitError};
 use crate::core::ledger::{Kind, Ledger};
+use crate::core::files::load::{self, PolicySet};
+use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
+use crate::core::files::tree::{Entry, Tree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuditFormat {
@@ -62,9 +61,34 @@ pub struct AuditArgs<'a> {
     pub repo: &'a Path,
     pub reference: &'a str,
     pub filter: Filter,
-    pub format: AuditFormat,
     pub verify: bool,
     pub at: DateTime<Utc>,
+}
+
+/// Why `audit` or `status` could not answer (an operational failure).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("`{repo}` is not a git repository: {source}")]
+    NotARepository { repo: String, source: GitError },
+    #[error("cannot resolve `{reference}` in `{repo}`: {source}; name the default branch with `--ref`")]
+    UnknownRef {
+        reference: String,
+        repo: String,
+        source: GitError,
+    },
+    #[error("cannot read the history of `{reference}`: {source}")]
+    History { reference: String, source: GitError },
+    #[error("cannot read request files: {0}")]
+    RequestFiles(GitError),
+    #[error("reading the ledger failed unexpectedly")]
+    LedgerReaderPanicked,
+    #[error("cannot read the ledger: {0}")]
+    Ledger(GitError),
+    #[error("cannot list the commits of `{reference}`: {source}")]
+    BranchCommits { reference: String, source: GitError },
+    /// `--verify` could not read what it re-decides from.
+    #[error("{0}")]
+    Verify(String),
 }
 
 /// What was read from git, for the join and for `--verify`.
@@ -77,63 +101,36 @@ struct Gathered {
     on_branch: BTreeSet<String>,
 }
 
-fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<Gathered, String> {
-    let tip = git.rev_parse(reference).map_err(|e| {
-        format!(
-            "cannot resolve `{reference}` in `{}`: {e}; name the default branch with `--ref`",
-            git.dir().display()
-        )
+/// The ledger and the policy files at the tip, read beside the history walk.
+struct LedgerAndPolicy {
+    ledger: Ledger,
+    /// Whether a ledger branch was found at all.
+    ledger_found: bool,
+    /// The tip's policy, when every file of it loaded.
+    policy: Option<PolicySet>,
+}
+
+fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<Gathered, AuditError> {
+    let tip = git.rev_parse(reference).map_err(|source| AuditError::UnknownRef {
+        reference: reference.to_string(),
+        repo: git.dir().display().to_string(),
+        source,
     })?;
     // the history walk and the request files are git's work; read the ledger and the
     // policy meanwhile
     let (history, side) = std::thread::scope(|s| {
-        let side = s.spawn(|| -> Result<(Ledger, bool, Option<PolicySet>), GitError> {
-            let ledger = git.read_ledger()?;
-            let found = git.ledger_tip().is_some();
-            let tree = git.read_tree(&tip, &crate::app::pr::POLICY_PATHS)?;
-            let mut diags = Vec::new();
-            let set = load::policy_set(&tree, &mut diags);
-            Ok((ledger, found, set.ok()))
-        });
-        let history = if walk {
-            git.request_history(&tip).map(History::Log)
-        } else {
-            git.request_files(&tip).map(History::Tip)
-        }
-        .map_err(|e| format!("cannot read the history of `{reference}`: {e}"))
-        .and_then(|history| {
-            let blob_ids: Vec<String> = match &history {
-                History::Log(c) => c
-                    .iter()
-                    .flat_map(|c| c.changes.iter().filter_map(|x| x.blob.clone()))
-                    .collect(),
-                History::Tip(f) => f.iter().map(|(_, b)| b.clone()).collect(),
-            };
-            let contents = history::blobs(git, blob_ids).map_err(|e| format!("cannot read request files: {e}"))?;
-            Ok((history, contents))
-        });
-        (history, side.join())
+        let side = s.spawn(|| read_ledger_and_policy(git, &tip));
+        (read_requests(git, reference, &tip, walk), side.join())
     });
     let (history, contents) = history?;
-    let (ledger, ledger_found, policy) = side
-        .map_err(|_| "reading the ledger failed unexpectedly".to_string())?
-        .map_err(|e| format!("cannot read the ledger: {e}"))?;
-    // ledger merge commits that the walk did not see: on the branch, or rewritten away?
-    let on_branch = match &history {
-        History::Log(c) => {
-            let seen: BTreeSet<&str> = c.iter().map(|c| c.commit.sha.as_str()).collect();
-            let unknown: BTreeSet<String> = ledger
-                .events
-                .iter()
-                .filter(|e| e.kind == Some(Kind::Merged))
-                .filter_map(|e| e.merge_commit.clone())
-                .filter(|m| !seen.contains(m.as_str()))
-                .collect();
-            git.ancestors_among(&tip, &unknown)
-                .map_err(|e| format!("cannot list the commits of `{reference}`: {e}"))?
-        }
-        History::Tip(_) => BTreeSet::new(),
-    };
+    let LedgerAndPolicy {
+        ledger,
+        ledger_found,
+        policy,
+    } = side
+        .map_err(|_| AuditError::LedgerReaderPanicked)?
+        .map_err(AuditError::Ledger)?;
+    let on_branch = ledger_merges_on_branch(git, reference, &tip, &history, &ledger)?;
     let mut report = audit::build(&Input {
         history: &history,
         contents: &contents,
@@ -142,20 +139,7 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
         policy: policy.as_ref(),
         at,
     });
-    if !ledger_found {
-        report.problems.insert(
-            0,
-            format!(
-                "no `{}` branch found (fetched from `origin`, or local): rows come from the history of `{reference}` alone",
-                crate::core::ledger::BRANCH
-            ),
-        );
-    }
-    if policy.is_none() {
-        report.problems.push(format!(
-            "the policy files on `{reference}` do not load: account ids, approvals required and code owners are not shown"
-        ));
-    }
+    note_missing_sources(&mut report, reference, ledger_found, policy.is_some());
     Ok(Gathered {
         tip,
         report,
@@ -167,6 +151,91 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
         contents,
         on_branch,
     })
+}
+
+fn read_ledger_and_policy(git: &Git, tip: &str) -> Result<LedgerAndPolicy, GitError> {
+    let ledger = git.read_ledger()?;
+    let ledger_found = git.ledger_tip().is_some();
+    let tree = git.read_tree(tip, &crate::app::pr::POLICY_PATHS)?;
+    let mut diags = Vec::new();
+    let set = load::policy_set(&tree, &mut diags);
+    Ok(LedgerAndPolicy {
+        ledger,
+        ledger_found,
+        policy: set.ok(),
+    })
+}
+
+/// The history of `requests/` (`walk`) or the files at the tip, and the request files'
+/// bytes by blob id.
+fn read_requests(
+    git: &Git,
+    reference: &str,
+    tip: &str,
+    walk: bool,
+) -> Result<(History, HashMap<String, Vec<u8>>), AuditError> {
+    let history = if walk {
+        git.request_history(tip).map(History::Log)
+    } else {
+        git.request_files(tip).map(History::Tip)
+    }
+    .map_err(|source| AuditError::History {
+        reference: reference.to_string(),
+        source,
+    })?;
+    let blob_ids: Vec<String> = match &history {
+        History::Log(c) => c
+            .iter()
+            .flat_map(|c| c.changes.iter().filter_map(|x| x.blob.clone()))
+            .collect(),
+        History::Tip(f) => f.iter().map(|(_, b)| b.clone()).collect(),
+    };
+    let contents = history::blobs(git, blob_ids).map_err(AuditError::RequestFiles)?;
+    Ok((history, contents))
+}
+
+/// Ledger merge commits that the walk did not see: which are on the branch (the rest were
+/// rewritten away).
+fn ledger_merges_on_branch(
+    git: &Git,
+    reference: &str,
+    tip: &str,
+    history: &History,
+    ledger: &Ledger,
+) -> Result<BTreeSet<String>, AuditError> {
+    let History::Log(c) = history else {
+        return Ok(BTreeSet::new());
+    };
+    let seen: BTreeSet<&str> = c.iter().map(|c| c.commit.sha.as_str()).collect();
+    let unknown: BTreeSet<String> = ledger
+        .events
+        .iter()
+        .filter(|e| e.kind == Some(Kind::Merged))
+        .filter_map(|e| e.merge_commit.clone())
+        .filter(|m| !seen.contains(m.as_str()))
+        .collect();
+    git.ancestors_among(tip, &unknown)
+        .map_err(|source| AuditError::BranchCommits {
+            reference: reference.to_string(),
+            source,
+        })
+}
+
+fn note_missing_sources(report: &mut Report, reference: &str, ledger_found: bool, policy_loaded: bool) {
+    if !ledger_found {
+        report.problems.insert(
+            0,
+            format!(
+                "no `{}` branch found (fetched from `origin`, or local): rows come from the history of `{reference}` alone",
+                crate::core::ledger::BRANCH
+            ),
+        );
+    }
+    if !policy_loaded {
+        report.problems.push(format!(
+            "the policy files on `{reference}` do not load: account ids, approvals required and code owners are not shown"
+        ));
+    }
 }
 
 fn git_objects(e: GitError) -> String {
@@ -361,70 +430,53 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
     Ok(())
 }
 
-pub fn run_audit(a: AuditArgs<'_>) -> Result<ExitCode, String> {
-    let git = Git::open(a.repo).map_err(|e| format!("`{}` is not a git repository: {e}", a.repo.display()))?;
+/// What `gitgrant audit` found: the filtered rows (re-verified with `--verify`) and the
+/// problems of the report.
+pub struct Audit {
+    pub report: Report,
+    /// Rows whose re-verified decision is a finding (`--verify`).
+    pub findings: usize,
+    /// What the report was joined from, kept so that the caller decides when (whether) to
+    /// free it: a 100,000-event ledger takes time to free piece by piece.
+    read: Gathered,
+}
+
+impl Audit {
+    /// Leaves the rows and what they were read from unfreed, for a process about to end.
+    pub fn leak(self) {
+        std::mem::forget(self.read);
+        std::mem::forget(self.report);
+    }
+}
+
+fn open_repository(repo: &Path) -> Result<Git, AuditError> {
+    Git::open(repo).map_err(|source| AuditError::NotARepository {
+        repo: repo.display().to_string(),
+        source,
+    })
+}
+
+pub fn run_audit(a: AuditArgs<'_>) -> Result<Audit, AuditError> {
+    let git = open_repository(a.repo)?;
     let mut g = gather(&git, a.reference, true, a.at)?;
     let mut report = Report {
         rows: a.filter.apply(std::mem::take(&mut g.report.rows)),
         problems: std::mem::take(&mut g.report.problems),
     };
     if a.verify {
-        verify_rows(&git, &g, &mut report.rows)?;
+        verify_rows(&git, &g, &mut report.rows).map_err(AuditError::Verify)?;
     }
     let findings = report.rows.iter().filter(|r| verify::is_finding(r)).count();
-    emit(&match a.format {
-        AuditFormat::Table => render::table(&report, a.verify),
-        AuditFormat::Csv => render::csv(&report, a.verify),
-        AuditFormat::Json => render::json(&report) + "\n",
-        AuditFormat::Markdown => render::markdown(&report, a.verify),
-    })?;
-    if matches!(a.format, AuditFormat::Table | AuditFormat::Csv) {
-        note_problems(&report);
-    }
-    if a.verify {
-        eprintln!(
-            "gitgrant audit: {} row(s), {} verification finding(s)",
-            report.rows.len(),
-            findings
-        );
-    }
-    // the process ends here: freeing a 100,000-event ledger piece by piece only costs time
-    std::mem::forget(g);
-    std::mem::forget(report);
-    Ok(if findings > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(Audit {
+        report,
+        findings,
+        read: g,
     })
 }
 
-/// Writes the output; a reader that stopped early (`| head`) is not a failure.
-fn emit(text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
-        _ => Ok(()),
-    }
-}
-
-fn note_problems(report: &Report) {
-    for p in &report.problems {
-        eprintln!("gitgrant: note: {}", render::printable(p));
-    }
-    let with = report.rows.iter().filter(|r| !r.problems.is_empty()).count();
-    if with > 0 {
-        eprintln!("gitgrant: note: {with} row(s) have problems: see their `problems` column (csv, json)");
-    }
-}
-
-pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>, format: StatusFormat) -> Result<ExitCode, String> {
-    let git = Git::open(repo).map_err(|e| format!("`{}` is not a git repository: {e}", repo.display()))?;
+/// The status view of the requests at the tip of `reference`, as of `at`.
+pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>) -> Result<status::View, AuditError> {
+    let git = open_repository(repo)?;
     let g = gather(&git, reference, false, at)?;
-    let view = status::view(&g.report, at);
-    emit(&match format {
-        StatusFormat::Human => status::human(&view, reference),
-        StatusFormat::Json => status::json(&view) + "\n",
-    })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(status::view(&g.report, at))
 }

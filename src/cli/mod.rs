@@ -1,6 +1,7 @@
 //! The command line: parses arguments, calls adapters and the core, prints, and maps the
 //! outcome to exit codes (0 success, 1 findings, 2 operational failure).
 
+pub mod audit;
 pub mod explain;
 pub mod pr;
 pub mod reconcile;
@@ -360,26 +361,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             format,
             verify,
             at,
-        } => crate::app::audit::run_audit(crate::app::audit::AuditArgs {
-            repo: &repo,
-            reference: &reference,
-            filter: crate::core::audit::filter::Filter {
-                since,
-                until,
-                user,
-                account,
-                statuses: status,
+        } => crate::cli::audit::run_audit(
+            crate::app::audit::AuditArgs {
+                repo: &repo,
+                reference: &reference,
+                filter: crate::core::audit::filter::Filter {
+                    since,
+                    until,
+                    user,
+                    account,
+                    statuses: status,
+                },
+                verify,
+                at: at.unwrap_or_else(Utc::now),
             },
             format,
-            verify,
-            at: at.unwrap_or_else(Utc::now),
-        }),
+        ),
         Command::Status {
             repo,
             reference,
             at,
             format,
-        } => crate::app::audit::run_status(&repo, &reference, at.unwrap_or_else(Utc::now), format),
+        } => crate::cli::audit::run_status(&repo, &reference, at.unwrap_or_else(Utc::now), format),
         Command::Test { repo, paths } => run_scenarios(&repo, &paths),
         Command::Schema { kind } => match kind {
             None => {

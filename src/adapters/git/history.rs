@@ -10,6 +10,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use chrono::{DateTime, Utc};
 
 use crate::core::audit::{ChangeKind, Commit, HistoryCommit, PathChange};
+use crate::adapters::git::cat_file::{self, Answer};
 use crate::adapters::git::{Git, GitError};
 
 const RECORD: u8 = 0x1e;
@@ -113,37 +114,6 @@ pub fn parse_log(out: &[u8]) -> Result<Vec<HistoryCommit>, GitError> {
         });
     }
     Ok(commits)
-}
-
-/// Parses `git cat-file --batch` output for the names asked, in order.
-fn parse_batch(out: &[u8], names: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
-    let mut pos = 0;
-    let mut result = Vec::with_capacity(names.len());
-    for name in names {
-        let nl = out
-            .get(pos..)
-            .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
-            .ok_or_else(|| GitError::Parse("truncated cat-file output".into()))?
-            + pos;
-        let header = String::from_utf8_lossy(&out[pos..nl]).to_string();
-        pos = nl + 1;
-        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
-            result.push(None);
-            continue;
-        }
-        let size: usize = header
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| GitError::Parse(format!("cat-file answered `{header}` for `{name}`")))?;
-        let end = pos + size;
-        if end > out.len() {
-            return Err(GitError::Parse("truncated cat-file output".into()));
-        }
-        result.push(Some(out[pos..end].to_vec()));
-        pos = end + 1;
-    }
-    Ok(result)
 }
 
 impl Git {
@@ -295,7 +265,7 @@ impl Git {
             input.push(b'\n');
         }
         let out = self.run_with_input(&["cat-file", "--batch"], Some(input))?;
-        parse_batch(&out, names)
+        cat_file::parse_batch(&out, names)
     }
 
     /// The request files at `rev`'s tip, as (path, blob id).
@@ -356,47 +326,47 @@ pub struct CatSession {
     batch: Pipe,
 }
 
-fn ask(pipe: &mut Pipe, name: &str) -> Result<Option<String>, GitError> {
+/// Asks one object of a session's `cat-file` and reads its header line.
+fn ask(pipe: &mut Pipe, name: &str) -> Result<Answer, GitError> {
     if name.contains('\n') {
-        return Ok(None);
+        return Ok(Answer::Absent);
     }
     let io = |e: std::io::Error| GitError::Parse(format!("cat-file: {e}"));
     pipe.1.write_all(format!("{name}\n").as_bytes()).map_err(io)?;
     pipe.1.flush().map_err(io)?;
-    let mut header = String::new();
-    pipe.2.read_line(&mut header).map_err(io)?;
-    let header = header.trim_end().to_string();
-    if header.is_empty() {
-        return Err(GitError::Parse("cat-file ended early".into()));
+    let mut header = Vec::new();
+    pipe.2.read_until(b'\n', &mut header).map_err(io)?;
+    if header.pop() != Some(b'\n') {
+        return Err(GitError::Parse(format!(
+            "cat-file ended early, answering `{}`",
+            name.escape_debug()
+        )));
     }
-    if header.ends_with(" missing") || header.ends_with(" ambiguous") {
-        return Ok(None);
-    }
-    Ok(Some(header))
+    cat_file::parse_header(&header, name)
 }
 
 impl CatSession {
     /// The object id `name` (`rev:path`, `sha^{commit}`) names, if it exists.
     pub fn oid(&mut self, name: &str) -> Result<Option<String>, GitError> {
-        Ok(ask(&mut self.check, name)?.and_then(|h| h.split(' ').next().map(str::to_string)))
+        Ok(match ask(&mut self.check, name)? {
+            Answer::Found { oid, .. } => Some(oid),
+            Answer::Absent => None,
+        })
     }
 
     /// The contents of an object, if it exists.
     pub fn contents(&mut self, name: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let Some(header) = ask(&mut self.batch, name)? else {
+        let Answer::Found { size, .. } = ask(&mut self.batch, name)? else {
             return Ok(None);
         };
-        let size: usize = header
-            .rsplit(' ')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| GitError::Parse(format!("cat-file answered `{header}`")))?;
-        let mut buf = vec![0; size + 1];
-        self.batch
-            .2
-            .read_exact(&mut buf)
+        let mut buf = Vec::new();
+        (&mut self.batch.2)
+            .take((size as u64).saturating_add(1))
+            .read_to_end(&mut buf)
             .map_err(|e| GitError::Parse(format!("cat-file: {e}")))?;
-        buf.truncate(size);
+        let (body, _) = cat_file::object_body(&buf, 0, size, name)?;
+        let len = body.len();
+        buf.truncate(len);
         Ok(Some(buf))
     }
 }
@@ -448,16 +418,5 @@ mod tests {
             let _ = parse_log(&out[..n]);
         }
         assert!(parse_log(b"garbage").is_err());
-    }
-
-    #[test]
-    fn batch_output_with_missing_objects() {
-        let names = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-        let out = b"a blob 3\nxyz\nb missing\nc blob 0\n\n";
-        let got = parse_batch(out, &names).unwrap();
-        assert_eq!(got, vec![Some(b"xyz".to_vec()), None, Some(vec![])]);
-        assert!(parse_batch(b"a blob 9\nxy", &names).is_err());
-        // output that ends right after a blob, without its line break
-        assert!(parse_batch(b"a blob 3\nxyz", &names).is_err());
     }
 }

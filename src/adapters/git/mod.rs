@@ -2,6 +2,7 @@
 //! and answers whether a path ever existed in a commit's history. The CLI is used rather
 //! than libgit2 because it reads commit-graph changed-path filters (DESIGN 4, Scale).
 
+pub mod cat_file;
 pub mod history;
 pub mod ledger_branch;
 
@@ -150,32 +151,9 @@ impl Git {
             .map_err(|e| GitError::Parse(e.to_string()))?;
         let _ = writer.join();
         let _ = child.wait();
-        let mut result = Vec::with_capacity(blobs.len());
-        let mut pos = 0;
-        for (oid, path) in blobs {
-            let nl = out[pos..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .ok_or_else(|| GitError::Parse("truncated cat-file output".into()))?
-                + pos;
-            let header = String::from_utf8_lossy(&out[pos..nl]).to_string();
-            let mut parts = header.split(' ');
-            let (Some(got), Some(_kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(GitError::Parse(header));
-            };
-            if got != oid {
-                return Err(GitError::Parse(header));
-            }
-            let size: usize = size.parse().map_err(|_| GitError::Parse(header.clone()))?;
-            let start = nl + 1;
-            let end = start + size;
-            if end > out.len() {
-                return Err(GitError::Parse("truncated cat-file output".into()));
-            }
-            result.push((path.clone(), out[start..end].to_vec()));
-            pos = end + 1;
-        }
-        Ok(result)
+        let names: Vec<String> = blobs.iter().map(|(oid, _)| oid.clone()).collect();
+        let contents = cat_file::parse_batch_all(&out, &names)?;
+        Ok(blobs.iter().map(|(_, path)| path.clone()).zip(contents).collect())
     }
 
     /// The commit a revision names (`HEAD`, a branch, a sha).
