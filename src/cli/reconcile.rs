@@ -8,8 +8,9 @@ use chrono::Utc;
 
 use crate::app::reconcile::run::{Options, Report, reconcile};
 use crate::cli::ReconcileArgs;
-use crate::core::files::duration::HumaneDuration;
 use crate::core::diag::render::Format;
+use crate::core::files::duration::HumaneDuration;
+use crate::core::reconcile::plan::RemovalReason;
 
 pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) -> Result<ExitCode, String> {
     let watch = match watch {
@@ -92,13 +93,6 @@ fn print(r: &Report, format: Format, applied: bool) {
 
 pub fn human(r: &Report, applied: bool) -> String {
     let mut out = String::new();
-    let who = |c: &crate::core::reconcile::plan::Change| {
-        if c.user.is_empty() {
-            c.user_id.clone()
-        } else {
-            c.user.clone()
-        }
-    };
     if applied {
         for o in &r.outcomes {
             let _ = writeln!(
@@ -108,7 +102,7 @@ pub fn human(r: &Report, applied: bool) -> String {
                 o.action,
                 o.change.permission_set,
                 o.change.account,
-                who(&o.change),
+                o.change.who(),
                 o.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
             );
         }
@@ -119,7 +113,7 @@ pub fn human(r: &Report, applied: bool) -> String {
                 "create {} on {} for {} ({})",
                 c.permission_set,
                 c.account,
-                who(c),
+                c.who(),
                 c.requests.join(", ")
             );
         }
@@ -129,8 +123,8 @@ pub fn human(r: &Report, applied: bool) -> String {
                 "delete {} on {} for {} ({})",
                 c.permission_set,
                 c.account,
-                who(c),
-                c.reason.as_deref().unwrap_or("")
+                c.who(),
+                c.reason.map_or("", RemovalReason::as_str)
             );
         }
     }
@@ -140,7 +134,7 @@ pub fn human(r: &Report, applied: bool) -> String {
             "drift  {} on {} for {}: assigned by hand, not through gitgrant",
             c.permission_set,
             c.account,
-            who(c)
+            c.who()
         );
     }
     for b in &r.plan.blocked {

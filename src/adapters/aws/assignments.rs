@@ -10,24 +10,25 @@ use tokio::task::JoinSet;
 
 use super::{Assignment, AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
 
+/// A create or a delete, and the AWS operations that make it and read its status.
 #[derive(Debug, Clone, Copy)]
-enum Change {
+enum Action {
     Create,
     Delete,
 }
 
-impl Change {
+impl Action {
     fn operation(self) -> &'static str {
         match self {
-            Change::Create => "CreateAccountAssignment",
-            Change::Delete => "DeleteAccountAssignment",
+            Action::Create => "CreateAccountAssignment",
+            Action::Delete => "DeleteAccountAssignment",
         }
     }
 
     fn status_operation(self) -> &'static str {
         match self {
-            Change::Create => "DescribeAccountAssignmentCreationStatus",
-            Change::Delete => "DescribeAccountAssignmentDeletionStatus",
+            Action::Create => "DescribeAccountAssignmentCreationStatus",
+            Action::Delete => "DescribeAccountAssignmentDeletionStatus",
         }
     }
 }
@@ -138,7 +139,7 @@ impl IdentityCenter {
         user_id: &str,
     ) -> Result<ChangeOutcome, AwsError> {
         let out = self
-            .call(Change::Create.operation(), || {
+            .call(Action::Create.operation(), || {
                 self.clients
                     .sso_admin
                     .create_account_assignment()
@@ -151,7 +152,7 @@ impl IdentityCenter {
                     .send()
             })
             .await?;
-        self.settle(Change::Create, out.account_assignment_creation_status)
+        self.settle(Action::Create, out.account_assignment_creation_status)
             .await
     }
 
@@ -164,7 +165,7 @@ impl IdentityCenter {
         user_id: &str,
     ) -> Result<ChangeOutcome, AwsError> {
         let out = self
-            .call(Change::Delete.operation(), || {
+            .call(Action::Delete.operation(), || {
                 self.clients
                     .sso_admin
                     .delete_account_assignment()
@@ -177,7 +178,7 @@ impl IdentityCenter {
                     .send()
             })
             .await?;
-        self.settle(Change::Delete, out.account_assignment_deletion_status)
+        self.settle(Action::Delete, out.account_assignment_deletion_status)
             .await
     }
 
@@ -185,16 +186,16 @@ impl IdentityCenter {
     /// SDK does not know) is never done; at the poll deadline it is reported as such.
     async fn settle(
         &self,
-        change: Change,
+        action: Action,
         first: Option<AccountAssignmentOperationStatus>,
     ) -> Result<ChangeOutcome, AwsError> {
         let missing = |operation| AwsError::Malformed {
             operation,
             message: "the answer has no request status".into(),
         };
-        let mut status = first.ok_or_else(|| missing(change.operation()))?;
+        let mut status = first.ok_or_else(|| missing(action.operation()))?;
         let request_id = status.request_id.clone().ok_or_else(|| AwsError::Malformed {
-            operation: change.operation(),
+            operation: action.operation(),
             message: "the answer has no request id".into(),
         })?;
         let started = tokio::time::Instant::now();
@@ -224,9 +225,9 @@ impl IdentityCenter {
             }
             tokio::time::sleep(interval).await;
             let sso = &self.clients.sso_admin;
-            let next = match change {
-                Change::Create => {
-                    self.call(change.status_operation(), || {
+            let next = match action {
+                Action::Create => {
+                    self.call(action.status_operation(), || {
                         sso.describe_account_assignment_creation_status()
                             .instance_arn(&self.instance_arn)
                             .account_assignment_creation_request_id(&request_id)
@@ -235,8 +236,8 @@ impl IdentityCenter {
                     .await?
                     .account_assignment_creation_status
                 }
-                Change::Delete => {
-                    self.call(change.status_operation(), || {
+                Action::Delete => {
+                    self.call(action.status_operation(), || {
                         sso.describe_account_assignment_deletion_status()
                             .instance_arn(&self.instance_arn)
                             .account_assignment_deletion_request_id(&request_id)
@@ -246,7 +247,7 @@ impl IdentityCenter {
                     .account_assignment_deletion_status
                 }
             };
-            status = next.ok_or_else(|| missing(change.status_operation()))?;
+            status = next.ok_or_else(|| missing(action.status_operation()))?;
         }
     }
 }

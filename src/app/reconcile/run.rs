@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use super::desired::{self, EvidenceDir, EvidenceSource, NoEvidence};
-use crate::core::reconcile::plan::{self, Actual, Change, Plan, PlanInput};
-use crate::adapters::aws::{ChangeStatus, IdentityCenter, PrincipalType};
+use super::desired::{self, Desired, EvidenceDir, EvidenceSource, NoEvidence};
+use crate::adapters::aws::{AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
 use crate::adapters::git::Git;
-use crate::core::ledger::{Event, Kind};
+use crate::core::ledger::{AssignmentKey, Event, Kind, Ledger, Owned};
+use crate::core::model::policy::Settings;
+use crate::core::reconcile::plan::{self, Actual, AssignmentAction, AssignmentChange, Candidate, Plan, PlanInput};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -28,13 +29,40 @@ pub struct Options {
     pub at: DateTime<Utc>,
 }
 
+/// How a change ended, as the JSON output, the human output and the ledger commit message
+/// spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutcomeStatus {
+    Succeeded,
+    /// AWS reported FAILED, or the call failed.
+    Failed,
+    /// Still IN_PROGRESS when polling stopped: not done, re-read next run.
+    InProgress,
+}
+
+impl OutcomeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeStatus::Succeeded => "succeeded",
+            OutcomeStatus::Failed => "failed",
+            OutcomeStatus::InProgress => "in-progress",
+        }
+    }
+}
+
+impl std::fmt::Display for OutcomeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// What happened to one planned change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    pub action: &'static str,
-    pub change: Change,
-    /// succeeded, failed, in-progress
-    pub status: String,
+    pub action: AssignmentAction,
+    pub change: AssignmentChange,
+    pub status: OutcomeStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,18 +165,59 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         (None, None) => &NoEvidence,
     };
     let d = desired::desired(&git, &main, &ledger, evidence, opts.at);
-    for diag in d.diagnostics.iter().filter(|x| x.is_error()) {
-        report.problems.push(format!(
-            "{}: [{}] {}",
-            diag.file.as_deref().unwrap_or("-"),
-            diag.code,
-            diag.message
-        ));
-    }
+    report.problems.extend(diagnostic_problems(&d));
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
+    let observed = observe(opts, &rt, &d, &ledger, settings.as_ref())?;
+    report.plan = plan_run(opts, &d, &observed, settings.as_ref());
+    if apply && report.plan.halted.is_none() {
+        apply_plan(opts, &rt, &git, &d, &observed, settings.as_ref(), &mut report)?;
+    }
+    report.api_calls = observed.ic.api_calls();
+    Ok(report)
+}
+
+/// The default branch's error diagnostics, as report problems.
+fn diagnostic_problems(d: &Desired) -> Vec<String> {
+    d.diagnostics
+        .iter()
+        .filter(|x| x.is_error())
+        .map(|diag| {
+            format!(
+                "{}: [{}] {}",
+                diag.file.as_deref().unwrap_or("-"),
+                diag.code,
+                diag.message
+            )
+        })
+        .collect()
+}
+
+/// What the run read besides the wanted grants: what the ledger says gitgrant owns and
+/// revoked, and what Identity Center has.
+struct Observed {
+    ic: IdentityCenter,
+    owned: BTreeMap<AssignmentKey, Owned>,
+    /// Request paths revoked in the ledger.
+    revoked: BTreeSet<String>,
+    /// Managed permission set name -> ARN, as Identity Center has them.
+    permission_sets: BTreeMap<String, String>,
+    /// Identity Center user name -> user id of the active requests' users.
+    user_ids: BTreeMap<String, Option<String>>,
+    /// The USER assignments of the managed permission sets.
+    actual: Vec<Actual>,
+}
+
+/// Reads the ledger's indexes and, from Identity Center, the managed permission sets, the
+/// active requests' users and the actual assignments (in that order).
+fn observe(
+    opts: &Options,
+    rt: &Runtime,
+    d: &Desired,
+    ledger: &Ledger,
+    settings: Option<&Settings>,
+) -> Result<Observed, String> {
     let owned = ledger.owned();
     let revoked: BTreeSet<String> = ledger.revoked().into_keys().collect();
-
     let instance = opts
         .instance_arn
         .clone()
@@ -156,23 +225,8 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     let ic = rt
         .block_on(IdentityCenter::from_env(instance.as_deref()))
         .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))?;
-    let live_sets = rt.block_on(ic.read_permission_sets()).map_err(|e| e.to_string())?;
-    let managed: BTreeSet<String> = match &settings {
-        Some(s) => s.managed_permission_sets.iter().cloned().collect(),
-        None => owned.values().filter_map(|o| o.permission_set.clone()).collect(),
-    };
-    let permission_sets: BTreeMap<String, String> = live_sets
-        .iter()
-        .filter(|p| managed.contains(&p.name))
-        .map(|p| (p.name.clone(), p.arn.clone()))
-        .collect();
-    let managed_arns: Vec<String> = permission_sets.values().cloned().collect();
-
-    let active: Vec<&plan::Candidate> = d
-        .candidates
-        .iter()
-        .filter(|c| c.blocked.is_empty() && c.start <= opts.at && opts.at < c.end)
-        .collect();
+    let permission_sets = managed_permission_sets(rt, &ic, settings, &owned)?;
+    let active = active_candidates(&d.candidates, opts.at);
     let names: Vec<String> = active
         .iter()
         .filter_map(|c| c.user_name.clone())
@@ -180,17 +234,66 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         .into_iter()
         .collect();
     let user_ids = rt.block_on(ic.user_ids(&names)).map_err(|e| e.to_string())?;
+    let actual = actual_assignments(rt, &ic, &permission_sets, &owned, &active)?;
+    Ok(Observed {
+        ic,
+        owned,
+        revoked,
+        permission_sets,
+        user_ids,
+        actual,
+    })
+}
+
+/// The requests whose evidence verified and whose window is open at `at`.
+fn active_candidates(candidates: &[Candidate], at: DateTime<Utc>) -> Vec<&Candidate> {
+    candidates
+        .iter()
+        .filter(|c| c.blocked.is_empty() && c.start <= at && at < c.end)
+        .collect()
+}
+
+/// The permission sets gitgrant manages (by the policy's settings, else those it owns
+/// assignments of), name -> ARN, as Identity Center has them.
+fn managed_permission_sets(
+    rt: &Runtime,
+    ic: &IdentityCenter,
+    settings: Option<&Settings>,
+    owned: &BTreeMap<AssignmentKey, Owned>,
+) -> Result<BTreeMap<String, String>, String> {
+    let live_sets = rt.block_on(ic.read_permission_sets()).map_err(|e| e.to_string())?;
+    let managed: BTreeSet<String> = match settings {
+        Some(s) => s.managed_permission_sets.iter().cloned().collect(),
+        None => owned.values().filter_map(|o| o.permission_set.clone()).collect(),
+    };
+    Ok(live_sets
+        .iter()
+        .filter(|p| managed.contains(&p.name))
+        .map(|p| (p.name.clone(), p.arn.clone()))
+        .collect())
+}
+
+/// The USER assignments of the managed permission sets, also read in every (account,
+/// permission set) pair gitgrant owns or an active request wants.
+fn actual_assignments(
+    rt: &Runtime,
+    ic: &IdentityCenter,
+    permission_sets: &BTreeMap<String, String>,
+    owned: &BTreeMap<AssignmentKey, Owned>,
+    active: &[&Candidate],
+) -> Result<Vec<Actual>, String> {
+    let managed_arns: Vec<String> = permission_sets.values().cloned().collect();
     let mut in_use: BTreeSet<(String, String)> = owned
         .keys()
         .map(|k| (k.account_id.clone(), k.permission_set_arn.clone()))
         .collect();
-    for c in &active {
+    for c in active {
         if let Some(arn) = permission_sets.get(&c.permission_set) {
             in_use.insert((c.account_id.clone(), arn.clone()));
         }
     }
     let in_use: Vec<(String, String)> = in_use.into_iter().collect();
-    let actual: Vec<Actual> = rt
+    Ok(rt
         .block_on(ic.actual_assignments_with(&managed_arns, &in_use))
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -200,37 +303,78 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             permission_set_arn: a.permission_set_arn,
             user_id: a.principal_id,
         })
-        .collect();
+        .collect())
+}
 
-    let plan = plan::plan(&PlanInput {
+/// The pure plan over what the run read.
+fn plan_run(opts: &Options, d: &Desired, observed: &Observed, settings: Option<&Settings>) -> Plan {
+    plan::plan(&PlanInput {
         candidates: &d.candidates,
         desired_readable: d.readable,
-        user_ids: &user_ids,
-        permission_sets: &permission_sets,
-        actual: &actual,
-        owned: &owned,
-        revoked: &revoked,
-        remove_drift: settings.as_ref().is_some_and(|s| s.remove_drift),
-        max_removals: settings
-            .as_ref()
-            .map_or(crate::core::model::policy::DEFAULT_MAX_REMOVALS, |s| s.max_removals_per_run),
+        user_ids: &observed.user_ids,
+        permission_sets: &observed.permission_sets,
+        actual: &observed.actual,
+        owned: &observed.owned,
+        revoked: &observed.revoked,
+        remove_drift: settings.is_some_and(|s| s.remove_drift),
+        max_removals: settings.map_or(crate::core::model::policy::DEFAULT_MAX_REMOVALS, |s| {
+            s.max_removals_per_run
+        }),
         force: opts.force,
         at: opts.at,
-    });
-    report.plan = plan;
-    if !apply || report.plan.halted.is_some() {
-        report.api_calls = ic.api_calls();
-        return Ok(report);
-    }
+    })
+}
 
+/// Makes the planned changes: records the intent to create in the ledger, makes the
+/// creates and deletes, then records every outcome (and the requests that extend an owned
+/// assignment) in one ledger commit.
+fn apply_plan(
+    opts: &Options,
+    rt: &Runtime,
+    git: &Git,
+    d: &Desired,
+    observed: &Observed,
+    settings: Option<&Settings>,
+    report: &mut Report,
+) -> Result<(), String> {
     // write the intent first: a run stopped after creating leaves gitgrant owning what it made
-    let intents: Vec<Event> = report
-        .plan
-        .create
+    git.append_ledger(
+        &intent_events(&report.plan, opts.at),
+        &format!(
+            "gitgrant apply at {}: assigning {} grant(s)",
+            opts.at.to_rfc3339(),
+            report.plan.create.len()
+        ),
+    )
+    .map_err(|e| format!("the ledger could not be written, so nothing was changed: {e}"))?;
+
+    let concurrency = settings.map_or(4, |s| s.apply_concurrency);
+    let results = rt.block_on(make_changes(&observed.ic, &report.plan, concurrency))?;
+    let mut events = Vec::new();
+    for (action, change, result) in results {
+        let outcome = Outcome::of(action, change, result);
+        if outcome.status != OutcomeStatus::Succeeded {
+            report.failures += 1;
+        }
+        events.extend(outcome_events(&outcome, opts.at));
+        report.outcomes.push(outcome);
+    }
+    let active = active_candidates(&d.candidates, opts.at);
+    events.extend(extension_events(&active, observed, opts.at));
+    let message = ledger_message(opts.at, &events, &report.outcomes);
+    report.ledger_commit = git
+        .append_ledger(&events, &message)
+        .map_err(|e| format!("the changes were made but the ledger could not be written: {e}"))?;
+    Ok(())
+}
+
+/// One `assigning` event per request behind each planned create.
+fn intent_events(plan: &Plan, at: DateTime<Utc>) -> Vec<Event> {
+    plan.create
         .iter()
         .flat_map(|c| {
             c.requests.iter().map(move |r| {
-                let mut e = Event::new(Kind::Assigning, opts.at);
+                let mut e = Event::new(Kind::Assigning, at);
                 e.request = Some(r.clone());
                 e.account_id = Some(c.account.clone());
                 e.permission_set = Some(c.permission_set.clone());
@@ -241,122 +385,132 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
                 e
             })
         })
-        .collect();
-    git.append_ledger(
-        &intents,
-        &format!(
-            "gitgrant apply at {}: assigning {} grant(s)",
-            opts.at.to_rfc3339(),
-            report.plan.create.len()
-        ),
-    )
-    .map_err(|e| format!("the ledger could not be written, so nothing was changed: {e}"))?;
+        .collect()
+}
 
-    let concurrency = settings.as_ref().map_or(4, |s| s.apply_concurrency);
-    let mut work: Vec<(&'static str, Change)> = report.plan.create.iter().cloned().map(|c| ("create", c)).collect();
-    work.extend(report.plan.delete.iter().cloned().map(|c| ("delete", c)));
-    let outcomes = rt.block_on(async {
-        let mut out = Vec::new();
-        let mut tasks = tokio::task::JoinSet::new();
-        let mut queue = work.into_iter();
-        loop {
-            while tasks.len() < concurrency {
-                let Some((action, change)) = queue.next() else { break };
-                let ic = ic.clone();
-                tasks.spawn(async move {
-                    let r = if action == "create" {
+/// A planned change and what Identity Center answered to it.
+type ChangeResult = (AssignmentAction, AssignmentChange, Result<ChangeOutcome, AwsError>);
+
+/// Makes the plan's creates, then its deletes, at most `concurrency` at a time; the results
+/// in the order they finish. The adapter retries and polls each change.
+async fn make_changes(ic: &IdentityCenter, plan: &Plan, concurrency: usize) -> Result<Vec<ChangeResult>, String> {
+    let creates = plan.create.iter().map(|c| (AssignmentAction::Create, c.clone()));
+    let deletes = plan.delete.iter().map(|c| (AssignmentAction::Delete, c.clone()));
+    let mut queue = creates.chain(deletes);
+    let mut out = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        while tasks.len() < concurrency {
+            let Some((action, change)) = queue.next() else { break };
+            let ic = ic.clone();
+            tasks.spawn(async move {
+                let r = match action {
+                    AssignmentAction::Create => {
                         ic.create_assignment(&change.account, &change.permission_set_arn, &change.user_id)
                             .await
-                    } else {
+                    }
+                    AssignmentAction::Delete => {
                         ic.delete_assignment(&change.account, &change.permission_set_arn, &change.user_id)
                             .await
-                    };
-                    (action, change, r)
-                });
-            }
-            match tasks.join_next().await {
-                None => break,
-                Some(Ok(done)) => out.push(done),
-                Some(Err(e)) => return Err(format!("an assignment change stopped unexpectedly: {e}")),
-            }
+                    }
+                };
+                (action, change, r)
+            });
         }
-        Ok(out)
-    })?;
+        match tasks.join_next().await {
+            None => break,
+            Some(Ok(done)) => out.push(done),
+            Some(Err(e)) => return Err(format!("an assignment change stopped unexpectedly: {e}")),
+        }
+    }
+    Ok(out)
+}
 
-    let mut events = Vec::new();
-    for (action, change, result) in outcomes {
-        let (status, error, request_id) = match result {
+impl Outcome {
+    /// The outcome of a change from Identity Center's answer: only SUCCEEDED succeeded.
+    fn of(action: AssignmentAction, change: AssignmentChange, result: Result<ChangeOutcome, AwsError>) -> Outcome {
+        let (status, error, assignment_request_id) = match result {
             Ok(o) => match o.status {
-                ChangeStatus::Succeeded => ("succeeded".to_string(), None, Some(o.request_id)),
-                ChangeStatus::Failed(why) => ("failed".to_string(), Some(why), Some(o.request_id)),
+                ChangeStatus::Succeeded => (OutcomeStatus::Succeeded, None, Some(o.request_id)),
+                ChangeStatus::Failed(why) => (OutcomeStatus::Failed, Some(why), Some(o.request_id)),
                 ChangeStatus::InProgress => (
-                    "in-progress".to_string(),
+                    OutcomeStatus::InProgress,
                     Some("still IN_PROGRESS when polling stopped; re-read next run".to_string()),
                     Some(o.request_id),
                 ),
             },
-            Err(e) => ("failed".to_string(), Some(e.to_string()), None),
+            Err(e) => (OutcomeStatus::Failed, Some(e.to_string()), None),
         };
-        let succeeded = status == "succeeded";
-        if !succeeded {
-            report.failures += 1;
+        Outcome {
+            action,
+            change,
+            status,
+            error,
+            assignment_request_id,
         }
-        let requests: Vec<Option<String>> = if change.requests.is_empty() {
-            vec![None]
-        } else {
-            change.requests.iter().cloned().map(Some).collect()
-        };
-        for request in requests {
-            let kind = match (succeeded, action) {
-                (true, "create") => Kind::Activated,
-                (true, _) => Kind::Ended,
-                (false, _) => Kind::Failed,
-            };
-            let mut e = Event::new(kind, opts.at);
-            e.request = request.clone();
+    }
+}
+
+/// The ledger events of one outcome, one per request behind the change (one without a
+/// request for drift): `activated` or `ended` when it succeeded, else `failed`.
+fn outcome_events(o: &Outcome, at: DateTime<Utc>) -> Vec<Event> {
+    let change = &o.change;
+    let kind = match (o.status, o.action) {
+        (OutcomeStatus::Succeeded, AssignmentAction::Create) => Kind::Activated,
+        (OutcomeStatus::Succeeded, AssignmentAction::Delete) => Kind::Ended,
+        (OutcomeStatus::Failed | OutcomeStatus::InProgress, _) => Kind::Failed,
+    };
+    let requests: Vec<Option<String>> = if change.requests.is_empty() {
+        vec![None]
+    } else {
+        change.requests.iter().cloned().map(Some).collect()
+    };
+    requests
+        .into_iter()
+        .map(|request| {
+            let mut e = Event::new(kind, at);
             e.request_id = request
                 .as_deref()
                 .and_then(|p| crate::core::model::request::RequestPath::parse(p).ok())
                 .map(|p| p.id);
+            e.request = request;
             e.account_id = Some(change.account.clone());
             e.permission_set = Some(change.permission_set.clone());
             e.permission_set_arn = Some(change.permission_set_arn.clone());
             e.user_name = (!change.user.is_empty()).then(|| change.user.clone());
             e.user_id = Some(change.user_id.clone());
-            e.assignment_request_id = request_id.clone();
+            e.assignment_request_id = o.assignment_request_id.clone();
             e.ends_at = change.ends_at;
             e.reason = match kind {
-                Kind::Failed => Some(format!("{action}: {}", error.clone().unwrap_or_default())),
-                _ => change.reason.clone(),
+                Kind::Failed => Some(format!("{}: {}", o.action, o.error.clone().unwrap_or_default())),
+                _ => change.reason.map(|r| r.as_str().to_string()),
             };
-            events.push(e);
-        }
-        report.outcomes.push(Outcome {
-            action,
-            change,
-            status,
-            error,
-            assignment_request_id: request_id,
-        });
-    }
-    // requests newly covered by an assignment gitgrant already owns extend its recorded end
-    for c in &active {
+            e
+        })
+        .collect()
+}
+
+/// `activated` events for active requests newly covered by an assignment gitgrant already
+/// owns: they extend its recorded end.
+fn extension_events(active: &[&Candidate], observed: &Observed, at: DateTime<Utc>) -> Vec<Event> {
+    let mut events = Vec::new();
+    for c in active {
         let (Some(arn), Some(Some(uid))) = (
-            permission_sets.get(&c.permission_set),
-            c.user_name.as_ref().and_then(|u| user_ids.get(u)),
+            observed.permission_sets.get(&c.permission_set),
+            c.user_name.as_ref().and_then(|u| observed.user_ids.get(u)),
         ) else {
             continue;
         };
-        let key = crate::core::ledger::AssignmentKey {
+        let key = AssignmentKey {
             account_id: c.account_id.clone(),
             permission_set_arn: arn.clone(),
             user_id: uid.clone(),
         };
-        if let Some(o) = owned.get(&key)
+        if let Some(o) = observed.owned.get(&key)
             && !o.requests.contains(&c.path)
-            && !revoked.contains(&c.path)
+            && !observed.revoked.contains(&c.path)
         {
-            let mut e = Event::new(Kind::Activated, opts.at);
+            let mut e = Event::new(Kind::Activated, at);
             e.request = Some(c.path.clone());
             e.request_id = Some(c.id.clone());
             e.account_id = Some(key.account_id.clone());
@@ -369,37 +523,170 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             events.push(e);
         }
     }
+    events
+}
+
+/// The message of the ledger commit of an apply: the counts, then one line per outcome.
+fn ledger_message(at: DateTime<Utc>, events: &[Event], outcomes: &[Outcome]) -> String {
     let count = |k: Kind| events.iter().filter(|e| e.kind == Some(k)).count();
     let mut message = format!(
         "gitgrant apply at {}: {} activated, {} ended, {} failed",
-        opts.at.to_rfc3339(),
+        at.to_rfc3339(),
         count(Kind::Activated),
         count(Kind::Ended),
         count(Kind::Failed)
     );
     message.push('\n');
-    for o in &report.outcomes {
+    for o in outcomes {
         message.push_str(&format!(
             "\n- {} {} {} on {} for {}{}",
             o.status,
             o.action,
             o.change.permission_set,
             o.change.account,
-            if o.change.user.is_empty() {
-                &o.change.user_id
-            } else {
-                &o.change.user
-            },
-            o.change
-                .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
+            o.change.who(),
+            o.change.reason.map(|r| format!(" ({r})")).unwrap_or_default()
         ));
     }
-    report.ledger_commit = git
-        .append_ledger(&events, &message)
-        .map_err(|e| format!("the changes were made but the ledger could not be written: {e}"))?;
-    report.api_calls = ic.api_calls();
-    Ok(report)
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::reconcile::plan::RemovalReason;
+
+    fn change(requests: &[&str], reason: Option<RemovalReason>) -> AssignmentChange {
+        AssignmentChange {
+            requests: requests.iter().map(|s| s.to_string()).collect(),
+            request: requests.first().map(|s| s.to_string()),
+            user: if requests.is_empty() {
+                String::new()
+            } else {
+                "alice@acme.example".into()
+            },
+            user_id: "u-alice".into(),
+            account: "111122223333".into(),
+            permission_set: "AdministratorAccess".into(),
+            permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1".into(),
+            reason,
+            ends_at: None,
+        }
+    }
+
+    fn answered(status: ChangeStatus) -> Result<ChangeOutcome, AwsError> {
+        Ok(ChangeOutcome {
+            request_id: "req-1".into(),
+            status,
+        })
+    }
+
+    fn at() -> DateTime<Utc> {
+        "2026-11-22T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn statuses_serialize_as_they_print() {
+        for s in [
+            OutcomeStatus::Succeeded,
+            OutcomeStatus::Failed,
+            OutcomeStatus::InProgress,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.to_string(), s.as_str());
+        }
+        assert_eq!(OutcomeStatus::InProgress.as_str(), "in-progress");
+        assert_eq!(format!("{:<11}|", OutcomeStatus::Failed), "failed     |");
+    }
+
+    #[test]
+    fn a_created_change_activates_each_request_behind_it() {
+        let o = Outcome::of(
+            AssignmentAction::Create,
+            change(&["a", "b"], None),
+            answered(ChangeStatus::Succeeded),
+        );
+        assert_eq!(o.status, OutcomeStatus::Succeeded);
+        let events = outcome_events(&o, at());
+        let requests: Vec<_> = events.iter().map(|e| (e.kind, e.request.as_deref())).collect();
+        assert_eq!(
+            requests,
+            [(Some(Kind::Activated), Some("a")), (Some(Kind::Activated), Some("b"))]
+        );
+        assert_eq!(events[0].assignment_request_id.as_deref(), Some("req-1"));
+        assert_eq!(events[0].reason, None);
+    }
+
+    #[test]
+    fn a_deleted_change_ends_with_its_reason() {
+        let o = Outcome::of(
+            AssignmentAction::Delete,
+            change(&["a"], Some(RemovalReason::Expired)),
+            answered(ChangeStatus::Succeeded),
+        );
+        let events = outcome_events(&o, at());
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, Some(Kind::Ended));
+        assert_eq!(events[0].reason.as_deref(), Some("expired"));
+        // drift has no request: one event without one
+        let o = Outcome::of(
+            AssignmentAction::Delete,
+            change(&[], Some(RemovalReason::Drift)),
+            answered(ChangeStatus::Succeeded),
+        );
+        let events = outcome_events(&o, at());
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].request, None);
+        assert_eq!(events[0].user_name, None);
+        assert_eq!(events[0].reason.as_deref(), Some("drift"));
+    }
+
+    #[test]
+    fn anything_but_succeeded_is_a_failed_event_naming_the_action() {
+        let o = Outcome::of(
+            AssignmentAction::Create,
+            change(&["a"], None),
+            answered(ChangeStatus::InProgress),
+        );
+        assert_eq!(o.status, OutcomeStatus::InProgress);
+        let events = outcome_events(&o, at());
+        assert_eq!(events[0].kind, Some(Kind::Failed));
+        assert!(
+            events[0]
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.starts_with("create: still IN_PROGRESS")),
+            "{:?}",
+            events[0].reason
+        );
+        let o = Outcome::of(
+            AssignmentAction::Delete,
+            change(&["a"], Some(RemovalReason::Revoked)),
+            Err(AwsError::Malformed {
+                operation: "DeleteAccountAssignment",
+                message: "no status".into(),
+            }),
+        );
+        assert_eq!(o.status, OutcomeStatus::Failed);
+        assert_eq!(o.assignment_request_id, None);
+        let events = outcome_events(&o, at());
+        assert_eq!(events[0].kind, Some(Kind::Failed));
+        assert!(events[0].reason.as_deref().is_some_and(|r| r.starts_with("delete: ")));
+    }
+
+    #[test]
+    fn the_ledger_message_counts_events_and_lists_outcomes() {
+        let o = Outcome::of(
+            AssignmentAction::Delete,
+            change(&["a"], Some(RemovalReason::Expired)),
+            answered(ChangeStatus::Succeeded),
+        );
+        let events = outcome_events(&o, at());
+        let message = ledger_message(at(), &events, &[o]);
+        assert_eq!(
+            message,
+            "gitgrant apply at 2026-11-22T12:00:00+00:00: 0 activated, 1 ended, 0 failed\n\n\
+             - succeeded delete AdministratorAccess on 111122223333 for alice@acme.example (expired)"
+        );
+    }
 }

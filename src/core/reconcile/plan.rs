@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::core::rules::eligibility::Reason;
 use crate::core::ledger::{AssignmentKey, Owned};
+use crate::core::rules::eligibility::Reason;
 
 /// A request on the default branch, with what the reconciler found out about it.
 #[derive(Debug, Clone)]
@@ -54,8 +54,66 @@ pub struct PlanInput<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// What a planned change does to an assignment: `create` or `delete` in the JSON output
+/// and in the ledger's `failed` reasons (`create: …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssignmentAction {
+    Create,
+    Delete,
+}
+
+impl AssignmentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentAction::Create => "create",
+            AssignmentAction::Delete => "delete",
+        }
+    }
+}
+
+impl std::fmt::Display for AssignmentAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Why an assignment is removed (or reported): the `reason` of a delete or drift in the
+/// JSON output and of an `ended` ledger event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemovalReason {
+    /// The grant's recorded end has passed.
+    Expired,
+    /// By a `/revoke` in the ledger, or every request behind it was deleted.
+    Revoked,
+    /// Its requests are still there but no longer verified or eligible.
+    NoLongerEligible,
+    /// Made by hand, not through gitgrant.
+    Drift,
+}
+
+impl RemovalReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovalReason::Expired => "expired",
+            RemovalReason::Revoked => "revoked",
+            RemovalReason::NoLongerEligible => "no-longer-eligible",
+            RemovalReason::Drift => "drift",
+        }
+    }
+}
+
+impl std::fmt::Display for RemovalReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One planned change of an Identity Center user assignment: a create, a delete, or a
+/// hand-made assignment reported as drift.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Change {
+pub struct AssignmentChange {
     /// The requests behind it (creates), or that it was created for (deletes).
     pub requests: Vec<String>,
     /// The first of `requests`, as DESIGN's JSON names it.
@@ -65,20 +123,29 @@ pub struct Change {
     pub account: String,
     pub permission_set: String,
     pub permission_set_arn: String,
-    /// Deletes: expired, revoked, no-longer-eligible, drift.
+    /// Deletes and drift: why.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<RemovalReason>,
     /// Creates: when the grant ends (the latest end of the requests behind it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,
 }
 
-impl Change {
+impl AssignmentChange {
     pub fn key(&self) -> AssignmentKey {
         AssignmentKey {
             account_id: self.account.clone(),
             permission_set_arn: self.permission_set_arn.clone(),
             user_id: self.user_id.clone(),
+        }
+    }
+
+    /// Who it is for: the user name, or the user id when the name is unknown (drift).
+    pub fn who(&self) -> &str {
+        if self.user.is_empty() {
+            &self.user_id
+        } else {
+            &self.user
         }
     }
 }
@@ -91,10 +158,10 @@ pub struct Blocked {
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Plan {
-    pub create: Vec<Change>,
-    pub delete: Vec<Change>,
+    pub create: Vec<AssignmentChange>,
+    pub delete: Vec<AssignmentChange>,
     /// Hand-made assignments of managed permission sets (removed only with `remove_drift`).
-    pub drift: Vec<Change>,
+    pub drift: Vec<AssignmentChange>,
     pub blocked: Vec<Blocked>,
     /// Set when the safety brake stops the run: nothing is applied.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,12 +180,39 @@ fn reason(code: &'static str, message: impl Into<String>) -> Reason {
     }
 }
 
+/// The plan is a function of its input alone: a run stopped half-way is finished by the
+/// next, which plans again from what exists.
 pub fn plan(input: &PlanInput<'_>) -> Plan {
-    let at = input.at;
     let mut out = Plan::default();
-    // what should exist now, keyed by assignment: overlapping requests add up
-    let mut desired: BTreeMap<AssignmentKey, Vec<&Candidate>> = BTreeMap::new();
-    let mut name_of: BTreeMap<AssignmentKey, (String, String)> = BTreeMap::new();
+    let wanted = wanted_now(input, &mut out);
+    let actual: BTreeSet<AssignmentKey> = input
+        .actual
+        .iter()
+        .map(|a| AssignmentKey {
+            account_id: a.account_id.clone(),
+            permission_set_arn: a.permission_set_arn.clone(),
+            user_id: a.user_id.clone(),
+        })
+        .collect();
+    out.create = creates(&wanted, &actual);
+    plan_removals(input, &wanted, &actual, &mut out);
+    out.halted = safety_brake(input, out.delete.len());
+    out
+}
+
+/// The grants that should exist now, keyed by assignment: overlapping requests add up.
+#[derive(Default)]
+struct Wanted<'a> {
+    requests: BTreeMap<AssignmentKey, Vec<&'a Candidate>>,
+    /// The user name and permission set name of each assignment.
+    names: BTreeMap<AssignmentKey, (String, String)>,
+}
+
+/// Sorts the candidates: blocked ones and scheduled ones into `out`, the ones in their
+/// window now into the wanted assignments; sets `out.next_boundary`.
+fn wanted_now<'a>(input: &PlanInput<'a>, out: &mut Plan) -> Wanted<'a> {
+    let at = input.at;
+    let mut wanted = Wanted::default();
     let mut boundaries = BTreeSet::new();
     for c in input.candidates {
         if !c.blocked.is_empty() {
@@ -140,64 +234,59 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             continue;
         }
         boundaries.insert(c.end);
-        let Some(user) = &c.user_name else {
-            out.blocked.push(Blocked {
+        match assignment_for(input, c) {
+            Ok((key, user)) => {
+                wanted.names.insert(key.clone(), (user, c.permission_set.clone()));
+                wanted.requests.entry(key).or_default().push(c);
+            }
+            Err(why) => out.blocked.push(Blocked {
                 request: c.path.clone(),
-                reasons: vec![reason(
-                    "unknown-identity",
-                    format!("`{}` has no Identity Center user name", c.requester),
-                )],
-            });
-            continue;
-        };
-        let Some(Some(user_id)) = input.user_ids.get(user) else {
-            out.blocked.push(Blocked {
-                request: c.path.clone(),
-                reasons: vec![reason(
-                    "user-not-found",
-                    format!("Identity Center has no user `{user}`"),
-                )],
-            });
-            continue;
-        };
-        let Some(arn) = input.permission_sets.get(&c.permission_set) else {
-            out.blocked.push(Blocked {
-                request: c.path.clone(),
-                reasons: vec![reason(
-                    "permission-set-not-found",
-                    format!("Identity Center has no permission set `{}`", c.permission_set),
-                )],
-            });
-            continue;
-        };
-        let key = AssignmentKey {
-            account_id: c.account_id.clone(),
-            permission_set_arn: arn.clone(),
-            user_id: user_id.clone(),
-        };
-        name_of.insert(key.clone(), (user.clone(), c.permission_set.clone()));
-        desired.entry(key).or_default().push(c);
+                reasons: vec![why],
+            }),
+        }
     }
     out.next_boundary = boundaries.into_iter().next();
+    wanted
+}
 
-    let actual: BTreeSet<AssignmentKey> = input
-        .actual
-        .iter()
-        .map(|a| AssignmentKey {
-            account_id: a.account_id.clone(),
-            permission_set_arn: a.permission_set_arn.clone(),
-            user_id: a.user_id.clone(),
-        })
-        .collect();
-    let ps_name: BTreeMap<&String, &String> = input.permission_sets.iter().map(|(n, a)| (a, n)).collect();
+/// The assignment a request in its window asks for, and its user name; or why there is none.
+fn assignment_for(input: &PlanInput<'_>, c: &Candidate) -> Result<(AssignmentKey, String), Reason> {
+    let Some(user) = &c.user_name else {
+        return Err(reason(
+            "unknown-identity",
+            format!("`{}` has no Identity Center user name", c.requester),
+        ));
+    };
+    let Some(Some(user_id)) = input.user_ids.get(user) else {
+        return Err(reason(
+            "user-not-found",
+            format!("Identity Center has no user `{user}`"),
+        ));
+    };
+    let Some(arn) = input.permission_sets.get(&c.permission_set) else {
+        return Err(reason(
+            "permission-set-not-found",
+            format!("Identity Center has no permission set `{}`", c.permission_set),
+        ));
+    };
+    let key = AssignmentKey {
+        account_id: c.account_id.clone(),
+        permission_set_arn: arn.clone(),
+        user_id: user_id.clone(),
+    };
+    Ok((key, user.clone()))
+}
 
-    for (key, cands) in &desired {
+/// One create per wanted assignment Identity Center does not have.
+fn creates(wanted: &Wanted<'_>, actual: &BTreeSet<AssignmentKey>) -> Vec<AssignmentChange> {
+    let mut out = Vec::new();
+    for (key, cands) in &wanted.requests {
         if actual.contains(key) {
             continue;
         }
-        let (user, ps) = &name_of[key];
+        let (user, ps) = &wanted.names[key];
         let requests: Vec<String> = cands.iter().map(|c| c.path.clone()).collect();
-        out.create.push(Change {
+        out.push(AssignmentChange {
             request: requests.first().cloned(),
             requests,
             user: user.clone(),
@@ -209,72 +298,81 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             ends_at: cands.iter().map(|c| c.end).max(),
         });
     }
+    out
+}
 
+/// Every actual assignment that is not wanted: a delete when gitgrant owns it (unless the
+/// wanted grants could not be read and it has not ended), drift when it does not (also a
+/// delete with `remove_drift`).
+fn plan_removals(input: &PlanInput<'_>, wanted: &Wanted<'_>, actual: &BTreeSet<AssignmentKey>, out: &mut Plan) {
+    let ps_name: BTreeMap<&String, &String> = input.permission_sets.iter().map(|(n, a)| (a, n)).collect();
     let present: BTreeSet<&str> = input.candidates.iter().map(|c| c.path.as_str()).collect();
-    for key in &actual {
-        if desired.contains_key(key) {
+    for key in actual {
+        if wanted.requests.contains_key(key) {
             continue;
         }
-        let ps = ps_name
+        let permission_set = ps_name
             .get(&key.permission_set_arn)
             .map(|s| s.to_string())
             .unwrap_or_default();
+        let change = |requests: Vec<String>, user: String, why: RemovalReason| AssignmentChange {
+            request: requests.first().cloned(),
+            requests,
+            user,
+            user_id: key.user_id.clone(),
+            account: key.account_id.clone(),
+            permission_set: permission_set.clone(),
+            permission_set_arn: key.permission_set_arn.clone(),
+            reason: Some(why),
+            ends_at: None,
+        };
         match input.owned.get(key) {
             Some(owned) => {
-                let ended = owned.ends_at.is_some_and(|e| e <= at);
-                if !input.desired_readable && !ended {
-                    continue; // cannot tell whether it is still wanted: keep it
+                if let Some(why) = removal_reason(input, owned, &present) {
+                    let requests = owned.requests.iter().cloned().collect();
+                    out.delete
+                        .push(change(requests, owned.user_name.clone().unwrap_or_default(), why));
                 }
-                // revoked: by a `/revoke` in the ledger, or every request behind it was deleted
-                let revoked = owned.requests.iter().any(|r| input.revoked.contains(r))
-                    || (!ended && owned.requests.iter().all(|r| !present.contains(r.as_str())));
-                let why = if revoked {
-                    "revoked"
-                } else if ended {
-                    "expired"
-                } else {
-                    "no-longer-eligible"
-                };
-                let requests: Vec<String> = owned.requests.iter().cloned().collect();
-                out.delete.push(Change {
-                    request: requests.first().cloned(),
-                    requests,
-                    user: owned.user_name.clone().unwrap_or_default(),
-                    user_id: key.user_id.clone(),
-                    account: key.account_id.clone(),
-                    permission_set: ps,
-                    permission_set_arn: key.permission_set_arn.clone(),
-                    reason: Some(why.to_string()),
-                    ends_at: None,
-                });
             }
             None => {
-                let change = Change {
-                    requests: vec![],
-                    request: None,
-                    user: String::new(),
-                    user_id: key.user_id.clone(),
-                    account: key.account_id.clone(),
-                    permission_set: ps,
-                    permission_set_arn: key.permission_set_arn.clone(),
-                    reason: Some("drift".into()),
-                    ends_at: None,
-                };
+                let drift = change(vec![], String::new(), RemovalReason::Drift);
                 if input.remove_drift && input.desired_readable {
-                    out.delete.push(change.clone());
+                    out.delete.push(drift.clone());
                 }
-                out.drift.push(change);
+                out.drift.push(drift);
             }
         }
     }
-    if out.delete.len() as u64 > input.max_removals && !input.force {
-        out.halted = Some(format!(
-            "this run would remove {} assignments, more than max_removals_per_run ({}); nothing was changed. Check the plan, then run with --force",
-            out.delete.len(),
-            input.max_removals
-        ));
+}
+
+/// Why an owned assignment that is not wanted now goes; None keeps it (the wanted grants
+/// could not be read and it has not ended: cannot tell whether it is still wanted).
+fn removal_reason(input: &PlanInput<'_>, owned: &Owned, present: &BTreeSet<&str>) -> Option<RemovalReason> {
+    let ended = owned.ends_at.is_some_and(|e| e <= input.at);
+    if !input.desired_readable && !ended {
+        return None;
     }
-    out
+    // revoked: by a `/revoke` in the ledger, or every request behind it was deleted
+    let revoked = owned.requests.iter().any(|r| input.revoked.contains(r))
+        || (!ended && owned.requests.iter().all(|r| !present.contains(r.as_str())));
+    Some(if revoked {
+        RemovalReason::Revoked
+    } else if ended {
+        RemovalReason::Expired
+    } else {
+        RemovalReason::NoLongerEligible
+    })
+}
+
+/// The safety brake: why nothing is applied when the run would remove more than
+/// `max_removals` assignments without `force`.
+fn safety_brake(input: &PlanInput<'_>, removals: usize) -> Option<String> {
+    (removals as u64 > input.max_removals && !input.force).then(|| {
+        format!(
+            "this run would remove {removals} assignments, more than max_removals_per_run ({}); nothing was changed. Check the plan, then run with --force",
+            input.max_removals
+        )
+    })
 }
 
 #[cfg(test)]
@@ -351,7 +449,7 @@ mod tests {
             parts.push(format!("create {}", c.requests.join("+")));
         }
         for d in &p.delete {
-            parts.push(format!("delete {}", d.reason.as_deref().unwrap_or("")));
+            parts.push(format!("delete {}", d.reason.map_or("", RemovalReason::as_str)));
         }
         for d in &p.drift {
             parts.push(format!("drift {}", d.account));
@@ -557,5 +655,27 @@ mod tests {
         });
         assert_eq!(p.next_boundary, Some(t(13)));
         assert_eq!(p.scheduled, vec!["a"]);
+    }
+
+    #[test]
+    fn actions_and_reasons_serialize_as_they_print() {
+        for a in [AssignmentAction::Create, AssignmentAction::Delete] {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+            assert_eq!(a.to_string(), a.as_str());
+        }
+        assert_eq!(AssignmentAction::Create.as_str(), "create");
+        assert_eq!(AssignmentAction::Delete.as_str(), "delete");
+        for r in [
+            RemovalReason::Expired,
+            RemovalReason::Revoked,
+            RemovalReason::NoLongerEligible,
+            RemovalReason::Drift,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(r.to_string(), r.as_str());
+        }
+        assert_eq!(RemovalReason::NoLongerEligible.as_str(), "no-longer-eligible");
+        // Display pads like a string, for the human output's columns
+        assert_eq!(format!("{:<8}|", AssignmentAction::Create), "create  |");
     }
 }
