@@ -1,7 +1,121 @@
-//! GitHub Actions event adapter: which pull request this run is about, from
-//! `GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH` and `GITHUB_REPOSITORY`.
+//! The GitHub Actions environment: every environment variable gitgrant reads is read here,
+//! once, into [`RunEnvironment`]; and which pull request (or `/revoke` comment) a run is
+//! about, from `GITHUB_EVENT_NAME`, `GITHUB_EVENT_PATH` and `GITHUB_REPOSITORY`.
+
+use std::path::PathBuf;
 
 use serde_json::Value;
+
+use crate::core::gate::ledger_events::RevokeComment;
+
+/// The environment variables of one run, as they were set (an empty value is kept as
+/// given: each user decides what empty means). Built once, at the edge, from a lookup.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RunEnvironment {
+    /// `GITHUB_TOKEN`: the token for the GitHub API.
+    pub github_token: Option<String>,
+    /// `GITHUB_API_URL`: the API root (GitHub Enterprise); `https://api.github.com` if unset.
+    pub github_api_url: Option<String>,
+    /// `GITHUB_REPOSITORY`: `owner/repo` of the run.
+    pub github_repository: Option<String>,
+    /// `GITHUB_EVENT_NAME`: the event that started the workflow.
+    pub github_event_name: Option<String>,
+    /// `GITHUB_EVENT_PATH`: the file holding the event's payload.
+    pub github_event_path: Option<PathBuf>,
+    /// `GITHUB_STEP_SUMMARY`: the file the job summary is appended to.
+    pub github_step_summary: Option<PathBuf>,
+    /// `GITGRANT_PR_NUMBER`: the pull request, for events that do not name one.
+    pub pr_number: Option<String>,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for RunEnvironment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunEnvironment")
+            .field("github_token", &self.github_token.as_ref().map(|_| "<set>"))
+            .field("github_api_url", &self.github_api_url)
+            .field("github_repository", &self.github_repository)
+            .field("github_event_name", &self.github_event_name)
+            .field("github_event_path", &self.github_event_path)
+            .field("github_step_summary", &self.github_step_summary)
+            .field("pr_number", &self.pr_number)
+            .finish()
+    }
+}
+
+impl RunEnvironment {
+    /// Reads every variable through `lookup` (`|k| std::env::var(k).ok()`, or a map in tests).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> RunEnvironment {
+        RunEnvironment {
+            github_token: lookup("GITHUB_TOKEN"),
+            github_api_url: lookup("GITHUB_API_URL"),
+            github_repository: lookup("GITHUB_REPOSITORY"),
+            github_event_name: lookup("GITHUB_EVENT_NAME"),
+            github_event_path: lookup("GITHUB_EVENT_PATH").map(PathBuf::from),
+            github_step_summary: lookup("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            pr_number: lookup("GITGRANT_PR_NUMBER"),
+        }
+    }
+
+    /// The process's own environment.
+    pub fn from_process() -> RunEnvironment {
+        RunEnvironment::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The pull request this run is about, from its event.
+    pub fn pr_ref(&self) -> Result<PrRef, ActionsError> {
+        let name = self.github_event_name.as_deref().ok_or(ActionsError::NoEventName)?;
+        let path = self.github_event_path.as_ref().ok_or(ActionsError::NoEventPath)?;
+        let text = std::fs::read_to_string(path).map_err(|source| ActionsError::ReadPayload {
+            path: path.clone(),
+            source,
+        })?;
+        let payload: Value = serde_json::from_str(&text).map_err(|source| ActionsError::PayloadNotJson {
+            path: path.clone(),
+            source,
+        })?;
+        pr_from_event(
+            name,
+            &payload,
+            self.github_repository.as_deref(),
+            self.pr_number.as_deref(),
+        )
+    }
+
+    /// The comment of an `issue_comment` event, when this run is one.
+    pub fn revoke_comment(&self) -> Option<RevokeComment> {
+        if self.github_event_name.as_deref()? != "issue_comment" {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.github_event_path.as_ref()?).ok()?;
+        comment_from_payload(&serde_json::from_str(&text).ok()?)
+    }
+}
+
+/// Why the pull request of a run could not be told.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionsError {
+    #[error("GITHUB_EVENT_NAME is not set: run inside GitHub Actions, or pass --snapshot FILE")]
+    NoEventName,
+    #[error("GITHUB_EVENT_PATH is not set")]
+    NoEventPath,
+    #[error("cannot read the event payload `{}`: {source}", path.display())]
+    ReadPayload { path: PathBuf, source: std::io::Error },
+    #[error("the event payload `{}` is not JSON: {source}", path.display())]
+    PayloadNotJson { path: PathBuf, source: serde_json::Error },
+    #[error("the repository is unknown: set GITHUB_REPOSITORY=owner/repo")]
+    UnknownRepository,
+    #[error("`{0}` is not `owner/repo`")]
+    NotOwnerRepo(String),
+    #[error("GITGRANT_PR_NUMBER `{0}` is not a number")]
+    BadPrNumber(String),
+    #[error("this issue_comment event is on an issue, not a pull request")]
+    CommentOnIssue,
+    #[error("event `{0}` does not concern a pull request; use --snapshot FILE or set GITGRANT_PR_NUMBER")]
+    NotAboutAPullRequest(String),
+    #[error("the `{event}` event payload has no `{field}`")]
+    MissingField { event: String, field: String },
+}
 
 /// The pull request a workflow run concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +132,7 @@ pub fn pr_from_event(
     payload: &Value,
     repository: Option<&str>,
     pr_number_override: Option<&str>,
-) -> Result<PrRef, String> {
+) -> Result<PrRef, ActionsError> {
     let full_name = repository
         .map(str::to_string)
         .or_else(|| {
@@ -27,14 +141,13 @@ pub fn pr_from_event(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
-        .ok_or("the repository is unknown: set GITHUB_REPOSITORY=owner/repo")?;
+        .ok_or(ActionsError::UnknownRepository)?;
     let (owner, repo) = full_name
         .split_once('/')
         .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
-        .ok_or_else(|| format!("`{full_name}` is not `owner/repo`"))?;
+        .ok_or_else(|| ActionsError::NotOwnerRepo(full_name.clone()))?;
     let number = if let Some(n) = pr_number_override.filter(|s| !s.is_empty()) {
-        n.parse::<u64>()
-            .map_err(|_| format!("GITGRANT_PR_NUMBER `{n}` is not a number"))?
+        n.parse::<u64>().map_err(|_| ActionsError::BadPrNumber(n.to_owned()))?
     } else {
         let pointer = match name {
             "pull_request" | "pull_request_target" | "pull_request_review" | "pull_request_review_comment" => {
@@ -42,23 +155,20 @@ pub fn pr_from_event(
             }
             "issue_comment" => {
                 if payload.pointer("/issue/pull_request").is_none() {
-                    return Err("this issue_comment event is on an issue, not a pull request".into());
+                    return Err(ActionsError::CommentOnIssue);
                 }
                 "/issue/number"
             }
             "workflow_run" => "/workflow_run/pull_requests/0/number",
-            other => {
-                return Err(format!(
-                    "event `{other}` does not concern a pull request; use --snapshot FILE or set GITGRANT_PR_NUMBER"
-                ));
-            }
+            other => return Err(ActionsError::NotAboutAPullRequest(other.to_owned())),
         };
-        payload.pointer(pointer).and_then(Value::as_u64).ok_or_else(|| {
-            format!(
-                "the `{name}` event payload has no `{}`",
-                pointer.trim_start_matches('/').replace('/', ".")
-            )
-        })?
+        payload
+            .pointer(pointer)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ActionsError::MissingField {
+                event: name.to_owned(),
+                field: pointer.trim_start_matches('/').replace('/', "."),
+            })?
     };
     Ok(PrRef {
         owner: owner.to_string(),
@@ -67,33 +177,8 @@ pub fn pr_from_event(
     })
 }
 
-/// Reads the event from the Actions environment.
-pub fn pr_from_env() -> Result<PrRef, String> {
-    let name = std::env::var("GITHUB_EVENT_NAME")
-        .map_err(|_| "GITHUB_EVENT_NAME is not set: run inside GitHub Actions, or pass --snapshot FILE".to_string())?;
-    let path = std::env::var("GITHUB_EVENT_PATH").map_err(|_| "GITHUB_EVENT_PATH is not set".to_string())?;
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read the event payload `{path}`: {e}"))?;
-    let payload: Value =
-        serde_json::from_str(&text).map_err(|e| format!("the event payload `{path}` is not JSON: {e}"))?;
-    pr_from_event(
-        &name,
-        &payload,
-        std::env::var("GITHUB_REPOSITORY").ok().as_deref(),
-        std::env::var("GITGRANT_PR_NUMBER").ok().as_deref(),
-    )
-}
-
-/// The comment of an `issue_comment` event, when this run is one.
-pub fn comment_from_env() -> Option<crate::core::gate::ledger_events::RevokeComment> {
-    if std::env::var("GITHUB_EVENT_NAME").ok()? != "issue_comment" {
-        return None;
-    }
-    let text = std::fs::read_to_string(std::env::var("GITHUB_EVENT_PATH").ok()?).ok()?;
-    comment_from_payload(&serde_json::from_str(&text).ok()?)
-}
-
 /// The commenter, body and time of an `issue_comment` payload (created or edited).
-pub fn comment_from_payload(payload: &Value) -> Option<crate::core::gate::ledger_events::RevokeComment> {
+pub fn comment_from_payload(payload: &Value) -> Option<RevokeComment> {
     if payload.get("action").and_then(Value::as_str) == Some("deleted") {
         return None;
     }
@@ -102,11 +187,111 @@ pub fn comment_from_payload(payload: &Value) -> Option<crate::core::gate::ledger
         .get("updated_at")
         .or_else(|| c.get("created_at"))
         .and_then(Value::as_str)?;
-    Some(crate::core::gate::ledger_events::RevokeComment {
+    Some(RevokeComment {
         login: c.pointer("/user/login")?.as_str()?.to_string(),
         body: c.get("body")?.as_str()?.to_string(),
         at: chrono::DateTime::parse_from_rfc3339(at)
             .ok()?
             .with_timezone(&chrono::Utc),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> RunEnvironment {
+        let vars: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        RunEnvironment::from_vars(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn from_vars_reads_every_variable_into_its_field() {
+        let e = env(&[
+            ("GITHUB_TOKEN", "ghs_secret"),
+            ("GITHUB_API_URL", "https://ghe.example/api/v3"),
+            ("GITHUB_REPOSITORY", "acme/access"),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", "/run/event.json"),
+            ("GITHUB_STEP_SUMMARY", "/run/summary.md"),
+            ("GITGRANT_PR_NUMBER", "42"),
+            ("UNRELATED", "x"),
+        ]);
+        assert_eq!(
+            e,
+            RunEnvironment {
+                github_token: Some("ghs_secret".into()),
+                github_api_url: Some("https://ghe.example/api/v3".into()),
+                github_repository: Some("acme/access".into()),
+                github_event_name: Some("pull_request".into()),
+                github_event_path: Some("/run/event.json".into()),
+                github_step_summary: Some("/run/summary.md".into()),
+                pr_number: Some("42".into()),
+            }
+        );
+        assert!(!format!("{e:?}").contains("ghs_secret"), "{e:?}");
+        assert_eq!(env(&[]), RunEnvironment::default());
+        // An empty value is kept as set.
+        assert_eq!(env(&[("GITHUB_TOKEN", "")]).github_token.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn the_pr_comes_from_the_event_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("event.json");
+        std::fs::write(
+            &path,
+            r#"{"pull_request":{"number":7},"repository":{"full_name":"acme/access"}}"#,
+        )
+        .unwrap();
+        let path_text = path.to_str().unwrap();
+        let e = env(&[("GITHUB_EVENT_NAME", "pull_request"), ("GITHUB_EVENT_PATH", path_text)]);
+        let pr = e.pr_ref().unwrap();
+        assert_eq!((pr.owner.as_str(), pr.repo.as_str(), pr.number), ("acme", "access", 7));
+        assert!(e.revoke_comment().is_none());
+
+        assert_eq!(
+            env(&[]).pr_ref().unwrap_err().to_string(),
+            "GITHUB_EVENT_NAME is not set: run inside GitHub Actions, or pass --snapshot FILE"
+        );
+        assert_eq!(
+            env(&[("GITHUB_EVENT_NAME", "pull_request")])
+                .pr_ref()
+                .unwrap_err()
+                .to_string(),
+            "GITHUB_EVENT_PATH is not set"
+        );
+        let missing = dir.path().join("missing.json");
+        let err = env(&[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", missing.to_str().unwrap()),
+        ])
+        .pr_ref()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(&format!("cannot read the event payload `{}`: ", missing.display())),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_issue_comment_run_yields_its_comment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("event.json");
+        std::fs::write(
+            &path,
+            r#"{"action":"created","comment":{"body":"/revoke","user":{"login":"alice"},"created_at":"2026-01-02T03:04:05Z"}}"#,
+        )
+        .unwrap();
+        let e = env(&[
+            ("GITHUB_EVENT_NAME", "issue_comment"),
+            ("GITHUB_EVENT_PATH", path.to_str().unwrap()),
+        ]);
+        let c = e.revoke_comment().unwrap();
+        assert_eq!((c.login.as_str(), c.body.as_str()), ("alice", "/revoke"));
+        assert_eq!(c.at.to_rfc3339(), "2026-01-02T03:04:05+00:00");
+    }
 }

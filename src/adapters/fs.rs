@@ -2,18 +2,24 @@
 //! `Tree`, without following symbolic links and without reading oversized files.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
 use crate::core::files::tree::{self, Entry, Tree};
 
+/// What could not be read, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("`{}` is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+}
+
 /// Reads policies, CODEOWNERS and every entry under `requests/` below `root`.
-pub fn read_tree(root: &Path) -> io::Result<Tree> {
+pub fn read_tree(root: &Path) -> Result<Tree, FsError> {
     if !root.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("`{}` is not a directory", root.display()),
-        ));
+        return Err(FsError::NotADirectory(root.to_path_buf()));
     }
     let mut tree = Tree::default();
     for rel in [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS] {
@@ -28,7 +34,7 @@ pub fn read_tree(root: &Path) -> io::Result<Tree> {
     Ok(tree)
 }
 
-fn read_entry(path: &Path, limit: usize) -> io::Result<Option<Entry>> {
+fn read_entry(path: &Path, limit: usize) -> Result<Option<Entry>, FsError> {
     let meta = match path.symlink_metadata() {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -48,7 +54,7 @@ fn read_entry(path: &Path, limit: usize) -> io::Result<Option<Entry>> {
         .map_err(|e| with_path(e, path))
 }
 
-fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> io::Result<()> {
+fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> Result<(), FsError> {
     let meta = dir.symlink_metadata().map_err(|e| with_path(e, dir))?;
     if meta.file_type().is_symlink() {
         tree.insert(rel, Entry::Symlink);
@@ -77,6 +83,26 @@ fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> io::Result<()> {
     Ok(())
 }
 
-fn with_path(e: io::Error, path: &Path) -> io::Error {
-    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+fn with_path(source: io::Error, path: &Path) -> FsError {
+    FsError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("access.toml");
+        std::fs::write(&file, "x").unwrap();
+        let err = read_tree(&file).unwrap_err();
+        assert!(matches!(err, FsError::NotADirectory(ref p) if *p == file), "{err:?}");
+        assert_eq!(err.to_string(), format!("`{}` is not a directory", file.display()));
+        let io = with_path(io::Error::from(io::ErrorKind::PermissionDenied), &file);
+        assert_eq!(io.to_string(), format!("{}: permission denied", file.display()));
+    }
 }

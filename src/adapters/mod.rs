@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod aws;
+pub mod backoff;
 pub mod fs;
 pub mod git;
 pub mod github;

@@ -21,6 +21,8 @@ pub struct Common {
     pub base: String,
     pub no_push: bool,
     pub at: DateTime<Utc>,
+    /// The run's environment (`GITHUB_REPOSITORY`, `GITHUB_TOKEN`, `GITHUB_API_URL`).
+    pub env: crate::adapters::actions::RunEnvironment,
 }
 
 pub struct NewRequest {
@@ -198,15 +200,17 @@ fn finish(git: &Git, c: &Common, branch: &str, title: &str, body: &str) -> Resul
         return Ok(ExitCode::SUCCESS);
     }
     git.push_branch(branch).map_err(|e| e.to_string())?;
-    let full = std::env::var("GITHUB_REPOSITORY")
-        .ok()
+    let full = c
+        .env
+        .github_repository
+        .clone()
         .or_else(|| git.origin_repository())
         .ok_or("cannot tell the GitHub repository: set GITHUB_REPOSITORY=owner/repo")?;
     let repo = crate::adapters::github::Repo::parse(&full).map_err(|e| e.to_string())?;
     let base_branch = c.base.strip_prefix("origin/").unwrap_or("main");
     let rt = crate::adapters::github::runtime().map_err(|e| e.to_string())?;
     let number = rt.block_on(async {
-        let gh = crate::adapters::github::GitHub::from_env().map_err(|e| e.to_string())?;
+        let gh = crate::adapters::github::GitHub::from_env(&c.env).map_err(|e| e.to_string())?;
         gh.create_pull(&repo, title, branch, base_branch, body)
             .await
             .map_err(|e| e.to_string())

@@ -234,6 +234,7 @@ impl BranchArgs {
             base: self.base,
             no_push: self.no_push,
             at: Utc::now(),
+            env: crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok()),
         }
     }
 }

@@ -20,20 +20,21 @@ pub fn run(
     post: bool,
     ledger: bool,
 ) -> Result<ExitCode, String> {
+    let env = crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok());
     let mut online = None;
     let snap = match snapshot {
         Some(path) => pr::read_snapshot(path)?,
         None => {
-            let pr_ref = crate::adapters::actions::pr_from_env()?;
+            let pr_ref = env.pr_ref().map_err(|e| e.to_string())?;
             let rt = github::runtime().map_err(|e| format!("cannot start the async runtime: {e}"))?;
             let repo_ref = github::Repo::new(&pr_ref.owner, &pr_ref.repo).map_err(|e| e.to_string())?;
             let (gh, snap) = rt.block_on(async {
-                let gh = github::GitHub::from_env().map_err(|e| e.to_string())?;
+                let gh = github::GitHub::from_env(&env).map_err(|e| e.to_string())?;
                 let mut snap = gh
                     .fetch_pull_request(&repo_ref, pr_ref.number)
                     .await
                     .map_err(|e| e.to_string())?;
-                let teams = teams_for(repo, &snap)?;
+                let teams = teams_for(repo, &snap, &env)?;
                 snap.teams = gh
                     .fetch_teams(teams.iter().map(String::as_str))
                     .await
@@ -92,18 +93,18 @@ pub fn run(
             }
             None => eprintln!("gitgrant: --report with --snapshot writes only the job summary (no API client)"),
         }
-        if let Ok(summary) = std::env::var("GITHUB_STEP_SUMMARY") {
+        if let Some(summary) = &env.github_step_summary {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
                 .append(true)
                 .create(true)
                 .open(&summary)
-                .map_err(|e| format!("cannot write the job summary `{summary}`: {e}"))?;
+                .map_err(|e| format!("cannot write the job summary `{}`: {e}", summary.display()))?;
             writeln!(f, "{body}").map_err(|e| e.to_string())?;
         }
     }
     if ledger {
-        let refused = record_in_ledger(repo, &snap, &evaluated, at)?;
+        let refused = record_in_ledger(repo, &snap, &evaluated, at, &env)?;
         if let Some(why) = refused {
             eprintln!("gitgrant: {why}");
             return Ok(ExitCode::from(1));
@@ -117,7 +118,11 @@ pub fn run(
 }
 
 /// The teams to read for a fetched PR: decided from the base commit's policy.
-fn teams_for(repo: &Path, snap: &crate::core::gate::snapshot::Snapshot) -> Result<Vec<String>, String> {
+fn teams_for(
+    repo: &Path,
+    snap: &crate::core::gate::snapshot::Snapshot,
+    env: &crate::adapters::actions::RunEnvironment,
+) -> Result<Vec<String>, String> {
     let facts = crate::core::gate::facts::PrFacts::from_snapshot(snap).map_err(|e| e.to_string())?;
     let git = crate::adapters::git::Git::open(repo).map_err(|e| e.to_string())?;
     let base = git
@@ -127,7 +132,7 @@ fn teams_for(repo: &Path, snap: &crate::core::gate::snapshot::Snapshot) -> Resul
     let set = crate::core::files::load::policy_files(&base, &mut diags);
     let mut teams = pr::teams_needed(&set, &facts.files);
     // a `/revoke` by an admin is authorized through the owners of the access policy
-    if crate::adapters::actions::comment_from_env().is_some()
+    if env.revoke_comment().is_some()
         && let Some(co) = &set.codeowners
     {
         for o in co.owners_of(crate::core::files::tree::ACCESS) {
@@ -146,6 +151,7 @@ fn record_in_ledger(
     snap: &crate::core::gate::snapshot::Snapshot,
     evaluated: &pr::Evaluated,
     at: DateTime<Utc>,
+    env: &crate::adapters::actions::RunEnvironment,
 ) -> Result<Option<String>, String> {
     use crate::core::gate::ledger_events;
     let git = crate::adapters::git::Git::open(repo).map_err(|e| e.to_string())?;
@@ -153,7 +159,7 @@ fn record_in_ledger(
     let existing = git.read_ledger().map_err(|e| e.to_string())?;
     let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
     let mut refused = None;
-    if let Some(comment) = crate::adapters::actions::comment_from_env() {
+    if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();
         let base = crate::core::files::load::policy_files(&evaluated.base, &mut diags);
         let requesters: Vec<(String, String)> = evaluated

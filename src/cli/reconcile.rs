@@ -27,6 +27,7 @@ pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) 
         instance_arn: args.instance_arn.clone(),
         force,
         at: args.at.unwrap_or_else(Utc::now),
+        env: crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok()),
     };
     let Some(watch) = watch else {
         let report = reconcile(&opts, apply)?;

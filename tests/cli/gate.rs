@@ -390,7 +390,7 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
         if c["issue"].get("pull_request").is_some() {
             assert_eq!(r.unwrap().number, c["issue"]["number"].as_u64().unwrap());
         } else {
-            assert!(r.unwrap_err().contains("not a pull request"));
+            assert!(r.unwrap_err().to_string().contains("not a pull request"));
         }
     }
     // workflow_run: the PR list, else the override, else a clear error
@@ -404,6 +404,7 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
                 assert!(
                     pr_from_event("workflow_run", &w, None, None)
                         .unwrap_err()
+                        .to_string()
                         .contains("workflow_run.pull_requests.0.number")
                 );
                 assert_eq!(pr_from_event("workflow_run", &w, None, Some("42")).unwrap().number, 42);
@@ -415,6 +416,7 @@ fn events_from_real_webhook_payloads_name_the_pull_request() {
     assert!(
         pr_from_event("push", &push, None, None)
             .unwrap_err()
+            .to_string()
             .contains("does not concern a pull request")
     );
     assert!(pr_from_event("pull_request", &json!({}), Some("a/b"), None).is_err());

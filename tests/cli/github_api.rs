@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use gitgrant::adapters::backoff::Jitter;
 use gitgrant::adapters::github::{
     CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted, text,
 };
@@ -132,6 +133,7 @@ fn fast() -> RetryPolicy {
         attempt_timeout: Duration::from_secs(5),
         initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(100),
+        jitter: Jitter::Equal,
         unspecified_rate_limit_wait: Duration::from_secs(60),
     }
 }

@@ -1,6 +1,7 @@
 //! The retry policy of every AWS call, kept apart from what the calls do: which failures
-//! are worth another attempt, the jittered exponential backoff between attempts, and the
-//! deadline after which an operation gives up.
+//! are worth another attempt, and the settings of the jittered exponential backoff between
+//! attempts and of the deadline after which an operation gives up (the schedule itself is
+//! [`crate::adapters::backoff`]'s).
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use aws_smithy_types::retry::ErrorKind;
 
 use super::AwsError;
 use super::calls::CallCounter;
+use crate::adapters::backoff::{Backoff, Jitter, Random, Schedule};
 
 /// Backoff and deadline of one operation (all its attempts together).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,16 +35,16 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `attempt` (0 for the first retry), given a uniform
-    /// random `unit` in [0, 1): "equal jitter", between half the capped exponential and
-    /// all of it, so clients that failed together spread out without ever retrying at once.
-    pub fn backoff(&self, attempt: u32, unit: f64) -> Duration {
-        let exponential = self
-            .initial_backoff
-            .saturating_mul(1u32 << attempt.min(20))
-            .min(self.max_backoff);
-        let half = exponential / 2;
-        half + half.mul_f64(unit.clamp(0.0, 1.0))
+    /// The schedule: "equal jitter", between half the capped exponential and all of it, so
+    /// clients that failed together spread out without ever retrying at once.
+    pub fn schedule(&self) -> Backoff {
+        Backoff {
+            base: self.initial_backoff,
+            cap: self.max_backoff,
+            jitter: Jitter::Equal,
+            max_attempts: None,
+            deadline: Some(self.deadline),
+        }
     }
 }
 
@@ -109,14 +111,6 @@ fn classify_sdk<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>, status: Option
     }
 }
 
-/// A uniform value in [0, 1) for jitter. `RandomState` is keyed anew per instance, which is
-/// random enough to spread retries and needs no extra crate.
-fn unit_random() -> f64 {
-    use std::hash::BuildHasher;
-    let bits = std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
 /// Runs one operation: every attempt counted under `operation`, retried by `policy`.
 pub(super) async fn run<T, E, F, Fut>(
     policy: &RetryPolicy,
@@ -130,10 +124,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let started = tokio::time::Instant::now();
-    let mut attempts: u32 = 0;
+    let mut schedule = Schedule::new(policy.schedule(), Random::from_entropy());
     loop {
         counter.add(operation);
-        attempts += 1;
         let err = match attempt_fn().await {
             Ok(out) => return Ok(out),
             Err(err) => err,
@@ -151,17 +144,18 @@ where
                 });
             }
             Class::Retry => {
-                let wait = policy.backoff(attempts - 1, unit_random());
                 let elapsed = started.elapsed();
-                if elapsed + wait > policy.deadline {
-                    return Err(AwsError::Deadline {
-                        operation,
-                        attempts,
-                        elapsed,
-                        message,
-                    });
+                match schedule.next_wait(elapsed, None) {
+                    Ok(wait) => tokio::time::sleep(wait).await,
+                    Err(_) => {
+                        return Err(AwsError::Deadline {
+                            operation,
+                            attempts: schedule.attempts(),
+                            elapsed,
+                            message,
+                        });
+                    }
                 }
-                tokio::time::sleep(wait).await;
             }
         }
     }
@@ -208,21 +202,18 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
+    fn the_schedule_is_equal_jitter_within_the_deadline() {
         let p = RetryPolicy {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_millis(1000),
             deadline: Duration::from_secs(10),
         };
-        assert_eq!(p.backoff(0, 0.0), Duration::from_millis(50));
-        assert_eq!(p.backoff(0, 1.0), Duration::from_millis(100));
-        assert_eq!(p.backoff(1, 0.0), Duration::from_millis(100));
-        assert_eq!(p.backoff(3, 1.0), Duration::from_millis(800));
-        assert_eq!(p.backoff(4, 1.0), Duration::from_millis(1000));
-        assert_eq!(p.backoff(60, 0.5), Duration::from_millis(750));
-        for _ in 0..100 {
-            let u = unit_random();
-            assert!((0.0..1.0).contains(&u), "{u}");
-        }
+        let s = p.schedule();
+        assert_eq!(s.jitter, Jitter::Equal);
+        assert_eq!((s.base, s.cap), (p.initial_backoff, p.max_backoff));
+        assert_eq!((s.deadline, s.max_attempts), (Some(p.deadline), None));
+        // retry 3: 800 ms capped exponential, jittered into [400, 800] ms
+        assert_eq!(s.delay(3, Duration::ZERO, 0.0), Duration::from_millis(400));
+        assert_eq!(s.delay(3, Duration::ZERO, 1.0), Duration::from_millis(800));
     }
 }

@@ -6,13 +6,24 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::adapters::backoff::{Backoff, Jitter, Random, Schedule};
 use crate::adapters::git::{Git, GitError};
-use crate::core::ledger::{BRANCH, Event, Ledger};
 use crate::core::files::tree::Entry;
+use crate::core::ledger::{BRANCH, Event, Ledger};
 
 const REMOTE_REF: &str = "refs/remotes/origin/gitgrant-ledger";
 const LOCAL_REF: &str = "refs/heads/gitgrant-ledger";
 const MAX_ATTEMPTS: u32 = 12;
+
+/// The waits between pushes rejected because another run appended first: 25 ms × 2^attempt
+/// (capped at 2 s), scaled by a jitter in [0.5, 1.5), so racing runs stop colliding.
+const PUSH_BACKOFF: Backoff = Backoff {
+    base: std::time::Duration::from_millis(50),
+    cap: std::time::Duration::from_secs(2),
+    jitter: Jitter::Spread,
+    max_attempts: Some(MAX_ATTEMPTS),
+    deadline: None,
+};
 
 impl Git {
     fn has_origin(&self) -> bool {
@@ -101,10 +112,8 @@ impl Git {
             text.push_str(&e.to_line());
             text.push('\n');
         }
-        for attempt in 0..MAX_ATTEMPTS {
-            if attempt > 0 {
-                backoff(attempt);
-            }
+        let mut schedule = Schedule::new(PUSH_BACKOFF, Random::from_entropy());
+        loop {
             self.fetch_ledger()?;
             let parent = self.ledger_tip();
             let commit = self.commit_append(parent.as_deref(), &by_file, message)?;
@@ -124,14 +133,18 @@ impl Git {
                         || stderr.contains("non-fast-forward")
                         || stderr.contains("fetch first") =>
                 {
-                    continue;
+                    match schedule.next_wait(std::time::Duration::ZERO, None) {
+                        Ok(wait) => std::thread::sleep(wait),
+                        Err(_) => {
+                            return Err(GitError::Parse(format!(
+                                "the push to `{BRANCH}` was rejected {MAX_ATTEMPTS} times; nothing was lost, run again"
+                            )));
+                        }
+                    }
                 }
                 Err(e) => return Err(e),
             }
         }
-        Err(GitError::Parse(format!(
-            "the push to `{BRANCH}` was rejected {MAX_ATTEMPTS} times; nothing was lost, run again"
-        )))
     }
 
     fn commit_append(
@@ -271,16 +284,4 @@ impl Git {
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
-}
-
-/// Sleeps 25 ms × 2^attempt (capped at 2 s), scaled by a jitter in [0.5, 1.5), so racing
-/// runs stop colliding.
-fn backoff(attempt: u32) {
-    let base = 25u64.saturating_mul(1 << attempt.min(7)).min(2_000);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let jitter = 0.5 + f64::from(nanos % 1000) / 1000.0;
-    std::thread::sleep(std::time::Duration::from_millis((base as f64 * jitter) as u64));
 }

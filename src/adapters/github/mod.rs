@@ -10,15 +10,16 @@
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use gitgrant::adapters::github::{runtime, GitHub, Repo};
+//! use gitgrant::adapters::actions::RunEnvironment;
 //! let rt = runtime()?;
 //! let snapshot = rt.block_on(async {
-//!     let gh = GitHub::from_env()?;
+//!     let gh = GitHub::from_env(&RunEnvironment::from_process())?;
 //!     gh.fetch_pull_request(&Repo::parse("acme/access")?, 42).await
 //! })?;
 //! # Ok(()) }
 //! ```
 //!
-//! - [`GitHub::from_env`] (`GITHUB_TOKEN`, required; `GITHUB_API_URL`, default
+//! - [`GitHub::from_env`] (the run's `GITHUB_TOKEN`, required; `GITHUB_API_URL`, default
 //!   `https://api.github.com`), [`GitHub::new`]`(base_url, token)`,
 //!   [`GitHub::with_retry_policy`].
 //! - [`GitHub::fetch_pull_request`]`(&repo, number) -> Snapshot` (without `teams`): the PR,
@@ -51,6 +52,7 @@ use http::{Method, Uri};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::adapters::actions::RunEnvironment;
 use crate::core::gate::snapshot::Snapshot;
 pub use error::Error;
 pub use retry::{RetryPolicy, Verdict};
@@ -182,20 +184,22 @@ pub struct GitHub {
 }
 
 impl GitHub {
-    /// From `GITHUB_TOKEN` (required) and `GITHUB_API_URL` (default `https://api.github.com`).
-    pub fn from_env() -> Result<GitHub, Error> {
-        GitHub::from_vars(|name| std::env::var(name).ok())
+    /// From the run's `GITHUB_TOKEN` (required) and `GITHUB_API_URL` (default
+    /// `https://api.github.com`).
+    pub fn from_env(env: &RunEnvironment) -> Result<GitHub, Error> {
+        GitHub::from_settings(env.github_token.as_deref(), env.github_api_url.as_deref())
     }
 
     /// As [`GitHub::from_env`], reading variables through `var` (for tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<GitHub, Error> {
-        let token = var("GITHUB_TOKEN")
-            .filter(|t| !t.trim().is_empty())
-            .ok_or(Error::MissingToken)?;
-        let url = var("GITHUB_API_URL")
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-        GitHub::new(&url, &token)
+        GitHub::from_settings(var("GITHUB_TOKEN").as_deref(), var("GITHUB_API_URL").as_deref())
+    }
+
+    /// From a token (required, not blank) and an API root (blank or absent: the default).
+    pub fn from_settings(token: Option<&str>, api_url: Option<&str>) -> Result<GitHub, Error> {
+        let token = token.filter(|t| !t.trim().is_empty()).ok_or(Error::MissingToken)?;
+        let url = api_url.filter(|u| !u.trim().is_empty()).unwrap_or(DEFAULT_API_URL);
+        GitHub::new(url, token)
     }
 
     /// A client for the API at `base_url` (`https://api.github.com`, a GitHub Enterprise

@@ -6,10 +6,13 @@
 //! `x-ratelimit-remaining: 0` with `x-ratelimit-reset`, or (secondary limits) a message that
 //! says so; those wait as long as GitHub asks. Never retried: 401, 404, 422 and every other
 //! 4xx. Everything happens within a deadline: a wait that would end past it is not started.
+//! The schedule itself is [`crate::adapters::backoff`]'s.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
+
+use crate::adapters::backoff::{Backoff, Jitter};
 
 /// How long and how often to retry one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +24,8 @@ pub struct RetryPolicy {
     /// The first backoff; each later one doubles, up to `max_backoff`, then is jittered.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
+    /// How the backoff is jittered (`Jitter::Equal`; `Jitter::None` to test a schedule).
+    pub jitter: Jitter,
     /// The wait for a rate limit that does not say how long (GitHub asks for at least 1 min).
     pub unspecified_rate_limit_wait: Duration,
 }
@@ -32,6 +37,7 @@ impl Default for RetryPolicy {
             attempt_timeout: Duration::from_secs(30),
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
+            jitter: Jitter::Equal,
             unspecified_rate_limit_wait: Duration::from_secs(60),
         }
     }
@@ -78,14 +84,17 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before attempt `attempt + 1` after `attempt` transient failures (1-based):
-    /// `initial * 2^(attempt-1)`, capped, then "equal jitter": half of it fixed, half scaled by
-    /// `unit_random` in `[0, 1)`.
-    pub fn backoff(&self, attempt: u32, unit_random: f64) -> Duration {
-        let exp = attempt.saturating_sub(1).min(30);
-        let full = self.initial_backoff.saturating_mul(1u32 << exp).min(self.max_backoff);
-        let half = full / 2;
-        half + half.mul_f64(unit_random.clamp(0.0, 1.0))
+    /// The schedule of one request's attempts: after the n-th transient failure
+    /// `initial * 2^(n-1)`, capped, then jittered; rate-limit waits as GitHub asks; all
+    /// within the deadline.
+    pub fn schedule(&self) -> Backoff {
+        Backoff {
+            base: self.initial_backoff,
+            cap: self.max_backoff,
+            jitter: self.jitter,
+            max_attempts: None,
+            deadline: Some(self.deadline),
+        }
     }
 }
 
@@ -96,19 +105,6 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
 fn until_epoch(epoch_secs: u64, now: SystemTime) -> Duration {
     let now = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     Duration::from_secs(epoch_secs).saturating_sub(now)
-}
-
-/// A random number in `[0, 1)` for jitter, from the standard library's per-process random keys.
-pub(crate) fn unit_random() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]
@@ -165,21 +161,18 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_is_capped_and_jittered() {
+    fn the_schedule_doubles_is_capped_and_jittered() {
         let p = RetryPolicy {
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_millis(1_000),
             ..RetryPolicy::default()
         };
-        assert_eq!(p.backoff(1, 0.0), Duration::from_millis(50));
-        assert_eq!(p.backoff(1, 1.0), Duration::from_millis(100));
-        assert_eq!(p.backoff(2, 0.0), Duration::from_millis(100));
-        assert_eq!(p.backoff(3, 0.5), Duration::from_millis(300));
-        assert_eq!(p.backoff(10, 1.0), Duration::from_millis(1_000));
-        assert_eq!(p.backoff(u32::MAX, 1.0), Duration::from_millis(1_000));
-        for _ in 0..100 {
-            let r = unit_random();
-            assert!((0.0..1.0).contains(&r));
-        }
+        let s = p.schedule();
+        assert_eq!((s.deadline, s.max_attempts), (Some(p.deadline), None));
+        // The first retry (after one transient failure), equal jitter: [50, 100] ms.
+        assert_eq!(s.delay(0, Duration::ZERO, 0.0), Duration::from_millis(50));
+        assert_eq!(s.delay(0, Duration::ZERO, 1.0), Duration::from_millis(100));
+        assert_eq!(s.delay(2, Duration::ZERO, 0.5), Duration::from_millis(300));
+        assert_eq!(s.delay(u32::MAX, Duration::ZERO, 1.0), Duration::from_millis(1_000));
     }
 }

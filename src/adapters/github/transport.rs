@@ -3,14 +3,15 @@
 //! (`serde_json::Value`) so that what GitHub said is kept as it said it.
 
 use std::collections::HashSet;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use http::{HeaderMap, Method, Uri};
 use octocrab::Octocrab;
 use serde_json::Value;
 
 use super::error::Error;
-use super::retry::{self, RetryPolicy, Verdict};
+use super::retry::{RetryPolicy, Verdict};
+use crate::adapters::backoff::{Random, Schedule};
 
 /// Items per page asked for (GitHub's maximum).
 pub const PER_PAGE: u32 = 100;
@@ -51,64 +52,8 @@ impl Transport {
     ) -> Result<Reply, Error> {
         let name = method_name(&method);
         let path = path_only(path_and_query).to_owned();
-        let policy = self.policy;
-        let start = Instant::now();
-        let mut attempts = 0u32;
-        let mut transient = 0u32;
-        loop {
-            attempts += 1;
-            let remaining = policy.deadline.saturating_sub(start.elapsed());
-            let limit = remaining.min(policy.attempt_timeout);
-            let outcome = tokio::time::timeout(limit, self.attempt(&method, path_and_query, body)).await;
-            let outcome = outcome.unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
-            let (verdict, last) = match outcome {
-                Err(reason) => {
-                    if repeat == Repeat::Unsafe {
-                        return Err(Error::Transport {
-                            method: name,
-                            path,
-                            reason,
-                        });
-                    }
-                    (Verdict::Backoff, reason)
-                }
-                Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply),
-                Ok(reply) => {
-                    let verdict = policy.classify(reply.status, &reply.headers, &reply.body, SystemTime::now());
-                    let error = status_error(name, &path, &reply);
-                    match verdict {
-                        Verdict::Fail => return Err(error),
-                        Verdict::Backoff if repeat == Repeat::Unsafe => return Err(error),
-                        v => (v, error.to_string()),
-                    }
-                }
-            };
-            let wait = match verdict {
-                Verdict::RateLimited(wait) => wait,
-                _ => {
-                    transient += 1;
-                    policy.backoff(transient, retry::unit_random())
-                }
-            };
-            if start.elapsed() + wait >= policy.deadline {
-                return Err(match verdict {
-                    Verdict::RateLimited(wait) => Error::RateLimited {
-                        method: name,
-                        path,
-                        wait,
-                        deadline: policy.deadline,
-                    },
-                    _ => Error::DeadlineExceeded {
-                        method: name,
-                        path,
-                        attempts,
-                        deadline: policy.deadline,
-                        last,
-                    },
-                });
-            }
-            tokio::time::sleep(wait).await;
-        }
+        let attempt = || self.attempt(&method, path_and_query, body);
+        with_retries(self.policy, name, path, repeat, Random::from_entropy(), attempt).await
     }
 
     /// One attempt: a transport failure comes back as its description.
@@ -199,6 +144,74 @@ impl Transport {
             return Err(bad("is not an absolute path"));
         }
         Ok(pq.to_owned())
+    }
+}
+
+/// Makes `attempt` until it answers 2xx, fails for good, or the policy gives up. Waits with
+/// `tokio::time`, so a test with paused time sees the schedule exactly.
+async fn with_retries<F, Fut>(
+    policy: RetryPolicy,
+    name: &'static str,
+    path: String,
+    repeat: Repeat,
+    random: Random,
+    mut attempt: F,
+) -> Result<Reply, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Reply, String>>,
+{
+    let start = tokio::time::Instant::now();
+    let mut schedule = Schedule::new(policy.schedule(), random);
+    loop {
+        let remaining = policy.deadline.saturating_sub(start.elapsed());
+        let limit = remaining.min(policy.attempt_timeout);
+        let outcome = tokio::time::timeout(limit, attempt()).await;
+        let outcome = outcome.unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
+        let (verdict, last) = match outcome {
+            Err(reason) => {
+                if repeat == Repeat::Unsafe {
+                    return Err(Error::Transport {
+                        method: name,
+                        path,
+                        reason,
+                    });
+                }
+                (Verdict::Backoff, reason)
+            }
+            Ok(reply) if (200..300).contains(&reply.status) => return Ok(reply),
+            Ok(reply) => {
+                let verdict = policy.classify(reply.status, &reply.headers, &reply.body, SystemTime::now());
+                let error = status_error(name, &path, &reply);
+                match verdict {
+                    Verdict::Fail => return Err(error),
+                    Verdict::Backoff if repeat == Repeat::Unsafe => return Err(error),
+                    v => (v, error.to_string()),
+                }
+            }
+        };
+        let server_wait = match verdict {
+            Verdict::RateLimited(wait) => Some(wait),
+            _ => None,
+        };
+        let Ok(wait) = schedule.next_wait(start.elapsed(), server_wait) else {
+            return Err(match verdict {
+                Verdict::RateLimited(wait) => Error::RateLimited {
+                    method: name,
+                    path,
+                    wait,
+                    deadline: policy.deadline,
+                },
+                _ => Error::DeadlineExceeded {
+                    method: name,
+                    path,
+                    attempts: schedule.attempts(),
+                    deadline: policy.deadline,
+                    last,
+                },
+            });
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -319,7 +332,146 @@ fn describe(e: &octocrab::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::backoff::Jitter;
     use http::HeaderValue;
+    use std::cell::RefCell;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    fn reply(status: u16, headers: &[(&'static str, &str)]) -> Reply {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        Reply {
+            status,
+            headers: h,
+            body: String::new(),
+        }
+    }
+
+    fn exact() -> RetryPolicy {
+        RetryPolicy {
+            deadline: Duration::from_millis(400),
+            attempt_timeout: Duration::from_secs(5),
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(100),
+            jitter: Jitter::None,
+            unspecified_rate_limit_wait: Duration::from_secs(60),
+        }
+    }
+
+    /// Runs the retry loop over scripted answers (the last repeats); returns the result and
+    /// when (since the start) each attempt began.
+    async fn run(
+        policy: RetryPolicy,
+        random: Random,
+        script: Vec<(Duration, Reply)>,
+    ) -> (Result<Reply, Error>, Vec<Duration>) {
+        let start = Instant::now();
+        let times = RefCell::new(Vec::new());
+        let result = with_retries(policy, "GET", "/x".into(), Repeat::Safe, random, || {
+            let n = times.borrow().len();
+            times.borrow_mut().push(start.elapsed());
+            let (delay, answer) = &script[n.min(script.len() - 1)];
+            let (delay, answer) = (
+                *delay,
+                Reply {
+                    headers: answer.headers.clone(),
+                    body: answer.body.clone(),
+                    ..*answer
+                },
+            );
+            async move {
+                tokio::time::sleep(delay).await;
+                Ok(answer)
+            }
+        })
+        .await;
+        (result, times.into_inner())
+    }
+
+    fn ms(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|m| Duration::from_millis(*m)).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn server_errors_back_off_exponentially_until_the_deadline() {
+        let (result, times) = run(exact(), Random::seeded(1), vec![(Duration::ZERO, reply(502, &[]))]).await;
+        // waits 10, 20, 40, 80, 100, 100; the next 100 would end at 450 ms, past the deadline
+        assert_eq!(times, ms(&[0, 10, 30, 70, 150, 250, 350]));
+        match result {
+            Err(Error::DeadlineExceeded { attempts, .. }) => assert_eq!(attempts, 7),
+            other => panic!("{:?}", other.map(|r| r.status)),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn equal_jitter_with_a_fixed_seed_gives_the_schedules_waits() {
+        let policy = RetryPolicy {
+            jitter: Jitter::Equal,
+            ..exact()
+        };
+        let script = vec![
+            (Duration::ZERO, reply(503, &[])),
+            (Duration::ZERO, reply(503, &[])),
+            (Duration::ZERO, reply(200, &[])),
+        ];
+        let (result, times) = run(policy, Random::seeded(42), script).await;
+        assert_eq!(result.unwrap().status, 200);
+        let mut expected = Schedule::new(policy.schedule(), Random::seeded(42));
+        let first = expected.next_wait(Duration::ZERO, None).unwrap();
+        let second = expected.next_wait(first, None).unwrap();
+        // tokio's timers have millisecond resolution: each wait ends on the next millisecond.
+        let want = [Duration::ZERO, first, first + second];
+        assert_eq!(times.len(), want.len(), "{times:?}");
+        for (got, want) in times.iter().zip(want) {
+            assert!(
+                *got >= want && *got < want + Duration::from_millis(2),
+                "{times:?} vs {want:?}"
+            );
+        }
+        assert!(
+            first >= Duration::from_millis(5) && first <= Duration::from_millis(10),
+            "{first:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_waited_exactly_and_a_longer_one_fails_at_once() {
+        let policy = RetryPolicy {
+            deadline: Duration::from_secs(10),
+            ..exact()
+        };
+        let script = vec![
+            (Duration::ZERO, reply(429, &[("retry-after", "1")])),
+            (Duration::ZERO, reply(200, &[])),
+        ];
+        let (result, times) = run(policy, Random::seeded(1), script).await;
+        assert_eq!(result.unwrap().status, 200);
+        assert_eq!(times, ms(&[0, 1_000]));
+
+        let script = vec![(Duration::ZERO, reply(403, &[("retry-after", "120")]))];
+        let (result, times) = run(policy, Random::seeded(1), script).await;
+        assert!(matches!(result, Err(Error::RateLimited { .. })));
+        assert_eq!(times, ms(&[0]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_without_an_answer_times_out_and_is_retried() {
+        let policy = RetryPolicy {
+            attempt_timeout: Duration::from_millis(300),
+            ..exact()
+        };
+        let script = vec![
+            (Duration::from_secs(5), reply(200, &[])),
+            (Duration::ZERO, reply(200, &[])),
+        ];
+        let (result, times) = run(policy, Random::seeded(1), script).await;
+        assert_eq!(result.unwrap().status, 200);
+        // 300 ms timeout, then the first backoff (10 ms)
+        assert_eq!(times, ms(&[0, 310]));
+    }
 
     fn link(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -27,6 +27,8 @@ pub struct Options {
     pub instance_arn: Option<String>,
     pub force: bool,
     pub at: DateTime<Utc>,
+    /// The run's environment (`GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_API_URL`).
+    pub env: crate::adapters::actions::RunEnvironment,
 }
 
 /// How a change ended, as the JSON output, the human output and the ledger commit message
@@ -140,11 +142,11 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     let main = git.rev_parse(&opts.reference).map_err(|e| e.to_string())?;
 
-    let github = match (std::env::var("GITHUB_TOKEN"), std::env::var("GITHUB_REPOSITORY")) {
-        (Ok(_), Ok(full)) if opts.evidence.is_none() => {
+    let github = match (&opts.env.github_token, &opts.env.github_repository) {
+        (Some(_), Some(full)) if opts.evidence.is_none() => {
             let repo = crate::adapters::github::Repo::parse(&full).map_err(|e| e.to_string())?;
             let gh = rt
-                .block_on(async { crate::adapters::github::GitHub::from_env() })
+                .block_on(async { crate::adapters::github::GitHub::from_env(&opts.env) })
                 .map_err(|e| e.to_string())?;
             Some(GitHubEvidence {
                 rt: &rt,
