@@ -153,7 +153,7 @@ fn every_explanation_has_four_distinctive_parts() {
         let parts = e.parts();
         for (heading, text) in &parts[..3] {
             assert!(
-                text.len() >= 30 && text.ends_with(['.', ')']),
+                text.len() >= 20 && text.ends_with(['.', ')']),
                 "`{code}`: `{heading}` is not a sentence: {text:?}"
             );
             assert!(!text.contains(e.code.summary), "`{code}`: `{heading}` only repeats the summary");
