@@ -39,7 +39,10 @@ fn unknown(code: &str) -> String {
     let hint = if near.is_empty() {
         String::new()
     } else {
-        format!(" (did you mean {}?)", near.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+        format!(
+            " (did you mean {}?)",
+            near.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        )
     };
     format!("unknown code `{code}`{hint}; `gitgrant explain` lists every code")
 }
@@ -57,7 +60,11 @@ pub fn listing() -> String {
                 group = e.code.group;
                 let _ = writeln!(out, "  {group}");
             }
-            let _ = writeln!(out, "    {:<width$}  {:<8}  {}", e.code.code, e.code.effect, e.code.summary);
+            let _ = writeln!(
+                out,
+                "    {:<width$}  {:<8}  {}",
+                e.code.code, e.code.effect, e.code.summary
+            );
         }
         out.push('\n');
     }
@@ -109,7 +116,10 @@ mod tests {
     fn wrap_keeps_every_word_and_the_width() {
         let text = "one two three four five six seven eight nine ten ".repeat(12);
         let wrapped = wrap(&text);
-        assert!(wrapped.lines().all(|l| l.len() <= WIDTH && l.starts_with(INDENT)), "{wrapped}");
+        assert!(
+            wrapped.lines().all(|l| l.len() <= WIDTH && l.starts_with(INDENT)),
+            "{wrapped}"
+        );
         assert_eq!(
             wrapped.split_whitespace().collect::<Vec<_>>(),
             text.split_whitespace().collect::<Vec<_>>()
