@@ -332,7 +332,7 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("28 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("29 passed, 0 failed"), "{stdout}");
 }
 
 fn webhook_examples() -> Value {
