@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::core::audit::filter::Filter;
-use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, Status, status, verify};
+use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, status, verify};
 use crate::adapters::git::history::{self, CatSession};
 use crate::core::gate::PathHistory;
 use crate::adapters::git::{Git, GitError};
@@ -18,44 +18,6 @@ use crate::core::ledger::{Kind, Ledger};
 use crate::core::files::load::{self, PolicySet};
 use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
 use crate::core::files::tree::{Entry, Tree};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuditFormat {
-    Table,
-    Csv,
-    Json,
-    Markdown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StatusFormat {
-    Human,
-    Json,
-}
-
-/// `--since` / `--until`: an RFC 3339 date-time, or a date (midnight UTC).
-pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Ok(d.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(t.and_utc());
-    }
-    Err(format!(
-        "`{s}` is neither an RFC 3339 date-time with a zone nor a date, e.g. 2026-11-22T13:00:00Z or 2026-11-22"
-    ))
-}
-
-pub fn parse_status(s: &str) -> Result<Status, String> {
-    Status::parse(s).ok_or_else(|| {
-        format!(
-            "unknown status `{s}`; statuses: {}",
-            Status::ALL.map(Status::as_str).join(", ")
-        )
-    })
-}
 
 pub struct AuditArgs<'a> {
     pub repo: &'a Path,

@@ -4,21 +4,21 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
 use crate::adapters::aws::{self, AwsError, Group, IdentityCenter, OrgSnapshot};
+use crate::app::error::AppError;
+use crate::app::init::write_file;
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::document::MAX_POLICY_BYTES;
 use crate::core::files::load::parse_toml;
+use crate::core::files::raw::{RawAccess, RawDirectory};
+use crate::core::files::schema::FileKind;
+use crate::core::files::tree::{self, Tree};
 use crate::core::model::Ctx;
 use crate::core::model::directory::Directory;
 use crate::core::model::policy::Principal;
-use crate::core::files::raw::{RawAccess, RawDirectory};
-use crate::core::diag::render::{self, SingleSource};
-use crate::core::files::schema::FileKind;
-use crate::core::files::tree::{self, Tree};
 
 pub struct Options<'a> {
     pub repo: &'a Path,
@@ -127,59 +127,76 @@ pub fn decide(old: Option<&str>, new: &str) -> Decision {
     }
 }
 
-pub fn run(opts: &Options<'_>) -> Result<ExitCode, String> {
-    let tree = crate::adapters::fs::read_tree(opts.repo).map_err(|e| format!("cannot read the repository: {e}"))?;
+/// What AWS returned, counted for the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub ous: usize,
+    pub accounts: usize,
+    pub permission_sets: usize,
+    pub groups: usize,
+    pub api_calls: u64,
+}
+
+/// What a sync found and did.
+#[derive(Debug)]
+pub struct Synced {
+    /// Groups the policy or the old snapshot names that Identity Center does not have.
+    pub missing_groups: Vec<String>,
+    pub counts: Counts,
+    /// The snapshot rendered from what AWS said (written only on [`Outcome::Written`]).
+    pub text: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// The file has the same content: left alone.
+    UpToDate,
+    /// The new text fails the loader: nothing written.
+    Invalid(Vec<Diagnostic>),
+    /// `--check`: the file differs from what AWS says; nothing written.
+    OutOfDate,
+    /// The new text was written (with these warnings).
+    Written(Vec<Diagnostic>),
+}
+
+/// Reads AWS, renders the snapshot, and writes it when it changed (and loads) and
+/// `opts.check` is off.
+pub fn run(opts: &Options<'_>) -> Result<Synced, AppError> {
+    let tree = crate::adapters::fs::read_tree(opts.repo)?;
     let group_names = wanted_groups(&tree);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let read = runtime
-        .block_on(read(opts.instance_arn, &group_names))
-        .map_err(|e| e.to_string())?;
-    for name in &group_names {
-        if !read.groups.iter().any(|g| &g.name == name) {
-            eprintln!("warning: Identity Center has no group `{name}` (named by the policy or the old snapshot)");
-        }
-    }
-
-    let new = aws::render_directory_toml(&read.org, &read.groups, opts.at);
-    let summary = format!(
-        "{} OU(s), {} account(s), {} permission set(s), {} group(s); {} AWS call(s)",
-        read.org.ous.len(),
-        read.org.accounts.len(),
-        read.org.permission_sets.len(),
-        read.groups.len(),
-        read.api_calls
-    );
-    match decide(tree.text(tree::DIRECTORY), &new) {
-        Decision::UpToDate => {
-            println!("{} is up to date: {summary}", tree::DIRECTORY);
-            Ok(ExitCode::SUCCESS)
-        }
-        Decision::Invalid(diags) => {
-            print!("{}", render::human(&diags, &SingleSource(&new)));
-            println!(
-                "gitgrant directory sync: the organization read from AWS does not make a valid {}; nothing written",
-                tree::DIRECTORY
-            );
-            Ok(ExitCode::from(1))
-        }
-        Decision::Write(_) if opts.check => {
-            println!("{} is out of date: {summary}", tree::DIRECTORY);
-            Ok(ExitCode::from(1))
-        }
+        .map_err(AppError::Runtime)?;
+    let read = runtime.block_on(read(opts.instance_arn, &group_names))?;
+    let missing_groups = group_names
+        .into_iter()
+        .filter(|name| !read.groups.iter().any(|g| &g.name == name))
+        .collect();
+    let text = aws::render_directory_toml(&read.org, &read.groups, opts.at);
+    let counts = Counts {
+        ous: read.org.ous.len(),
+        accounts: read.org.accounts.len(),
+        permission_sets: read.org.permission_sets.len(),
+        groups: read.groups.len(),
+        api_calls: read.api_calls,
+    };
+    let outcome = match decide(tree.text(tree::DIRECTORY), &text) {
+        Decision::UpToDate => Outcome::UpToDate,
+        Decision::Invalid(diags) => Outcome::Invalid(diags),
+        Decision::Write(_) if opts.check => Outcome::OutOfDate,
         Decision::Write(warnings) => {
-            print!("{}", render::human(&warnings, &SingleSource(&new)));
-            let path = opts.repo.join(tree::DIRECTORY);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-            }
-            std::fs::write(&path, &new).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-            println!("wrote {}: {summary}", tree::DIRECTORY);
-            Ok(ExitCode::SUCCESS)
+            write_file(&opts.repo.join(tree::DIRECTORY), text.as_bytes())?;
+            Outcome::Written(warnings)
         }
-    }
+    };
+    Ok(Synced {
+        missing_groups,
+        counts,
+        text,
+        outcome,
+    })
 }
 
 #[cfg(test)]

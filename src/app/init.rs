@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::app::error::AppError;
 use crate::core::files::schema::FileKind;
 
 /// (path, contents) of every file `init` writes.
@@ -60,24 +61,34 @@ pub fn files() -> Vec<(String, String)> {
 }
 
 /// Writes the templates into `dir`, which must be missing or empty. Returns the paths.
-pub fn write(dir: &Path) -> Result<Vec<String>, String> {
+pub fn write(dir: &Path) -> Result<Vec<String>, AppError> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let mut entries = std::fs::read_dir(dir).map_err(|source| AppError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         if entries.next().is_some() {
-            return Err(format!(
-                "`{}` is not empty; init writes only into a new or empty directory",
-                dir.display()
-            ));
+            return Err(AppError::NotEmpty(dir.to_path_buf()));
         }
     }
     let mut written = Vec::new();
     for (path, contents) in files() {
-        let target = dir.join(&path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-        }
-        std::fs::write(&target, contents).map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        write_file(&dir.join(&path), contents.as_bytes())?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes one file, creating its folder first (also `directory sync`'s write).
+pub(crate) fn write_file(target: &Path, contents: &[u8]) -> Result<(), AppError> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| AppError::CreateDir {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(target, contents).map_err(|source| AppError::Write {
+        path: target.to_path_buf(),
+        source,
+    })
 }

@@ -1,8 +1,11 @@
-//! Use cases: each combines adapters and the core and returns data; none prints.
+//! Use cases: each combines adapters and the core and returns data; none prints. Their
+//! errors are [`error::AppError`].
 
 pub mod audit;
 pub mod directory_sync;
+pub mod error;
 pub mod init;
 pub mod pr;
 pub mod reconcile;
 pub mod request;
+pub mod scenarios;

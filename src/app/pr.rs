@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::core::gate::facts::PrFacts;
 use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::adapters::git::Git;
+use crate::app::error::AppError;
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{self, Tree};
 
@@ -25,18 +26,27 @@ pub struct Evaluated {
 }
 
 /// Reads a snapshot file; malformed files are operational errors.
+pub fn load_snapshot(path: &Path) -> Result<Snapshot, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AppError::ReadSnapshot {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| AppError::BadSnapshot {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// As [`load_snapshot`], the error as text (for `app::reconcile`, whose errors are text).
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read snapshot `{}`: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("snapshot `{}` is not valid: {e}", path.display()))
+    load_snapshot(path).map_err(|e| e.to_string())
 }
 
 /// Decides a pull request from its snapshot and the local repository.
-pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, String> {
-    let facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
-    let git = Git::open(repo).map_err(|e| e.to_string())?;
-    let base = git
-        .read_tree(&facts.base_sha, &POLICY_PATHS)
-        .map_err(|e| e.to_string())?;
+pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, AppError> {
+    let facts = PrFacts::from_snapshot(snapshot)?;
+    let git = Git::open(repo)?;
+    let base = git.read_tree(&facts.base_sha, &POLICY_PATHS)?;
     let changes = gate::classify(&facts.files);
     let added: Vec<&str> = changes
         .iter()
@@ -52,7 +62,7 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     } else {
         added.clone()
     };
-    let head = git.read_tree(&facts.head_sha, &head_paths).map_err(|e| e.to_string())?;
+    let head = git.read_tree(&facts.head_sha, &head_paths)?;
     let mut history = BTreeMap::new();
     for p in &added {
         history.insert(p.to_string(), git.path_history(&facts.base_sha, p));

@@ -1,28 +1,29 @@
 //! `gitgrant request` and `gitgrant revoke`: write (or delete) a canonical request file,
 //! check it against the default branch's policy before anything leaves the machine, commit
-//! it on a new branch without touching the work tree, push, and open the pull request.
+//! it on a new branch without touching the work tree; then, as a second step the caller
+//! may skip (`--no-push`), push and open the pull request. Each step returns what it did.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
+use crate::adapters::actions::RunEnvironment;
+use crate::adapters::git::Git;
+use crate::app::error::AppError;
+use crate::core::diag::diagnostic::Diagnostic;
+use crate::core::files::load::{self, PolicySet};
+use crate::core::files::tree::{Entry, Tree};
+use crate::core::model::request::RequestPath;
 use crate::core::rules::check;
 use crate::core::rules::eligibility::Teams;
-use crate::adapters::git::Git;
-use crate::core::files::load;
-use crate::core::model::request::RequestPath;
-use crate::core::diag::render;
-use crate::core::files::tree::{Entry, Tree};
 
-pub struct Common {
+pub struct Common<'a> {
     pub repo: PathBuf,
     /// The default branch's revision the new branch starts from.
     pub base: String,
-    pub no_push: bool,
     pub at: DateTime<Utc>,
     /// The run's environment (`GITHUB_REPOSITORY`, `GITHUB_TOKEN`, `GITHUB_API_URL`).
-    pub env: crate::adapters::actions::RunEnvironment,
+    pub env: &'a RunEnvironment,
 }
 
 pub struct NewRequest {
@@ -76,145 +77,183 @@ fn generated_id(r: &NewRequest, at: DateTime<Utc>) -> String {
     )
 }
 
-pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
-    let git = Git::open(&c.repo).map_err(|e| e.to_string())?;
-    let base = git.rev_parse(&c.base).map_err(|e| e.to_string())?;
-    let mut tree = git
-        .read_tree(&base, &crate::app::pr::POLICY_PATHS)
-        .map_err(|e| e.to_string())?;
+/// A branch made for a pull request: the request file it adds or deletes, and the pull
+/// request to open for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    pub path: String,
+    pub branch: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// What `request` did: the findings of the check, and the branch when it passed.
+pub struct Filed {
+    pub findings: Vec<Diagnostic>,
+    /// The policy files and the new request file, for rendering the findings.
+    pub tree: Tree,
+    /// `None` when a finding is an error: nothing was committed.
+    pub branch: Option<Branch>,
+}
+
+/// The pull request opened for a branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub number: u64,
+    /// `owner/repo`.
+    pub repository: String,
+}
+
+/// Writes the request file, checks it against the base's policy and, when no finding is
+/// an error, commits it on a new branch `gitgrant/<id>` (the work tree is not touched).
+pub fn request(c: &Common, r: &NewRequest) -> Result<Filed, AppError> {
+    let git = Git::open(&c.repo)?;
+    let base = git.rev_parse(&c.base)?;
+    let mut tree = git.read_tree(&base, &crate::app::pr::POLICY_PATHS)?;
     let mut diags = Vec::new();
     let Ok(set) = load::policy_set(&tree, &mut diags) else {
-        return Err(format!(
-            "the policy on `{}` does not validate; run `gitgrant check`",
-            c.base
-        ));
+        return Err(AppError::PolicyInvalid { base: c.base.clone() });
     };
-    let dir = set.directory();
-    let account_name = dir.account(&r.account).map(|a| a.name.clone()).ok_or_else(|| {
-        format!(
-            "account `{}` is not in policies/directory.toml on `{}`",
-            r.account, c.base
-        )
-    })?;
+    let account_name = set
+        .directory()
+        .account(&r.account)
+        .map(|a| a.name.clone())
+        .ok_or_else(|| AppError::UnknownAccount {
+            account: r.account.clone(),
+            base: c.base.clone(),
+        })?;
     let id = r.id.clone().unwrap_or_else(|| generated_id(r, c.at));
     let path = RequestPath::canonical(&account_name, &r.permission_set, &id);
     let text = render_request(r, &account_name);
     tree.insert(path.clone(), Entry::File(text.clone().into_bytes()));
-
     // check before anything leaves the machine
-    let mut found = Vec::new();
-    if let Some(req) = load::request(
-        &path,
-        tree.file(&path).unwrap_or(&Entry::Symlink),
-        Some(set.directory()),
-        &mut found,
-    ) {
-        check::check_request(&req, set.view(), c.at, &Teams::Unknown, &mut found);
+    let findings = check_new(&git, &base, &set, &tree, &path, c.at);
+    if findings.iter().any(Diagnostic::is_error) {
+        return Ok(Filed {
+            findings,
+            tree,
+            branch: None,
+        });
     }
-    if let crate::core::gate::PathHistory::Existed(commit) = git.path_history(&base, &path) {
-        found.push(
-            crate::core::diag::diagnostic::Diagnostic::error(
-                "request-path-reused",
-                format!("`{path}` existed before (commit {commit}); request ids are never reused"),
-            )
-            .in_file(path.as_str())
-            .help("pass another --id"),
-        );
-    }
-    let errors = found.iter().any(|d| d.is_error());
-    print!("{}", render::human(&found, &tree));
-    if errors {
-        println!(
-            "not filed: fix the findings above (the policy is read from `{}`)",
-            c.base
-        );
-        return Ok(ExitCode::from(1));
-    }
-    let branch = format!("gitgrant/{id}");
     let title = format!(
         "Request {} on {} for {} ({})",
         r.permission_set, account_name, r.duration, r.requester
     );
-    let message = format!("{title}\n\n{}", r.reason);
-    let commit = git
-        .commit_change(Some(&base), &[(path.clone(), Some(text.into_bytes()))], &message, &[])
-        .map_err(|e| e.to_string())?;
-    git.set_branch(&branch, &commit).map_err(|e| e.to_string())?;
-    println!("wrote {path} and committed it on branch {branch}");
-    finish(
-        &git,
-        c,
-        &branch,
-        &title,
-        &format!(
+    let branch = Branch {
+        path: path.to_string(),
+        branch: format!("gitgrant/{id}"),
+        body: format!(
             "{}\n\n{}",
             r.reason,
             r.ticket.as_deref().map(|t| format!("Ticket: {t}")).unwrap_or_default()
         ),
-    )
+        title,
+    };
+    let message = format!("{}\n\n{}", branch.title, r.reason);
+    commit_on_branch(&git, &base, &branch, Some(text.into_bytes()), &message)?;
+    Ok(Filed {
+        findings,
+        tree,
+        branch: Some(branch),
+    })
 }
 
-pub fn revoke(c: &Common, id: &str, reason: Option<&str>) -> Result<ExitCode, String> {
-    let git = Git::open(&c.repo).map_err(|e| e.to_string())?;
-    let base = git.rev_parse(&c.base).map_err(|e| e.to_string())?;
-    let tree: Tree = git.read_tree(&base, &["requests"]).map_err(|e| e.to_string())?;
-    let matches: Vec<String> = tree
+/// The new request file's findings: the file's own checks, and a path used before.
+fn check_new(git: &Git, base: &str, set: &PolicySet, tree: &Tree, path: &str, at: DateTime<Utc>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    if let Some(req) = load::request(
+        path,
+        tree.file(path).unwrap_or(&Entry::Symlink),
+        Some(set.directory()),
+        &mut found,
+    ) {
+        check::check_request(&req, set.view(), at, &Teams::Unknown, &mut found);
+    }
+    if let crate::core::gate::PathHistory::Existed(commit) = git.path_history(base, path) {
+        found.push(
+            Diagnostic::error(
+                "request-path-reused",
+                format!("`{path}` existed before (commit {commit}); request ids are never reused"),
+            )
+            .in_file(path)
+            .help("pass another --id"),
+        );
+    }
+    found
+}
+
+/// Commits the change of `b.path` (new contents, or `None` to delete it) on top of `base`
+/// and points `b.branch` at it.
+fn commit_on_branch(
+    git: &Git,
+    base: &str,
+    b: &Branch,
+    contents: Option<Vec<u8>>,
+    message: &str,
+) -> Result<(), AppError> {
+    let commit = git.commit_change(Some(base), &[(b.path.clone(), contents)], message, &[])?;
+    git.set_branch(&b.branch, &commit)?;
+    Ok(())
+}
+
+/// Commits the deletion of the request file with this id on a new branch
+/// `gitgrant/revoke-<id>`.
+pub fn revoke(c: &Common, id: &str, reason: Option<&str>) -> Result<Branch, AppError> {
+    let git = Git::open(&c.repo)?;
+    let base = git.rev_parse(&c.base)?;
+    let tree: Tree = git.read_tree(&base, &["requests"])?;
+    let mut matches: Vec<String> = tree
         .requests()
         .filter(|(p, _)| RequestPath::parse(p).is_ok_and(|r| r.id == id))
         .map(|(p, _)| p.clone())
         .collect();
-    let path = match matches.as_slice() {
-        [one] => one.clone(),
-        [] => return Err(format!("no request with id `{id}` on `{}`", c.base)),
+    let path = match matches.len() {
+        1 => matches.remove(0),
+        0 => {
+            return Err(AppError::NoSuchRequest {
+                id: id.to_string(),
+                base: c.base.clone(),
+            });
+        }
         _ => {
-            return Err(format!(
-                "request id `{id}` is used by {} files: {}",
-                matches.len(),
-                matches.join(", ")
-            ));
+            return Err(AppError::AmbiguousRequestId {
+                id: id.to_string(),
+                paths: matches,
+            });
         }
     };
-    let branch = format!("gitgrant/revoke-{id}");
-    let title = format!("Revoke {id}");
     let why = reason.unwrap_or("no longer needed");
-    let commit = git
-        .commit_change(Some(&base), &[(path.clone(), None)], &format!("{title}\n\n{why}"), &[])
-        .map_err(|e| e.to_string())?;
-    git.set_branch(&branch, &commit).map_err(|e| e.to_string())?;
-    println!("deleted {path} on branch {branch}");
-    finish(
-        &git,
-        c,
-        &branch,
-        &title,
-        &format!(
+    let branch = Branch {
+        branch: format!("gitgrant/revoke-{id}"),
+        title: format!("Revoke {id}"),
+        body: format!(
             "Revokes `{path}`: {why}\n\nDeletion-only pull requests pass the gitgrant gate at once; access ends when this is merged (or at once with a `/revoke` comment on the request's PR)."
         ),
-    )
+        path,
+    };
+    commit_on_branch(&git, &base, &branch, None, &format!("{}\n\n{why}", branch.title))?;
+    Ok(branch)
 }
 
-/// Pushes the branch and opens the pull request (unless `--no-push`).
-fn finish(git: &Git, c: &Common, branch: &str, title: &str, body: &str) -> Result<ExitCode, String> {
-    if c.no_push {
-        println!("not pushed (--no-push): `git push origin {branch}`, then open a pull request");
-        return Ok(ExitCode::SUCCESS);
-    }
-    git.push_branch(branch).map_err(|e| e.to_string())?;
+/// Pushes the branch to `origin` and opens its pull request into the base branch.
+pub fn open_pull_request(c: &Common, b: &Branch) -> Result<Opened, AppError> {
+    let git = Git::open(&c.repo)?;
+    git.push_branch(&b.branch)?;
     let full = c
         .env
         .github_repository
         .clone()
         .or_else(|| git.origin_repository())
-        .ok_or("cannot tell the GitHub repository: set GITHUB_REPOSITORY=owner/repo")?;
-    let repo = crate::adapters::github::Repo::parse(&full).map_err(|e| e.to_string())?;
+        .ok_or(AppError::UnknownRepository)?;
+    let repo = crate::adapters::github::Repo::parse(&full)?;
     let base_branch = c.base.strip_prefix("origin/").unwrap_or("main");
-    let rt = crate::adapters::github::runtime().map_err(|e| e.to_string())?;
+    let rt = crate::adapters::github::runtime().map_err(AppError::Runtime)?;
     let number = rt.block_on(async {
-        let gh = crate::adapters::github::GitHub::from_env(&c.env).map_err(|e| e.to_string())?;
-        gh.create_pull(&repo, title, branch, base_branch, body)
-            .await
-            .map_err(|e| e.to_string())
+        let gh = crate::adapters::github::GitHub::from_env(c.env)?;
+        gh.create_pull(&repo, &b.title, &b.branch, base_branch, &b.body).await
     })?;
-    println!("opened pull request #{number} on {full}");
-    Ok(ExitCode::SUCCESS)
+    Ok(Opened {
+        number,
+        repository: full,
+    })
 }

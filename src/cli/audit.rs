@@ -3,17 +3,30 @@
 //! report's problems on stderr, and map the outcome to an exit code: 0, 1 (verification
 //! findings) or 2 (operational failure).
 
-use std::path::Path;
-use std::process::ExitCode;
+use chrono::Utc;
 
-use chrono::{DateTime, Utc};
-
-use crate::app::audit::{self, AuditArgs, AuditFormat, StatusFormat};
+use crate::app::audit;
+use crate::app::error::AppError;
+use crate::cli::{AuditArgs, AuditFormat, Exit, StatusArgs, StatusFormat};
+use crate::core::audit::filter::Filter;
 use crate::core::audit::{Report, render, status};
 
-pub fn run_audit(args: AuditArgs<'_>, format: AuditFormat) -> Result<ExitCode, String> {
-    let verified = args.verify;
-    let found = audit::run_audit(args).map_err(|e| e.to_string())?;
+pub fn run_audit(a: AuditArgs) -> Result<Exit, AppError> {
+    let verified = a.verify;
+    let format = a.format;
+    let found = audit::run_audit(audit::AuditArgs {
+        repo: &a.repo,
+        reference: &a.reference,
+        filter: Filter {
+            since: a.since,
+            until: a.until,
+            user: a.user,
+            account: a.account,
+            statuses: a.status,
+        },
+        verify: a.verify,
+        at: a.at.unwrap_or_else(Utc::now),
+    })?;
     let report = &found.report;
     emit(&match format {
         AuditFormat::Table => render::table(report, verified),
@@ -32,31 +45,27 @@ pub fn run_audit(args: AuditArgs<'_>, format: AuditFormat) -> Result<ExitCode, S
             found.findings
         );
     }
-    let code = if found.findings > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    };
+    let code = Exit::findings_if(found.findings > 0);
     // the process ends here: freeing a 100,000-event ledger piece by piece only costs time
     found.leak();
     Ok(code)
 }
 
-pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>, format: StatusFormat) -> Result<ExitCode, String> {
-    let view = audit::run_status(repo, reference, at).map_err(|e| e.to_string())?;
-    emit(&match format {
-        StatusFormat::Human => status::human(&view, reference),
+pub fn run_status(a: &StatusArgs) -> Result<Exit, AppError> {
+    let view = audit::run_status(&a.repo, &a.reference, a.at.unwrap_or_else(Utc::now))?;
+    emit(&match a.format {
+        StatusFormat::Human => status::human(&view, &a.reference),
         StatusFormat::Json => status::json(&view) + "\n",
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// Writes the output; a reader that stopped early (`| head`) is not a failure.
-fn emit(text: &str) -> Result<(), String> {
+fn emit(text: &str) -> Result<(), AppError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),
         _ => Ok(()),
     }
 }

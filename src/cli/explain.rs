@@ -3,8 +3,9 @@
 //! grouped by kind, or print the catalog as Markdown (`docs/diagnostics.md`).
 
 use std::fmt::Write;
-use std::process::ExitCode;
 
+use crate::app::error::AppError;
+use crate::cli::Exit;
 use crate::core::diag::catalog::{self, Entry};
 use crate::core::diag::codes::Kind;
 
@@ -12,12 +13,12 @@ use crate::core::diag::codes::Kind;
 const WIDTH: usize = 92;
 const INDENT: &str = "    ";
 
-pub fn run(code: Option<&str>, markdown: bool) -> Result<ExitCode, String> {
+pub fn run(code: Option<&str>, markdown: bool) -> Result<Exit, AppError> {
     let text = match code {
         None if markdown => catalog::markdown(),
         None => listing(),
         Some(c) => {
-            let entry = catalog::entry(c).ok_or_else(|| unknown(c))?;
+            let entry = catalog::entry(c).ok_or_else(|| AppError::Usage(unknown(c)))?;
             if markdown {
                 catalog::entry_markdown(&entry)
             } else {
@@ -26,7 +27,7 @@ pub fn run(code: Option<&str>, markdown: bool) -> Result<ExitCode, String> {
         }
     };
     print!("{text}");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn unknown(code: &str) -> String {

@@ -2,55 +2,79 @@
 //! optionally record and report; exit 0 approved, 1 not approved, 2 operational failure.
 
 use std::path::Path;
-use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::gate::{Decision, report};
-use crate::adapters::github::{self, CheckRun, Conclusion};
-use crate::app::pr::{self, EvaluatedSources};
+use crate::adapters::actions::RunEnvironment;
+use crate::adapters::github::{self, CheckRun, Conclusion, GitHub};
+use crate::app::error::AppError;
+use crate::app::pr::{self, Evaluated, EvaluatedSources};
+use crate::cli::{Exit, PrArgs};
 use crate::core::diag::render::{self, Format};
+use crate::core::gate::snapshot::Snapshot;
+use crate::core::gate::{Decision, report};
 
-pub fn run(
-    repo: &Path,
-    snapshot: Option<&Path>,
-    record: Option<&Path>,
-    at: DateTime<Utc>,
-    format: Format,
-    post: bool,
-    ledger: bool,
-) -> Result<ExitCode, String> {
-    let env = crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok());
-    let mut online = None;
-    let snap = match snapshot {
-        Some(path) => pr::read_snapshot(path)?,
+/// The GitHub client of an online run, kept to post the decision.
+struct Online {
+    rt: tokio::runtime::Runtime,
+    gh: GitHub,
+    repo: github::Repo,
+    number: u64,
+}
+
+pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
+    let at = a.at.unwrap_or_else(Utc::now);
+    let (snap, online) = match &a.snapshot {
+        Some(path) => (pr::load_snapshot(path)?, None),
         None => {
-            let pr_ref = env.pr_ref().map_err(|e| e.to_string())?;
-            let rt = github::runtime().map_err(|e| format!("cannot start the async runtime: {e}"))?;
-            let repo_ref = github::Repo::new(&pr_ref.owner, &pr_ref.repo).map_err(|e| e.to_string())?;
-            let (gh, snap) = rt.block_on(async {
-                let gh = github::GitHub::from_env(&env).map_err(|e| e.to_string())?;
-                let mut snap = gh
-                    .fetch_pull_request(&repo_ref, pr_ref.number)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let teams = teams_for(repo, &snap, &env)?;
-                snap.teams = gh
-                    .fetch_teams(teams.iter().map(String::as_str))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>((gh, snap))
-            })?;
-            online = Some((rt, gh, repo_ref, pr_ref.number));
-            snap
+            let (snap, online) = fetch(&a.repo, env)?;
+            (snap, Some(online))
         }
     };
-    if let Some(path) = record {
-        let text = serde_json::to_string_pretty(&snap).map_err(|e| e.to_string())?;
-        std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    if let Some(path) = &a.record {
+        let text = serde_json::to_string_pretty(&snap).map_err(AppError::EncodeSnapshot)?;
+        std::fs::write(path, text).map_err(|source| AppError::Write {
+            path: path.clone(),
+            source,
+        })?;
     }
-    let evaluated = pr::evaluate(repo, &snap, at)?;
-    let sources = EvaluatedSources(&evaluated);
+    let evaluated = pr::evaluate(&a.repo, &snap, at)?;
+    print_decision(&evaluated, a.format);
+    if a.report {
+        post(&evaluated, online.as_ref(), env)?;
+    }
+    if a.ledger
+        && let Some(why) = record_in_ledger(&a.repo, &snap, &evaluated, at, env)?
+    {
+        eprintln!("gitgrant: {why}");
+        return Ok(Exit::Findings);
+    }
+    Ok(Exit::findings_if(evaluated.outcome.decision != Decision::Approved))
+}
+
+/// Reads the run's pull request from GitHub's API, with the teams its decision needs.
+fn fetch(repo: &Path, env: &RunEnvironment) -> Result<(Snapshot, Online), AppError> {
+    let pr_ref = env.pr_ref()?;
+    let rt = github::runtime().map_err(AppError::Runtime)?;
+    let repo_ref = github::Repo::new(&pr_ref.owner, &pr_ref.repo)?;
+    let (gh, snap) = rt.block_on(async {
+        let gh = GitHub::from_env(env)?;
+        let mut snap = gh.fetch_pull_request(&repo_ref, pr_ref.number).await?;
+        let teams = teams_for(repo, &snap, env)?;
+        snap.teams = gh.fetch_teams(teams.iter().map(String::as_str)).await?;
+        Ok::<_, AppError>((gh, snap))
+    })?;
+    let online = Online {
+        rt,
+        gh,
+        repo: repo_ref,
+        number: pr_ref.number,
+    };
+    Ok((snap, online))
+}
+
+fn print_decision(evaluated: &Evaluated, format: Format) {
+    let sources = EvaluatedSources(evaluated);
     let outcome = &evaluated.outcome;
     match format {
         Format::Human => print!("{}", report::human(outcome)),
@@ -61,73 +85,63 @@ pub fn run(
         }
         Format::Markdown => print!("{}", report::markdown(outcome, &sources)),
     }
-    if post {
-        let body = report::markdown(outcome, &sources);
-        match &online {
-            Some((rt, gh, repo_ref, number)) => {
-                let conclusion = if outcome.decision == Decision::Approved {
-                    Conclusion::Success
-                } else {
-                    Conclusion::Failure
-                };
-                let title = report::summary_line(outcome);
-                rt.block_on(async {
-                    gh.create_check_run(
-                        repo_ref,
-                        &CheckRun {
-                            name: "gitgrant",
-                            head_sha: &evaluated.facts.head_sha,
-                            conclusion,
-                            title: &title,
-                            summary: &body,
-                            text: None,
-                            details_url: None,
-                        },
-                    )
+}
+
+/// `--report`: the check run and the comment (online runs), and the job summary.
+fn post(evaluated: &Evaluated, online: Option<&Online>, env: &RunEnvironment) -> Result<(), AppError> {
+    let outcome = &evaluated.outcome;
+    let body = report::markdown(outcome, &EvaluatedSources(evaluated));
+    match online {
+        Some(o) => {
+            let conclusion = if outcome.decision == Decision::Approved {
+                Conclusion::Success
+            } else {
+                Conclusion::Failure
+            };
+            let title = report::summary_line(outcome);
+            let check = CheckRun {
+                name: "gitgrant",
+                head_sha: &evaluated.facts.head_sha,
+                conclusion,
+                title: &title,
+                summary: &body,
+                text: None,
+                details_url: None,
+            };
+            o.rt.block_on(async {
+                o.gh.create_check_run(&o.repo, &check).await?;
+                o.gh.upsert_comment(&o.repo, o.number, report::COMMENT_MARKER, &body)
                     .await
-                    .map_err(|e| e.to_string())?;
-                    gh.upsert_comment(repo_ref, *number, report::COMMENT_MARKER, &body)
-                        .await
-                        .map_err(|e| e.to_string())
-                })?;
-            }
-            None => eprintln!("gitgrant: --report with --snapshot writes only the job summary (no API client)"),
+            })?;
         }
-        if let Some(summary) = &env.github_step_summary {
-            use std::io::Write;
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&summary)
-                .map_err(|e| format!("cannot write the job summary `{}`: {e}", summary.display()))?;
-            writeln!(f, "{body}").map_err(|e| e.to_string())?;
-        }
+        None => eprintln!("gitgrant: --report with --snapshot writes only the job summary (no API client)"),
     }
-    if ledger {
-        let refused = record_in_ledger(repo, &snap, &evaluated, at, &env)?;
-        if let Some(why) = refused {
-            eprintln!("gitgrant: {why}");
-            return Ok(ExitCode::from(1));
-        }
+    if let Some(summary) = &env.github_step_summary {
+        append_summary(summary, &body)?;
     }
-    Ok(if outcome.decision == Decision::Approved {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(())
+}
+
+/// Appends the decision to the job summary file (`GITHUB_STEP_SUMMARY`).
+fn append_summary(path: &Path, body: &str) -> Result<(), AppError> {
+    use std::io::Write;
+    let failed = |source| AppError::JobSummary {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(failed)?;
+    writeln!(f, "{body}").map_err(failed)
 }
 
 /// The teams to read for a fetched PR: decided from the base commit's policy.
-fn teams_for(
-    repo: &Path,
-    snap: &crate::core::gate::snapshot::Snapshot,
-    env: &crate::adapters::actions::RunEnvironment,
-) -> Result<Vec<String>, String> {
-    let facts = crate::core::gate::facts::PrFacts::from_snapshot(snap).map_err(|e| e.to_string())?;
-    let git = crate::adapters::git::Git::open(repo).map_err(|e| e.to_string())?;
-    let base = git
-        .read_tree(&facts.base_sha, &pr::POLICY_PATHS)
-        .map_err(|e| e.to_string())?;
+fn teams_for(repo: &Path, snap: &Snapshot, env: &RunEnvironment) -> Result<Vec<String>, AppError> {
+    let facts = crate::core::gate::facts::PrFacts::from_snapshot(snap)?;
+    let git = crate::adapters::git::Git::open(repo)?;
+    let base = git.read_tree(&facts.base_sha, &pr::POLICY_PATHS)?;
     let mut diags = Vec::new();
     let set = crate::core::files::load::policy_files(&base, &mut diags);
     let mut teams = pr::teams_needed(&set, &facts.files);
@@ -148,15 +162,15 @@ fn teams_for(
 /// Returns why a `/revoke` was refused, if it was.
 fn record_in_ledger(
     repo: &Path,
-    snap: &crate::core::gate::snapshot::Snapshot,
-    evaluated: &pr::Evaluated,
+    snap: &Snapshot,
+    evaluated: &Evaluated,
     at: DateTime<Utc>,
-    env: &crate::adapters::actions::RunEnvironment,
-) -> Result<Option<String>, String> {
+    env: &RunEnvironment,
+) -> Result<Option<String>, AppError> {
     use crate::core::gate::ledger_events;
-    let git = crate::adapters::git::Git::open(repo).map_err(|e| e.to_string())?;
-    git.fetch_ledger().map_err(|e| e.to_string())?;
-    let existing = git.read_ledger().map_err(|e| e.to_string())?;
+    let git = crate::adapters::git::Git::open(repo)?;
+    git.fetch_ledger()?;
+    let existing = git.read_ledger()?;
     let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
@@ -203,6 +217,6 @@ fn record_in_ledger(
         events.len(),
         lines.join("\n")
     );
-    git.append_ledger(&events, &message).map_err(|e| e.to_string())?;
+    git.append_ledger(&events, &message)?;
     Ok(refused)
 }

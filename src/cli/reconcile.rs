@@ -2,23 +2,37 @@
 //! planned or did, and map the outcome to exit codes.
 
 use std::fmt::Write;
-use std::process::ExitCode;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
+use crate::adapters::actions::RunEnvironment;
+use crate::adapters::git::Git;
+use crate::app::error::AppError;
 use crate::app::reconcile::run::{Options, Report, reconcile};
-use crate::cli::ReconcileArgs;
+use crate::cli::{Exit, ReconcileArgs, fail};
 use crate::core::diag::render::Format;
 use crate::core::files::duration::HumaneDuration;
-use crate::core::reconcile::plan::RemovalReason;
+use crate::core::reconcile::plan::{AssignmentChange, RemovalReason};
 
-pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) -> Result<ExitCode, String> {
+/// `plan`, or `apply` with its own flags.
+pub enum Mode {
+    Plan,
+    Apply { force: bool, watch: Option<String> },
+}
+
+pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exit, AppError> {
+    let (apply, force, watch) = match mode {
+        Mode::Plan => (false, false, None),
+        Mode::Apply { force, watch } => (true, force, watch),
+    };
     let watch = match watch {
         None => None,
-        Some(w) => Some(HumaneDuration::parse(w).map_err(|e| format!("--watch: {}", e.message(w)))?),
+        Some(w) => Some(HumaneDuration::parse(&w).map_err(|e| AppError::Usage(format!("--watch: {}", e.message(&w))))?),
     };
     if watch.is_some() && args.at.is_some() {
-        return Err("--watch runs on the clock; it cannot be combined with --at".into());
+        return Err(AppError::Usage(
+            "--watch runs on the clock; it cannot be combined with --at".into(),
+        ));
     }
     let mut opts = Options {
         repo: args.repo.clone(),
@@ -27,62 +41,59 @@ pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) 
         instance_arn: args.instance_arn.clone(),
         force,
         at: args.at.unwrap_or_else(Utc::now),
-        env: crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok()),
+        env: env.clone(),
     };
     let Some(watch) = watch else {
-        let report = reconcile(&opts, apply)?;
+        let report = reconcile(&opts, apply).map_err(AppError::Reconcile)?;
         print(&report, args.format, apply);
         return Ok(exit(&report));
     };
-    // --watch: reconcile now, then again at each window boundary (and at least every
-    // minute, to see merges and revocations) until the duration is over
-    let until = Utc::now() + watch.to_chrono();
-    let mut worst = ExitCode::SUCCESS;
+    Ok(watch_until(
+        &mut opts,
+        args.format,
+        apply,
+        Utc::now() + watch.to_chrono(),
+    ))
+}
+
+/// `--watch`: reconciles now, then again at each window boundary (and at least every
+/// minute, to see merges and revocations) until `until`. The worst outcome of the runs.
+fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<Utc>) -> Exit {
+    let mut worst = Exit::Success;
     loop {
-        if let Some(remote) = opts.reference.strip_prefix("origin/") {
-            let _ = std::process::Command::new("git")
-                .arg("-C")
-                .arg(&opts.repo)
-                .args(["fetch", "-q", "origin", remote])
-                .status();
+        if let Some(remote) = opts.reference.strip_prefix("origin/")
+            && let Ok(git) = Git::open(&opts.repo)
+        {
+            // a failed fetch leaves the last one: the run below says what it read
+            let _ = git.fetch_remote_branch(remote);
         }
         opts.at = Utc::now();
-        match reconcile(&opts, apply) {
+        let pause = match reconcile(opts, apply) {
             Ok(report) => {
-                print(&report, args.format, apply);
-                if exit(&report) != ExitCode::SUCCESS {
-                    worst = ExitCode::from(1);
-                }
+                print(&report, format, apply);
+                worst = worst.max(exit(&report));
                 let now = Utc::now();
-                if now >= until {
-                    return Ok(worst);
-                }
                 let mut wake = (now + chrono::TimeDelta::seconds(60)).min(until);
                 if let Some(b) = report.plan.next_boundary {
                     wake = wake.min(b.max(now));
                 }
-                let pause = (wake - now).to_std().unwrap_or_default();
-                std::thread::sleep(pause + std::time::Duration::from_millis(200));
+                (wake - now).to_std().unwrap_or_default() + std::time::Duration::from_millis(200)
             }
             // one failed run does not end the watch: the next tick tries again
             Err(e) => {
-                eprintln!("gitgrant: error: {e}");
-                worst = ExitCode::from(2);
-                if Utc::now() >= until {
-                    return Ok(worst);
-                }
-                std::thread::sleep(std::time::Duration::from_secs(30));
+                worst = worst.max(fail(&AppError::Reconcile(e)));
+                std::time::Duration::from_secs(30)
             }
+        };
+        if Utc::now() >= until {
+            return worst;
         }
+        std::thread::sleep(pause);
     }
 }
 
-fn exit(r: &Report) -> ExitCode {
-    if r.failures > 0 || r.plan.halted.is_some() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+fn exit(r: &Report) -> Exit {
+    Exit::findings_if(r.failures > 0 || r.plan.halted.is_some())
 }
 
 fn print(r: &Report, format: Format, applied: bool) {
@@ -92,51 +103,39 @@ fn print(r: &Report, format: Format, applied: bool) {
     }
 }
 
+/// `<permission set> on <account> for <who>`, as every line of the human output says it.
+fn target(c: &AssignmentChange) -> String {
+    format!("{} on {} for {}", c.permission_set, c.account, c.who())
+}
+
 pub fn human(r: &Report, applied: bool) -> String {
     let mut out = String::new();
     if applied {
         for o in &r.outcomes {
             let _ = writeln!(
                 out,
-                "{:<11} {} {} on {} for {}{}",
+                "{:<11} {} {}{}",
                 o.status,
                 o.action,
-                o.change.permission_set,
-                o.change.account,
-                o.change.who(),
+                target(&o.change),
                 o.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
             );
         }
     } else {
         for c in &r.plan.create {
-            let _ = writeln!(
-                out,
-                "create {} on {} for {} ({})",
-                c.permission_set,
-                c.account,
-                c.who(),
-                c.requests.join(", ")
-            );
+            let _ = writeln!(out, "create {} ({})", target(c), c.requests.join(", "));
         }
         for c in &r.plan.delete {
             let _ = writeln!(
                 out,
-                "delete {} on {} for {} ({})",
-                c.permission_set,
-                c.account,
-                c.who(),
+                "delete {} ({})",
+                target(c),
                 c.reason.map_or("", RemovalReason::as_str)
             );
         }
     }
     for c in &r.plan.drift {
-        let _ = writeln!(
-            out,
-            "drift  {} on {} for {}: assigned by hand, not through gitgrant",
-            c.permission_set,
-            c.account,
-            c.who()
-        );
+        let _ = writeln!(out, "drift  {}: assigned by hand, not through gitgrant", target(c));
     }
     for b in &r.plan.blocked {
         for reason in &b.reasons {

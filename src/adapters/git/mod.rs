@@ -26,6 +26,8 @@ pub enum GitError {
     MissingCommit(String),
     #[error("unexpected output from git: {0}")]
     Parse(String),
+    #[error("`{0}` is not a branch name git can be given")]
+    BadName(String),
 }
 
 pub struct Git {
@@ -163,6 +165,14 @@ impl Git {
                 .trim()
                 .to_string(),
         )
+    }
+
+    /// Fetches one branch of `origin` into its remote-tracking ref (`apply --watch` between runs).
+    pub fn fetch_remote_branch(&self, branch: &str) -> Result<(), GitError> {
+        if branch.starts_with('-') {
+            return Err(GitError::BadName(branch.to_string()));
+        }
+        self.run(&["fetch", "-q", "origin", branch]).map(|_| ())
     }
 
     /// Whether `ancestor` is `commit` or one of its ancestors.

@@ -190,9 +190,10 @@ impl GitHub {
         GitHub::from_settings(env.github_token.as_deref(), env.github_api_url.as_deref())
     }
 
-    /// As [`GitHub::from_env`], reading variables through `var` (for tests).
+    /// As [`GitHub::from_env`], reading variables through `var` (for tests); the names are
+    /// [`RunEnvironment`]'s.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<GitHub, Error> {
-        GitHub::from_settings(var("GITHUB_TOKEN").as_deref(), var("GITHUB_API_URL").as_deref())
+        GitHub::from_env(&RunEnvironment::from_vars(var))
     }
 
     /// From a token (required, not blank) and an API root (blank or absent: the default).
