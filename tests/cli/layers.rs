@@ -140,3 +140,150 @@ fn tests_do_not_use_the_cli_module() {
     }
     assert!(bad.is_empty(), "tests import the CLI module: {bad:?}");
 }
+
+/// Every non-test function longer than `max` lines, as `file:line: name (N lines)`: counted
+/// from the `fn` line to the closing brace at the same indent.
+fn long_functions(src: &Path, max: usize) -> Vec<String> {
+    let mut files = Vec::new();
+    sources(src, &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().take_while(|l| l.trim() != "#[cfg(test)]").collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(name) = fn_name(line) else { continue };
+            let indent = &line[..line.len() - line.trim_start().len()];
+            // a declaration without a body (a trait method) ends with `;` before any `{`
+            let Some(open) = (i..lines.len()).find(|&j| lines[j].contains('{') || lines[j].trim_end().ends_with(';'))
+            else {
+                continue;
+            };
+            if !lines[open].contains('{') || (open == i && line.trim_end().ends_with('}')) {
+                continue;
+            }
+            let close = (open..lines.len()).find(|&j| lines[j] == format!("{indent}}}"));
+            let length = close.map_or(lines.len() - i, |c| c - i + 1);
+            if length > max {
+                let rel = file.strip_prefix(src).unwrap().display();
+                found.push(format!("src/{rel}:{}: {name} ({length} lines)", i + 1));
+            }
+        }
+    }
+    found
+}
+
+/// The function a line declares, if it starts one (`pub(crate) async fn name(`...).
+fn fn_name(line: &str) -> Option<&str> {
+    let mut rest = line.trim_start();
+    while let Some(r) = ["pub(crate) ", "pub(super) ", "pub ", "const ", "async ", "unsafe "]
+        .iter()
+        .find_map(|p| rest.strip_prefix(p))
+    {
+        rest = r;
+    }
+    let rest = rest.strip_prefix("fn ")?;
+    rest.split(['(', '<']).next().filter(|n| !n.is_empty())
+}
+
+#[test]
+fn no_function_is_longer_than_80_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = long_functions(&src, 80);
+    assert!(found.is_empty(), "functions over 80 lines:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_length_check_counts_from_fn_to_its_closing_brace() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    let body = |n: usize| "    let _x = 1;\n".repeat(n);
+    std::fs::write(
+        src.join("a.rs"),
+        format!(
+            "//! a\nimpl A {{\n    pub(crate) async fn long(\n        x: u8,\n    ) {{\n{}    }}\n}}\nfn ok() {{\n{}}}\ntrait T {{\n    fn decl(&self);\n}}\nfn one() {{ 1 }}\n#[cfg(test)]\nmod tests {{\n    fn t() {{\n{}    }}\n}}\n",
+            body(78),
+            body(78),
+            body(100)
+        ),
+    )
+    .unwrap();
+    // `long`: 3 signature lines, 78 body lines, the closing brace: 82; `ok`: 80
+    assert_eq!(long_functions(src, 80), ["src/a.rs:3: long (82 lines)"]);
+    assert_eq!(
+        long_functions(src, 79),
+        ["src/a.rs:3: long (82 lines)", "src/a.rs:86: ok (80 lines)"]
+    );
+}
+
+#[test]
+fn every_source_file_says_what_it_is_for() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let bare: Vec<String> = files
+        .iter()
+        .filter(|f| !std::fs::read_to_string(f).unwrap().starts_with("//!"))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(bare.is_empty(), "files without a leading //! comment: {bare:?}");
+}
+
+/// Lines of `src/<under>` (non-test code) that contain one of `needles`, except in `allowed`.
+fn uses(src: &Path, under: &str, needles: &[&str], allowed: &[&str]) -> Vec<String> {
+    let mut files = Vec::new();
+    sources(&src.join(under), &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+        if allowed.contains(&rel.as_str()) {
+            continue;
+        }
+        for (n, line) in code_lines(&file) {
+            if needles.iter().any(|x| line.contains(x)) {
+                found.push(format!("src/{rel}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_app_layer_returns_data_and_never_prints() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let printing = [
+        "println!",
+        "print!(",
+        "eprintln!",
+        "eprint!(",
+        "io::stdout",
+        "io::stderr",
+        "ExitCode",
+    ];
+    let found = uses(&src, "app", &printing, &[]);
+    assert!(
+        found.is_empty(),
+        "the app layer prints or picks exit codes:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn environment_variables_are_read_in_one_adapter() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let reads = ["env::var(", "env::var_os(", "env::vars("];
+    let found = uses(&src, "", &reads, &["adapters/actions.rs"]);
+    assert!(
+        found.is_empty(),
+        "environment read outside adapters/actions.rs:\n{}",
+        found.join("\n")
+    );
+    // the process environment is read once, at the edge, and passed in
+    let edges = uses(
+        &src,
+        "",
+        &["RunEnvironment::from_"],
+        &["adapters/actions.rs", "adapters/github/mod.rs"],
+    );
+    assert_eq!(edges.len(), 1, "{edges:#?}");
+    assert!(edges[0].starts_with("src/cli/mod.rs:"), "{edges:#?}");
+}
