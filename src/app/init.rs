@@ -6,51 +6,43 @@ use std::path::Path;
 use crate::app::error::AppError;
 use crate::core::files::schema::FileKind;
 
-/// (path, contents) of every file `init` writes.
+/// A template file of `templates/init/`, built into the binary.
+macro_rules! template {
+    ($file:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/", $file))
+    };
+}
+
+/// (where `init` writes it, template) of every templated file.
+const TEMPLATES: [(&str, &str); 11] = [
+    ("policies/access.toml", template!("access.toml")),
+    ("policies/identities.toml", template!("identities.toml")),
+    ("policies/directory.toml", template!("directory.toml")),
+    (".github/CODEOWNERS", template!("CODEOWNERS")),
+    ("requests/README.md", template!("requests-README.md")),
+    ("README.md", template!("README.md")),
+    (".github/workflows/gitgrant.yml", template!("workflows/gitgrant.yml")),
+    (
+        ".github/workflows/gitgrant-review-trigger.yml",
+        template!("workflows/gitgrant-review-trigger.yml"),
+    ),
+    (
+        ".github/workflows/gitgrant-reconcile.yml",
+        template!("workflows/gitgrant-reconcile.yml"),
+    ),
+    (
+        ".github/workflows/gitgrant-check.yml",
+        template!("workflows/gitgrant-check.yml"),
+    ),
+    ("scenarios/example-auto-approved.toml", template!("scenario.toml")),
+];
+
+/// (path, contents) of every file `init` writes: the templates and the schemas.
 pub fn files() -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = vec![
-        (
-            "policies/access.toml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/access.toml")).into(),
-        ),
-        (
-            "policies/identities.toml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/identities.toml")).into(),
-        ),
-        (
-            "policies/directory.toml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/directory.toml")).into(),
-        ),
-        (
-            ".github/CODEOWNERS".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/CODEOWNERS")).into(),
-        ),
-        (
-            "requests/README.md".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/requests-README.md")).into(),
-        ),
-        ("README.md".into(), include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/README.md")).into()),
-        (
-            ".github/workflows/gitgrant.yml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/workflows/gitgrant.yml")).into(),
-        ),
-        (
-            ".github/workflows/gitgrant-review-trigger.yml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/workflows/gitgrant-review-trigger.yml")).into(),
-        ),
-        (
-            ".github/workflows/gitgrant-reconcile.yml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/workflows/gitgrant-reconcile.yml")).into(),
-        ),
-        (
-            ".github/workflows/gitgrant-check.yml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/workflows/gitgrant-check.yml")).into(),
-        ),
-        (
-            "scenarios/example-auto-approved.toml".into(),
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/init/scenario.toml")).into(),
-        ),
-    ];
+    let mut files: Vec<(String, String)> = TEMPLATES
+        .iter()
+        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .collect();
     for kind in FileKind::ALL {
         files.push((
             format!("schemas/{}.schema.json", kind.name()),

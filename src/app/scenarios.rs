@@ -86,3 +86,41 @@ fn run_one(tree: &Tree, file: &Path) -> Result<Verdict, AppError> {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_file_gets_a_verdict_and_a_missing_path_is_an_error() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let passing = std::fs::read_to_string(root.join("scenarios/approval-not-code-owner.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a-pass.toml"), &passing).unwrap();
+        let expect_approved = passing.replace("decision = \"pending\"", "decision = \"approved\"");
+        assert_ne!(expect_approved, passing);
+        std::fs::write(dir.path().join("b-fail.toml"), expect_approved).unwrap();
+        std::fs::write(dir.path().join("c-broken.toml"), "description = \"x\"\nat = 3\n").unwrap();
+        std::fs::write(dir.path().join("notes.md"), "not a scenario").unwrap();
+
+        let results = run(root, &[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = results.iter().map(|r| r.file.file_name().unwrap().to_owned()).collect();
+        assert_eq!(names, ["a-pass.toml", "b-fail.toml", "c-broken.toml"]);
+        assert_eq!(results[0].verdict, Verdict::Passed);
+        assert_eq!(
+            results[1].verdict,
+            Verdict::Failed(vec!["decision: expected `approved`, got `pending`".into()])
+        );
+        let Verdict::Broken(why) = &results[2].verdict else {
+            panic!("{:?}", results[2])
+        };
+        assert!(why.starts_with(&format!("{}:2: ", results[2].file.display())), "{why}");
+
+        let missing = dir.path().join("missing.toml");
+        let err = run(root, &[missing.clone()]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("no scenario file or folder at `{}`", missing.display())
+        );
+    }
+}

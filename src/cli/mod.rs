@@ -436,3 +436,20 @@ fn run(command: Command, env: &RunEnvironment) -> Result<Exit, AppError> {
         Command::Explain(a) => explain::run(a.code.as_deref(), a.markdown),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_map_to_0_1_2_and_the_worst_wins() {
+        assert_eq!(Exit::Success.code(), ExitCode::SUCCESS);
+        assert_eq!(Exit::Findings.code(), ExitCode::from(1));
+        assert_eq!(Exit::Failure.code(), ExitCode::from(2));
+        assert_eq!(Exit::findings_if(true), Exit::Findings);
+        assert_eq!(Exit::findings_if(false), Exit::Success);
+        // `apply --watch`: a failed run is not hidden by a later run with findings
+        assert_eq!(Exit::Failure.max(Exit::Findings), Exit::Failure);
+        assert_eq!(Exit::Success.max(Exit::Findings), Exit::Findings);
+    }
+}

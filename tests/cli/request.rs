@@ -197,3 +197,82 @@ fn revoke_deletes_the_file_on_a_branch() {
 fn git(dir: &Path, args: &[&str]) -> (bool, String) {
     try_git(dir, args, "alice")
 }
+
+/// The use case returns what it did (the findings, the branch and its pull request's
+/// title and body) and leaves printing to the command line.
+#[test]
+fn the_request_use_case_returns_the_branch_it_made() {
+    use gitgrant::adapters::actions::RunEnvironment;
+    use gitgrant::app::error::AppError;
+    use gitgrant::app::request::{self, Branch, Common, NewRequest};
+
+    let (_tmp, _origin, clone) = setup();
+    git(&clone, &["config", "user.name", "alice"]);
+    git(&clone, &["config", "user.email", "alice@users.noreply.github.com"]);
+    let env = RunEnvironment::default();
+    let c = Common {
+        repo: clone.clone(),
+        base: "origin/main".into(),
+        at: "2026-11-30T09:00:00Z".parse().unwrap(),
+        env: &env,
+    };
+    let ask = |requester: &str, account: &str, id: &str| NewRequest {
+        requester: requester.into(),
+        account: account.into(),
+        permission_set: "AdministratorAccess".into(),
+        duration: "2h".into(),
+        reason: "Roll back the deploy".into(),
+        ticket: Some("INC-77".into()),
+        start: Some("2026-12-01T09:00:00Z".parse().unwrap()),
+        id: Some(id.into()),
+    };
+    let filed = request::request(&c, &ask("alice", "111122223333", "inc-80")).unwrap();
+    assert!(filed.findings.iter().all(|d| !d.is_error()), "{:?}", filed.findings);
+    let path = "requests/payments-prod/AdministratorAccess/inc-80.toml";
+    assert_eq!(
+        filed.branch,
+        Some(Branch {
+            path: path.into(),
+            branch: "gitgrant/inc-80".into(),
+            title: "Request AdministratorAccess on payments-prod for 2h (alice)".into(),
+            body: "Roll back the deploy\n\nTicket: INC-77".into(),
+        })
+    );
+    assert!(
+        filed
+            .tree
+            .text(path)
+            .is_some_and(|t| t.contains("requester = \"alice\""))
+    );
+    assert!(git(&clone, &["rev-parse", "--verify", "-q", "gitgrant/inc-80"]).0);
+
+    // refused: the findings come back, no branch is made
+    let refused = request::request(&c, &ask("frank", "sandbox-alice", "inc-81")).unwrap();
+    assert_eq!(refused.branch, None);
+    assert!(
+        refused.findings.iter().any(|d| d.code == "requester-not-eligible"),
+        "{:?}",
+        refused.findings
+    );
+    assert!(!git(&clone, &["rev-parse", "--verify", "-q", "gitgrant/inc-81"]).0);
+
+    // an unknown account and an unknown id are typed errors with the messages users see
+    let err = request::request(&c, &ask("alice", "999999999999", "inc-82"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, AppError::UnknownAccount { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "account `999999999999` is not in policies/directory.toml on `origin/main`"
+    );
+    let revoked = request::revoke(&c, "inc-4821-rollback", None).unwrap();
+    assert_eq!(revoked.branch, "gitgrant/revoke-inc-4821-rollback");
+    assert!(revoked.path.ends_with("/inc-4821-rollback.toml"), "{revoked:?}");
+    assert!(
+        revoked
+            .body
+            .starts_with(&format!("Revokes `{}`: no longer needed", revoked.path))
+    );
+    let err = request::revoke(&c, "no-such-id", None).err().unwrap();
+    assert!(matches!(err, AppError::NoSuchRequest { .. }), "{err:?}");
+}

@@ -138,21 +138,7 @@ impl IdentityCenter {
         permission_set_arn: &str,
         user_id: &str,
     ) -> Result<ChangeOutcome, AwsError> {
-        let out = self
-            .call(Action::Create.operation(), || {
-                self.clients
-                    .sso_admin
-                    .create_account_assignment()
-                    .instance_arn(&self.instance_arn)
-                    .target_id(account_id)
-                    .target_type(TargetType::AwsAccount)
-                    .permission_set_arn(permission_set_arn)
-                    .principal_type(SdkPrincipal::User)
-                    .principal_id(user_id)
-                    .send()
-            })
-            .await?;
-        self.settle(Action::Create, out.account_assignment_creation_status)
+        self.change(Action::Create, account_id, permission_set_arn, user_id)
             .await
     }
 
@@ -164,22 +150,41 @@ impl IdentityCenter {
         permission_set_arn: &str,
         user_id: &str,
     ) -> Result<ChangeOutcome, AwsError> {
-        let out = self
-            .call(Action::Delete.operation(), || {
-                self.clients
-                    .sso_admin
-                    .delete_account_assignment()
-                    .instance_arn(&self.instance_arn)
-                    .target_id(account_id)
-                    .target_type(TargetType::AwsAccount)
-                    .permission_set_arn(permission_set_arn)
-                    .principal_type(SdkPrincipal::User)
-                    .principal_id(user_id)
-                    .send()
-            })
-            .await?;
-        self.settle(Action::Delete, out.account_assignment_deletion_status)
+        self.change(Action::Delete, account_id, permission_set_arn, user_id)
             .await
+    }
+
+    /// Sends the create or delete of a USER assignment, then settles it.
+    async fn change(
+        &self,
+        action: Action,
+        account_id: &str,
+        permission_set_arn: &str,
+        user_id: &str,
+    ) -> Result<ChangeOutcome, AwsError> {
+        // the two operations' builders are different types with the same fields
+        macro_rules! send {
+            ($operation:ident) => {
+                self.call(action.operation(), || {
+                    self.clients
+                        .sso_admin
+                        .$operation()
+                        .instance_arn(&self.instance_arn)
+                        .target_id(account_id)
+                        .target_type(TargetType::AwsAccount)
+                        .permission_set_arn(permission_set_arn)
+                        .principal_type(SdkPrincipal::User)
+                        .principal_id(user_id)
+                        .send()
+                })
+                .await?
+            };
+        }
+        let first = match action {
+            Action::Create => send!(create_account_assignment).account_assignment_creation_status,
+            Action::Delete => send!(delete_account_assignment).account_assignment_deletion_status,
+        };
+        self.settle(action, first).await
     }
 
     /// Polls a change until AWS reports SUCCEEDED or FAILED. IN_PROGRESS (or a status this
@@ -224,30 +229,41 @@ impl IdentityCenter {
                 });
             }
             tokio::time::sleep(interval).await;
-            let sso = &self.clients.sso_admin;
-            let next = match action {
-                Action::Create => {
-                    self.call(action.status_operation(), || {
-                        sso.describe_account_assignment_creation_status()
-                            .instance_arn(&self.instance_arn)
-                            .account_assignment_creation_request_id(&request_id)
-                            .send()
-                    })
-                    .await?
-                    .account_assignment_creation_status
-                }
-                Action::Delete => {
-                    self.call(action.status_operation(), || {
-                        sso.describe_account_assignment_deletion_status()
-                            .instance_arn(&self.instance_arn)
-                            .account_assignment_deletion_request_id(&request_id)
-                            .send()
-                    })
-                    .await?
-                    .account_assignment_deletion_status
-                }
-            };
-            status = next.ok_or_else(|| missing(action.status_operation()))?;
+            status = self
+                .status_of(action, &request_id)
+                .await?
+                .ok_or_else(|| missing(action.status_operation()))?;
         }
+    }
+
+    /// The current status of a create or delete request (`DescribeAccountAssignment*Status`).
+    async fn status_of(
+        &self,
+        action: Action,
+        request_id: &str,
+    ) -> Result<Option<AccountAssignmentOperationStatus>, AwsError> {
+        let sso = &self.clients.sso_admin;
+        Ok(match action {
+            Action::Create => {
+                self.call(action.status_operation(), || {
+                    sso.describe_account_assignment_creation_status()
+                        .instance_arn(&self.instance_arn)
+                        .account_assignment_creation_request_id(request_id)
+                        .send()
+                })
+                .await?
+                .account_assignment_creation_status
+            }
+            Action::Delete => {
+                self.call(action.status_operation(), || {
+                    sso.describe_account_assignment_deletion_status()
+                        .instance_arn(&self.instance_arn)
+                        .account_assignment_deletion_request_id(request_id)
+                        .send()
+                })
+                .await?
+                .account_assignment_deletion_status
+            }
+        })
     }
 }
