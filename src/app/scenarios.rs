@@ -117,7 +117,7 @@ mod tests {
         assert!(why.starts_with(&format!("{}:2: ", results[2].file.display())), "{why}");
 
         let missing = dir.path().join("missing.toml");
-        let err = run(root, &[missing.clone()]).unwrap_err();
+        let err = run(root, std::slice::from_ref(&missing)).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("no scenario file or folder at `{}`", missing.display())

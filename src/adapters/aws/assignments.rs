@@ -242,28 +242,32 @@ impl IdentityCenter {
         action: Action,
         request_id: &str,
     ) -> Result<Option<AccountAssignmentOperationStatus>, AwsError> {
-        let sso = &self.clients.sso_admin;
+        // as in `change`: two builder types with the same fields
+        macro_rules! describe {
+            ($operation:ident, $request_id:ident, $status:ident) => {
+                self.call(action.status_operation(), || {
+                    self.clients
+                        .sso_admin
+                        .$operation()
+                        .instance_arn(&self.instance_arn)
+                        .$request_id(request_id)
+                        .send()
+                })
+                .await?
+                .$status
+            };
+        }
         Ok(match action {
-            Action::Create => {
-                self.call(action.status_operation(), || {
-                    sso.describe_account_assignment_creation_status()
-                        .instance_arn(&self.instance_arn)
-                        .account_assignment_creation_request_id(request_id)
-                        .send()
-                })
-                .await?
-                .account_assignment_creation_status
-            }
-            Action::Delete => {
-                self.call(action.status_operation(), || {
-                    sso.describe_account_assignment_deletion_status()
-                        .instance_arn(&self.instance_arn)
-                        .account_assignment_deletion_request_id(request_id)
-                        .send()
-                })
-                .await?
-                .account_assignment_deletion_status
-            }
+            Action::Create => describe!(
+                describe_account_assignment_creation_status,
+                account_assignment_creation_request_id,
+                account_assignment_creation_status
+            ),
+            Action::Delete => describe!(
+                describe_account_assignment_deletion_status,
+                account_assignment_deletion_request_id,
+                account_assignment_deletion_status
+            ),
         })
     }
 }
