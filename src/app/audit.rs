@@ -49,8 +49,8 @@ pub enum AuditError {
     #[error("cannot list the commits of `{reference}`: {source}")]
     BranchCommits { reference: String, source: GitError },
     /// `--verify` could not read what it re-decides from.
-    #[error("{0}")]
-    Verify(String),
+    #[error("cannot read git objects for `--verify`: {0}")]
+    GitObjects(GitError),
 }
 
 /// What was read from git, for the join and for `--verify`.
@@ -200,8 +200,8 @@ fn note_missing_sources(report: &mut Report, reference: &str, ledger_found: bool
     }
 }
 
-fn git_objects(e: GitError) -> String {
-    format!("cannot read git objects for `--verify`: {e}")
+fn git_objects(e: GitError) -> AuditError {
+    AuditError::GitObjects(e)
 }
 
 /// Where each commit of the default branch's history sits, and which commits added a path.
@@ -258,7 +258,7 @@ struct BasePolicies {
 }
 
 impl BasePolicies {
-    fn at(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Option<Rc<load::BasePolicy>>, String> {
+    fn at(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Option<Rc<load::BasePolicy>>, AuditError> {
         if let Some(b) = self.by_commit.get(base_sha) {
             return Ok(b.clone());
         }
@@ -275,7 +275,7 @@ impl BasePolicies {
         Ok(found)
     }
 
-    fn load(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Rc<load::BasePolicy>, String> {
+    fn load(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Rc<load::BasePolicy>, AuditError> {
         let mut key = Vec::new();
         for path in crate::app::pr::POLICY_PATHS {
             key.push(session.oid(&format!("{base_sha}:{path}")).map_err(git_objects)?);
@@ -298,7 +298,7 @@ impl BasePolicies {
 }
 
 /// The PR head's added request files, or `None` when the head commit is not here.
-fn head_tree(session: &mut CatSession, head_sha: &str, added: &[String]) -> Result<Option<Tree>, String> {
+fn head_tree(session: &mut CatSession, head_sha: &str, added: &[String]) -> Result<Option<Tree>, AuditError> {
     if session
         .oid(&format!("{head_sha}^{{commit}}"))
         .map_err(git_objects)?
@@ -322,7 +322,7 @@ fn merges_on_branch(
     g: &Gathered,
     index: &HistoryIndex<'_>,
     parsed: &[Option<Result<MergeEvidence, String>>],
-) -> Result<BTreeSet<String>, String> {
+) -> Result<BTreeSet<String>, AuditError> {
     let unknown: BTreeSet<String> = parsed
         .iter()
         .flatten()
@@ -334,7 +334,7 @@ fn merges_on_branch(
 }
 
 /// Re-verifies every merged row from its evidence with the one evidence verifier.
-fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> {
+fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), AuditError> {
     let index = HistoryIndex::new(&g.history);
     let parsed: Vec<Option<Result<MergeEvidence, String>>> = rows
         .iter()
@@ -426,7 +426,7 @@ pub fn run_audit(a: AuditArgs<'_>) -> Result<Audit, AuditError> {
         problems: std::mem::take(&mut g.report.problems),
     };
     if a.verify {
-        verify_rows(&git, &g, &mut report.rows).map_err(AuditError::Verify)?;
+        verify_rows(&git, &g, &mut report.rows)?;
     }
     let findings = report.rows.iter().filter(|r| verify::is_finding(r)).count();
     Ok(Audit {
