@@ -78,7 +78,7 @@ fn generated_id(r: &NewRequest, at: DateTime<Utc>) -> String {
 
 pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
     let git = Git::open(&c.repo).map_err(|e| e.to_string())?;
-    let base = git.rev_parse(&c.base).map_err(|e| e.to_string())?;
+    let base = git.resolve_branch(&c.base).map_err(|e| e.to_string())?.into_string();
     let mut tree = git
         .read_tree(&base, &crate::app::pr::POLICY_PATHS)
         .map_err(|e| e.to_string())?;
@@ -156,7 +156,7 @@ pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
 
 pub fn revoke(c: &Common, id: &str, reason: Option<&str>) -> Result<ExitCode, String> {
     let git = Git::open(&c.repo).map_err(|e| e.to_string())?;
-    let base = git.rev_parse(&c.base).map_err(|e| e.to_string())?;
+    let base = git.resolve_branch(&c.base).map_err(|e| e.to_string())?.into_string();
     let tree: Tree = git.read_tree(&base, &["requests"]).map_err(|e| e.to_string())?;
     let matches: Vec<String> = tree
         .requests()
@@ -207,7 +207,12 @@ fn finish(git: &Git, c: &Common, branch: &str, title: &str, body: &str) -> Resul
         .or_else(|| git.origin_repository())
         .ok_or("cannot tell the GitHub repository: set GITHUB_REPOSITORY=owner/repo")?;
     let repo = crate::adapters::github::Repo::parse(&full).map_err(|e| e.to_string())?;
-    let base_branch = c.base.strip_prefix("origin/").unwrap_or("main");
+    let base_branch = crate::adapters::git::refs::branch_name(&c.base).ok_or_else(|| {
+        format!(
+            "cannot tell the pull request's base branch from `--base {}`; pass the default branch as `refs/remotes/origin/<name>`",
+            c.base
+        )
+    })?;
     let rt = crate::adapters::github::runtime().map_err(|e| e.to_string())?;
     let number = rt.block_on(async {
         let gh = crate::adapters::github::GitHub::from_env(&c.env).map_err(|e| e.to_string())?;

@@ -39,13 +39,7 @@ pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) 
     let until = Utc::now() + watch.to_chrono();
     let mut worst = ExitCode::SUCCESS;
     loop {
-        if let Some(remote) = opts.reference.strip_prefix("origin/") {
-            let _ = std::process::Command::new("git")
-                .arg("-C")
-                .arg(&opts.repo)
-                .args(["fetch", "-q", "origin", remote])
-                .status();
-        }
+        refetch(&opts);
         opts.at = Utc::now();
         match reconcile(&opts, apply) {
             Ok(report) => {
@@ -74,6 +68,21 @@ pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) 
                 std::thread::sleep(std::time::Duration::from_secs(30));
             }
         }
+    }
+}
+
+/// Before each `--watch` tick: when the default branch is `origin`'s, fetch exactly that
+/// branch (no tags) into its remote-tracking ref, so merges and reverts are seen. The run
+/// then resolves the ref once and reads only that commit.
+fn refetch(opts: &Options) {
+    let remote = opts
+        .reference
+        .strip_prefix("refs/remotes/origin/")
+        .or_else(|| opts.reference.strip_prefix("origin/"));
+    let Some(branch) = remote else { return };
+    let fetched = crate::adapters::git::Git::open(&opts.repo).and_then(|g| g.fetch_remote_branch(branch));
+    if let Err(e) = fetched {
+        eprintln!("gitgrant: warning: cannot fetch `{branch}` from origin: {e}");
     }
 }
 

@@ -57,7 +57,7 @@ fn review(id: u64, login: &str, commit: &str) -> Value {
 fn snapshot(author: &str, base: &str, head: &str, files: Value, reviews: Value) -> Value {
     json!({
         "pull_request": {"number": 7, "state": "open", "user": user(author), "created_at": "2026-11-22T11:00:00Z",
-                         "head": {"sha": head, "ref": "request"}, "base": {"sha": base, "ref": "main"},
+                         "head": {"sha": head, "ref": "request"}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}},
                          "merged": false, "merge_commit_sha": null, "draft": false},
         "commits": [{"sha": head, "commit": {"author": {"name": author, "email": format!("{author}@users.noreply.github.com")},
                                             "committer": {"name": author, "email": format!("{author}@users.noreply.github.com")},
@@ -332,7 +332,7 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("29 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("30 passed, 0 failed"), "{stdout}");
 }
 
 fn webhook_examples() -> Value {

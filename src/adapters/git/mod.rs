@@ -5,6 +5,9 @@
 pub mod cat_file;
 pub mod history;
 pub mod ledger_branch;
+pub mod refs;
+
+pub use refs::CommitId;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +29,13 @@ pub enum GitError {
     MissingCommit(String),
     #[error("unexpected output from git: {0}")]
     Parse(String),
+    #[error("cannot resolve `{name}`: {why}; name the default branch exactly, e.g. `refs/remotes/origin/main`")]
+    UnknownRef { name: String, why: String },
+    #[error(
+        "[ambiguous-ref] `{name}` names more than one ref: {}; pass the full ref of the default branch (e.g. `refs/remotes/origin/main`) or a commit id",
+        refs.join(" and ")
+    )]
+    AmbiguousRef { name: String, refs: Vec<String> },
 }
 
 pub struct Git {
@@ -154,15 +164,6 @@ impl Git {
         let names: Vec<String> = blobs.iter().map(|(oid, _)| oid.clone()).collect();
         let contents = cat_file::parse_batch_all(&out, &names)?;
         Ok(blobs.iter().map(|(_, path)| path.clone()).zip(contents).collect())
-    }
-
-    /// The commit a revision names (`HEAD`, a branch, a sha).
-    pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
-        Ok(
-            String::from_utf8_lossy(&self.run(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?)
-                .trim()
-                .to_string(),
-        )
     }
 
     /// Whether `ancestor` is `commit` or one of its ancestors.

@@ -21,7 +21,8 @@ use crate::core::reconcile::plan::{self, Actual, AssignmentAction, AssignmentCha
 #[derive(Debug, Clone)]
 pub struct Options {
     pub repo: PathBuf,
-    /// The default branch's revision (`HEAD`, `origin/main`).
+    /// The default branch: a full ref (`refs/remotes/origin/main`), `HEAD`, a commit id, or a
+    /// short name that names exactly one branch (`Git::resolve_branch`).
     pub reference: String,
     pub evidence: Option<PathBuf>,
     pub instance_arn: Option<String>,
@@ -140,7 +141,8 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             .problems
             .push(format!("ledger {}:{}: {}", b.file, b.line, b.error));
     }
-    let main = git.rev_parse(&opts.reference).map_err(|e| e.to_string())?;
+    // resolved once: every later read of this run uses the commit id, never the name
+    let main = git.resolve_branch(&opts.reference).map_err(|e| e.to_string())?.into_string();
 
     let github = match (&opts.env.github_token, &opts.env.github_repository) {
         (Some(_), Some(full)) if opts.evidence.is_none() => {
