@@ -250,9 +250,11 @@ pub struct ReconcileArgs {
     pub repo: PathBuf,
     /// The default branch to grant from: a full ref (`refs/remotes/origin/main`), `HEAD`,
     /// a commit id, or a short name that names exactly one branch (a name that is also a
-    /// tag, like a pushed tag `origin/main`, is refused). Resolved once per run
-    #[arg(long = "ref", default_value = "HEAD", value_name = "REF")]
-    pub reference: String,
+    /// tag, like a pushed tag `origin/main`, is refused). Resolved once per run. Default:
+    /// `refs/remotes/origin/<repository.default_branch>` when the GitHub event payload
+    /// names it, else `HEAD`
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
     /// Approval evidence for offline runs: a folder of replay snapshots `<pr-number>.json`.
     /// Without it, evidence comes from the ledger and (with GITHUB_TOKEN and
     /// GITHUB_REPOSITORY) from GitHub's API

@@ -20,14 +20,21 @@ pub fn run(args: &ReconcileArgs, apply: bool, force: bool, watch: Option<&str>) 
     if watch.is_some() && args.at.is_some() {
         return Err("--watch runs on the clock; it cannot be combined with --at".into());
     }
+    let env = crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok());
+    // the default branch: `--ref`, else the event payload's, else the checkout's HEAD
+    let reference = args.reference.clone().unwrap_or_else(|| {
+        env.default_branch()
+            .map(|b| crate::adapters::git::refs::remote_branch_ref(&b))
+            .unwrap_or_else(|| "HEAD".into())
+    });
     let mut opts = Options {
         repo: args.repo.clone(),
-        reference: args.reference.clone(),
+        reference,
         evidence: args.evidence.clone(),
         instance_arn: args.instance_arn.clone(),
         force,
         at: args.at.unwrap_or_else(Utc::now),
-        env: crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok()),
+        env,
     };
     let Some(watch) = watch else {
         let report = reconcile(&opts, apply)?;

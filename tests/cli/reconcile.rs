@@ -721,4 +721,28 @@ fn a_tag_named_origin_main_never_supplies_the_default_branch() {
     assert_eq!(code, 0, "{plan:#}");
     assert_eq!(plan["create"][0]["request"], path);
     assert_eq!(plan["create"][0]["account"], real, "{plan:#}");
+
+    // without --ref, in Actions: the event payload's default branch, as its remote ref
+    let mut event = crate::gate::examples(&crate::gate::webhook_examples(), "workflow_dispatch")
+        .into_iter()
+        .find(|e| e["repository"]["default_branch"] == "main")
+        .unwrap();
+    event["ref"] = json!("refs/heads/main");
+    let event_file = w.evidence.parent().unwrap().join("event.json");
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    // the checkout's HEAD is elsewhere, so only the payload can give the right answer
+    git(&w.repo, &["checkout", "-q", "--detach", &evil], "admin");
+    let mut c = bin();
+    c.args(["plan", "--repo", w.repo.to_str().unwrap(), "--evidence"])
+        .arg(&w.evidence)
+        .args(["--at", "2026-11-22T13:30:00Z", "--format", "json"])
+        .env("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .env("GITHUB_EVENT_PATH", &event_file);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["create"][0]["account"], real, "{plan:#}");
 }

@@ -95,3 +95,35 @@ fn branches_that_disagree_are_refused_and_unknown_names_are_errors() {
     // a prefix of a ref is not the ref
     assert!(resolve(&r.clone, "refs/remotes/origin").is_err());
 }
+
+/// DESIGN 10.1 in the workflows `gitgrant init` writes: every checkout with
+/// `fetch-tags: false`, every `git fetch` with `--no-tags`, and the default branch passed to
+/// gitgrant as a full ref, never a short name a tag could shadow.
+#[test]
+fn the_workflow_templates_read_the_default_branch_exactly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/init/workflows");
+    let mut checkouts = 0;
+    let mut refs = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display();
+        // each checkout step: `fetch-tags: false` among its `with:` lines, before the next step
+        for (i, _) in text.match_indices("uses: actions/checkout@") {
+            let step = &text[i..];
+            let step = &step[..step.find("\n      - ").unwrap_or(step.len())];
+            assert!(step.contains("fetch-tags: false"), "{name}: a checkout fetches tags:\n{step}");
+            checkouts += 1;
+        }
+        for line in text.lines().filter(|l| l.contains("git fetch ")) {
+            assert!(line.contains("--no-tags"), "{name}: {line}");
+        }
+        for (i, _) in text.match_indices("--ref ") {
+            let value = text[i + 6..].trim_start_matches('"');
+            assert!(value.starts_with("refs/"), "{name}: `--ref {}`", &value[..20.min(value.len())]);
+            refs += 1;
+        }
+        assert!(!text.contains("origin/main "), "{name} names `origin/main`");
+    }
+    assert!(checkouts >= 3 && refs >= 1, "{checkouts} checkouts, {refs} --ref");
+}

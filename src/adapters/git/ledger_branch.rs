@@ -98,11 +98,15 @@ impl Git {
         Ok(ledger)
     }
 
-    /// Appends events (one commit; a file per month) and pushes. Returns the commit.
-    pub fn append_ledger(&self, events: &[Event], message: &str) -> Result<Option<String>, GitError> {
+    /// Appends events (one commit; a file per month) and pushes. Returns the commit. Its
+    /// message is `subject` and one line per event, user text made single-line
+    /// (`core::ledger::commit_message`).
+    pub fn append_ledger(&self, events: &[Event], subject: &str) -> Result<Option<String>, GitError> {
         if events.is_empty() {
             return Ok(None);
         }
+        let message = crate::core::ledger::commit_message(subject, events);
+        let message = message.as_str();
         let mut by_file: BTreeMap<String, String> = BTreeMap::new();
         for e in events {
             let month =
