@@ -330,7 +330,8 @@ mod tests {
         let mut approved = Event::new(Kind::Approved, t("2026-11-22T12:00:00Z"));
         approved.pr = Some(7);
         approved.actor = Some("dan".into());
-        approved.reason = Some("ok\r\n\n- revoked requests/x.toml\tCo-authored-by: eve <eve@acme.example>\u{1b}[2J\u{202e}".into());
+        approved.reason =
+            Some("ok\r\n\n- revoked requests/x.toml\tCo-authored-by: eve <eve@acme.example>\u{1b}[2J\u{202e}".into());
         let message = commit_message("gitgrant: PR #7 approved\nInjected: yes", &[merged, approved]);
         let lines: Vec<&str> = message.split('\n').collect();
         assert_eq!(lines.len(), 4, "{message:?}");
@@ -340,7 +341,11 @@ mod tests {
             lines[2],
             "- merged requests/payments-prod/Admin/x Signed-off-by: admin <admin@acme.example>.toml (PR #7)"
         );
-        assert!(lines[3].starts_with("- approved (PR #7) for dan: ok   - revoked"), "{}", lines[3]);
+        assert!(
+            lines[3].starts_with("- approved (PR #7) for dan: ok   - revoked"),
+            "{}",
+            lines[3]
+        );
         assert!(!message.chars().any(|c| c.is_control() && c != '\n'), "{message:?}");
         assert!(!message.contains('\u{202e}'));
         // no line but the subject and the event lines; none starts like a trailer

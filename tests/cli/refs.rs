@@ -19,9 +19,17 @@ struct Repos {
 fn repos() -> Repos {
     let tmp = tempfile::tempdir().unwrap();
     let origin = tmp.path().join("origin.git");
-    git(tmp.path(), &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()], "admin");
+    git(
+        tmp.path(),
+        &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()],
+        "admin",
+    );
     let clone = tmp.path().join("clone");
-    git(tmp.path(), &["clone", "-q", origin.to_str().unwrap(), clone.to_str().unwrap()], "admin");
+    git(
+        tmp.path(),
+        &["clone", "-q", origin.to_str().unwrap(), clone.to_str().unwrap()],
+        "admin",
+    );
     std::fs::write(clone.join("a"), "a").unwrap();
     git(&clone, &["add", "a"], "admin");
     git(&clone, &["commit", "-q", "-m", "a"], "admin");
@@ -47,7 +55,13 @@ fn resolve(dir: &Path, name: &str) -> Result<String, GitError> {
 #[test]
 fn exact_names_resolve_to_their_commit() {
     let r = repos();
-    for name in ["refs/remotes/origin/main", "refs/heads/main", "origin/main", "main", "HEAD"] {
+    for name in [
+        "refs/remotes/origin/main",
+        "refs/heads/main",
+        "origin/main",
+        "main",
+        "HEAD",
+    ] {
         assert_eq!(resolve(&r.clone, name).unwrap(), r.main, "{name}");
     }
     assert_eq!(resolve(&r.clone, &r.other).unwrap(), r.other);
@@ -83,7 +97,10 @@ fn branches_that_disagree_are_refused_and_unknown_names_are_errors() {
     git(&r.clone, &["checkout", "-q", "--detach", &r.main], "admin");
     git(&r.clone, &["branch", "-f", "main", &r.other], "admin");
     let e = resolve(&r.clone, "main").unwrap_err().to_string();
-    assert!(e.contains("refs/heads/main (") && e.contains("refs/remotes/origin/main ("), "{e}");
+    assert!(
+        e.contains("refs/heads/main (") && e.contains("refs/remotes/origin/main ("),
+        "{e}"
+    );
     assert_eq!(resolve(&r.clone, "refs/heads/main").unwrap(), r.other);
     for bad in ["trunk", "refs/remotes/origin/trunk", "-n", "", &"0".repeat(40)] {
         assert!(
@@ -112,7 +129,10 @@ fn the_workflow_templates_read_the_default_branch_exactly() {
         for (i, _) in text.match_indices("uses: actions/checkout@") {
             let step = &text[i..];
             let step = &step[..step.find("\n      - ").unwrap_or(step.len())];
-            assert!(step.contains("fetch-tags: false"), "{name}: a checkout fetches tags:\n{step}");
+            assert!(
+                step.contains("fetch-tags: false"),
+                "{name}: a checkout fetches tags:\n{step}"
+            );
             checkouts += 1;
         }
         for line in text.lines().filter(|l| l.contains("git fetch ")) {
@@ -120,7 +140,11 @@ fn the_workflow_templates_read_the_default_branch_exactly() {
         }
         for (i, _) in text.match_indices("--ref ") {
             let value = text[i + 6..].trim_start_matches('"');
-            assert!(value.starts_with("refs/"), "{name}: `--ref {}`", &value[..20.min(value.len())]);
+            assert!(
+                value.starts_with("refs/"),
+                "{name}: `--ref {}`",
+                &value[..20.min(value.len())]
+            );
             refs += 1;
         }
         assert!(!text.contains("origin/main "), "{name} names `origin/main`");

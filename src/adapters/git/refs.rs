@@ -119,9 +119,7 @@ impl Git {
         let text = String::from_utf8_lossy(&out);
         let mut found = Vec::new();
         for line in text.lines() {
-            let (oid, r) = line
-                .split_once(' ')
-                .ok_or_else(|| GitError::Parse(line.to_string()))?;
+            let (oid, r) = line.split_once(' ').ok_or_else(|| GitError::Parse(line.to_string()))?;
             if names.iter().any(|n| n == r) {
                 found.push((r.to_string(), oid.to_string()));
             }
@@ -134,7 +132,13 @@ impl Git {
     /// The commit an object id (or `HEAD`) names, peeling annotated tags.
     fn peel(&self, rev: &str, name: &str) -> Result<CommitId, GitError> {
         let out = self
-            .run(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")])
+            .run(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &format!("{rev}^{{commit}}"),
+            ])
             .map_err(|_| GitError::UnknownRef {
                 name: name.to_string(),
                 why: "it does not name a commit in this repository".into(),

@@ -967,7 +967,12 @@ fn only_prs_into_the_default_branch_decide_requests() {
     };
     let two = Req::prod_admin("alice").id("inc-9001");
     check_rows(vec![
-        row(approved("into the default branch"), Approved, &["approved"], &["dan", "heidi"]),
+        row(
+            approved("into the default branch"),
+            Approved,
+            &["approved"],
+            &["dan", "heidi"],
+        ),
         row(
             into(approved("into a side branch"), "release", Some("main")),
             Invalid,
@@ -981,7 +986,11 @@ fn only_prs_into_the_default_branch_decide_requests() {
             &[],
         ),
         row(
-            into(approved("every request of the PR").requests(&two), "release", Some("main")),
+            into(
+                approved("every request of the PR").requests(&two),
+                "release",
+                Some("main"),
+            ),
             Invalid,
             &["base-not-default-branch", "base-not-default-branch"],
             &[],
