@@ -161,16 +161,25 @@ impl Event {
     }
 }
 
-/// A ledger commit's message: `subject` on one line, a blank line, then exactly one line per
-/// event. The one place ledger commit messages are built (the git adapter calls it).
+/// The most event lines one ledger commit message lists (a `ledger index` run or a bulk
+/// import appends far more events than anyone reads in `git log`).
+pub const MESSAGE_EVENT_LINES: usize = 1000;
+
+/// A ledger commit's message: `subject` on one line, a blank line, then one line per event
+/// (up to [`MESSAGE_EVENT_LINES`], then one line counting the rest). The one place ledger
+/// commit messages are built (the git adapter calls it).
 pub fn commit_message(subject: &str, events: &[Event]) -> String {
     let mut message = one_line(subject);
     if !events.is_empty() {
         message.push('\n');
     }
-    for e in events {
+    for e in events.iter().take(MESSAGE_EVENT_LINES) {
         message.push('\n');
         message.push_str(&e.message_line());
+    }
+    if events.len() > MESSAGE_EVENT_LINES {
+        let more = events.len() - MESSAGE_EVENT_LINES;
+        message.push_str(&format!("\n- ... and {more} more event(s), in the events files"));
     }
     message
 }
@@ -355,6 +364,11 @@ mod tests {
         long.reason = Some("x".repeat(500));
         assert!(long.message_line().len() < 200);
         assert_eq!(commit_message("s", &[]), "s");
+        // a huge run lists the first events, then counts the rest
+        let many = vec![long.clone(); MESSAGE_EVENT_LINES + 5];
+        let message = commit_message("s", &many);
+        assert_eq!(message.lines().count(), 2 + MESSAGE_EVENT_LINES + 1);
+        assert!(message.ends_with("- ... and 5 more event(s), in the events files"));
     }
 
     #[test]

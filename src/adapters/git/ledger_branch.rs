@@ -216,12 +216,13 @@ impl Git {
             }
         }
         let tree = with_index(&["write-tree"])?;
-        let mut args = vec!["commit-tree", tree.trim(), "-m", message];
+        // the message on stdin, not argv: a run's message has a line per event
+        let mut args = vec!["commit-tree", tree.trim()];
         if let Some(p) = parent {
             args.push("-p");
             args.push(p);
         }
-        Ok(self.output_env(&args, env, None)?.trim().to_string())
+        Ok(self.output_env(&args, env, Some(message.as_bytes()))?.trim().to_string())
     }
 
     /// Points a local branch at a commit.
