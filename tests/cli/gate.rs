@@ -386,6 +386,36 @@ fn the_default_branch_comes_from_real_event_payloads() {
     }
 }
 
+/// DESIGN 10.2 on GitHub's real shapes: every `pull_request` payload's PR object gives the
+/// gate its base branch and the repository's default branch.
+#[test]
+fn real_pull_request_objects_carry_the_base_and_default_branch() {
+    use gitgrant::core::gate::facts::PrFacts;
+    use gitgrant::core::gate::snapshot::Snapshot;
+    let prs = examples(&webhook_examples(), "pull_request");
+    for p in &prs {
+        let snap = Snapshot {
+            pull_request: p["pull_request"].clone(),
+            ..Snapshot::default()
+        };
+        let facts = PrFacts::from_snapshot(&snap).unwrap();
+        assert_eq!(facts.base_ref, p["pull_request"]["base"]["ref"].as_str().unwrap());
+        assert_eq!(
+            facts.default_branch.as_deref(),
+            p["pull_request"]["base"]["repo"]["default_branch"].as_str()
+        );
+    }
+    // a PR object without `base.ref` is an error naming the field, never a guess
+    let mut bare = prs[0]["pull_request"].clone();
+    bare["base"].as_object_mut().unwrap().remove("ref");
+    let e = PrFacts::from_snapshot(&Snapshot {
+        pull_request: bare,
+        ..Snapshot::default()
+    })
+    .unwrap_err();
+    assert_eq!(e.to_string(), "snapshot field `pull_request/base/ref` is missing or not a string");
+}
+
 #[test]
 fn events_from_real_webhook_payloads_name_the_pull_request() {
     use gitgrant::adapters::actions::pr_from_event;
