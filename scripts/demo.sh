@@ -55,7 +55,7 @@ u = lambda l: {"login": l, "id": 1, "type": "User"}
 print(json.dumps({
   "pull_request": {"number": 1, "state": state, "merged": merged == "true", "merged_at": "2026-11-22T11:45:00Z" if merged == "true" else None,
                    "merge_commit_sha": merge or None, "user": u("alice"), "created_at": "2026-11-22T11:00:00Z",
-                   "head": {"sha": head}, "base": {"sha": base}},
+                   "head": {"sha": head}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}}},
   "commits": [{"sha": head, "commit": {"author": {"email": "alice@users.noreply.github.com"}, "committer": {"email": "alice@users.noreply.github.com"}, "message": "request"},
                "author": u("alice"), "committer": u("alice")}],
   "reviews": [{"id": i + 1, "user": u(r), "body": "Checked INC-4821; approved for the rollback.", "state": "APPROVED", "commit_id": head,

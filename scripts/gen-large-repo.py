@@ -714,7 +714,7 @@ def evidence(pr: int, r: Request, approvers: list[str], merged: dt.datetime, sha
         "pull_request": {"number": pr, "state": "closed", "merged": True, "merged_at": ts(merged),
                          "merge_commit_sha": sha, "user": user(r.requester),
                          "created_at": ts(created), "title": f"Request {r.permission_set} on {r.account}",
-                         "head": {"sha": sha}, "base": {"sha": base}},
+                         "head": {"sha": sha}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}}},
         "commits": [{"sha": sha, "commit": {"author": {"email": email}, "committer": {"email": email},
                                             "message": f"Request {r.id}"},
                      "author": user(r.requester), "committer": user(r.requester)}],

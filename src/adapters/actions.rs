@@ -82,6 +82,14 @@ impl RunEnvironment {
         )
     }
 
+    /// The repository's default branch as the event payload names it
+    /// (`repository.default_branch`: push, schedule, workflow_dispatch, pull_request ...);
+    /// `None` outside Actions or when the payload does not say.
+    pub fn default_branch(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.github_event_path.as_ref()?).ok()?;
+        default_branch_from_payload(&serde_json::from_str(&text).ok()?)
+    }
+
     /// The comment of an `issue_comment` event, when this run is one.
     pub fn revoke_comment(&self) -> Option<RevokeComment> {
         if self.github_event_name.as_deref()? != "issue_comment" {
@@ -90,6 +98,16 @@ impl RunEnvironment {
         let text = std::fs::read_to_string(self.github_event_path.as_ref()?).ok()?;
         comment_from_payload(&serde_json::from_str(&text).ok()?)
     }
+}
+
+/// `repository.default_branch` of an event payload, when it is a plausible branch name.
+pub fn default_branch_from_payload(payload: &Value) -> Option<String> {
+    let name = payload.pointer("/repository/default_branch")?.as_str()?;
+    let plausible = !name.is_empty()
+        && !name.starts_with('-')
+        && !name.starts_with("refs/")
+        && !name.contains(|c: char| c.is_control() || c == ' ' || c == ':' || c == '~' || c == '^');
+    plausible.then(|| name.to_string())
 }
 
 /// Why the pull request of a run could not be told.

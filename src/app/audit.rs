@@ -73,11 +73,14 @@ struct LedgerAndPolicy {
 }
 
 fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<Gathered, AuditError> {
-    let tip = git.rev_parse(reference).map_err(|source| AuditError::UnknownRef {
-        reference: reference.to_string(),
-        repo: git.dir().display().to_string(),
-        source,
-    })?;
+    let tip = git
+        .resolve_branch(reference)
+        .map_err(|source| AuditError::UnknownRef {
+            reference: reference.to_string(),
+            repo: git.dir().display().to_string(),
+            source,
+        })?
+        .into_string();
     // the history walk and the request files are git's work; read the ledger and the
     // policy meanwhile
     let (history, side) = std::thread::scope(|s| {

@@ -108,7 +108,7 @@ pub struct Opened {
 /// an error, commits it on a new branch `gitgrant/<id>` (the work tree is not touched).
 pub fn request(c: &Common, r: &NewRequest) -> Result<Filed, AppError> {
     let git = Git::open(&c.repo)?;
-    let base = git.rev_parse(&c.base)?;
+    let base = git.resolve_branch(&c.base)?.into_string();
     let mut tree = git.read_tree(&base, &crate::app::pr::POLICY_PATHS)?;
     let mut diags = Vec::new();
     let Ok(set) = load::policy_set(&tree, &mut diags) else {
@@ -200,7 +200,7 @@ fn commit_on_branch(
 /// `gitgrant/revoke-<id>`.
 pub fn revoke(c: &Common, id: &str, reason: Option<&str>) -> Result<Branch, AppError> {
     let git = Git::open(&c.repo)?;
-    let base = git.rev_parse(&c.base)?;
+    let base = git.resolve_branch(&c.base)?.into_string();
     let tree: Tree = git.read_tree(&base, &["requests"])?;
     let mut matches: Vec<String> = tree
         .requests()
@@ -246,7 +246,7 @@ pub fn open_pull_request(c: &Common, b: &Branch) -> Result<Opened, AppError> {
         .or_else(|| git.origin_repository())
         .ok_or(AppError::UnknownRepository)?;
     let repo = crate::adapters::github::Repo::parse(&full)?;
-    let base_branch = c.base.strip_prefix("origin/").unwrap_or("main");
+    let base_branch = crate::adapters::git::refs::branch_name(&c.base).ok_or_else(|| AppError::UnknownBaseBranch(c.base.clone()))?;
     let rt = crate::adapters::github::runtime().map_err(AppError::Runtime)?;
     let number = rt.block_on(async {
         let gh = crate::adapters::github::GitHub::from_env(c.env)?;

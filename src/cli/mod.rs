@@ -126,7 +126,8 @@ pub struct AuditArgs {
     /// The access repository (a clone with the default branch's full history)
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
-    /// The default branch
+    /// The default branch: a full ref (`refs/remotes/origin/main`), a commit id, or a
+    /// short name that names exactly one branch (a name that is also a tag is refused)
     #[arg(long = "ref", value_name = "REF", default_value = "main")]
     pub reference: String,
     /// Only rows whose window or events fall at or after this time (RFC 3339 or a date)
@@ -170,7 +171,8 @@ pub struct StatusArgs {
     /// The access repository
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
-    /// The default branch
+    /// The default branch: a full ref (`refs/remotes/origin/main`), a commit id, or a
+    /// short name that names exactly one branch (a name that is also a tag is refused)
     #[arg(long = "ref", value_name = "REF", default_value = "main")]
     pub reference: String,
     /// Act as of this time (RFC 3339), instead of now
@@ -272,8 +274,9 @@ pub struct BranchArgs {
     /// The access repository (a clone with `origin`)
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
-    /// The default branch the new branch starts from
-    #[arg(long, default_value = "origin/main", value_name = "REV")]
+    /// The default branch the new branch starts from: a full ref, or a short name that
+    /// names exactly one branch (a name that is also a tag is refused)
+    #[arg(long, default_value = "refs/remotes/origin/main", value_name = "REF")]
     pub base: String,
     /// Stop after the commit: do not push or open a pull request
     #[arg(long)]
@@ -286,9 +289,13 @@ pub struct ReconcileArgs {
     /// The access repository (a full clone; the ledger branch is fetched from `origin`)
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
-    /// The default branch's revision to grant from
-    #[arg(long = "ref", default_value = "HEAD", value_name = "REV")]
-    pub reference: String,
+    /// The default branch to grant from: a full ref (`refs/remotes/origin/main`), `HEAD`,
+    /// a commit id, or a short name that names exactly one branch (a name that is also a
+    /// tag, like a pushed tag `origin/main`, is refused). Resolved once per run. Default:
+    /// `refs/remotes/origin/<repository.default_branch>` when the GitHub event payload
+    /// names it, else `HEAD`
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
     /// Approval evidence for offline runs: a folder of replay snapshots `<pr-number>.json`.
     /// Without it, evidence comes from the ledger and (with GITHUB_TOKEN and
     /// GITHUB_REPOSITORY) from GitHub's API

@@ -200,23 +200,13 @@ fn record_in_ledger(
             None => refused = Some("the base CODEOWNERS did not load; nobody can be authorized to revoke".into()),
         }
     }
-    let lines: Vec<String> = events
-        .iter()
-        .map(|e| {
-            format!(
-                "- {} {}",
-                e.kind.map_or("?", |k| k.as_str()),
-                e.request.as_deref().unwrap_or("")
-            )
-        })
-        .collect();
-    let message = format!(
-        "gitgrant: PR #{} {} ({} event(s))\n\n{}",
+    // the adapter adds one line per event to the subject
+    let subject = format!(
+        "gitgrant: PR #{} {} ({} event(s))",
         evaluated.facts.number,
         evaluated.outcome.decision.as_str(),
-        events.len(),
-        lines.join("\n")
+        events.len()
     );
-    git.append_ledger(&events, &message)?;
+    git.append_ledger(&events, &subject)?;
     Ok(refused)
 }

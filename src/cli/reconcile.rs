@@ -34,9 +34,15 @@ pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exi
             "--watch runs on the clock; it cannot be combined with --at".into(),
         ));
     }
+    // the default branch: `--ref`, else the event payload's, else the checkout's HEAD
+    let reference = args.reference.clone().unwrap_or_else(|| {
+        env.default_branch()
+            .map(|b| crate::adapters::git::refs::remote_branch_ref(&b))
+            .unwrap_or_else(|| "HEAD".into())
+    });
     let mut opts = Options {
         repo: args.repo.clone(),
-        reference: args.reference.clone(),
+        reference,
         evidence: args.evidence.clone(),
         instance_arn: args.instance_arn.clone(),
         force,
@@ -61,12 +67,7 @@ pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exi
 fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<Utc>) -> Exit {
     let mut worst = Exit::Success;
     loop {
-        if let Some(remote) = opts.reference.strip_prefix("origin/")
-            && let Ok(git) = Git::open(&opts.repo)
-        {
-            // a failed fetch leaves the last one: the run below says what it read
-            let _ = git.fetch_remote_branch(remote);
-        }
+        refetch(opts);
         opts.at = Utc::now();
         let pause = match reconcile(opts, apply) {
             Ok(report) => {
@@ -89,6 +90,21 @@ fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<
             return worst;
         }
         std::thread::sleep(pause);
+    }
+}
+
+/// Before each `--watch` tick: when the default branch is `origin`'s, fetch exactly that
+/// branch (no tags) into its remote-tracking ref, so merges and reverts are seen. The run
+/// then resolves the ref once and reads only that commit.
+fn refetch(opts: &Options) {
+    let remote = opts
+        .reference
+        .strip_prefix("refs/remotes/origin/")
+        .or_else(|| opts.reference.strip_prefix("origin/"));
+    let Some(branch) = remote else { return };
+    let fetched = Git::open(&opts.repo).and_then(|g| g.fetch_remote_branch(branch));
+    if let Err(e) = fetched {
+        eprintln!("gitgrant: warning: cannot fetch `{branch}` from origin: {e}");
     }
 }
 

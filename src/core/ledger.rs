@@ -106,6 +106,84 @@ impl Event {
     }
 }
 
+/// User-controlled text (a path, a login, a reason, a note) made fit for one line of a
+/// commit message (DESIGN 10.9): every control character (newlines, carriage returns, tabs,
+/// escapes), Unicode line and paragraph separators and bidirectional overrides becomes a
+/// space, so nothing a user writes can start a line (a fake trailer) or reorder the text.
+pub fn one_line(text: &str) -> String {
+    let is_unsafe = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    };
+    text.chars().map(|c| if is_unsafe(c) { ' ' } else { c }).collect()
+}
+
+/// The longest a user's text runs in one line of a ledger commit message.
+const MESSAGE_TEXT_CHARS: usize = 120;
+
+/// `one_line`, cut to `MESSAGE_TEXT_CHARS` characters (the event itself keeps it whole).
+fn message_text(text: &str) -> String {
+    let line = one_line(text);
+    match line.char_indices().nth(MESSAGE_TEXT_CHARS) {
+        Some((i, _)) => format!("{}...", &line[..i]),
+        None => line,
+    }
+}
+
+impl Event {
+    /// The event as one line of a ledger commit message: its kind, then what it is about,
+    /// every user-controlled part through [`one_line`].
+    pub fn message_line(&self) -> String {
+        let mut line = format!("- {}", self.kind.map_or("?", Kind::as_str));
+        let about = match (&self.request, self.paths.as_slice()) {
+            (Some(r), _) => Some(r.clone()),
+            (None, []) => None,
+            (None, paths) => Some(paths.join(", ")),
+        };
+        if let Some(a) = about {
+            line.push(' ');
+            line.push_str(&message_text(&a));
+        }
+        if let Some(n) = self.pr {
+            line.push_str(&format!(" (PR #{n})"));
+        }
+        if let (Some(ps), Some(acct)) = (&self.permission_set, &self.account_id) {
+            line.push_str(&format!(" {} on {}", message_text(ps), message_text(acct)));
+        }
+        if let Some(who) = self.user_name.as_ref().or(self.actor.as_ref()) {
+            line.push_str(&format!(" for {}", message_text(who)));
+        }
+        if let Some(r) = &self.reason {
+            line.push_str(&format!(": {}", message_text(r)));
+        }
+        line
+    }
+}
+
+/// The most event lines one ledger commit message lists (a `ledger index` run or a bulk
+/// import appends far more events than anyone reads in `git log`).
+pub const MESSAGE_EVENT_LINES: usize = 1000;
+
+/// A ledger commit's message: `subject` on one line, a blank line, then one line per event
+/// (up to [`MESSAGE_EVENT_LINES`], then one line counting the rest). The one place ledger
+/// commit messages are built (the git adapter calls it).
+pub fn commit_message(subject: &str, events: &[Event]) -> String {
+    let mut message = one_line(subject);
+    if !events.is_empty() {
+        message.push('\n');
+    }
+    for e in events.iter().take(MESSAGE_EVENT_LINES) {
+        message.push('\n');
+        message.push_str(&e.message_line());
+    }
+    if events.len() > MESSAGE_EVENT_LINES {
+        let more = events.len() - MESSAGE_EVENT_LINES;
+        message.push_str(&format!("\n- ... and {more} more event(s), in the events files"));
+    }
+    message
+}
+
 /// A ledger line that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadLine {
@@ -249,6 +327,48 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
+    }
+
+    /// DESIGN 10.9: a file name or a note with a newline cannot forge a line (a trailer,
+    /// another event) in the ledger's commit message.
+    #[test]
+    fn commit_messages_have_one_line_per_event_whatever_users_write() {
+        let mut merged = Event::new(Kind::Merged, t("2026-11-22T12:00:00Z"));
+        merged.pr = Some(7);
+        merged.paths = vec!["requests/payments-prod/Admin/x\nSigned-off-by: admin <admin@acme.example>.toml".into()];
+        let mut approved = Event::new(Kind::Approved, t("2026-11-22T12:00:00Z"));
+        approved.pr = Some(7);
+        approved.actor = Some("dan".into());
+        approved.reason =
+            Some("ok\r\n\n- revoked requests/x.toml\tCo-authored-by: eve <eve@acme.example>\u{1b}[2J\u{202e}".into());
+        let message = commit_message("gitgrant: PR #7 approved\nInjected: yes", &[merged, approved]);
+        let lines: Vec<&str> = message.split('\n').collect();
+        assert_eq!(lines.len(), 4, "{message:?}");
+        assert_eq!(lines[0], "gitgrant: PR #7 approved Injected: yes");
+        assert_eq!(lines[1], "");
+        assert_eq!(
+            lines[2],
+            "- merged requests/payments-prod/Admin/x Signed-off-by: admin <admin@acme.example>.toml (PR #7)"
+        );
+        assert!(
+            lines[3].starts_with("- approved (PR #7) for dan: ok   - revoked"),
+            "{}",
+            lines[3]
+        );
+        assert!(!message.chars().any(|c| c.is_control() && c != '\n'), "{message:?}");
+        assert!(!message.contains('\u{202e}'));
+        // no line but the subject and the event lines; none starts like a trailer
+        assert!(lines[2..].iter().all(|l| l.starts_with("- ")));
+        // long text is cut in the message (the event keeps it whole)
+        let mut long = Event::new(Kind::Revoked, t("2026-11-22T12:00:00Z"));
+        long.reason = Some("x".repeat(500));
+        assert!(long.message_line().len() < 200);
+        assert_eq!(commit_message("s", &[]), "s");
+        // a huge run lists the first events, then counts the rest
+        let many = vec![long.clone(); MESSAGE_EVENT_LINES + 5];
+        let message = commit_message("s", &many);
+        assert_eq!(message.lines().count(), 2 + MESSAGE_EVENT_LINES + 1);
+        assert!(message.ends_with("- ... and 5 more event(s), in the events files"));
     }
 
     #[test]

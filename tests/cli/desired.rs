@@ -52,7 +52,7 @@ fn merge_pr(dir: &Path, number: u64, path: &str, content: &str, approvers: &[&st
         .collect();
     let snap = json!({
         "pull_request": {"number": number, "state": "closed", "merged": true, "merged_at": "2026-11-22T11:45:00Z", "merge_commit_sha": merge,
-                         "user": user("alice"), "created_at": "2026-11-22T11:00:00Z", "head": {"sha": head}, "base": {"sha": base}},
+                         "user": user("alice"), "created_at": "2026-11-22T11:00:00Z", "head": {"sha": head}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}}},
         "commits": [{"sha": head, "commit": {"author": {"email": "alice@users.noreply.github.com"}, "committer": {"email": "alice@users.noreply.github.com"}, "message": "request"},
                      "author": user("alice"), "committer": user("alice")}],
         "reviews": reviews,

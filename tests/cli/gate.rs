@@ -57,7 +57,7 @@ fn review(id: u64, login: &str, commit: &str) -> Value {
 fn snapshot(author: &str, base: &str, head: &str, files: Value, reviews: Value) -> Value {
     json!({
         "pull_request": {"number": 7, "state": "open", "user": user(author), "created_at": "2026-11-22T11:00:00Z",
-                         "head": {"sha": head, "ref": "request"}, "base": {"sha": base, "ref": "main"},
+                         "head": {"sha": head, "ref": "request"}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}},
                          "merged": false, "merge_commit_sha": null, "draft": false},
         "commits": [{"sha": head, "commit": {"author": {"name": author, "email": format!("{author}@users.noreply.github.com")},
                                             "committer": {"name": author, "email": format!("{author}@users.noreply.github.com")},
@@ -332,10 +332,10 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("29 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("30 passed, 0 failed"), "{stdout}");
 }
 
-fn webhook_examples() -> Value {
+pub(crate) fn webhook_examples() -> Value {
     let path = std::env::var("GITGRANT_WEBHOOK_EXAMPLES")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -351,11 +351,69 @@ fn webhook_examples() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-fn examples(all: &Value, name: &str) -> Vec<Value> {
+pub(crate) fn examples(all: &Value, name: &str) -> Vec<Value> {
     all.as_array().unwrap().iter().find(|e| e["name"] == name).unwrap()["examples"]
         .as_array()
         .unwrap()
         .clone()
+}
+
+/// DESIGN 10.1: the default branch's name comes from the event payload.
+#[test]
+fn the_default_branch_comes_from_real_event_payloads() {
+    use gitgrant::adapters::actions::default_branch_from_payload;
+    let all = webhook_examples();
+    let mut seen = 0;
+    for name in ["push", "workflow_dispatch", "pull_request"] {
+        for p in examples(&all, name) {
+            assert_eq!(
+                default_branch_from_payload(&p).as_deref(),
+                p["repository"]["default_branch"].as_str(),
+                "{name}"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 10);
+    for bad in [
+        json!({"schedule": "*/5 * * * *"}),
+        json!({"repository": {"default_branch": ""}}),
+        json!({"repository": {"default_branch": "refs/tags/main"}}),
+        json!({"repository": {"default_branch": "-main"}}),
+        json!({"repository": {"default_branch": "ma\nin"}}),
+    ] {
+        assert_eq!(default_branch_from_payload(&bad), None, "{bad}");
+    }
+}
+
+/// DESIGN 10.2 on GitHub's real shapes: every `pull_request` payload's PR object gives the
+/// gate its base branch and the repository's default branch.
+#[test]
+fn real_pull_request_objects_carry_the_base_and_default_branch() {
+    use gitgrant::core::gate::facts::PrFacts;
+    use gitgrant::core::gate::snapshot::Snapshot;
+    let prs = examples(&webhook_examples(), "pull_request");
+    for p in &prs {
+        let snap = Snapshot {
+            pull_request: p["pull_request"].clone(),
+            ..Snapshot::default()
+        };
+        let facts = PrFacts::from_snapshot(&snap).unwrap();
+        assert_eq!(facts.base_ref, p["pull_request"]["base"]["ref"].as_str().unwrap());
+        assert_eq!(
+            facts.default_branch.as_deref(),
+            p["pull_request"]["base"]["repo"]["default_branch"].as_str()
+        );
+    }
+    // a PR object without `base.ref` is an error naming the field, never a guess
+    let mut bare = prs[0]["pull_request"].clone();
+    bare["base"].as_object_mut().unwrap().remove("ref");
+    let e = PrFacts::from_snapshot(&Snapshot {
+        pull_request: bare,
+        ..Snapshot::default()
+    })
+    .unwrap_err();
+    assert_eq!(e.to_string(), "snapshot field `pull_request/base/ref` is missing or not a string");
 }
 
 #[test]
@@ -517,4 +575,39 @@ fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
         (Some(PATH), Some("alice"))
     );
     assert_eq!(revoked["reason"], "/revoke comment: done early");
+}
+
+/// DESIGN 10.9 through the gate and real git: a request file name and a review note with a
+/// newline and a fake trailer line do not forge lines in the ledger's commit message.
+#[test]
+fn user_text_cannot_forge_lines_in_the_ledger_commit_message() {
+    let (repo, base) = base_repo();
+    let evil = "requests/payments-prod/AdministratorAccess/x\nSigned-off-by: Admin <admin@acme.example>.toml";
+    let head = branch(
+        repo.path(),
+        "req",
+        &base,
+        &[(PATH, &request("alice")), (evil, &request("alice"))],
+        "alice",
+    );
+    let mut note = review(1, "dan", &head);
+    note["body"] = json!("Approved.\n\nReviewed-by: heidi <heidi@acme.example>\r\n- merged requests/other.toml");
+    let files = json!([
+        {"sha": "0000000000000000000000000000000000000000", "filename": PATH, "status": "added", "additions": 6, "deletions": 0, "changes": 6},
+        {"sha": "0000000000000000000000000000000000000000", "filename": evil, "status": "added", "additions": 6, "deletions": 0, "changes": 6}
+    ]);
+    let snap = snapshot("alice", &base, &head, files, json!([note]));
+    let (_, _, err) = run_pr(repo.path(), &snap, &["--ledger"]);
+    let events = ledger_events(repo.path());
+    // the events keep what GitHub said, whole
+    assert!(events.iter().any(|e| e["request"] == evil), "{err}");
+    let message = git(repo.path(), &["log", "-1", "--format=%B", "gitgrant-ledger"], "admin");
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 2 + events.len(), "one line per event:\n{message}");
+    assert!(lines[0].starts_with("gitgrant: PR #7 "), "{message}");
+    assert!(lines[2..].iter().all(|l| l.starts_with("- ")), "{message}");
+    assert!(!message.contains('\r'));
+    // git finds no trailer in it
+    let trailers = git(repo.path(), &["log", "-1", "--format=%(trailers)", "gitgrant-ledger"], "admin");
+    assert_eq!(trailers, "", "{message}");
 }

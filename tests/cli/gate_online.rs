@@ -47,7 +47,7 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
 
     let server = MockServer::start().await;
     let pr = json!({"number": 7, "state": "open", "user": user("alice"), "created_at": "2026-11-22T11:00:00Z",
-                    "head": {"sha": head, "ref": "req"}, "base": {"sha": base, "ref": "main"},
+                    "head": {"sha": head, "ref": "req"}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}},
                     "merged": false, "merge_commit_sha": null, "commits": 1, "changed_files": 1});
     list(&server, "/repos/acme/access/pulls/7", pr).await;
     list(&server, "/repos/acme/access/pulls/7/commits", json!([{"sha": head,

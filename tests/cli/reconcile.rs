@@ -151,7 +151,7 @@ impl World {
         let review = |i: u64, l: &str| json!({"id": i, "user": user(l), "body": "Checked the incident; approved.", "state": "APPROVED", "commit_id": head, "submitted_at": self.pr_times[1]});
         let snap = json!({
             "pull_request": {"number": n, "state": "closed", "merged": true, "merged_at": self.pr_times[2], "merge_commit_sha": merge,
-                             "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base}},
+                             "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}}},
             "commits": [{"sha": head, "commit": {"author": {"email": format!("{who}@users.noreply.github.com")}, "committer": {"email": format!("{who}@users.noreply.github.com")}, "message": "request"},
                          "author": user(who), "committer": user(who)}],
             "reviews": [review(1, "dan"), review(2, "heidi"), review(3, "carol")],
@@ -672,4 +672,77 @@ fn watch_acts_at_each_window_boundary() {
         .map(|e| e["kind"].as_str().unwrap().to_string())
         .collect();
     assert!(kinds.contains(&"activated".to_string()) && kinds.contains(&"ended".to_string()));
+}
+
+/// Issue 9, "a tag takes over the reconciler": a pushed tag `origin/main` whose commit maps
+/// `payments-prod` to another account. git's own short-name search picks the tag; gitgrant
+/// refuses the name (`ambiguous-ref`) and grants from the exact remote branch.
+#[test]
+fn a_tag_named_origin_main_never_supplies_the_default_branch() {
+    let mut w = World::new();
+    let path = w.merge_request("inc-1", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let real = w.seeded.accounts["payments-prod"].clone();
+    let other = w.seeded.accounts["sandbox-alice"].clone();
+    // the attacker's commit: the directory swaps the two accounts' ids; pushed as a tag only
+    let dir_file = w.repo.join("policies/directory.toml");
+    let text = std::fs::read_to_string(&dir_file).unwrap();
+    let swapped = text
+        .replace(&real, "SWAP")
+        .replace(&other, &real)
+        .replace("SWAP", &other);
+    std::fs::write(&dir_file, swapped).unwrap();
+    git(&w.repo, &["commit", "-q", "-am", "swap"], "mallory");
+    let evil = git(&w.repo, &["rev-parse", "HEAD"], "mallory");
+    git(&w.repo, &["tag", "origin/main", &evil], "mallory");
+    git(&w.repo, &["push", "-q", "origin", "refs/tags/origin/main"], "mallory");
+    git(&w.repo, &["reset", "-q", "--hard", "HEAD~1"], "admin");
+    git(&w.repo, &["fetch", "-q", "--tags", "origin"], "admin");
+    // the trap is real: git resolves the short name to the tag
+    assert_eq!(git(&w.repo, &["rev-parse", "origin/main"], "admin"), evil);
+
+    let mut c = bin();
+    c.args(["plan", "--repo", w.repo.to_str().unwrap(), "--evidence"])
+        .arg(&w.evidence)
+        .args(["--at", "2026-11-22T13:30:00Z", "--format", "json", "--ref", "origin/main"]);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("[ambiguous-ref]"), "{err}");
+    assert!(
+        err.contains("refs/remotes/origin/main (") && err.contains("refs/tags/origin/main ("),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing planned: {}", String::from_utf8_lossy(&out.stdout));
+
+    let (code, plan) = w.run("plan", "2026-11-22T13:30:00Z", &["--ref", "refs/remotes/origin/main"]);
+    assert_eq!(code, 0, "{plan:#}");
+    assert_eq!(plan["create"][0]["request"], path);
+    assert_eq!(plan["create"][0]["account"], real, "{plan:#}");
+
+    // without --ref, in Actions: the event payload's default branch, as its remote ref
+    let mut event = crate::gate::examples(&crate::gate::webhook_examples(), "workflow_dispatch")
+        .into_iter()
+        .find(|e| e["repository"]["default_branch"] == "main")
+        .unwrap();
+    event["ref"] = json!("refs/heads/main");
+    let event_file = w.evidence.parent().unwrap().join("event.json");
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    // the checkout's HEAD is elsewhere, so only the payload can give the right answer
+    git(&w.repo, &["checkout", "-q", "--detach", &evil], "admin");
+    let mut c = bin();
+    c.args(["plan", "--repo", w.repo.to_str().unwrap(), "--evidence"])
+        .arg(&w.evidence)
+        .args(["--at", "2026-11-22T13:30:00Z", "--format", "json"])
+        .env("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .env("GITHUB_EVENT_PATH", &event_file);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["create"][0]["account"], real, "{plan:#}");
 }

@@ -98,11 +98,15 @@ impl Git {
         Ok(ledger)
     }
 
-    /// Appends events (one commit; a file per month) and pushes. Returns the commit.
-    pub fn append_ledger(&self, events: &[Event], message: &str) -> Result<Option<String>, GitError> {
+    /// Appends events (one commit; a file per month) and pushes. Returns the commit. Its
+    /// message is `subject` and one line per event, user text made single-line
+    /// (`core::ledger::commit_message`).
+    pub fn append_ledger(&self, events: &[Event], subject: &str) -> Result<Option<String>, GitError> {
         if events.is_empty() {
             return Ok(None);
         }
+        let message = crate::core::ledger::commit_message(subject, events);
+        let message = message.as_str();
         let mut by_file: BTreeMap<String, String> = BTreeMap::new();
         for e in events {
             let month =
@@ -212,12 +216,13 @@ impl Git {
             }
         }
         let tree = with_index(&["write-tree"])?;
-        let mut args = vec!["commit-tree", tree.trim(), "-m", message];
+        // the message on stdin, not argv: a run's message has a line per event
+        let mut args = vec!["commit-tree", tree.trim()];
         if let Some(p) = parent {
             args.push("-p");
             args.push(p);
         }
-        Ok(self.output_env(&args, env, None)?.trim().to_string())
+        Ok(self.output_env(&args, env, Some(message.as_bytes()))?.trim().to_string())
     }
 
     /// Points a local branch at a commit.

@@ -5,6 +5,9 @@
 pub mod cat_file;
 pub mod history;
 pub mod ledger_branch;
+pub mod refs;
+
+pub use refs::CommitId;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,6 +31,13 @@ pub enum GitError {
     Parse(String),
     #[error("`{0}` is not a branch name git can be given")]
     BadName(String),
+    #[error("cannot resolve `{name}`: {why}; name the default branch exactly, e.g. `refs/remotes/origin/main`")]
+    UnknownRef { name: String, why: String },
+    #[error(
+        "[ambiguous-ref] `{name}` names more than one ref: {}; pass the full ref of the default branch (e.g. `refs/remotes/origin/main`) or a commit id",
+        refs.join(" and ")
+    )]
+    AmbiguousRef { name: String, refs: Vec<String> },
 }
 
 pub struct Git {
@@ -156,23 +166,6 @@ impl Git {
         let names: Vec<String> = blobs.iter().map(|(oid, _)| oid.clone()).collect();
         let contents = cat_file::parse_batch_all(&out, &names)?;
         Ok(blobs.iter().map(|(_, path)| path.clone()).zip(contents).collect())
-    }
-
-    /// The commit a revision names (`HEAD`, a branch, a sha).
-    pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
-        Ok(
-            String::from_utf8_lossy(&self.run(&["rev-parse", "--verify", &format!("{rev}^{{commit}}")])?)
-                .trim()
-                .to_string(),
-        )
-    }
-
-    /// Fetches one branch of `origin` into its remote-tracking ref (`apply --watch` between runs).
-    pub fn fetch_remote_branch(&self, branch: &str) -> Result<(), GitError> {
-        if branch.starts_with('-') {
-            return Err(GitError::BadName(branch.to_string()));
-        }
-        self.run(&["fetch", "-q", "origin", branch]).map(|_| ())
     }
 
     /// Whether `ancestor` is `commit` or one of its ancestors.

@@ -21,7 +21,8 @@ use crate::core::reconcile::plan::{self, Actual, AssignmentAction, AssignmentCha
 #[derive(Debug, Clone)]
 pub struct Options {
     pub repo: PathBuf,
-    /// The default branch's revision (`HEAD`, `origin/main`).
+    /// The default branch: a full ref (`refs/remotes/origin/main`), `HEAD`, a commit id, or a
+    /// short name that names exactly one branch (`Git::resolve_branch`).
     pub reference: String,
     pub evidence: Option<PathBuf>,
     pub instance_arn: Option<String>,
@@ -140,7 +141,8 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             .problems
             .push(format!("ledger {}:{}: {}", b.file, b.line, b.error));
     }
-    let main = git.rev_parse(&opts.reference).map_err(|e| e.to_string())?;
+    // resolved once: every later read of this run uses the commit id, never the name
+    let main = git.resolve_branch(&opts.reference).map_err(|e| e.to_string())?.into_string();
 
     let github = match (&opts.env.github_token, &opts.env.github_repository) {
         (Some(_), Some(full)) if opts.evidence.is_none() => {
@@ -363,7 +365,7 @@ fn apply_plan(
     }
     let active = active_candidates(&d.candidates, opts.at);
     events.extend(extension_events(&active, observed, opts.at));
-    let message = ledger_message(opts.at, &events, &report.outcomes);
+    let message = ledger_message(opts.at, &events);
     report.ledger_commit = git
         .append_ledger(&events, &message)
         .map_err(|e| format!("the changes were made but the ledger could not be written: {e}"))?;
@@ -528,29 +530,17 @@ fn extension_events(active: &[&Candidate], observed: &Observed, at: DateTime<Utc
     events
 }
 
-/// The message of the ledger commit of an apply: the counts, then one line per outcome.
-fn ledger_message(at: DateTime<Utc>, events: &[Event], outcomes: &[Outcome]) -> String {
+/// The subject of the ledger commit of an apply: the counts. The git adapter adds one line
+/// per event (`core::ledger::commit_message`).
+fn ledger_message(at: DateTime<Utc>, events: &[Event]) -> String {
     let count = |k: Kind| events.iter().filter(|e| e.kind == Some(k)).count();
-    let mut message = format!(
+    format!(
         "gitgrant apply at {}: {} activated, {} ended, {} failed",
         at.to_rfc3339(),
         count(Kind::Activated),
         count(Kind::Ended),
         count(Kind::Failed)
-    );
-    message.push('\n');
-    for o in outcomes {
-        message.push_str(&format!(
-            "\n- {} {} {} on {} for {}{}",
-            o.status,
-            o.action,
-            o.change.permission_set,
-            o.change.account,
-            o.change.who(),
-            o.change.reason.map(|r| format!(" ({r})")).unwrap_or_default()
-        ));
-    }
-    message
+    )
 }
 
 #[cfg(test)]
@@ -677,18 +667,20 @@ mod tests {
     }
 
     #[test]
-    fn the_ledger_message_counts_events_and_lists_outcomes() {
+    fn the_ledger_message_counts_events_and_lists_each_event() {
         let o = Outcome::of(
             AssignmentAction::Delete,
             change(&["a"], Some(RemovalReason::Expired)),
             answered(ChangeStatus::Succeeded),
         );
         let events = outcome_events(&o, at());
-        let message = ledger_message(at(), &events, &[o]);
+        let subject = ledger_message(at(), &events);
         assert_eq!(
-            message,
-            "gitgrant apply at 2026-11-22T12:00:00+00:00: 0 activated, 1 ended, 0 failed\n\n\
-             - succeeded delete AdministratorAccess on 111122223333 for alice@acme.example (expired)"
+            subject,
+            "gitgrant apply at 2026-11-22T12:00:00+00:00: 0 activated, 1 ended, 0 failed"
         );
+        let message = crate::core::ledger::commit_message(&subject, &events);
+        assert_eq!(message.lines().count(), 2 + events.len(), "{message}");
+        assert!(message.ends_with(": expired"), "{message}");
     }
 }

@@ -185,6 +185,7 @@ reasons! {
         "request-path-reused" "invalid" => "the request's path was used before; request ids are never reused",
         "history-unavailable" "invalid" => "whether the request's path was used before cannot be told",
         "policy-path-unowned" "invalid" => "a policy file the PR changes has no code owner",
+        "base-not-default-branch" "invalid" => "the PR adding requests is not into the default branch (or the default branch is unknown)",
     }
     GateDecision "Reviews that do not count" {
         "unknown-review-state" "note" => "a review has a state gitgrant does not know",
@@ -211,6 +212,9 @@ reasons! {
         "no-rule-covers-target" "blocked" => "no eligibility rule covers the account and permission set",
         "user-not-found" "blocked" => "Identity Center has no user with the requester's user name",
         "permission-set-not-found" "blocked" => "Identity Center has no managed permission set of that name",
+    }
+    Reconcile "Reading the default branch" {
+        "ambiguous-ref" "refused" => "the name given for the default branch names a tag and a branch, or branches at different commits",
     }
     Removal "Removals" {
         "expired" "delete" => "the window of every request behind an assignment has ended",

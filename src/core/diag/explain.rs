@@ -1014,6 +1014,15 @@ pending requests/payments-prod/AdministratorAccess/inc-4821.toml
   [approval-without-note] `carol` approved without a comment; this repository requires a note explaining the decision
 "#,
 }
+"base-not-default-branch" {
+    "The pull request adds request files but its base branch (`base.ref`) is not the repository's default branch (`base.repo.default_branch`), or the default branch is not known from the pull request. Every request it adds is `invalid`; a merge into another branch never verifies as approval evidence.",
+    "Only the default branch's policy decides who gets what; a PR into a side branch is decided against that branch's policy, which anyone with write access can edit, and could later reach the default branch through another PR.",
+    "Close the pull request and open it against the default branch.",
+    r#"
+invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [base-not-default-branch] this PR is into `release`, not the default branch `main`: requests are decided only in PRs into the default branch
+"#,
+}
 // ---- reconcile: blocked requests
 "no-approved-pr" {
     "A request file is on the default branch, but no merged pull request is known for it: the ledger has no merge record for its path, and neither `--evidence DIR` nor the GitHub API gave a PR that merged it.",
@@ -1127,6 +1136,14 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [user-not-foun
     "Recreate the permission set, or run `gitgrant directory sync` and update the policy if it was renamed.",
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [permission-set-not-found] Identity Center has no permission set `AdministratorAccess`
+"#,
+}
+"ambiguous-ref" {
+    "The name given for the default branch (`--ref`, `--base`) is a short name that git could read as more than one ref: a tag and a branch of that name (a pushed tag `origin/main` beside the remote branch `refs/remotes/origin/main`), or a local and a remote-tracking branch at different commits. `plan`, `apply`, `audit`, `status`, `request` and `revoke` stop with exit 2 before reading anything.",
+    "git's own short-name search reads `refs/tags/<name>` before `refs/remotes/<name>`, so anyone who can push a tag could otherwise supply the policy, the directory and the request set the reconciler grants from (DESIGN 10.1).",
+    "Pass the full ref of the default branch (`--ref refs/remotes/origin/main` or `refs/heads/main`) or a commit id, check out with `fetch-tags: false`, and delete the tag if nobody meant to push it (`git push origin :refs/tags/origin/main`).",
+    r#"
+gitgrant: error: [ambiguous-ref] `origin/main` names more than one ref: refs/remotes/origin/main (4b8e7a1) and refs/tags/origin/main (77c02f9); pass the full ref of the default branch (e.g. `refs/remotes/origin/main`) or a commit id
 "#,
 }
 // ---- removals

@@ -159,6 +159,13 @@ fn check_merge(c: &EvidenceCheck<'_>) -> Option<EvidenceVerdict> {
             format!("pull request #{n} was not merged"),
         ));
     }
+    if !super::into_default_branch(f) {
+        let why = super::not_default_branch(f);
+        return Some(EvidenceVerdict::Refused {
+            decision: None,
+            reasons: vec![why],
+        });
+    }
     match &f.merge_commit_sha {
         None => Some(refused(
             "merge-not-on-default-branch",
@@ -403,6 +410,18 @@ mod tests {
                 name: "merge elsewhere",
                 merge_on_branch: false,
                 want: "refused merge-not-on-default-branch",
+                ..OK
+            },
+            Case {
+                name: "merged into a side branch",
+                edit: |v| v["pull_request"]["base"]["ref"] = "release".into(),
+                want: "refused base-not-default-branch",
+                ..OK
+            },
+            Case {
+                name: "default branch not in the evidence",
+                edit: |v| v["pull_request"]["base"]["repo"] = serde_json::Value::Null,
+                want: "refused base-not-default-branch",
                 ..OK
             },
             Case {

@@ -61,6 +61,11 @@ pub struct PrFacts {
     pub author_is_bot: bool,
     pub head_sha: String,
     pub base_sha: String,
+    /// The branch the PR is into (`pull_request.base.ref`).
+    pub base_ref: String,
+    /// The repository's default branch (`pull_request.base.repo.default_branch`); `None`
+    /// when the snapshot does not say, and then no request is decided (fail closed).
+    pub default_branch: Option<String>,
     pub created_at: DateTime<Utc>,
     pub state: String,
     pub merged: bool,
@@ -162,6 +167,8 @@ impl PrFacts {
             author_is_bot,
             head_sha: str_at(pr, "/head/sha", ctx)?.to_string(),
             base_sha: str_at(pr, "/base/sha", ctx)?.to_string(),
+            base_ref: str_at(pr, "/base/ref", ctx)?.to_string(),
+            default_branch: opt_str(pr, "/base/repo/default_branch"),
             created_at: time_at(pr, "/created_at", ctx)?,
             state: str_at(pr, "/state", ctx)?.to_string(),
             merged: pr.get("merged").and_then(Value::as_bool).unwrap_or(false),

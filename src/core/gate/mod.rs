@@ -225,6 +225,12 @@ pub fn decide(input: &GateInput<'_>) -> PrOutcome {
         })
         .collect();
     match input.base {
+        _ if !roles.added.is_empty() && !into_default_branch(input.facts) => {
+            let why = not_default_branch(input.facts);
+            for p in &roles.added {
+                items.push(invalid_item(p, vec![why.clone()]));
+            }
+        }
         Err(invalid) => {
             let why = reason(
                 "base-policy-invalid",
@@ -271,6 +277,26 @@ pub fn decide(input: &GateInput<'_>) -> PrOutcome {
         removed: roles.removed,
         diagnostics,
     }
+}
+
+/// Whether the PR is into the repository's default branch; unknown is "no".
+pub fn into_default_branch(facts: &PrFacts) -> bool {
+    facts.default_branch.as_deref() == Some(facts.base_ref.as_str())
+}
+
+/// The reason a PR that is not into the default branch decides nothing (DESIGN 10.2).
+pub fn not_default_branch(facts: &PrFacts) -> Reason {
+    let message = match &facts.default_branch {
+        Some(d) => format!(
+            "this PR is into `{}`, not the default branch `{d}`: requests are decided only in PRs into the default branch",
+            facts.base_ref
+        ),
+        None => format!(
+            "this PR is into `{}` and the pull request does not say which branch is the default (`base.repo.default_branch`): requests are decided only in PRs into the default branch",
+            facts.base_ref
+        ),
+    };
+    reason("base-not-default-branch", message)
 }
 
 /// One added request: load it against the base policy, screen it (who asks, when, whether

@@ -42,6 +42,12 @@ pub struct ScenarioPr {
     #[serde(default)]
     pub author_type: Option<String>,
     pub created_at: toml::value::Datetime,
+    /// The branch the PR is into (`base.ref`); default `main`.
+    #[serde(default)]
+    pub base_ref: Option<String>,
+    /// The repository's default branch (`base.repo.default_branch`); default `main`.
+    #[serde(default)]
+    pub default_branch: Option<String>,
     /// Files the PR adds: path -> content.
     #[serde(default)]
     pub add: BTreeMap<String, String>,
@@ -187,7 +193,11 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
             "user": user_json(&s.pr.author, s.pr.author_type.as_deref()),
             "created_at": created.to_rfc3339(),
             "head": {"sha": HEAD_SHA, "ref": "request"},
-            "base": {"sha": BASE_SHA, "ref": "main"},
+            "base": {
+                "sha": BASE_SHA,
+                "ref": s.pr.base_ref.as_deref().unwrap_or("main"),
+                "repo": {"default_branch": s.pr.default_branch.as_deref().unwrap_or("main")},
+            },
             "merged": false,
             "merge_commit_sha": null,
         }),

@@ -121,6 +121,8 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         author_is_bot: false,
         head_sha: HEAD.to_string(),
         base_sha: BASE.to_string(),
+        base_ref: "main".to_string(),
+        default_branch: Some("main".to_string()),
         created_at: time(OPENED),
         state: "open".to_string(),
         merged: false,
@@ -946,6 +948,64 @@ fn what_the_pr_changes_decides_what_it_can_be() {
         ));
     }
     check_rows(rows);
+}
+
+/// DESIGN 10.2: requests are decided only in PRs into the default branch; a PR into another
+/// branch, or one that does not say which branch is the default, decides nothing.
+#[test]
+fn only_prs_into_the_default_branch_decide_requests() {
+    let approved = |name| {
+        Case::new(name)
+            .requests(&Req::prod_admin("alice"))
+            .approved_by("dan")
+            .approved_by("heidi")
+    };
+    let into = |mut c: Case, base: &str, default: Option<&str>| {
+        c.facts.base_ref = base.to_string();
+        c.facts.default_branch = default.map(str::to_string);
+        c
+    };
+    let two = Req::prod_admin("alice").id("inc-9001");
+    check_rows(vec![
+        row(
+            approved("into the default branch"),
+            Approved,
+            &["approved"],
+            &["dan", "heidi"],
+        ),
+        row(
+            into(approved("into a side branch"), "release", Some("main")),
+            Invalid,
+            &["base-not-default-branch"],
+            &[],
+        ),
+        row(
+            into(approved("the default branch unknown"), "main", None),
+            Invalid,
+            &["base-not-default-branch"],
+            &[],
+        ),
+        row(
+            into(
+                approved("every request of the PR").requests(&two),
+                "release",
+                Some("main"),
+            ),
+            Invalid,
+            &["base-not-default-branch", "base-not-default-branch"],
+            &[],
+        ),
+        row(
+            into(
+                Case::new("a revocation into a side branch still passes").removes(&Req::prod_admin("alice").path()),
+                "release",
+                Some("main"),
+            ),
+            Approved,
+            &[],
+            &[],
+        ),
+    ]);
 }
 
 /// A PR that changes only policy needs its base code owners (the admins) and a policy that
