@@ -425,6 +425,7 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), String> 
             head: head.as_ref(),
             base: base.as_deref(),
             history: &history,
+            merge_parent: evidence::MergeParent::NotChecked,
         }));
     }
     Ok(())

@@ -149,7 +149,7 @@ impl Repo {
             .collect();
         let evidence = json!({
             "pull_request": {"number": n, "state": "closed", "merged": true, "merged_at": merged_at, "merge_commit_sha": merge,
-                             "user": user(who), "created_at": "2026-11-22T07:00:00Z", "head": {"sha": head}, "base": {"sha": base}},
+                             "user": user(who), "created_at": "2026-11-22T07:00:00Z", "head": {"sha": head}, "base": {"sha": base, "ref": "main"}},
             "commits": [{"sha": head, "commit": {"author": {"email": format!("{who}@users.noreply.github.com")}, "committer": {"email": format!("{who}@users.noreply.github.com")}, "message": "request"},
                          "author": user(who), "committer": user(who)}],
             "reviews": reviews,

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use gitgrant::adapters::git::Git;
+use gitgrant::app::reconcile::desired::{Branch, EvidenceDir, desired};
 use gitgrant::core::ledger::Ledger;
-use gitgrant::app::reconcile::desired::{EvidenceDir, desired};
 use serde_json::{Value, json};
 
 use crate::support::{copy_dir, fixtures, git_as as git};
@@ -52,7 +52,7 @@ fn merge_pr(dir: &Path, number: u64, path: &str, content: &str, approvers: &[&st
         .collect();
     let snap = json!({
         "pull_request": {"number": number, "state": "closed", "merged": true, "merged_at": "2026-11-22T11:45:00Z", "merge_commit_sha": merge,
-                         "user": user("alice"), "created_at": "2026-11-22T11:00:00Z", "head": {"sha": head}, "base": {"sha": base}},
+                         "user": user("alice"), "created_at": "2026-11-22T11:00:00Z", "head": {"sha": head}, "base": {"sha": base, "ref": "main"}},
         "commits": [{"sha": head, "commit": {"author": {"email": "alice@users.noreply.github.com"}, "committer": {"email": "alice@users.noreply.github.com"}, "message": "request"},
                      "author": user("alice"), "committer": user("alice")}],
         "reviews": reviews,
@@ -146,7 +146,10 @@ fn only_requests_with_verified_approval_evidence_are_wanted() {
     let g = Git::open(&dir).unwrap();
     let d = desired(
         &g,
-        "main",
+        Branch {
+            tip: "main",
+            name: "main",
+        },
         &Ledger::default(),
         &EvidenceDir::open(&evidence).unwrap(),
         "2026-11-22T12:00:00Z".parse().unwrap(),

@@ -151,7 +151,7 @@ impl World {
         let review = |i: u64, l: &str| json!({"id": i, "user": user(l), "body": "Checked the incident; approved.", "state": "APPROVED", "commit_id": head, "submitted_at": self.pr_times[1]});
         let snap = json!({
             "pull_request": {"number": n, "state": "closed", "merged": true, "merged_at": self.pr_times[2], "merge_commit_sha": merge,
-                             "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base}},
+                             "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base, "ref": "main"}},
             "commits": [{"sha": head, "commit": {"author": {"email": format!("{who}@users.noreply.github.com")}, "committer": {"email": format!("{who}@users.noreply.github.com")}, "message": "request"},
                          "author": user(who), "committer": user(who)}],
             "reviews": [review(1, "dan"), review(2, "heidi"), review(3, "carol")],

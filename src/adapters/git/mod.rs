@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
-use crate::core::gate::PathHistory;
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::PathHistory;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -182,6 +182,57 @@ impl Git {
     /// The bytes of `path` at `commit`, if it is a file there.
     pub fn blob_at(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
         self.run(&["cat-file", "blob", &format!("{commit}:{path}")]).ok()
+    }
+
+    /// The object id of `path` at `commit`, if it is there.
+    pub fn blob_id(&self, commit: &str, path: &str) -> Option<String> {
+        let out = self
+            .run(&["rev-parse", "--verify", "-q", &format!("{commit}:{path}")])
+            .ok()?;
+        let id = String::from_utf8_lossy(&out).trim().to_string();
+        (!id.is_empty()).then_some(id)
+    }
+
+    /// The contents of a blob by its object id, if the repository has it.
+    pub fn blob(&self, id: &str) -> Option<Vec<u8>> {
+        if !(matches!(id.len(), 40 | 64) && id.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return None;
+        }
+        self.run(&["cat-file", "blob", id]).ok()
+    }
+
+    /// The first parent of `commit` (the default branch before a merge), if it is present.
+    pub fn first_parent(&self, commit: &str) -> Option<String> {
+        self.rev_parse(&format!("{commit}^1")).ok()
+    }
+
+    /// Fetches a commit by id from `origin` when it is missing (a merge commit the checkout
+    /// does not have yet). Whether it is there now.
+    pub fn ensure_commit(&self, sha: &str) -> bool {
+        if sha.is_empty() || sha.starts_with('-') {
+            return false;
+        }
+        if self.commit_exists(sha) {
+            return true;
+        }
+        let _ = self.run(&["fetch", "-q", "--no-tags", "origin", sha]);
+        self.commit_exists(sha)
+    }
+
+    /// Fetches a pull request's head (`refs/pull/N/head`) from `origin` when its commit is
+    /// missing, as after a squash or rebase merge in a fresh clone. Whether it is there now.
+    pub fn ensure_pull_head(&self, number: u64, head_sha: &str) -> bool {
+        if self.commit_exists(head_sha) {
+            return true;
+        }
+        let _ = self.run(&[
+            "fetch",
+            "-q",
+            "--no-tags",
+            "origin",
+            &format!("refs/pull/{number}/head"),
+        ]);
+        self.commit_exists(head_sha)
     }
 
     /// The latest commit (in `commit`'s history) that added `path`.

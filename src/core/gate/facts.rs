@@ -61,6 +61,8 @@ pub struct PrFacts {
     pub author_is_bot: bool,
     pub head_sha: String,
     pub base_sha: String,
+    /// The branch the PR targets (`pull_request.base.ref`); empty when the snapshot lacks it.
+    pub base_ref: String,
     pub created_at: DateTime<Utc>,
     pub state: String,
     pub merged: bool,
@@ -70,6 +72,8 @@ pub struct PrFacts {
     pub files: Vec<FileChange>,
     /// `org/slug` (lowercased) -> member logins (lowercased).
     pub teams: BTreeMap<String, Vec<String>>,
+    /// Logins GitHub authenticated as pushing the PR's heads (from the snapshot), lowercased.
+    pub pushers: Vec<String>,
 }
 
 /// A snapshot field that is missing or of the wrong kind.
@@ -162,6 +166,7 @@ impl PrFacts {
             author_is_bot,
             head_sha: str_at(pr, "/head/sha", ctx)?.to_string(),
             base_sha: str_at(pr, "/base/sha", ctx)?.to_string(),
+            base_ref: opt_str(pr, "/base/ref").unwrap_or_default(),
             created_at: time_at(pr, "/created_at", ctx)?,
             state: str_at(pr, "/state", ctx)?.to_string(),
             merged: pr.get("merged").and_then(Value::as_bool).unwrap_or(false),
@@ -170,6 +175,7 @@ impl PrFacts {
             reviews,
             files,
             teams: teams_of(s),
+            pushers: s.pushers.iter().map(|p| p.to_ascii_lowercase()).collect(),
         })
     }
 }

@@ -121,6 +121,7 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         author_is_bot: false,
         head_sha: HEAD.to_string(),
         base_sha: BASE.to_string(),
+        base_ref: "main".to_string(),
         created_at: time(OPENED),
         state: "open".to_string(),
         merged: false,
@@ -129,6 +130,7 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         reviews: vec![],
         files: vec![],
         teams: default_teams(),
+        pushers: vec![],
     }
 }
 
