@@ -206,6 +206,14 @@ impl Git {
         self.rev_parse(&format!("{commit}^1")).ok()
     }
 
+    /// The branch a symbolic ref (`HEAD`, `refs/remotes/origin/HEAD`) points at, short
+    /// (`main`, `origin/main`); `None` for a detached or missing ref.
+    pub fn symbolic_branch(&self, name: &str) -> Option<String> {
+        let out = self.run(&["symbolic-ref", "-q", "--short", name]).ok()?;
+        let b = String::from_utf8_lossy(&out).trim().to_string();
+        (!b.is_empty()).then_some(b)
+    }
+
     /// Fetches a commit by id from `origin` when it is missing (a merge commit the checkout
     /// does not have yet). Whether it is there now.
     pub fn ensure_commit(&self, sha: &str) -> bool {

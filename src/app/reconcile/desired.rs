@@ -382,10 +382,17 @@ fn verify_evidence(
     let unreadable = |e: crate::adapters::git::GitError| vec![reason("evidence-unreadable", e.to_string())];
     let added = evidence::added_requests(f);
     let added_paths: Vec<&str> = added.iter().map(String::as_str).collect();
-    let head = if git.ensure_pull_head(f.number, &f.head_sha) {
-        Some(git.read_tree(&f.head_sha, &added_paths).map_err(unreadable)?)
+    // the head itself; else the blobs the records bound (a squash or rebase merge in a fresh
+    // clone); else the head fetched from `refs/pull/N/head`
+    let read_head = || git.read_tree(&f.head_sha, &added_paths).map_err(unreadable);
+    let head = if git.commit_exists(&f.head_sha) {
+        Some(read_head()?)
+    } else if let Some(t) = recorded_head(git, &added, recorded) {
+        Some(t)
+    } else if git.ensure_pull_head(f.number, &f.head_sha) {
+        Some(read_head()?)
     } else {
-        recorded_head(git, &added, recorded)
+        None
     };
     let policy_at = |commit: &str| -> Result<BasePolicy, Vec<Reason>> {
         let tree = git

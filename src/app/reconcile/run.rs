@@ -170,7 +170,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         (None, Some(g)) => g,
         (None, None) => &NoEvidence,
     };
-    let name = branch_name(&opts.reference);
+    let name = default_branch_name(&git, &opts.reference);
     let branch = desired::Branch {
         tip: &main,
         name: &name,
@@ -185,6 +185,19 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     report.api_calls = observed.ic.api_calls();
     Ok(report)
+}
+
+/// The default branch's name for the revision the run was given; for `HEAD`, the branch it
+/// is on, else the branch `origin/HEAD` names.
+fn default_branch_name(git: &Git, reference: &str) -> String {
+    if reference == "HEAD"
+        && let Some(b) = git
+            .symbolic_branch("HEAD")
+            .or_else(|| git.symbolic_branch("refs/remotes/origin/HEAD"))
+    {
+        return branch_name(&b);
+    }
+    branch_name(reference)
 }
 
 /// The default branch's name from the revision the run was given (`origin/main`,
