@@ -280,36 +280,7 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
             || e.records.iter().any(|r| r.path == path && r.merge_commit == introduced)
     });
     if let Some(e) = in_ledger {
-        let recorded = e.records.iter().find(|r| r.path == path);
-        if let Some(why) = recorded.and_then(|r| evidence::check_binding(r, &binding)) {
-            return Err(vec![why]);
-        }
-        let snap = e
-            .evidence
-            .clone()
-            .ok_or_else(|| {
-                unreadable(format!(
-                    "the ledger's merge record of PR #{} carries no evidence",
-                    e.pr.unwrap_or(0)
-                ))
-            })
-            .and_then(|v| {
-                serde_json::from_value::<Snapshot>(v)
-                    .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
-            })?;
-        let (made, facts) = verify_evidence(cx, &binding, &snap, &e.records)?;
-        return Ok(match recorded {
-            Some(r) => Approval {
-                record: r.clone(),
-                facts,
-                new_event: None,
-            },
-            None => Approval {
-                new_event: Some(record_event(&made, &snap)),
-                record: made,
-                facts,
-            },
-        });
+        return from_ledger(cx, &binding, e);
     }
     let snap = cx
         .evidence
@@ -344,6 +315,44 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
         new_event: Some(record_event(&made, &snap)),
         record: made,
         facts,
+    })
+}
+
+/// The approval of the ledger's `merged` event for the introducing merge: its record, when
+/// it binds, once the evidence it carries re-verifies; else the record made from that
+/// evidence (to be written).
+fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval, Vec<Reason>> {
+    let path = binding.path;
+    let unreadable = |e: String| vec![reason("evidence-unreadable", e)];
+    let recorded = e.records.iter().find(|r| r.path == path);
+    if let Some(why) = recorded.and_then(|r| evidence::check_binding(r, binding)) {
+        return Err(vec![why]);
+    }
+    let snap = e
+        .evidence
+        .clone()
+        .ok_or_else(|| {
+            unreadable(format!(
+                "the ledger's merge record of PR #{} carries no evidence",
+                e.pr.unwrap_or(0)
+            ))
+        })
+        .and_then(|v| {
+            serde_json::from_value::<Snapshot>(v)
+                .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
+        })?;
+    let (made, facts) = verify_evidence(cx, binding, &snap, &e.records)?;
+    Ok(match recorded {
+        Some(r) => Approval {
+            record: r.clone(),
+            facts,
+            new_event: None,
+        },
+        None => Approval {
+            new_event: Some(record_event(&made, &snap)),
+            record: made,
+            facts,
+        },
     })
 }
 
