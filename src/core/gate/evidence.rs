@@ -679,4 +679,128 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    fn record() -> ApprovalRecord {
+        ApprovalRecord {
+            path: PATH.into(),
+            blob: "b".repeat(40),
+            account_id: "111122223333".into(),
+            permission_set: "AdministratorAccess".into(),
+            user_name: "alice@acme.example".into(),
+            requester: "alice".into(),
+            start: "2026-11-22T13:00:00Z".parse().unwrap(),
+            end: "2026-11-22T15:00:00Z".parse().unwrap(),
+            approvers: vec![],
+            pushers: vec![],
+            pr: 12,
+            base_ref: "main".into(),
+            base_sha: "1".repeat(40),
+            head_sha: "2".repeat(40),
+            merge_commit: MERGE.into(),
+            merged_at: "2026-11-22T12:30:00Z".parse().unwrap(),
+            policy_commits: vec![],
+        }
+    }
+
+    #[test]
+    fn a_record_binds_only_its_merge_its_blob_and_the_default_branch() {
+        let blob = "b".repeat(40);
+        let ok = Binding {
+            path: PATH,
+            blob: &blob,
+            introduced_by: MERGE,
+            default_branch: "main",
+        };
+        let code = |r: &ApprovalRecord, b: &Binding<'_>| check_binding(r, b).map(|r| r.code);
+        assert_eq!(code(&record(), &ok), None);
+        let later = "5".repeat(40);
+        let pushed_back = Binding {
+            introduced_by: &later,
+            ..ok
+        };
+        assert_eq!(code(&record(), &pushed_back), Some("record-not-introducing-merge"));
+        let other = "c".repeat(40);
+        let edited = Binding { blob: &other, ..ok };
+        assert_eq!(code(&record(), &edited), Some("record-blob-mismatch"));
+        let side = ApprovalRecord {
+            base_ref: "release".into(),
+            ..record()
+        };
+        assert_eq!(code(&side, &ok), Some("base-not-default-branch"));
+    }
+
+    #[test]
+    fn the_current_policy_narrows_but_never_retargets() {
+        let now = |account_id, user_name| Current { account_id, user_name };
+        let code = |c: Current<'_>| check_narrowing(&record(), &c).map(|r| r.code);
+        assert_eq!(code(now("111122223333", Some("alice@acme.example"))), None);
+        assert_eq!(
+            code(now("333344445555", Some("alice@acme.example"))),
+            Some("record-retargeted")
+        );
+        assert_eq!(
+            code(now("111122223333", Some("grace@acme.example"))),
+            Some("record-retargeted")
+        );
+        assert_eq!(code(now("111122223333", None)), Some("record-retargeted"));
+    }
+
+    #[test]
+    fn a_stricter_policy_at_the_merge_refuses_the_record() {
+        // approved against the base; the default branch at the merge needs three approvals
+        let s = scenario();
+        let ev = evidence(&s, |_| {});
+        let approved = s.pr.add[PATH].clone();
+        let mut head = Tree::default();
+        head.insert(PATH, Entry::File(approved.clone().into_bytes()));
+        let base = load::policy_set(&base_tree(), &mut Vec::new());
+        let mut raised = base_tree();
+        let text = raised
+            .text(tree::ACCESS)
+            .unwrap()
+            .replacen("min_approvals = 2", "min_approvals = 3", 1);
+        raised.insert(tree::ACCESS, Entry::File(text.into_bytes()));
+        let raised = load::policy_set(&raised, &mut Vec::new());
+        let history: BTreeMap<String, PathHistory> = [(PATH.to_string(), PathHistory::Never)].into();
+        let blob = "b".repeat(40);
+        let binding = Binding {
+            path: PATH,
+            blob: &blob,
+            introduced_by: MERGE,
+            default_branch: "main",
+        };
+        let check = |merge_parent| EvidenceCheck {
+            path: PATH,
+            expected_pr: None,
+            evidence: &ev,
+            merge_on_branch: true,
+            branch_file: Some(approved.as_bytes()),
+            head: Some(&head),
+            base: Some(&base),
+            history: &history,
+            merge_parent,
+        };
+        let same = MergeParent::Policy {
+            commit: "1111111111111111111111111111111111111111",
+            policy: &base,
+        };
+        let made = verify_record(&check(same), &binding).unwrap();
+        assert_eq!((made.blob.as_str(), made.merge_commit.as_str()), (blob.as_str(), MERGE));
+        assert_eq!(
+            made.approvers.iter().map(|a| a.login.as_str()).collect::<Vec<_>>(),
+            ["dan", "heidi"]
+        );
+        let stricter = MergeParent::Policy {
+            commit: "1111111111111111111111111111111111111111",
+            policy: &raised,
+        };
+        match verify_record(&check(stricter), &binding) {
+            Err(EvidenceVerdict::Refused { decision, .. }) => assert_eq!(decision, Some(Decision::Pending)),
+            other => panic!("{other:?}"),
+        }
+        match verify_record(&check(MergeParent::Missing(MERGE)), &binding) {
+            Err(EvidenceVerdict::Unverifiable(r)) => assert_eq!(r[0].code, "base-commit-missing"),
+            other => panic!("{other:?}"),
+        }
+    }
 }
