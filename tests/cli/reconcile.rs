@@ -346,7 +346,7 @@ fn a_grant_starts_at_its_start_and_ends_at_its_end() {
         .iter()
         .map(|a| a["by"].as_str().unwrap())
         .collect();
-    assert!(by.contains(&"dan") && by.contains(&"heidi"), "{row:#}");
+    assert_eq!(by, ["dan", "heidi"], "the record's counted approvers: {row:#}");
     // at start: created, and recorded
     let v = w.apply("2026-11-22T13:00:00Z");
     assert_eq!(v["create"][0]["request"], path);
