@@ -32,6 +32,11 @@ pub struct Git {
     dir: PathBuf,
 }
 
+/// A full object id (SHA-1 or SHA-256, hex): what may be passed to git as one.
+fn is_object_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl Git {
     pub fn open(dir: &Path) -> Result<Git, GitError> {
         let git = Git { dir: dir.to_path_buf() };
@@ -195,7 +200,7 @@ impl Git {
 
     /// The contents of a blob by its object id, if the repository has it.
     pub fn blob(&self, id: &str) -> Option<Vec<u8>> {
-        if !(matches!(id.len(), 40 | 64) && id.bytes().all(|b| b.is_ascii_hexdigit())) {
+        if !is_object_id(id) {
             return None;
         }
         self.run(&["cat-file", "blob", id]).ok()
@@ -217,7 +222,7 @@ impl Git {
     /// Fetches a commit by id from `origin` when it is missing (a merge commit the checkout
     /// does not have yet). Whether it is there now.
     pub fn ensure_commit(&self, sha: &str) -> bool {
-        if sha.is_empty() || sha.starts_with('-') {
+        if !is_object_id(sha) {
             return false;
         }
         if self.commit_exists(sha) {
