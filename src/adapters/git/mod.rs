@@ -248,15 +248,6 @@ impl Git {
         self.commit_exists(head_sha)
     }
 
-    /// The latest commit (in `commit`'s history) that added `path`.
-    pub fn added_in(&self, commit: &str, path: &str) -> Option<String> {
-        let out = self
-            .run(&["log", "-1", "--diff-filter=A", "--format=%H", commit, "--", path])
-            .ok()?;
-        let sha = String::from_utf8_lossy(&out).trim().to_string();
-        (!sha.is_empty()).then_some(sha)
-    }
-
     /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a
     /// shallow clone answers `Unknown` (fail closed). Fast with commit-graph changed-path
     /// filters (`git commit-graph write --reachable --changed-paths`).

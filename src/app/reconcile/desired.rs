@@ -1,8 +1,11 @@
-//! What should be granted: every request on the default branch, its approval evidence
-//! re-verified (DESIGN 5: the PR that merged it, re-decided against its base commit's
-//! policy, its merge on the default branch, the file byte-identical to what was approved)
-//! and its eligibility under the current policy. A request without that evidence is
-//! blocked, never granted; a faked `gitgrant` check grants nothing.
+//! What should be granted: every request on the default branch that an approval record
+//! binds (DESIGN 10.4: the record of the first-parent merge that introduced the file's
+//! current content, the same blob, a PR into the default branch), its evidence re-verified
+//! (re-decided against the PR's base policy and the default branch's policy at the merge,
+//! the stricter winning), with account id and user from the record and the current policy
+//! only narrowing. A request without that is blocked, never granted; a faked `gitgrant`
+//! check grants nothing. Records verified from `--evidence DIR` or the API are returned
+//! for the ledger.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,9 +27,11 @@ use crate::core::model::request::Request;
 use crate::core::reconcile::plan::Candidate;
 use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
 
-/// Where approval evidence comes from: the ledger's merge records first, then this.
+/// Where approval evidence comes from when the ledger has no merge record for the commit
+/// that introduced a file's content.
 pub trait EvidenceSource {
-    /// The replay snapshot of the merged PR that added `path` (added by `commit`), if any.
+    /// The replay snapshot of the merged PR whose merge `commit` introduced `path`'s current
+    /// content, if any (or, only to report why it does not bind, another PR that added it).
     fn snapshot_for(&self, path: &str, commit: Option<&str>) -> Result<Option<Snapshot>, String>;
 }
 
