@@ -9,15 +9,15 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 
+use crate::adapters::git::history::{self, CatSession};
+use crate::adapters::git::{Git, GitError};
 use crate::core::audit::filter::Filter;
 use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, status, verify};
-use crate::adapters::git::history::{self, CatSession};
-use crate::core::gate::PathHistory;
-use crate::adapters::git::{Git, GitError};
-use crate::core::ledger::{Kind, Ledger};
 use crate::core::files::load::{self, PolicySet};
-use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::PathHistory;
+use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
+use crate::core::ledger::{Kind, Ledger};
 
 pub struct AuditArgs<'a> {
     pub repo: &'a Path,
@@ -376,6 +376,21 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), AuditErr
             .merge_commit_sha
             .as_deref()
             .is_some_and(|m| index.position.contains_key(m) || g.on_branch.contains(m) || extra.contains(m));
+        // the default branch's policy at the merge's first parent decides too (DESIGN 10.3)
+        let merge = f.merge_commit_sha.as_deref();
+        let parent = match merge {
+            Some(m) => session.oid(&format!("{m}^1")).map_err(git_objects)?,
+            None => None,
+        };
+        let parent_policy = match &parent {
+            Some(p) => bases.at(&mut session, p)?,
+            None => None,
+        };
+        let merge_parent = match (merge, &parent, &parent_policy) {
+            (_, Some(commit), Some(policy)) => evidence::MergeParent::Policy { commit, policy },
+            (Some(m), _, _) => evidence::MergeParent::Missing(m),
+            (None, _, _) => evidence::MergeParent::NotChecked,
+        };
         let branch_file = row
             .added_blob
             .as_ref()
@@ -390,6 +405,7 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), AuditErr
             head: head.as_ref(),
             base: base.as_deref(),
             history: &history,
+            merge_parent,
         }));
     }
     Ok(())

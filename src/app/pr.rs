@@ -7,19 +7,25 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::adapters::git::Git;
 use crate::app::error::AppError;
-use crate::core::gate::snapshot::Snapshot;
+use crate::core::files::load;
 use crate::core::files::tree::{self, Tree};
+use crate::core::gate::facts::PrFacts;
+use crate::core::gate::record::{self, ApprovalRecord, RecordInput};
+use crate::core::gate::snapshot::Snapshot;
+use crate::core::gate::{self, FileRole, PathHistory, PrOutcome};
 
 /// The paths of the policy files read from the base commit.
 pub const POLICY_PATHS: [&str; 4] = [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS];
 
 /// Everything a decision was made from, kept for rendering and recording.
 pub struct Evaluated {
+    /// The decision; for a merged PR, the stricter of its base policy's and the default
+    /// branch's policy at the merge's first parent (DESIGN 10.3).
     pub outcome: PrOutcome,
+    /// For a merged, approved PR: the approval record of each request it added.
+    pub records: Vec<ApprovalRecord>,
     pub head: Tree,
     pub base: Tree,
     pub facts: PrFacts,
@@ -68,12 +74,62 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
         history.insert(p.to_string(), git.path_history(&facts.base_sha, p));
     }
     let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
+    let (outcome, records) = match facts.merged {
+        true => {
+            let merged_at = gate::evidence::parse_snapshot(snapshot).ok().and_then(|e| e.merged_at);
+            at_merge(&git, &facts, &base, &head, &history, outcome, merged_at.unwrap_or(at))
+        }
+        false => (outcome, vec![]),
+    };
     Ok(Evaluated {
         outcome,
+        records,
         head,
         base,
         facts,
     })
+}
+
+/// A merged PR decided again against the default branch's policy at the merge's first
+/// parent (the stricter wins), and its approval records. A merge commit or parent that
+/// cannot be read makes every request invalid: no record is written without both policies.
+fn at_merge(
+    git: &Git,
+    facts: &PrFacts,
+    base: &Tree,
+    head: &Tree,
+    history: &BTreeMap<String, PathHistory>,
+    outcome: PrOutcome,
+    merged_at: DateTime<Utc>,
+) -> (PrOutcome, Vec<ApprovalRecord>) {
+    let merge = facts.merge_commit_sha.as_deref().unwrap_or_default();
+    let parent = git.ensure_commit(merge).then(|| git.first_parent(merge)).flatten();
+    let parent_tree = parent.as_deref().and_then(|p| git.read_tree(p, &POLICY_PATHS).ok());
+    let (Some(parent), Some(parent_tree)) = (parent, parent_tree) else {
+        let why = format!(
+            "the merge commit `{merge}` or its first parent is not in the repository, so the default branch's policy at the merge cannot be read"
+        );
+        return (record::unreadable_at_merge(outcome, &why), vec![]);
+    };
+    let at_merge = gate::decide_on_base_files(&parent_tree, head, facts, history, merged_at);
+    let outcome = record::stricter(outcome, at_merge);
+    let blobs: BTreeMap<String, String> = outcome
+        .requests
+        .iter()
+        .filter_map(|i| Some((i.path.clone(), git.blob_id(&facts.head_sha, &i.path)?)))
+        .collect();
+    let Ok(policy) = load::policy_set(base, &mut Vec::new()) else {
+        return (outcome, vec![]);
+    };
+    let records = record::records(&RecordInput {
+        facts,
+        outcome: &outcome,
+        blobs: &blobs,
+        identities: policy.identities(),
+        merged_at,
+        policy_commits: &[facts.base_sha.clone(), parent],
+    });
+    (outcome, records)
 }
 
 /// File texts for rendering diagnostics: head files first, then base files.

@@ -172,6 +172,7 @@ fn record_in_ledger(
     git.fetch_ledger()?;
     let existing = git.read_ledger()?;
     let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
+    ledger_events::attach_records(&mut events, &evaluated.records);
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();

@@ -89,6 +89,10 @@ pub struct Event {
     /// Merged: the replay snapshot that approved it (DESIGN 4.8 shape).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<serde_json::Value>,
+    /// Merged: the approval record of each request the PR added and the gate approved at
+    /// merge (DESIGN 10.3); what the reconciler grants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<crate::core::gate::record::ApprovalRecord>,
 }
 
 impl Event {
@@ -313,6 +317,14 @@ impl Ledger {
             }
         }
         out
+    }
+
+    /// The `merged` events that name `path` (in their paths or records), oldest first.
+    pub fn merges_of<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| {
+            e.kind == Some(Kind::Merged)
+                && (e.paths.iter().any(|p| p == path) || e.records.iter().any(|r| r.path == path))
+        })
     }
 
     /// Every request id the ledger has seen.

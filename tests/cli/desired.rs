@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use gitgrant::adapters::git::Git;
+use gitgrant::app::reconcile::desired::{Branch, EvidenceDir, desired};
 use gitgrant::core::ledger::Ledger;
-use gitgrant::app::reconcile::desired::{EvidenceDir, desired};
 use serde_json::{Value, json};
 
 use crate::support::{copy_dir, fixtures, git_as as git};
@@ -146,7 +146,10 @@ fn only_requests_with_verified_approval_evidence_are_wanted() {
     let g = Git::open(&dir).unwrap();
     let d = desired(
         &g,
-        "main",
+        Branch {
+            tip: "main",
+            name: "main",
+        },
         &Ledger::default(),
         &EvidenceDir::open(&evidence).unwrap(),
         "2026-11-22T12:00:00Z".parse().unwrap(),

@@ -18,6 +18,7 @@ mod github_prism;
 mod ledger;
 mod moto;
 mod reconcile;
+mod records;
 mod refs;
 mod request;
 mod schema_agreement;

@@ -304,6 +304,49 @@ fn a_grant_starts_at_its_start_and_ends_at_its_end() {
     assert_eq!(plan["scheduled"], json!([path]));
     w.apply("2026-11-22T12:00:00Z");
     assert!(w.assignments().is_empty());
+    // the evidence came from `--evidence DIR`: the run wrote the approval record it verified
+    let merged: Vec<Value> = w.ledger().into_iter().filter(|e| e["kind"] == "merged").collect();
+    assert_eq!(merged.len(), 1);
+    let record = &merged[0]["records"][0];
+    assert_eq!(
+        (record["path"].as_str(), record["pr"].as_u64()),
+        (Some(path.as_str()), Some(1))
+    );
+    let approvers: Vec<&str> = record["approvers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(approvers, ["dan", "heidi"], "carol is no code owner of the path");
+    assert_eq!(record["account_id"], w.seeded.accounts["payments-prod"].as_str());
+    // so `audit` shows who approved
+    let out = bin()
+        .args([
+            "audit",
+            "--repo",
+            w.repo.to_str().unwrap(),
+            "--at",
+            "2026-11-22T12:00:00Z",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let audit: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = audit["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == path.as_str())
+        .unwrap();
+    let by: Vec<&str> = row["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(by, ["dan", "heidi"], "the record's counted approvers: {row:#}");
     // at start: created, and recorded
     let v = w.apply("2026-11-22T13:00:00Z");
     assert_eq!(v["create"][0]["request"], path);
@@ -328,6 +371,8 @@ fn a_grant_starts_at_its_start_and_ends_at_its_end() {
     assert!(w.assignments().is_empty());
     let ended = w.ledger().into_iter().find(|e| e["kind"] == "ended").unwrap();
     assert_eq!(ended["reason"], "expired");
+    // the record was written once, not on every run
+    assert_eq!(w.ledger().iter().filter(|e| e["kind"] == "merged").count(), 1);
     // the ledger's history reads as the access history
     let log = git(&w.repo, &["log", "--format=%s", "origin/gitgrant-ledger"], "admin");
     assert!(log.contains("1 ended"), "{log}");

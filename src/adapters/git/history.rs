@@ -9,9 +9,9 @@ use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
 use chrono::{DateTime, Utc};
 
-use crate::core::audit::{ChangeKind, Commit, HistoryCommit, PathChange};
 use crate::adapters::git::cat_file::{self, Answer};
 use crate::adapters::git::{Git, GitError};
+use crate::core::audit::{ChangeKind, Commit, HistoryCommit, PathChange};
 
 const RECORD: u8 = 0x1e;
 /// Where the history walk is kept, under the git directory.
@@ -177,6 +177,16 @@ impl Git {
     fn first_parents(&self, tip: &str) -> Result<Vec<String>, GitError> {
         let out = self.run_with_input(&["rev-list", "--first-parent", tip], None)?;
         Ok(String::from_utf8_lossy(&out).lines().map(str::to_string).collect())
+    }
+
+    /// The first-parent commit of `tip` that last changed `path` (compared with its first
+    /// parent): for a file present at `tip`, the commit that introduced its current
+    /// content. `None` when no first-parent commit touched it.
+    pub fn introducing_commit(&self, tip: &str, path: &str) -> Result<Option<String>, GitError> {
+        let args = ["log", "--first-parent", "-1", "--format=%H", tip, "--", path];
+        let out = self.run_with_input(&args, None)?;
+        let sha = String::from_utf8_lossy(&out).trim().to_string();
+        Ok((!sha.is_empty()).then_some(sha))
     }
 
     /// The whole walk, in two halves of the first-parent chain read by two `git log`

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
-use crate::core::gate::PathHistory;
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::PathHistory;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -42,6 +42,11 @@ pub enum GitError {
 
 pub struct Git {
     dir: PathBuf,
+}
+
+/// A full object id (SHA-1 or SHA-256, hex): what may be passed to git as one.
+fn is_object_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl Git {
@@ -187,13 +192,63 @@ impl Git {
         self.run(&["cat-file", "blob", &format!("{commit}:{path}")]).ok()
     }
 
-    /// The latest commit (in `commit`'s history) that added `path`.
-    pub fn added_in(&self, commit: &str, path: &str) -> Option<String> {
+    /// The object id of `path` at `commit`, if it is there.
+    pub fn blob_id(&self, commit: &str, path: &str) -> Option<String> {
         let out = self
-            .run(&["log", "-1", "--diff-filter=A", "--format=%H", commit, "--", path])
+            .run(&["rev-parse", "--verify", "-q", &format!("{commit}:{path}")])
             .ok()?;
-        let sha = String::from_utf8_lossy(&out).trim().to_string();
-        (!sha.is_empty()).then_some(sha)
+        let id = String::from_utf8_lossy(&out).trim().to_string();
+        (!id.is_empty()).then_some(id)
+    }
+
+    /// The contents of a blob by its object id, if the repository has it.
+    pub fn blob(&self, id: &str) -> Option<Vec<u8>> {
+        if !is_object_id(id) {
+            return None;
+        }
+        self.run(&["cat-file", "blob", id]).ok()
+    }
+
+    /// The first parent of `commit` (the default branch before a merge), if it is present.
+    pub fn first_parent(&self, commit: &str) -> Option<String> {
+        self.rev_parse(&format!("{commit}^1")).ok()
+    }
+
+    /// The branch a symbolic ref (`HEAD`, `refs/remotes/origin/HEAD`) points at, short
+    /// (`main`, `origin/main`); `None` for a detached or missing ref.
+    pub fn symbolic_branch(&self, name: &str) -> Option<String> {
+        let out = self.run(&["symbolic-ref", "-q", "--short", name]).ok()?;
+        let b = String::from_utf8_lossy(&out).trim().to_string();
+        (!b.is_empty()).then_some(b)
+    }
+
+    /// Fetches a commit by id from `origin` when it is missing (a merge commit the checkout
+    /// does not have yet). Whether it is there now.
+    pub fn ensure_commit(&self, sha: &str) -> bool {
+        if !is_object_id(sha) {
+            return false;
+        }
+        if self.commit_exists(sha) {
+            return true;
+        }
+        let _ = self.run(&["fetch", "-q", "--no-tags", "origin", sha]);
+        self.commit_exists(sha)
+    }
+
+    /// Fetches a pull request's head (`refs/pull/N/head`) from `origin` when its commit is
+    /// missing, as after a squash or rebase merge in a fresh clone. Whether it is there now.
+    pub fn ensure_pull_head(&self, number: u64, head_sha: &str) -> bool {
+        if self.commit_exists(head_sha) {
+            return true;
+        }
+        let _ = self.run(&[
+            "fetch",
+            "-q",
+            "--no-tags",
+            "origin",
+            &format!("refs/pull/{number}/head"),
+        ]);
+        self.commit_exists(head_sha)
     }
 
     /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a

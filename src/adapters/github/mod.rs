@@ -314,6 +314,7 @@ impl GitHub {
             reviews,
             files,
             teams: BTreeMap::new(),
+            pushers: vec![],
         })
     }
 

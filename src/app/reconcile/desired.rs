@@ -1,8 +1,11 @@
-//! What should be granted: every request on the default branch, its approval evidence
-//! re-verified (DESIGN 5: the PR that merged it, re-decided against its base commit's
-//! policy, its merge on the default branch, the file byte-identical to what was approved)
-//! and its eligibility under the current policy. A request without that evidence is
-//! blocked, never granted; a faked `gitgrant` check grants nothing.
+//! What should be granted: every request on the default branch that an approval record
+//! binds (DESIGN 10.4: the record of the first-parent merge that introduced the file's
+//! current content, the same blob, a PR into the default branch), its evidence re-verified
+//! (re-decided against the PR's base policy and the default branch's policy at the merge,
+//! the stricter winning), with account id and user from the record and the current policy
+//! only narrowing. A request without that is blocked, never granted; a faked `gitgrant`
+//! check grants nothing. Records verified from `--evidence DIR` or the API are returned
+//! for the ledger.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,20 +15,23 @@ use serde_json::Value;
 
 use crate::adapters::git::Git;
 use crate::core::diag::diagnostic::Diagnostic;
-use crate::core::files::load::{self, PolicySet};
+use crate::core::files::load::{self, BasePolicy, PolicySet};
 use crate::core::files::tree::{Entry, Tree};
 use crate::core::gate::PathHistory;
-use crate::core::gate::evidence::{self, EvidenceCheck, EvidenceVerdict};
+use crate::core::gate::evidence::{self, Binding, EvidenceCheck, EvidenceVerdict, MergeParent};
 use crate::core::gate::facts::PrFacts;
+use crate::core::gate::record::ApprovalRecord;
 use crate::core::gate::snapshot::Snapshot;
-use crate::core::ledger::Ledger;
+use crate::core::ledger::{Event, Kind, Ledger};
 use crate::core::model::request::Request;
 use crate::core::reconcile::plan::Candidate;
 use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
 
-/// Where approval evidence comes from: the ledger's merge records first, then this.
+/// Where approval evidence comes from when the ledger has no merge record for the commit
+/// that introduced a file's content.
 pub trait EvidenceSource {
-    /// The replay snapshot of the merged PR that added `path` (added by `commit`), if any.
+    /// The replay snapshot of the merged PR whose merge `commit` introduced `path`'s current
+    /// content, if any (or, only to report why it does not bind, another PR that added it).
     fn snapshot_for(&self, path: &str, commit: Option<&str>) -> Result<Option<Snapshot>, String>;
 }
 
@@ -69,8 +75,9 @@ impl EvidenceSource for EvidenceDir {
                 .filter(is_merged)
                 .find(|s| s.pull_request.get("merge_commit_sha").and_then(Value::as_str) == Some(c))
         });
-        // prefer the merge that added this file, then any merged PR, then whatever there is
-        // (an unmerged one is then reported as such)
+        // the merge that introduced the file's content; failing that, another (merged first)
+        // only so that the verifier can say why it does not bind
+
         let pick = by_commit
             .or_else(|| list.iter().rfind(is_merged))
             .or_else(|| list.last());
@@ -94,6 +101,9 @@ pub struct Desired {
     pub diagnostics: Vec<Diagnostic>,
     /// The default branch's policy, when it validates.
     pub policy: Option<PolicySet>,
+    /// Approval records verified from `--evidence DIR` or the API (not yet in the ledger),
+    /// as `merged` events: written to the ledger before anything is granted.
+    pub records: Vec<Event>,
 }
 
 fn reason(code: &'static str, message: impl Into<String>) -> Reason {
@@ -103,16 +113,35 @@ fn reason(code: &'static str, message: impl Into<String>) -> Reason {
     }
 }
 
-/// Reads the default branch at `main` and verifies every request on it.
-pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSource, at: DateTime<Utc>) -> Desired {
+/// Where the run reads the default branch: its tip and its name.
+#[derive(Debug, Clone, Copy)]
+pub struct Branch<'a> {
+    /// The commit (or fully qualified ref) of the default branch's tip.
+    pub tip: &'a str,
+    /// The default branch's name (`main`): an approval record's base ref must be it.
+    pub name: &'a str,
+}
+
+/// Reads the default branch at `branch.tip` and verifies every request on it.
+pub fn desired(
+    git: &Git,
+    branch: Branch<'_>,
+    ledger: &Ledger,
+    evidence: &dyn EvidenceSource,
+    at: DateTime<Utc>,
+) -> Desired {
     let mut diagnostics = Vec::new();
     let unreadable = |diagnostics| Desired {
         candidates: vec![],
         readable: false,
         diagnostics,
         policy: None,
+        records: vec![],
     };
-    let tree = match git.read_tree(main, &["policies", ".github/CODEOWNERS", "requests"]) {
+    let read = git
+        .read_tree(branch.tip, &["policies", ".github/CODEOWNERS", "requests"])
+        .and_then(|t| Ok((t, git.request_files(branch.tip)?)));
+    let (tree, blobs) = match read {
         Ok(t) => t,
         Err(e) => {
             diagnostics.push(Diagnostic::error(
@@ -125,8 +154,17 @@ pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSo
     let Ok(policy) = load::policy_set(&tree, &mut diagnostics) else {
         return unreadable(diagnostics);
     };
-    let merged_by = ledger.merged_by();
+    let blobs: BTreeMap<String, String> = blobs.into_iter().collect();
+    let cx = Cx {
+        git,
+        branch,
+        tree: &tree,
+        policy: &policy,
+        ledger,
+        evidence,
+    };
     let mut candidates = Vec::new();
+    let mut records = Vec::new();
     for (path, entry) in tree.requests() {
         let mut found = Vec::new();
         let request = load::request(path, entry, Some(policy.directory()), &mut found);
@@ -135,119 +173,304 @@ pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSo
         let Some(request) = request else {
             continue;
         };
-        let snapshot = match merged_by.get(path.as_str()).and_then(|e| e.evidence.clone()) {
-            Some(v) => serde_json::from_value::<Snapshot>(v)
-                .map(Some)
-                .map_err(|e| format!("the ledger's evidence for `{path}` is not a snapshot: {e}")),
-            None => evidence.snapshot_for(path, git.added_in(main, path).as_deref()),
-        };
-        candidates.push(candidate(git, main, &tree, &policy, path, request, snapshot, at));
+        let (c, new_record) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
+        candidates.push(c);
+        records.extend(new_record);
     }
     Desired {
         candidates,
         readable: true,
         diagnostics,
         policy: Some(policy),
+        records,
     }
 }
 
-/// One request on the default branch as a candidate grant: blocked unless its evidence
-/// verifies and the current policy still allows it.
-#[allow(clippy::too_many_arguments)]
+/// What every request's verification reads.
+struct Cx<'a> {
+    git: &'a Git,
+    branch: Branch<'a>,
+    tree: &'a Tree,
+    policy: &'a PolicySet,
+    ledger: &'a Ledger,
+    evidence: &'a dyn EvidenceSource,
+}
+
+/// A request's approval: the record that binds it, the PR's facts (its team listings), and
+/// the ledger event to write when the record came from evidence rather than the ledger.
+struct Approval {
+    record: ApprovalRecord,
+    facts: PrFacts,
+    new_event: Option<Event>,
+}
+
+/// One request on the default branch as a candidate grant: blocked unless an approval
+/// record binds it and the current policy still allows it. Account id, user and window
+/// come from the record; the current policy only narrows.
 fn candidate(
-    git: &Git,
-    main: &str,
-    tree: &Tree,
-    policy: &PolicySet,
+    cx: &Cx<'_>,
     path: &str,
+    blob: Option<&String>,
     request: Request,
-    snapshot: Result<Option<Snapshot>, String>,
     at: DateTime<Utc>,
-) -> Candidate {
+) -> (Candidate, Option<Event>) {
     let mut blocked = Vec::new();
-    let mut start = request.start;
     let mut teams = Teams::Unknown;
-    match snapshot {
-        Err(e) => blocked.push(reason("evidence-unreadable", e)),
-        Ok(None) => blocked.push(reason(
-            "no-approved-pr",
-            "no merged pull request is known for this file: a request pushed straight to the default branch is never granted",
-        )),
-        Ok(Some(snap)) => match verify(git, main, path, &snap, tree) {
-            Ok((merged_at, facts)) => {
-                start = start.or(Some(merged_at));
-                teams = Teams::of_login(&request.requester, facts.teams.iter());
-            }
-            Err(mut reasons) => blocked.append(&mut reasons),
-        },
+    let mut bound = None;
+    let mut new_event = None;
+    let user_now = cx.policy.identities().user_name(&request.requester);
+    match approval(cx, path, blob.map(String::as_str)) {
+        Ok(a) => {
+            teams = Teams::of_login(&request.requester, a.facts.teams.iter());
+            let current = evidence::Current {
+                account_id: &request.account_id,
+                user_name: user_now.as_deref(),
+            };
+            blocked.extend(evidence::check_narrowing(&a.record, &current));
+            new_event = a.new_event;
+            bound = Some(a.record);
+        }
+        Err(mut reasons) => blocked.append(&mut reasons),
     }
     if blocked.is_empty() {
-        blocked.extend(still_eligible(&request, policy, &teams));
+        blocked.extend(still_eligible(&request, cx.policy, &teams));
     }
-    let start = start.unwrap_or(at);
-    Candidate {
+    let start = request.start.unwrap_or(at);
+    let (account_id, user_name, start, end) = match &bound {
+        Some(r) => (r.account_id.clone(), Some(r.user_name.clone()), r.start, r.end),
+        None => (
+            request.account_id.clone(),
+            user_now,
+            start,
+            start + request.duration.to_chrono(),
+        ),
+    };
+    // a record is written to the ledger only for a grant that may go ahead
+    let new_event = new_event.filter(|_| blocked.is_empty());
+    let c = Candidate {
         path: path.to_string(),
         id: request.id.clone(),
         requester: request.requester.clone(),
-        user_name: policy.identities().user_name(&request.requester),
-        account_id: request.account_id.clone(),
+        user_name,
+        account_id,
         account_name: request.account_name.clone(),
         permission_set: request.permission_set.clone(),
         start,
-        end: start + request.duration.to_chrono(),
+        end,
         blocked,
+    };
+    (c, new_event)
+}
+
+/// The approval record that binds `path`'s current content (DESIGN 10.4): the ledger's, for
+/// the merge that introduced the content, re-verified from the evidence it carries; else one
+/// made from `--evidence DIR` / the API's evidence for that merge, verified the same way.
+fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec<Reason>> {
+    let unreadable = |e: String| vec![reason("evidence-unreadable", e)];
+    let blob = blob.ok_or_else(|| unreadable(format!("`{path}` is not a file on the default branch")))?;
+    let introduced = cx
+        .git
+        .introducing_commit(cx.branch.tip, path)
+        .map_err(|e| unreadable(e.to_string()))?
+        .ok_or_else(|| unreadable(format!("no first-parent commit of the default branch adds `{path}`")))?;
+    let binding = Binding {
+        path,
+        blob,
+        introduced_by: &introduced,
+        default_branch: cx.branch.name,
+    };
+    let merges: Vec<&Event> = cx.ledger.merges_of(path).collect();
+    let in_ledger = merges.iter().rev().find(|e| {
+        e.merge_commit.as_deref() == Some(introduced.as_str())
+            || e.records.iter().any(|r| r.path == path && r.merge_commit == introduced)
+    });
+    if let Some(e) = in_ledger {
+        return from_ledger(cx, &binding, e);
     }
+    let snap = cx
+        .evidence
+        .snapshot_for(path, Some(&introduced))
+        .map_err(|e| vec![reason("evidence-unreadable", e)])?;
+    let Some(snap) = snap else {
+        if let Some(r) = merges
+            .iter()
+            .rev()
+            .flat_map(|e| e.records.iter())
+            .find(|r| r.path == path)
+            && let Some(why) = evidence::check_binding(r, &binding)
+        {
+            return Err(vec![why]);
+        }
+        if !merges.is_empty() {
+            return Err(vec![reason(
+                "no-approval-record",
+                format!(
+                    "the ledger's merges of this path are not the commit {} that introduced its current content, and no evidence for that commit was found",
+                    short(&introduced)
+                ),
+            )]);
+        }
+        return Err(vec![reason(
+            "no-approved-pr",
+            "no merged pull request is known for this file: a request pushed straight to the default branch is never granted",
+        )]);
+    };
+    let (made, facts) = verify_evidence(cx, &binding, &snap, &[])?;
+    Ok(Approval {
+        new_event: Some(record_event(&made, &snap)),
+        record: made,
+        facts,
+    })
+}
+
+/// The approval of the ledger's `merged` event for the introducing merge: its record, when
+/// it binds, once the evidence it carries re-verifies; else the record made from that
+/// evidence (to be written).
+fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval, Vec<Reason>> {
+    let path = binding.path;
+    let unreadable = |e: String| vec![reason("evidence-unreadable", e)];
+    let recorded = e.records.iter().find(|r| r.path == path);
+    if let Some(why) = recorded.and_then(|r| evidence::check_binding(r, binding)) {
+        return Err(vec![why]);
+    }
+    let snap = e
+        .evidence
+        .clone()
+        .ok_or_else(|| {
+            unreadable(format!(
+                "the ledger's merge record of PR #{} carries no evidence",
+                e.pr.unwrap_or(0)
+            ))
+        })
+        .and_then(|v| {
+            serde_json::from_value::<Snapshot>(v)
+                .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
+        })?;
+    let (made, facts) = verify_evidence(cx, binding, &snap, &e.records)?;
+    Ok(match recorded {
+        Some(r) => Approval {
+            record: r.clone(),
+            facts,
+            new_event: None,
+        },
+        None => Approval {
+            new_event: Some(record_event(&made, &snap)),
+            record: made,
+            facts,
+        },
+    })
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The ledger event that records an approval the reconciler verified from evidence, so that
+/// `audit` shows who approved whichever way the evidence came.
+fn record_event(record: &ApprovalRecord, snap: &Snapshot) -> Event {
+    let mut e = Event::new(Kind::Merged, record.merged_at);
+    e.pr = Some(record.pr);
+    e.request = Some(record.path.clone());
+    e.paths = vec![record.path.clone()];
+    e.merge_commit = Some(record.merge_commit.clone());
+    e.actor = Some("gitgrant reconciler".into());
+    e.reason = Some("approved: verified by the reconciler from the PR's evidence".into());
+    e.evidence = serde_json::to_value(snap).ok();
+    e.records = vec![record.clone()];
+    e
 }
 
 /// Re-verifies a merged PR's evidence for one request file with the one evidence verifier
-/// (`core::gate::evidence`), reading what it needs from git. Returns when it was merged.
-fn verify(
-    git: &Git,
-    main: &str,
-    path: &str,
+/// (`core::gate::evidence`), reading what it needs from git, and makes the record the gate
+/// would have written. The PR's head is fetched (`refs/pull/N/head`) when missing; after a
+/// squash or rebase merge without it, the approved files are the recorded blobs.
+fn verify_evidence(
+    cx: &Cx<'_>,
+    binding: &Binding<'_>,
     snap: &Snapshot,
-    main_tree: &Tree,
-) -> Result<(DateTime<Utc>, PrFacts), Vec<Reason>> {
+    recorded: &[ApprovalRecord],
+) -> Result<(ApprovalRecord, PrFacts), Vec<Reason>> {
+    let git = cx.git;
     let parsed = evidence::parse_snapshot(snap).map_err(|r| vec![r])?;
     let f = &parsed.facts;
     let unreadable = |e: crate::adapters::git::GitError| vec![reason("evidence-unreadable", e.to_string())];
     let added = evidence::added_requests(f);
     let added_paths: Vec<&str> = added.iter().map(String::as_str).collect();
-    let head = match git.commit_exists(&f.head_sha) {
-        true => Some(git.read_tree(&f.head_sha, &added_paths).map_err(unreadable)?),
-        false => None,
+    // the head itself; else the blobs the records bound (a squash or rebase merge in a fresh
+    // clone); else the head fetched from `refs/pull/N/head`
+    let read_head = || git.read_tree(&f.head_sha, &added_paths).map_err(unreadable);
+    let head = if git.commit_exists(&f.head_sha) {
+        Some(read_head()?)
+    } else if let Some(t) = recorded_head(git, &added, recorded) {
+        Some(t)
+    } else if git.ensure_pull_head(f.number, &f.head_sha) {
+        Some(read_head()?)
+    } else {
+        None
+    };
+    let policy_at = |commit: &str| -> Result<BasePolicy, Vec<Reason>> {
+        let tree = git
+            .read_tree(commit, &crate::app::pr::POLICY_PATHS)
+            .map_err(unreadable)?;
+        Ok(load::policy_set(&tree, &mut Vec::new()))
     };
     let base = match git.commit_exists(&f.base_sha) {
-        true => {
-            let tree = git
-                .read_tree(&f.base_sha, &crate::app::pr::POLICY_PATHS)
-                .map_err(unreadable)?;
-            Some(load::policy_set(&tree, &mut Vec::new()))
-        }
+        true => Some(policy_at(&f.base_sha)?),
         false => None,
+    };
+    let parent = git.first_parent(binding.introduced_by);
+    let parent_policy = match &parent {
+        Some(p) => Some(policy_at(p)?),
+        None => None,
+    };
+    let merge_parent = match (&parent, &parent_policy) {
+        (Some(commit), Some(policy)) => MergeParent::Policy { commit, policy },
+        _ => MergeParent::Missing(binding.introduced_by),
     };
     let history: BTreeMap<String, PathHistory> = added
         .iter()
         .map(|p| (p.clone(), git.path_history(&f.base_sha, p)))
         .collect();
-    let branch_file = match main_tree.file(path) {
+    let branch_file = match cx.tree.file(binding.path) {
         Some(Entry::File(b)) => Some(b.as_slice()),
         _ => None,
     };
-    let verdict = evidence::verify(&EvidenceCheck {
-        path,
+    let check = EvidenceCheck {
+        path: binding.path,
         expected_pr: None,
         evidence: &parsed,
-        merge_on_branch: f.merge_commit_sha.as_deref().is_some_and(|m| git.is_ancestor(m, main)),
+        merge_on_branch: f
+            .merge_commit_sha
+            .as_deref()
+            .is_some_and(|m| git.is_ancestor(m, cx.branch.tip)),
         branch_file,
         head: head.as_ref(),
         base: base.as_ref(),
         history: &history,
-    });
-    match verdict {
-        EvidenceVerdict::Verified { merged_at, .. } => Ok((merged_at, parsed.facts)),
-        EvidenceVerdict::Refused { reasons, .. } | EvidenceVerdict::Unverifiable(reasons) => Err(reasons),
+        merge_parent,
+    };
+    match evidence::verify_record(&check, binding) {
+        Ok(record) => Ok((record, parsed.facts.clone())),
+        Err(EvidenceVerdict::Refused { reasons, .. } | EvidenceVerdict::Unverifiable(reasons)) => Err(reasons),
+        Err(EvidenceVerdict::Verified { .. }) => {
+            Err(vec![reason("not-approved", "the evidence did not bind the file")])
+        }
     }
+}
+
+/// The PR's added request files as its approval records bound them (their blobs), for a
+/// squash- or rebase-merged PR whose head commit is not in the clone. `None` unless every
+/// added file has a recorded blob the repository holds.
+fn recorded_head(git: &Git, added: &[String], recorded: &[ApprovalRecord]) -> Option<Tree> {
+    if recorded.is_empty() {
+        return None;
+    }
+    let mut tree = Tree::default();
+    for p in added {
+        let r = recorded.iter().find(|r| &r.path == p)?;
+        tree.insert(p, Entry::File(git.blob(&r.blob)?));
+    }
+    Some(tree)
 }
 
 /// The request under the current policy: still eligible, within limits.

@@ -95,7 +95,11 @@ struct GitHubEvidence<'a> {
 }
 
 impl EvidenceSource for GitHubEvidence<'_> {
-    fn snapshot_for(&self, _path: &str, commit: Option<&str>) -> Result<Option<crate::core::gate::snapshot::Snapshot>, String> {
+    fn snapshot_for(
+        &self,
+        _path: &str,
+        commit: Option<&str>,
+    ) -> Result<Option<crate::core::gate::snapshot::Snapshot>, String> {
         let Some(commit) = commit else { return Ok(None) };
         self.rt.block_on(async {
             let Some(number) = self
@@ -168,7 +172,12 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         (None, Some(g)) => g,
         (None, None) => &NoEvidence,
     };
-    let d = desired::desired(&git, &main, &ledger, evidence, opts.at);
+    let name = default_branch_name(&git, &opts.reference);
+    let branch = desired::Branch {
+        tip: &main,
+        name: &name,
+    };
+    let d = desired::desired(&git, branch, &ledger, evidence, opts.at);
     report.problems.extend(diagnostic_problems(&d));
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
     let observed = observe(opts, &rt, &d, &ledger, settings.as_ref())?;
@@ -178,6 +187,30 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     report.api_calls = observed.ic.api_calls();
     Ok(report)
+}
+
+/// The default branch's name for the revision the run was given; for `HEAD`, the branch it
+/// is on, else the branch `origin/HEAD` names.
+fn default_branch_name(git: &Git, reference: &str) -> String {
+    if reference == "HEAD"
+        && let Some(b) = git
+            .symbolic_branch("HEAD")
+            .or_else(|| git.symbolic_branch("refs/remotes/origin/HEAD"))
+    {
+        return branch_name(&b);
+    }
+    branch_name(reference)
+}
+
+/// The default branch's name from the revision the run was given (`origin/main`,
+/// `refs/remotes/origin/main`, `refs/heads/main`, `main`): what approval records' base ref
+/// must be. Anything else (`HEAD`, a commit id) is taken as given, and binds nothing.
+pub fn branch_name(reference: &str) -> String {
+    ["refs/remotes/origin/", "refs/heads/", "origin/"]
+        .iter()
+        .find_map(|p| reference.strip_prefix(p))
+        .unwrap_or(reference)
+        .to_string()
 }
 
 /// The default branch's error diagnostics, as report problems.
@@ -341,12 +374,16 @@ fn apply_plan(
     settings: Option<&Settings>,
     report: &mut Report,
 ) -> Result<(), String> {
-    // write the intent first: a run stopped after creating leaves gitgrant owning what it made
+    // write the records and the intent first: the ledger shows who approved a grant before
+    // it exists, and a run stopped after creating leaves gitgrant owning what it made
+    let mut first = d.records.clone();
+    first.extend(intent_events(&report.plan, opts.at));
     git.append_ledger(
-        &intent_events(&report.plan, opts.at),
+        &first,
         &format!(
-            "gitgrant apply at {}: assigning {} grant(s)",
+            "gitgrant apply at {}: {} approval record(s), assigning {} grant(s)",
             opts.at.to_rfc3339(),
+            d.records.len(),
             report.plan.create.len()
         ),
     )

@@ -30,7 +30,7 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
     note_path_problems(stay.as_ref(), parsed_path.is_ok(), &mut problems);
     let fields = file_fields(stay.as_ref(), input.contents, &mut problems);
     let events = Events::sort(&slot.pre, &slot.post, &mut problems);
-    let (approvals, rejections) = approvals_and_rejections(&slot.pre, &events);
+    let (approvals, rejections) = approvals_and_rejections(&path, &slot.pre, &events);
     let target = Target::of(&fields, &parsed_path, &events, input.policy);
     let window = Window::of(&fields, &events, stay.as_ref(), &mut problems);
     let life = Lifecycle::of(&events);
@@ -180,10 +180,24 @@ impl<'e> Events<'e> {
     }
 }
 
-/// The latest review of each reviewer; the approvals of the merge's evidence when the
-/// ledger recorded none.
-fn approvals_and_rejections(pre: &[&Event], events: &Events<'_>) -> (Vec<Review>, Vec<Review>) {
+/// The approvers the merge's approval record counted (DESIGN 10.3), else the latest review
+/// of each reviewer, else the approvals of the merge's evidence when the ledger recorded none.
+fn approvals_and_rejections(path: &str, pre: &[&Event], events: &Events<'_>) -> (Vec<Review>, Vec<Review>) {
     let (approvals, rejections) = reviews(pre);
+    let record = events.merge().and_then(|m| m.records.iter().find(|r| r.path == path));
+    if let Some(r) = record {
+        let counted = r
+            .approvers
+            .iter()
+            .map(|a| Review {
+                by: a.login.clone(),
+                at: a.submitted_at,
+                note: a.note.clone(),
+                review_id: Some(a.review_id),
+            })
+            .collect();
+        return (counted, rejections);
+    }
     match events.merge().and_then(|m| m.evidence.as_ref()) {
         Some(evidence) if approvals.is_empty() => (evidence_approvals(evidence), rejections),
         _ => (approvals, rejections),

@@ -1032,6 +1032,38 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [no-approved-pr] no merged pull request is known for this file: a request pushed straight to the default branch is never granted
 "#,
 }
+"no-approval-record" {
+    "A request file is on the default branch and the ledger knows merges of its path, but none of them is the first-parent commit that introduced the file's current content, and no evidence for that commit was found (in `--evidence DIR` or through the GitHub API).",
+    "The reconciler grants only what an approval record binds: the record of the merge that put exactly this content on the default branch. Any other merge of the same path approved something else, so it proves nothing about this file.",
+    "Find out how the current content reached the default branch (`git log --first-parent -- PATH`). If it was pushed or merged around the gate, revert it and open a request PR; if it came through an approved PR, make that PR's evidence available (`--evidence DIR`, or a token for the API).",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [no-approval-record] the ledger's merges of this path are not the commit 3f9c2a1b4d5e that introduced its current content, and no evidence for that commit was found
+"#,
+}
+"record-not-introducing-merge" {
+    "The approval record (or evidence) found for a request file names a merge commit that is not the first-parent commit of the default branch that introduced the file's current content: for example a PR merged into a side branch that later reached the default branch through another PR, or a request deleted and pushed back.",
+    "An approval binds the merge that put the approved content on the default branch. A merge elsewhere was decided against another branch's policy, and content that came back later was never approved, so neither grants (DESIGN 10.4).",
+    "Request the access again in a new PR into the default branch, with a new request id. If the file came back by a direct push or a side branch, revert that.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-not-introducing-merge] the approval of PR #9 is bound to merge 4444aaaa5555, but the file's current content on the default branch came from commit 7777bbbb8888
+"#,
+}
+"record-blob-mismatch" {
+    "The request file on the default branch is not the git blob its approval record bound: the approved PR's head had other bytes at that path than the default branch has now.",
+    "What was approved is the exact file at the PR's head. A different file, however small the difference (a longer duration, another account), was never approved, so it is not granted.",
+    "Revert the change to the request file. To change a request, revoke it and file a new one through a PR.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-blob-mismatch] PR #12 approved blob 8d2f0c7e1a3b, but the file on the default branch is blob 5e6f7a8b9c0d
+"#,
+}
+"record-retargeted" {
+    "Today's policy would resolve an approved request to another account id or another Identity Center user than its approval record names: an account was renamed in `policies/directory.toml`, or a login re-mapped in `policies/identities.toml`, after the approval.",
+    "The approvers approved access for one user on one account id. A rename must never move that grant to another account or person; the current policy may only narrow what was approved, never retarget it (DESIGN 10.4).",
+    "If the rename was intended, revoke the request and file a new one against the new names. If it was not, restore the directory or identities entry.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-retargeted] PR #12 approved account 111122223333, but the request's account now names 444455556666 in `policies/directory.toml`: renames never retarget a grant
+"#,
+}
 "evidence-unreadable" {
     "The approval evidence of a request exists but cannot be used: the ledger's evidence is not a replay snapshot, the snapshot is missing fields (such as `merged_at`), or the PR's base or head commit cannot be read from the repository.",
     "The reconciler re-decides every grant from its evidence; evidence it cannot read proves nothing, so the request is not granted.",

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 
 use super::approvals::short;
 use super::facts::PrFacts;
+use super::record::{ApprovalRecord, RecordInput};
 use super::snapshot::Snapshot;
-use super::{Decision, FileRole, GateInput, PathHistory, classify, decide, reason};
+use super::{Decision, FileRole, GateInput, PathHistory, PrOutcome, classify, decide, reason};
 use crate::core::files::load::BasePolicy;
 use crate::core::files::tree::{Entry, Tree};
 use crate::core::rules::eligibility::Reason;
@@ -74,6 +75,21 @@ pub struct EvidenceCheck<'a> {
     pub base: Option<&'a BasePolicy>,
     /// For each added path, whether it existed before, in the base commit's history.
     pub history: &'a BTreeMap<String, PathHistory>,
+    /// The default branch's policy at the merge's first parent (DESIGN 10.3).
+    pub merge_parent: MergeParent<'a>,
+}
+
+/// The policy of the default branch just before the merge, which also decides.
+#[derive(Clone, Copy)]
+pub enum MergeParent<'a> {
+    /// Not applied (audit's re-decision of a merge against its base alone).
+    NotChecked,
+    /// The merge's first parent is not in the repository: unverifiable.
+    Missing(&'a str),
+    Policy {
+        commit: &'a str,
+        policy: &'a BasePolicy,
+    },
 }
 
 /// The verifier's answer.
@@ -104,18 +120,37 @@ fn refused(code: &'static str, message: String) -> EvidenceVerdict {
 
 /// Verifies one request's evidence: each check in turn, the first that fails decides.
 pub fn verify(c: &EvidenceCheck<'_>) -> EvidenceVerdict {
+    let p = match prepare(c) {
+        Ok(p) => p,
+        Err(v) => return v,
+    };
+    match decide_at_merge(c, &p) {
+        Ok(outcome) => judge(c, &outcome, p.merged_at),
+        Err(v) => v,
+    }
+}
+
+/// What the checks before re-deciding established.
+struct Prepared<'a> {
+    head: &'a Tree,
+    base: &'a BasePolicy,
+    merged_at: DateTime<Utc>,
+}
+
+/// The checks that need no decision: the merge, its time, the head file, the base commit.
+fn prepare<'a>(c: &EvidenceCheck<'a>) -> Result<Prepared<'a>, EvidenceVerdict> {
     let f = &c.evidence.facts;
     if let Some(fail) = check_merge(c) {
-        return fail;
+        return Err(fail);
     }
     let Some(merged_at) = c.evidence.merged_at else {
-        return refused(
+        return Err(refused(
             "evidence-unreadable",
             format!("the evidence of PR #{} has no `merged_at`", f.number),
-        );
+        ));
     };
     let Some(head) = c.head else {
-        return EvidenceVerdict::Unverifiable(vec![reason(
+        return Err(EvidenceVerdict::Unverifiable(vec![reason(
             "head-commit-missing",
             format!(
                 "head commit {} of PR #{} is not in the repository (fetch `refs/pull/{}/head`)",
@@ -123,22 +158,22 @@ pub fn verify(c: &EvidenceCheck<'_>) -> EvidenceVerdict {
                 f.number,
                 f.number
             ),
-        )]);
+        )]));
     };
     if let Some(fail) = check_file(c, head) {
-        return fail;
+        return Err(fail);
     }
     let Some(base) = c.base else {
-        return EvidenceVerdict::Unverifiable(vec![reason(
+        return Err(EvidenceVerdict::Unverifiable(vec![reason(
             "base-commit-missing",
             format!(
                 "base commit {} of PR #{} is not in the repository",
                 short(&f.base_sha),
                 f.number
             ),
-        )]);
+        )]));
     };
-    redecide(c, base, head, merged_at)
+    Ok(Prepared { head, base, merged_at })
 }
 
 /// The PR is the one that added the file, was merged, and its merge is on the default branch.
@@ -205,16 +240,43 @@ fn check_file(c: &EvidenceCheck<'_>, head: &Tree) -> Option<EvidenceVerdict> {
     None
 }
 
-/// Re-decides the PR with the gate, against its base commit's policy, at its merge time.
-fn redecide(c: &EvidenceCheck<'_>, base: &BasePolicy, head: &Tree, merged_at: DateTime<Utc>) -> EvidenceVerdict {
+/// Re-decides the PR with the gate at its merge time, against its base commit's policy and
+/// (when checked) the default branch's policy at the merge's first parent: the stricter wins.
+fn decide_at_merge(c: &EvidenceCheck<'_>, p: &Prepared<'_>) -> Result<PrOutcome, EvidenceVerdict> {
     let f = &c.evidence.facts;
-    let outcome = decide(&GateInput {
-        base,
-        head,
+    let at_base = decide(&GateInput {
+        base: p.base,
+        head: p.head,
         facts: f,
         history: c.history,
-        at: merged_at,
+        at: p.merged_at,
     });
+    match &c.merge_parent {
+        MergeParent::NotChecked => Ok(at_base),
+        MergeParent::Missing(sha) => Err(EvidenceVerdict::Unverifiable(vec![reason(
+            "base-commit-missing",
+            format!(
+                "the first parent {} of PR #{}'s merge is not in the repository, so the default branch's policy at the merge cannot be read",
+                short(sha),
+                f.number
+            ),
+        )])),
+        MergeParent::Policy { policy, .. } => {
+            let at_merge = decide(&GateInput {
+                base: policy,
+                head: p.head,
+                facts: f,
+                history: c.history,
+                at: p.merged_at,
+            });
+            Ok(super::record::stricter(at_base, at_merge))
+        }
+    }
+}
+
+/// The verdict on a re-decided PR for the request at `c.path`.
+fn judge(c: &EvidenceCheck<'_>, outcome: &PrOutcome, merged_at: DateTime<Utc>) -> EvidenceVerdict {
+    let f = &c.evidence.facts;
     let item = outcome.requests.iter().find(|i| i.path == c.path);
     let decision = item.map_or(Decision::Invalid, |i| i.decision).max(outcome.decision);
     if decision == Decision::Approved
@@ -247,6 +309,149 @@ fn redecide(c: &EvidenceCheck<'_>, base: &BasePolicy, head: &Tree, merged_at: Da
     EvidenceVerdict::Refused {
         decision: Some(decision),
         reasons,
+    }
+}
+
+/// What binds a request file on the default branch to an approval record (DESIGN 10.4).
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    pub path: &'a str,
+    /// The object id of the file on the default branch.
+    pub blob: &'a str,
+    /// The first-parent commit of the default branch that introduced the file's current
+    /// content. A path deleted and pushed back since the record's merge has a later one.
+    pub introduced_by: &'a str,
+    /// The default branch's name.
+    pub default_branch: &'a str,
+}
+
+/// Whether a record binds the file: its merge introduced the current content, its blob is
+/// the file's, and its PR was merged into the default branch. The first that fails decides.
+pub fn check_binding(r: &ApprovalRecord, b: &Binding<'_>) -> Option<Reason> {
+    if r.path != b.path || r.merge_commit != b.introduced_by {
+        return Some(reason(
+            "record-not-introducing-merge",
+            format!(
+                "the approval of PR #{} is bound to merge {}, but the file's current content on the default branch came from commit {}",
+                r.pr,
+                short(&r.merge_commit),
+                short(b.introduced_by)
+            ),
+        ));
+    }
+    if r.blob != b.blob {
+        return Some(reason(
+            "record-blob-mismatch",
+            format!(
+                "PR #{} approved blob {}, but the file on the default branch is blob {}",
+                r.pr,
+                short(&r.blob),
+                short(b.blob)
+            ),
+        ));
+    }
+    if r.base_ref != b.default_branch {
+        return Some(reason(
+            "base-not-default-branch",
+            format!(
+                "PR #{} was merged into `{}`, not the default branch `{}`",
+                r.pr, r.base_ref, b.default_branch
+            ),
+        ));
+    }
+    None
+}
+
+/// What the current policy says of a recorded request: it may only narrow a grant.
+#[derive(Debug, Clone, Copy)]
+pub struct Current<'a> {
+    /// The account id the request's account name resolves to in today's directory.
+    pub account_id: &'a str,
+    /// The user the requester's login maps to in today's identities.
+    pub user_name: Option<&'a str>,
+}
+
+/// A record whose account or user today's policy would resolve differently is refused
+/// (`record-retargeted`): a rename never moves an approved grant.
+pub fn check_narrowing(r: &ApprovalRecord, c: &Current<'_>) -> Option<Reason> {
+    if r.account_id != c.account_id {
+        return Some(reason(
+            "record-retargeted",
+            format!(
+                "PR #{} approved account {}, but the request's account now names {} in `policies/directory.toml`: renames never retarget a grant",
+                r.pr, r.account_id, c.account_id
+            ),
+        ));
+    }
+    if c.user_name != Some(r.user_name.as_str()) {
+        return Some(reason(
+            "record-retargeted",
+            format!(
+                "PR #{} approved user `{}`, but `{}` now maps to {} in `policies/identities.toml`: renames never retarget a grant",
+                r.pr,
+                r.user_name,
+                r.requester,
+                c.user_name.map_or("no user".to_string(), |u| format!("`{u}`"))
+            ),
+        ));
+    }
+    None
+}
+
+/// Verifies evidence for the request file `b` binds and builds its approval record (what the
+/// gate would have written at merge); the refusal when it does not verify or bind.
+pub fn verify_record(c: &EvidenceCheck<'_>, b: &Binding<'_>) -> Result<ApprovalRecord, EvidenceVerdict> {
+    let p = prepare(c)?;
+    let outcome = decide_at_merge(c, &p)?;
+    let verdict = judge(c, &outcome, p.merged_at);
+    if !matches!(verdict, EvidenceVerdict::Verified { .. }) {
+        return Err(verdict);
+    }
+    let base = p
+        .base
+        .as_ref()
+        .map_err(|_| refused("not-approved", "the base policy is invalid".into()))?;
+    let f = &c.evidence.facts;
+    let mut policy_commits = vec![f.base_sha.clone()];
+    if let MergeParent::Policy { commit, .. } = &c.merge_parent {
+        policy_commits.push(commit.to_string());
+    }
+    let blobs = BTreeMap::from([(b.path.to_string(), b.blob.to_string())]);
+    let record = super::record::records(&RecordInput {
+        facts: f,
+        outcome: &outcome_for(&outcome, b.path),
+        blobs: &blobs,
+        identities: base.identities(),
+        merged_at: p.merged_at,
+        policy_commits: &policy_commits,
+    })
+    .into_iter()
+    .find(|r| r.path == b.path);
+    let Some(record) = record else {
+        return Err(refused(
+            "no-approval-record",
+            format!(
+                "PR #{}'s evidence verifies, but no approval record can be made for this file (its requester maps to no Identity Center user)",
+                f.number
+            ),
+        ));
+    };
+    match check_binding(&record, b) {
+        Some(why) => Err(EvidenceVerdict::Refused {
+            decision: None,
+            reasons: vec![why],
+        }),
+        None => Ok(record),
+    }
+}
+
+/// The outcome narrowed to one request, as approved (the judge said so).
+fn outcome_for(outcome: &PrOutcome, path: &str) -> PrOutcome {
+    PrOutcome {
+        decision: Decision::Approved,
+        requests: outcome.requests.iter().filter(|i| i.path == path).cloned().collect(),
+        removed: vec![],
+        diagnostics: vec![],
     }
 }
 
@@ -366,6 +571,7 @@ mod tests {
             head: c.head_present.then_some(&head),
             base: c.base.map(|_| &policy),
             history: &history,
+            merge_parent: MergeParent::NotChecked,
         })
     }
 
@@ -489,6 +695,130 @@ mod tests {
         };
         match run(&c) {
             EvidenceVerdict::Refused { decision, .. } => assert_eq!(decision, Some(Decision::Invalid)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn record() -> ApprovalRecord {
+        ApprovalRecord {
+            path: PATH.into(),
+            blob: "b".repeat(40),
+            account_id: "111122223333".into(),
+            permission_set: "AdministratorAccess".into(),
+            user_name: "alice@acme.example".into(),
+            requester: "alice".into(),
+            start: "2026-11-22T13:00:00Z".parse().unwrap(),
+            end: "2026-11-22T15:00:00Z".parse().unwrap(),
+            approvers: vec![],
+            pushers: vec![],
+            pr: 12,
+            base_ref: "main".into(),
+            base_sha: "1".repeat(40),
+            head_sha: "2".repeat(40),
+            merge_commit: MERGE.into(),
+            merged_at: "2026-11-22T12:30:00Z".parse().unwrap(),
+            policy_commits: vec![],
+        }
+    }
+
+    #[test]
+    fn a_record_binds_only_its_merge_its_blob_and_the_default_branch() {
+        let blob = "b".repeat(40);
+        let ok = Binding {
+            path: PATH,
+            blob: &blob,
+            introduced_by: MERGE,
+            default_branch: "main",
+        };
+        let code = |r: &ApprovalRecord, b: &Binding<'_>| check_binding(r, b).map(|r| r.code);
+        assert_eq!(code(&record(), &ok), None);
+        let later = "5".repeat(40);
+        let pushed_back = Binding {
+            introduced_by: &later,
+            ..ok
+        };
+        assert_eq!(code(&record(), &pushed_back), Some("record-not-introducing-merge"));
+        let other = "c".repeat(40);
+        let edited = Binding { blob: &other, ..ok };
+        assert_eq!(code(&record(), &edited), Some("record-blob-mismatch"));
+        let side = ApprovalRecord {
+            base_ref: "release".into(),
+            ..record()
+        };
+        assert_eq!(code(&side, &ok), Some("base-not-default-branch"));
+    }
+
+    #[test]
+    fn the_current_policy_narrows_but_never_retargets() {
+        let now = |account_id, user_name| Current { account_id, user_name };
+        let code = |c: Current<'_>| check_narrowing(&record(), &c).map(|r| r.code);
+        assert_eq!(code(now("111122223333", Some("alice@acme.example"))), None);
+        assert_eq!(
+            code(now("333344445555", Some("alice@acme.example"))),
+            Some("record-retargeted")
+        );
+        assert_eq!(
+            code(now("111122223333", Some("grace@acme.example"))),
+            Some("record-retargeted")
+        );
+        assert_eq!(code(now("111122223333", None)), Some("record-retargeted"));
+    }
+
+    #[test]
+    fn a_stricter_policy_at_the_merge_refuses_the_record() {
+        // approved against the base; the default branch at the merge needs three approvals
+        let s = scenario();
+        let ev = evidence(&s, |_| {});
+        let approved = s.pr.add[PATH].clone();
+        let mut head = Tree::default();
+        head.insert(PATH, Entry::File(approved.clone().into_bytes()));
+        let base = load::policy_set(&base_tree(), &mut Vec::new());
+        let mut raised = base_tree();
+        let text = raised
+            .text(tree::ACCESS)
+            .unwrap()
+            .replacen("min_approvals = 2", "min_approvals = 3", 1);
+        raised.insert(tree::ACCESS, Entry::File(text.into_bytes()));
+        let raised = load::policy_set(&raised, &mut Vec::new());
+        let history: BTreeMap<String, PathHistory> = [(PATH.to_string(), PathHistory::Never)].into();
+        let blob = "b".repeat(40);
+        let binding = Binding {
+            path: PATH,
+            blob: &blob,
+            introduced_by: MERGE,
+            default_branch: "main",
+        };
+        let check = |merge_parent| EvidenceCheck {
+            path: PATH,
+            expected_pr: None,
+            evidence: &ev,
+            merge_on_branch: true,
+            branch_file: Some(approved.as_bytes()),
+            head: Some(&head),
+            base: Some(&base),
+            history: &history,
+            merge_parent,
+        };
+        let same = MergeParent::Policy {
+            commit: "1111111111111111111111111111111111111111",
+            policy: &base,
+        };
+        let made = verify_record(&check(same), &binding).unwrap();
+        assert_eq!((made.blob.as_str(), made.merge_commit.as_str()), (blob.as_str(), MERGE));
+        assert_eq!(
+            made.approvers.iter().map(|a| a.login.as_str()).collect::<Vec<_>>(),
+            ["dan", "heidi"]
+        );
+        let stricter = MergeParent::Policy {
+            commit: "1111111111111111111111111111111111111111",
+            policy: &raised,
+        };
+        match verify_record(&check(stricter), &binding) {
+            Err(EvidenceVerdict::Refused { decision, .. }) => assert_eq!(decision, Some(Decision::Pending)),
+            other => panic!("{other:?}"),
+        }
+        match verify_record(&check(MergeParent::Missing(MERGE)), &binding) {
+            Err(EvidenceVerdict::Unverifiable(r)) => assert_eq!(r[0].code, "base-commit-missing"),
             other => panic!("{other:?}"),
         }
     }

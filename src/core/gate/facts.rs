@@ -75,6 +75,8 @@ pub struct PrFacts {
     pub files: Vec<FileChange>,
     /// `org/slug` (lowercased) -> member logins (lowercased).
     pub teams: BTreeMap<String, Vec<String>>,
+    /// Logins GitHub authenticated as pushing the PR's heads (from the snapshot), lowercased.
+    pub pushers: Vec<String>,
 }
 
 /// A snapshot field that is missing or of the wrong kind.
@@ -177,6 +179,7 @@ impl PrFacts {
             reviews,
             files,
             teams: teams_of(s),
+            pushers: s.pushers.iter().map(|p| p.to_ascii_lowercase()).collect(),
         })
     }
 }

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use super::approvals::latest_reviews;
 use super::facts::{PrFacts, ReviewState};
 use super::{FileRole, PrOutcome, classify};
+use crate::core::gate::snapshot::Snapshot;
 use crate::core::ledger::{Event, Kind, Ledger};
 use crate::core::model::codeowners::{CodeOwners, Owner};
 use crate::core::model::request::RequestPath;
-use crate::core::gate::snapshot::Snapshot;
 
 /// Events for this PR that the ledger lacks. Running twice adds nothing the second time.
 pub fn pr_events(
@@ -94,6 +94,13 @@ pub fn pr_events(
         out.push(e);
     }
     out
+}
+
+/// Puts the approval records of a merged PR (DESIGN 10.3) into its `merged` event.
+pub fn attach_records(events: &mut [Event], records: &[super::record::ApprovalRecord]) {
+    for e in events.iter_mut().filter(|e| e.kind == Some(Kind::Merged)) {
+        e.records = records.to_vec();
+    }
 }
 
 /// A `/revoke [reason]` comment: who wrote it and why.

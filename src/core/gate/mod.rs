@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod evidence;
 pub mod facts;
 pub mod ledger_events;
+pub mod record;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;

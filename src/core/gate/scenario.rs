@@ -209,6 +209,7 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect(),
+        pushers: vec![],
     })
 }
 

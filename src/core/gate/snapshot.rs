@@ -24,4 +24,7 @@ pub struct Snapshot {
     /// `org/team-slug` (lowercase) -> member logins.
     #[serde(default)]
     pub teams: BTreeMap<String, Vec<String>>,
+    /// Logins GitHub authenticated as pushing the PR's heads (lowercase).
+    #[serde(default)]
+    pub pushers: Vec<String>,
 }

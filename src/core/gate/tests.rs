@@ -131,6 +131,7 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         reviews: vec![],
         files: vec![],
         teams: default_teams(),
+        pushers: vec![],
     }
 }
 
