@@ -211,7 +211,12 @@ impl Git {
 
     /// The first parent of `commit` (the default branch before a merge), if it is present.
     pub fn first_parent(&self, commit: &str) -> Option<String> {
-        self.rev_parse(&format!("{commit}^1")).ok()
+        if !is_object_id(commit) {
+            return None;
+        }
+        let out = self.run(&["rev-parse", "--verify", "-q", &format!("{commit}^1^{{commit}}")]).ok()?;
+        let id = String::from_utf8_lossy(&out).trim().to_string();
+        (!id.is_empty()).then_some(id)
     }
 
     /// The branch a symbolic ref (`HEAD`, `refs/remotes/origin/HEAD`) points at, short

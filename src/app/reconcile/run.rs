@@ -205,10 +205,8 @@ fn default_branch_name(git: &Git, reference: &str) -> String {
 /// The default branch's name from the revision the run was given (`origin/main`,
 /// `refs/remotes/origin/main`, `refs/heads/main`, `main`): what approval records' base ref
 /// must be. Anything else (`HEAD`, a commit id) is taken as given, and binds nothing.
-pub fn branch_name(reference: &str) -> String {
-    ["refs/remotes/origin/", "refs/heads/", "origin/"]
-        .iter()
-        .find_map(|p| reference.strip_prefix(p))
+fn branch_name(reference: &str) -> String {
+    crate::adapters::git::refs::branch_name(reference)
         .unwrap_or(reference)
         .to_string()
 }

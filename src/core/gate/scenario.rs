@@ -143,28 +143,7 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
     for p in s.pr.modify.keys() {
         files.push(json!({"filename": p, "status": "modified"}));
     }
-    let commits: Vec<Value> = if s.pr.commits.is_empty() {
-        vec![commit_json(&s.pr.author, &s.pr.author, &[], HEAD_SHA)]
-    } else {
-        let n = s.pr.commits.len();
-        s.pr.commits
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let sha = if i + 1 == n {
-                    HEAD_SHA.to_string()
-                } else {
-                    format!("{:040x}", i + 0xa0)
-                };
-                commit_json(
-                    &c.author,
-                    c.committer.as_deref().unwrap_or(&c.author),
-                    &c.co_authors,
-                    &sha,
-                )
-            })
-            .collect()
-    };
+    let commits = scenario_commits(s);
     let reviews =
         s.pr.reviews
             .iter()
@@ -211,6 +190,32 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
             .collect(),
         pushers: vec![],
     })
+}
+
+/// The scenario's commits as GitHub lists them; the last one is the PR's head.
+fn scenario_commits(s: &Scenario) -> Vec<Value> {
+    if s.pr.commits.is_empty() {
+        vec![commit_json(&s.pr.author, &s.pr.author, &[], HEAD_SHA)]
+    } else {
+        let n = s.pr.commits.len();
+        s.pr.commits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let sha = if i + 1 == n {
+                    HEAD_SHA.to_string()
+                } else {
+                    format!("{:040x}", i + 0xa0)
+                };
+                commit_json(
+                    &c.author,
+                    c.committer.as_deref().unwrap_or(&c.author),
+                    &c.co_authors,
+                    &sha,
+                )
+            })
+            .collect()
+    }
 }
 
 fn commit_json(author: &str, committer: &str, co_authors: &[String], sha: &str) -> Value {
