@@ -162,20 +162,8 @@ fn record_in_ledger(
     if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();
         let base = crate::core::files::load::policy_files(&evaluated.base, &mut diags);
-        let requesters: Vec<(String, String)> = evaluated
-            .outcome
-            .requests
-            .iter()
-            .map(|i| {
-                let who = evaluated
-                    .head
-                    .text(&i.path)
-                    .and_then(|t| toml::from_str::<toml::Table>(t).ok())
-                    .and_then(|t| t.get("requester").and_then(|v| v.as_str()).map(str::to_string))
-                    .unwrap_or_default();
-                (i.path.clone(), who)
-            })
-            .collect();
+        // authority from the merged request, never from this PR's head (DESIGN 10.5)
+        let requesters = pr::merged_requesters(&git, snap, &evaluated.facts, &existing);
         match base
             .codeowners
             .as_ref()

@@ -86,6 +86,9 @@ pub struct Event {
     pub merge_commit: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+    /// Revoked: the git blob id of the request file that was deleted, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
     /// Merged: the replay snapshot that approved it (DESIGN 4.8 shape).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<serde_json::Value>,
@@ -217,7 +220,8 @@ impl Ledger {
         owned
     }
 
-    /// Request paths revoked through the ledger (`/revoke` comments): final.
+    /// Request paths revoked through the ledger (`/revoke` comments, deleting PRs, deletions
+    /// the reconciler saw): final, whatever content comes back at the path.
     pub fn revoked(&self) -> BTreeMap<String, &Event> {
         self.events
             .iter()
@@ -232,6 +236,20 @@ impl Ledger {
         for e in self.events.iter().filter(|e| e.kind == Some(Kind::Merged)) {
             for p in &e.paths {
                 out.insert(p.clone(), e);
+            }
+        }
+        out
+    }
+
+    /// Request paths gitgrant has acted on: merged through a recorded PR, or assigned
+    /// (`assigning`, `activated`). One of these missing from the default branch was deleted.
+    pub fn used_paths(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for e in &self.events {
+            match e.kind {
+                Some(Kind::Merged) => out.extend(e.paths.iter().cloned()),
+                Some(Kind::Assigning | Kind::Activated) => out.extend(e.request.clone()),
+                _ => {}
             }
         }
         out

@@ -26,6 +26,8 @@ pub enum GitError {
     MissingCommit(String),
     #[error("unexpected output from git: {0}")]
     Parse(String),
+    #[error("the clone is shallow, so its history cannot answer; check out with `fetch-depth: 0`")]
+    Shallow,
 }
 
 pub struct Git {
@@ -191,6 +193,24 @@ impl Git {
             .ok()?;
         let sha = String::from_utf8_lossy(&out).trim().to_string();
         (!sha.is_empty()).then_some(sha)
+    }
+
+    /// The blob id of `path` at `commit`, if it is a file there.
+    pub fn blob_id(&self, commit: &str, path: &str) -> Option<String> {
+        let out = self.run(&["rev-parse", "--verify", "--quiet", &format!("{commit}:{path}")]).ok()?;
+        let id = String::from_utf8_lossy(&out).trim().to_string();
+        (!id.is_empty()).then_some(id)
+    }
+
+    /// The latest commit reachable from `commit` that deleted `path`, if any (a path once
+    /// deleted is never granted again). A shallow clone cannot tell: an error (fail closed).
+    pub fn deleted_in(&self, commit: &str, path: &str) -> Result<Option<String>, GitError> {
+        if self.is_shallow()? {
+            return Err(GitError::Shallow);
+        }
+        let out = self.run(&["log", "-1", "--diff-filter=D", "--format=%H", commit, "--", path])?;
+        let sha = String::from_utf8_lossy(&out).trim().to_string();
+        Ok((!sha.is_empty()).then_some(sha))
     }
 
     /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a

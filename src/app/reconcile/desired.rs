@@ -18,7 +18,7 @@ use crate::core::gate::PathHistory;
 use crate::core::gate::evidence::{self, EvidenceCheck, EvidenceVerdict};
 use crate::core::gate::facts::PrFacts;
 use crate::core::gate::snapshot::Snapshot;
-use crate::core::ledger::Ledger;
+use crate::core::ledger::{Event, Ledger};
 use crate::core::model::request::Request;
 use crate::core::reconcile::plan::Candidate;
 use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
@@ -126,6 +126,7 @@ pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSo
         return unreadable(diagnostics);
     };
     let merged_by = ledger.merged_by();
+    let revoked = ledger.revoked();
     let mut candidates = Vec::new();
     for (path, entry) in tree.requests() {
         let mut found = Vec::new();
@@ -141,7 +142,9 @@ pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSo
                 .map_err(|e| format!("the ledger's evidence for `{path}` is not a snapshot: {e}")),
             None => evidence.snapshot_for(path, git.added_in(main, path).as_deref()),
         };
-        candidates.push(candidate(git, main, &tree, &policy, path, request, snapshot, at));
+        let mut c = candidate(git, main, &tree, &policy, path, request, snapshot, at);
+        c.blocked.splice(0..0, path_revoked(git, main, &revoked, path));
+        candidates.push(c);
     }
     Desired {
         candidates,
@@ -175,6 +178,8 @@ fn candidate(
         )),
         Ok(Some(snap)) => match verify(git, main, path, &snap, tree) {
             Ok((merged_at, facts)) => {
+                // the current policy only narrows: its pending_timeout applies too
+                blocked.extend(crate::core::gate::stale(facts.created_at, merged_at, policy));
                 start = start.or(Some(merged_at));
                 teams = Teams::of_login(&request.requester, facts.teams.iter());
             }
@@ -247,6 +252,36 @@ fn verify(
     match verdict {
         EvidenceVerdict::Verified { merged_at, .. } => Ok((merged_at, parsed.facts)),
         EvidenceVerdict::Refused { reasons, .. } | EvidenceVerdict::Unverifiable(reasons) => Err(reasons),
+    }
+}
+
+/// Revocation is final (DESIGN 10.5): a path the ledger has a `revoked` event for, or that
+/// was ever deleted from the default branch, is never granted again, whatever content came
+/// back and whatever evidence it has. History that cannot be read fails closed.
+fn path_revoked(git: &Git, main: &str, revoked: &BTreeMap<String, &Event>, path: &str) -> Option<Reason> {
+    if let Some(e) = revoked.get(path) {
+        return Some(reason(
+            "path-revoked",
+            format!(
+                "`{path}` was revoked{}{}; a path once used is never granted again: file a new request with a new id",
+                e.at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default(),
+                e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            ),
+        ));
+    }
+    match git.deleted_in(main, path) {
+        Ok(None) => None,
+        Ok(Some(commit)) => Some(reason(
+            "path-revoked",
+            format!(
+                "`{path}` was deleted from the default branch in commit {}; a path once used is never granted again: file a new request with a new id",
+                &commit[..commit.len().min(12)]
+            ),
+        )),
+        Err(e) => Some(reason(
+            "history-unavailable",
+            format!("cannot tell whether `{path}` was deleted from the default branch before: {e}"),
+        )),
     }
 }
 

@@ -184,6 +184,7 @@ reasons! {
         "team-membership-unknown" "invalid" => "eligibility depends on GitHub team membership that was not read",
         "request-path-reused" "invalid" => "the request's path was used before; request ids are never reused",
         "history-unavailable" "invalid" => "whether the request's path was used before cannot be told",
+        "stale" "invalid" => "the PR was decided or merged longer than pending_timeout after it was opened",
         "policy-path-unowned" "invalid" => "a policy file the PR changes has no code owner",
     }
     GateDecision "Reviews that do not count" {
@@ -207,6 +208,7 @@ reasons! {
         "file-changed-after-approval" "blocked" => "the file on the default branch differs from the approved one",
         "base-commit-missing" "blocked" => "the evidence's base commit is not in the repository",
         "not-approved" "blocked" => "re-deciding the merged pull request does not give `approved`",
+        "path-revoked" "blocked" => "the request's path was revoked or deleted before; it is never granted again",
         "no-longer-eligible" "blocked" => "the current policy no longer allows the request",
         "no-rule-covers-target" "blocked" => "no eligibility rule covers the account and permission set",
         "user-not-found" "blocked" => "Identity Center has no user with the requester's user name",

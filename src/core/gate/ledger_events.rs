@@ -83,6 +83,7 @@ pub fn pr_events(
         e.reason = Some(outcome.decision.as_str().to_string());
         e.evidence = serde_json::to_value(snapshot).ok();
         out.push(e);
+        out.extend(deletion_revocations(facts, snapshot, &seen, merged_at.unwrap_or(at)));
     } else if closed && !facts.merged && !already(Kind::ClosedUnmerged) && !paths.is_empty() {
         let rejected = latest_reviews(facts)
             .values()
@@ -94,6 +95,47 @@ pub fn pr_events(
         out.push(e);
     }
     out
+}
+
+/// One `revoked` event per request file a merged PR deletes (DESIGN 10.5): the path, the
+/// deleted blob as the PR's files list names it, who merged it (else its author), the PR.
+fn deletion_revocations(
+    facts: &PrFacts,
+    snapshot: &Snapshot,
+    seen: &BTreeSet<(Kind, Option<String>, Option<u64>)>,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let who = snapshot
+        .pull_request
+        .pointer("/merged_by/login")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&facts.author);
+    let blob_of = |path: &str| {
+        snapshot
+            .files
+            .iter()
+            .find(|f| f.get("filename").and_then(|v| v.as_str()) == Some(path))
+            .and_then(|f| f.get("sha").and_then(|v| v.as_str()))
+            .map(str::to_string)
+    };
+    classify(&facts.files)
+        .into_iter()
+        .filter_map(|c| match c {
+            FileRole::RemovedRequest(p) => Some(p),
+            _ => None,
+        })
+        .filter(|p| !seen.contains(&(Kind::Revoked, Some(p.clone()), None)))
+        .map(|p| {
+            let mut e = Event::new(Kind::Revoked, at);
+            e.request_id = RequestPath::parse(&p).ok().map(|r| r.id);
+            e.blob = blob_of(&p);
+            e.request = Some(p);
+            e.pr = Some(facts.number);
+            e.actor = Some(who.to_string());
+            e.reason = Some(format!("deleted by PR #{}", facts.number));
+            e
+        })
+        .collect()
 }
 
 /// A `/revoke [reason]` comment: who wrote it and why.
