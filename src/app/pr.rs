@@ -7,11 +7,11 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::adapters::git::Git;
-use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{self, Tree};
+use crate::core::gate::facts::PrFacts;
+use crate::core::gate::snapshot::Snapshot;
+use crate::core::gate::{self, FileRole, PrOutcome};
 
 /// The paths of the policy files read from the base commit.
 pub const POLICY_PATHS: [&str; 4] = [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS];

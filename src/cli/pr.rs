@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::gate::{Decision, report};
 use crate::adapters::github::{self, CheckRun, Conclusion};
 use crate::app::pr::{self, EvaluatedSources};
 use crate::core::diag::render::{self, Format};
+use crate::core::gate::{Decision, report};
 
 pub fn run(
     repo: &Path,

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
-use crate::core::gate::PathHistory;
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::PathHistory;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -197,7 +197,9 @@ impl Git {
 
     /// The blob id of `path` at `commit`, if it is a file there.
     pub fn blob_id(&self, commit: &str, path: &str) -> Option<String> {
-        let out = self.run(&["rev-parse", "--verify", "--quiet", &format!("{commit}:{path}")]).ok()?;
+        let out = self
+            .run(&["rev-parse", "--verify", "--quiet", &format!("{commit}:{path}")])
+            .ok()?;
         let id = String::from_utf8_lossy(&out).trim().to_string();
         (!id.is_empty()).then_some(id)
     }

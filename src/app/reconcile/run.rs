@@ -94,7 +94,11 @@ struct GitHubEvidence<'a> {
 }
 
 impl EvidenceSource for GitHubEvidence<'_> {
-    fn snapshot_for(&self, _path: &str, commit: Option<&str>) -> Result<Option<crate::core::gate::snapshot::Snapshot>, String> {
+    fn snapshot_for(
+        &self,
+        _path: &str,
+        commit: Option<&str>,
+    ) -> Result<Option<crate::core::gate::snapshot::Snapshot>, String> {
         let Some(commit) = commit else { return Ok(None) };
         self.rt.block_on(async {
             let Some(number) = self
@@ -175,7 +179,9 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             observed.revoked.extend(events.iter().filter_map(|e| e.request.clone()));
             observed.vanished = events;
         }
-        Err(e) => report.problems.push(format!("cannot list the default branch's request files: {e}")),
+        Err(e) => report
+            .problems
+            .push(format!("cannot list the default branch's request files: {e}")),
     }
     report.plan = plan_run(opts, &d, &observed, settings.as_ref());
     if apply && report.plan.halted.is_none() {
@@ -521,7 +527,9 @@ fn vanished_paths(git: &Git, main: &str, ledger: &Ledger, at: DateTime<Utc>) -> 
         }
         let deleted_in = git.deleted_in(main, &path).ok().flatten();
         let mut e = Event::new(Kind::Revoked, at);
-        e.request_id = crate::core::model::request::RequestPath::parse(&path).ok().map(|r| r.id);
+        e.request_id = crate::core::model::request::RequestPath::parse(&path)
+            .ok()
+            .map(|r| r.id);
         e.blob = deleted_in.as_ref().and_then(|c| git.blob_id(&format!("{c}^"), &path));
         e.reason = Some(match &deleted_in {
             Some(c) => format!("deleted from the default branch in commit {c}"),

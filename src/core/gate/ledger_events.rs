@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use super::approvals::latest_reviews;
 use super::facts::{PrFacts, ReviewState};
 use super::{FileRole, PrOutcome, classify};
+use crate::core::gate::snapshot::Snapshot;
 use crate::core::ledger::{Event, Kind, Ledger};
 use crate::core::model::codeowners::{CodeOwners, Owner};
 use crate::core::model::request::RequestPath;
-use crate::core::gate::snapshot::Snapshot;
 
 /// Events for this PR that the ledger lacks. Running twice adds nothing the second time.
 pub fn pr_events(
