@@ -6,3 +6,4 @@ pub mod init;
 pub mod pr;
 pub mod reconcile;
 pub mod request;
+pub mod stale;

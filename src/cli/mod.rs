@@ -70,6 +70,11 @@ pub enum Command {
         /// notes, merged with the snapshot as evidence, closed unmerged, `/revoke` comments)
         #[arg(long)]
         ledger: bool,
+        /// Scheduled run: close, with a comment, every open PR adding requests that was
+        /// opened longer than `pending_timeout` (policy at --repo's HEAD) ago. Needs
+        /// GITHUB_TOKEN and GITHUB_REPOSITORY
+        #[arg(long, conflicts_with_all = ["snapshot", "record", "report", "ledger"])]
+        close_stale: bool,
     },
     /// Export every request with its decisions, activation and end: the history of
     /// `requests/` on the default branch joined with the ledger, one row per request.
@@ -336,12 +341,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Pr {
             repo,
+            at,
+            format,
+            close_stale: true,
+            ..
+        } => crate::cli::pr::close_stale(&repo, at.unwrap_or_else(Utc::now), format),
+        Command::Pr {
+            repo,
             snapshot,
             record,
             at,
             format,
             report,
             ledger,
+            ..
         } => crate::cli::pr::run(
             &repo,
             snapshot.as_deref(),

@@ -117,6 +117,28 @@ pub fn run(
     })
 }
 
+/// `pr --close-stale`: closes the stale request PRs and lists them; exit 0, or 2 when the
+/// policy or the API cannot be read.
+pub fn close_stale(repo: &Path, at: DateTime<Utc>, format: Format) -> Result<ExitCode, String> {
+    let env = crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok());
+    let closed = crate::app::stale::close_stale(repo, "HEAD", &env, at)?;
+    match format {
+        Format::Json => println!("{}", serde_json::json!({ "closed": closed })),
+        _ if closed.is_empty() => println!("no stale request pull requests"),
+        _ => {
+            for c in &closed {
+                println!(
+                    "closed #{} as stale (opened {}): {}",
+                    c.number,
+                    c.opened.to_rfc3339(),
+                    c.requests.join(", ")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The teams to read for a fetched PR: decided from the base commit's policy.
 fn teams_for(
     repo: &Path,

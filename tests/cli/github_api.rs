@@ -881,3 +881,102 @@ fn the_client_needs_a_runtime() {
     let rt = gitgrant::adapters::github::runtime().unwrap();
     rt.block_on(async { GitHub::new("https://api.github.com", TOKEN).unwrap() });
 }
+
+// ---------------------------------------------------------------- closing stale request PRs
+
+#[tokio::test]
+async fn stale_request_prs_are_closed_with_a_comment_and_nothing_else_is() {
+    let (server, gh, repo) = setup().await;
+    let pull = |number: u64, created: &str| {
+        let mut p = pull_request(HEAD, 1, 1);
+        p["number"] = json!(number);
+        p["url"] = json!(format!("https://api.github.com/repos/acme/access/pulls/{number}"));
+        p["created_at"] = json!(created);
+        p
+    };
+    // #7 adds a request and is two days old; #8 adds one and is an hour old; #9 is an old
+    // policy PR (not a request: never stale)
+    let open = vec![
+        pull(7, "2026-11-20T09:00:00Z"),
+        pull(8, "2026-11-22T11:00:00Z"),
+        pull(9, "2026-11-01T09:00:00Z"),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls"))
+        .and(query_param("state", "open"))
+        .and(query_param("per_page", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(open))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut policy_file = file(0);
+    policy_file["filename"] = json!("policies/access.toml");
+    policy_file["status"] = json!("modified");
+    for (n, files) in [(7, vec![file(1)]), (9, vec![policy_file])] {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/access/pulls/{n}/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(files))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(555, "stale", "gitgrant[bot]", "Bot")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut closed_pr = pull(7, "2026-11-20T09:00:00Z");
+    closed_pr["state"] = json!("closed");
+    closed_pr["closed_at"] = json!("2026-11-22T12:00:01Z");
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/access/pulls/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(closed_pr))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let at = "2026-11-22T12:00:00Z".parse().unwrap();
+    let timeout = gitgrant::core::files::duration::HumaneDuration::parse("24h").unwrap();
+    let closed = gitgrant::app::stale::close_stale_prs(&gh, &repo, timeout, at).await.unwrap();
+    assert_eq!(closed.iter().map(|c| c.number).collect::<Vec<_>>(), vec![7]);
+    assert_eq!(closed[0].requests, vec!["requests/payments-prod/AdministratorAccess/req-0001.toml"]);
+
+    let writes: Vec<Request> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    // the comment first (so the reason is there when the PR shows as closed), then the close
+    assert_eq!(writes[0].url.path(), "/repos/acme/access/issues/7/comments");
+    let body = writes[0].body_json::<Value>().unwrap()["body"].as_str().unwrap().to_string();
+    assert!(body.contains("<!-- gitgrant:stale -->") && body.contains("`stale`") && body.contains("(1d)"), "{body}");
+    assert_eq!(writes[1].method.as_str(), "PATCH");
+    assert_eq!(writes[1].body_json::<Value>().unwrap(), json!({ "state": "closed" }));
+    // a young PR's files are not even read
+    assert_eq!(count(&server, "GET", "/repos/acme/access/pulls/8/files").await, 0);
+}
+
+#[tokio::test]
+async fn an_open_pull_without_created_at_fails_loudly() {
+    let (server, gh, repo) = setup().await;
+    let mut p = pull_request(HEAD, 1, 1);
+    p.as_object_mut().unwrap().remove("created_at");
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([p])))
+        .mount(&server)
+        .await;
+    let timeout = gitgrant::core::files::duration::HumaneDuration::parse("24h").unwrap();
+    let err = gitgrant::app::stale::close_stale_prs(&gh, &repo, timeout, "2026-11-22T12:00:00Z".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.contains("#7 has no valid `created_at`"), "{err}");
+    assert!(requests(&server).await.iter().all(|r| r.method.as_str() == "GET"));
+}
