@@ -29,7 +29,12 @@ pub struct ClosedPr {
 
 /// Reads `pending_timeout` from the policy at `rev` of the local clone (the default branch's
 /// checkout), then closes the stale request PRs through the API of the run's environment.
-pub fn close_stale(repo_dir: &Path, rev: &str, env: &RunEnvironment, at: DateTime<Utc>) -> Result<Vec<ClosedPr>, String> {
+pub fn close_stale(
+    repo_dir: &Path,
+    rev: &str,
+    env: &RunEnvironment,
+    at: DateTime<Utc>,
+) -> Result<Vec<ClosedPr>, String> {
     let git = Git::open(repo_dir).map_err(|e| e.to_string())?;
     let tree = git
         .read_tree(rev, &crate::app::pr::POLICY_PATHS)

@@ -943,9 +943,14 @@ async fn stale_request_prs_are_closed_with_a_comment_and_nothing_else_is() {
 
     let at = "2026-11-22T12:00:00Z".parse().unwrap();
     let timeout = gitgrant::core::files::duration::HumaneDuration::parse("24h").unwrap();
-    let closed = gitgrant::app::stale::close_stale_prs(&gh, &repo, timeout, at).await.unwrap();
+    let closed = gitgrant::app::stale::close_stale_prs(&gh, &repo, timeout, at)
+        .await
+        .unwrap();
     assert_eq!(closed.iter().map(|c| c.number).collect::<Vec<_>>(), vec![7]);
-    assert_eq!(closed[0].requests, vec!["requests/payments-prod/AdministratorAccess/req-0001.toml"]);
+    assert_eq!(
+        closed[0].requests,
+        vec!["requests/payments-prod/AdministratorAccess/req-0001.toml"]
+    );
 
     let writes: Vec<Request> = requests(&server)
         .await
@@ -955,8 +960,14 @@ async fn stale_request_prs_are_closed_with_a_comment_and_nothing_else_is() {
     assert_eq!(writes.len(), 2, "{writes:?}");
     // the comment first (so the reason is there when the PR shows as closed), then the close
     assert_eq!(writes[0].url.path(), "/repos/acme/access/issues/7/comments");
-    let body = writes[0].body_json::<Value>().unwrap()["body"].as_str().unwrap().to_string();
-    assert!(body.contains("<!-- gitgrant:stale -->") && body.contains("`stale`") && body.contains("(1d)"), "{body}");
+    let body = writes[0].body_json::<Value>().unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        body.contains("<!-- gitgrant:stale -->") && body.contains("`stale`") && body.contains("(1d)"),
+        "{body}"
+    );
     assert_eq!(writes[1].method.as_str(), "PATCH");
     assert_eq!(writes[1].body_json::<Value>().unwrap(), json!({ "state": "closed" }));
     // a young PR's files are not even read

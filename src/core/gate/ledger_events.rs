@@ -205,6 +205,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_merged_deletion_is_revoked_once_by_its_merger_or_else_its_author() {
+        let path = "requests/payments-prod/AdministratorAccess/inc-1.toml";
+        let mut snapshot = Snapshot {
+            pull_request: serde_json::json!({"number": 5, "state": "open", "user": {"login": "bob"},
+                "created_at": "2026-11-22T11:00:00Z", "head": {"sha": "h"}, "base": {"sha": "b"}, "merged": false}),
+            commits: vec![],
+            reviews: vec![],
+            files: vec![serde_json::json!({"sha": "abc123", "filename": path, "status": "removed"})],
+            teams: Default::default(),
+        };
+        let at: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let outcome = |f: &PrFacts| {
+            super::super::decide_on_base_files(&Default::default(), &Default::default(), f, &Default::default(), at)
+        };
+        let run = |s: &Snapshot, ledger: &Ledger| {
+            let f = PrFacts::from_snapshot(s).unwrap();
+            pr_events(&f, s, &outcome(&f), ledger, at)
+        };
+        // open: nothing is revoked yet
+        assert!(run(&snapshot, &Ledger::default()).is_empty());
+        snapshot.pull_request["state"] = "closed".into();
+        snapshot.pull_request["merged"] = true.into();
+        let events = run(&snapshot, &Ledger::default());
+        let revoked: Vec<&Event> = events.iter().filter(|e| e.kind == Some(Kind::Revoked)).collect();
+        assert_eq!(revoked.len(), 1);
+        let e = revoked[0];
+        assert_eq!(
+            (e.request.as_deref(), e.blob.as_deref(), e.actor.as_deref(), e.pr),
+            (Some(path), Some("abc123"), Some("bob"), Some(5))
+        );
+        // recorded once
+        let ledger = Ledger {
+            events: events.clone(),
+            bad_lines: vec![],
+        };
+        assert!(run(&snapshot, &ledger).iter().all(|e| e.kind != Some(Kind::Revoked)));
+        // the merger, when GitHub names one
+        snapshot.pull_request["merged_by"] = serde_json::json!({"login": "carol"});
+        let events = run(&snapshot, &Ledger::default());
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == Some(Kind::Revoked) && e.actor.as_deref() == Some("carol"))
+        );
+    }
+
+    #[test]
     fn revoke_command_parsing() {
         assert_eq!(parse_revoke("/revoke"), Some(String::new()));
         assert_eq!(parse_revoke("/revoke  done early\nthanks"), Some("done early".into()));
