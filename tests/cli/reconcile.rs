@@ -703,6 +703,8 @@ fn a_deleted_request_pushed_back_is_never_granted_again() {
         (revoked[0]["request"].as_str(), revoked[0]["blob"].as_str()),
         (Some(path.as_str()), Some(blob.as_str()))
     );
+    let log = git(&w.repo, &["log", "--format=%s", "origin/gitgrant-ledger"], "admin");
+    assert!(log.contains("1 ended, 0 failed, 1 revoked"), "{log}");
     // the same file pushed back straight to main: the old PR's evidence still matches it,
     // but the path is revoked
     w.commit_on_main(|r| std::fs::write(r.join(&path), &text).unwrap(), "bring inc-20 back");

@@ -587,6 +587,10 @@ fn ledger_message(at: DateTime<Utc>, events: &[Event], outcomes: &[Outcome]) -> 
         count(Kind::Ended),
         count(Kind::Failed)
     );
+    if count(Kind::Revoked) > 0 {
+        // paths vanished from the default branch; the paths themselves are in the events
+        message.push_str(&format!(", {} revoked", count(Kind::Revoked)));
+    }
     message.push('\n');
     for o in outcomes {
         message.push_str(&format!(
