@@ -991,3 +991,102 @@ async fn an_open_pull_without_created_at_fails_loudly() {
     assert!(err.contains("#7 has no valid `created_at`"), "{err}");
     assert!(requests(&server).await.iter().all(|r| r.method.as_str() == "GET"));
 }
+
+/// `gitgrant pr --close-stale` end to end: the policy's `pending_timeout` from the checkout's
+/// HEAD, the API from the run's environment; a policy that does not load is exit 2.
+#[tokio::test]
+async fn the_close_stale_command_reads_the_timeout_from_the_checkout() {
+    let (server, _gh, _repo) = setup().await;
+    let mut old = pull_request(HEAD, 1, 1);
+    old["created_at"] = json!("2026-11-22T08:00:00Z");
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls"))
+        .and(query_param("state", "open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([old])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls/7/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([file(1)])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(556, "stale", "gitgrant[bot]", "Bot")))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/access/pulls/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pull_request(HEAD, 1, 1)))
+        .mount(&server)
+        .await;
+    // the fixture policy says 24h: a PR opened at 08:00 is not stale at noon; with 2h it is
+    let repo = crate::support::repo_with_case(None);
+    let dir = repo.path().to_path_buf();
+    let commit = |dir: &std::path::Path| {
+        crate::support::git_as(dir, &["add", "-A"], "admin");
+        crate::support::git_as(dir, &["commit", "-q", "-m", "policy"], "admin");
+    };
+    crate::support::git_as(&dir, &["init", "-q", "-b", "main"], "admin");
+    commit(&dir);
+    let uri = server.uri();
+    let run = move |dir: std::path::PathBuf| {
+        let uri = uri.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                crate::support::bin()
+                    .args([
+                        "pr",
+                        "--repo",
+                        dir.to_str().unwrap(),
+                        "--close-stale",
+                        "--at",
+                        "2026-11-22T12:00:00Z",
+                    ])
+                    .args(["--format", "json"])
+                    .env("GITHUB_TOKEN", TOKEN)
+                    .env("GITHUB_REPOSITORY", "acme/access")
+                    .env("GITHUB_API_URL", uri)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = run(dir.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!({"closed": []})
+    );
+    let access = dir.join("policies/access.toml");
+    let text = std::fs::read_to_string(&access).unwrap();
+    std::fs::write(
+        &access,
+        text.replacen("pending_timeout = \"24h\"", "pending_timeout = \"2h\"", 1),
+    )
+    .unwrap();
+    commit(&dir);
+    let out = run(dir.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["closed"][0]["number"], 7, "{v}");
+    assert_eq!(count(&server, "PATCH", "/repos/acme/access/pulls/7").await, 1);
+    // a policy that does not load: nothing is closed, exit 2
+    std::fs::write(&access, "not = = toml").unwrap();
+    commit(&dir);
+    let out = run(dir.clone()).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not validate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&server, "PATCH", "/repos/acme/access/pulls/7").await, 1);
+}
