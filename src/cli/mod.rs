@@ -67,7 +67,8 @@ pub enum Command {
         #[arg(long)]
         report: bool,
         /// Append what this run learned to the ledger branch (requested, reviews with their
-        /// notes, merged with the snapshot as evidence, closed unmerged, `/revoke` comments)
+        /// notes, merged with the snapshot as evidence, closed unmerged, `/revoke` comments,
+        /// `revoked` for each request file a merged PR deletes)
         #[arg(long)]
         ledger: bool,
         /// Scheduled run: close, with a comment, every open PR adding requests that was

@@ -510,8 +510,10 @@ fn outcome_events(o: &Outcome, at: DateTime<Utc>) -> Vec<Event> {
 }
 
 /// Revocation is final (DESIGN 10.5): a `revoked` event for every request path the ledger
-/// has a merge or an assignment for that is no longer on the default branch and not yet
-/// revoked, with the commit that deleted it and the deleted blob when git can tell.
+/// has a merge or an assignment for that the default branch's history shows deleted and
+/// that is not on it now nor revoked yet, with the deleting commit and the deleted blob. A
+/// path this checkout never had (a merge recorded after it was fetched, a PR into another
+/// branch) has no deletion in its history and is left alone.
 fn vanished_paths(git: &Git, main: &str, ledger: &Ledger, at: DateTime<Utc>) -> Result<Vec<Event>, String> {
     let present: BTreeSet<String> = git
         .request_files(main)
@@ -525,16 +527,13 @@ fn vanished_paths(git: &Git, main: &str, ledger: &Ledger, at: DateTime<Utc>) -> 
         if present.contains(&path) || revoked.contains_key(&path) {
             continue;
         }
-        let deleted_in = git.deleted_in(main, &path).ok().flatten();
+        let Some(commit) = git.deleted_in(main, &path).map_err(|e| e.to_string())? else {
+            continue;
+        };
         let mut e = Event::new(Kind::Revoked, at);
-        e.request_id = crate::core::model::request::RequestPath::parse(&path)
-            .ok()
-            .map(|r| r.id);
-        e.blob = deleted_in.as_ref().and_then(|c| git.blob_id(&format!("{c}^"), &path));
-        e.reason = Some(match &deleted_in {
-            Some(c) => format!("deleted from the default branch in commit {c}"),
-            None => "no longer on the default branch".into(),
-        });
+        e.request_id = crate::core::model::request::RequestPath::parse(&path).ok().map(|r| r.id);
+        e.blob = git.blob_id(&format!("{commit}^"), &path);
+        e.reason = Some(format!("deleted from the default branch in commit {commit}"));
         e.request = Some(path);
         events.push(e);
     }
