@@ -195,16 +195,15 @@ pub fn pr_from_event(
     })
 }
 
-/// The commenter, body and time of an `issue_comment` payload (created or edited).
+/// The commenter, body and time of an `issue_comment` payload. Only a `created` comment
+/// counts: an `edited` one would be attributed to its original author whoever edited it
+/// (and its body may have changed since anyone read it), a `deleted` one says nothing.
 pub fn comment_from_payload(payload: &Value) -> Option<RevokeComment> {
-    if payload.get("action").and_then(Value::as_str) == Some("deleted") {
+    if payload.get("action").and_then(Value::as_str) != Some("created") {
         return None;
     }
     let c = payload.get("comment")?;
-    let at = c
-        .get("updated_at")
-        .or_else(|| c.get("created_at"))
-        .and_then(Value::as_str)?;
+    let at = c.get("created_at").and_then(Value::as_str)?;
     Some(RevokeComment {
         login: c.pointer("/user/login")?.as_str()?.to_string(),
         body: c.get("body")?.as_str()?.to_string(),
@@ -311,5 +310,21 @@ mod tests {
         let c = e.revoke_comment().unwrap();
         assert_eq!((c.login.as_str(), c.body.as_str()), ("alice", "/revoke"));
         assert_eq!(c.at.to_rfc3339(), "2026-01-02T03:04:05+00:00");
+    }
+
+    #[test]
+    fn only_a_created_comment_counts() {
+        let body = |action: &str| {
+            serde_json::json!({
+                "action": action,
+                "changes": {"body": {"from": "looks good"}},
+                "comment": {"body": "/revoke", "user": {"login": "alice"},
+                    "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-03T03:04:05Z"},
+            })
+        };
+        assert!(comment_from_payload(&body("created")).is_some());
+        assert!(comment_from_payload(&body("edited")).is_none());
+        assert!(comment_from_payload(&body("deleted")).is_none());
+        assert!(comment_from_payload(&serde_json::json!({"comment": {"body": "/revoke"}})).is_none());
     }
 }

@@ -71,4 +71,7 @@ pub enum AppError {
     /// The reconciler's errors (still text: `app::reconcile` moves to typed errors next).
     #[error("{0}")]
     Reconcile(String),
+    /// `pr --close-stale`: the policy or the API could not be read (still text).
+    #[error("{0}")]
+    Stale(String),
 }

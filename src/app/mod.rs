@@ -9,3 +9,4 @@ pub mod pr;
 pub mod reconcile;
 pub mod request;
 pub mod scenarios;
+pub mod stale;

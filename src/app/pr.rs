@@ -132,6 +132,57 @@ fn at_merge(
     (outcome, records)
 }
 
+/// Who requested each request path the PR lists, for `/revoke` authority (DESIGN 10.5):
+/// read from the merged request, never from the PR's head. First the file on the default
+/// branch (`repository.default_branch` of the PR's base, else `main`, as
+/// `refs/remotes/origin/<name>` or `refs/heads/<name>`), then the ledger's `requested`
+/// event of the PR that merged it. A path that was never merged has no requester: only a
+/// code owner or an admin may revoke it (its author can close the PR). Unknown is "".
+pub fn merged_requesters(
+    git: &Git,
+    snapshot: &Snapshot,
+    facts: &PrFacts,
+    ledger: &crate::core::ledger::Ledger,
+) -> Vec<(String, String)> {
+    let branch = snapshot
+        .pull_request
+        .pointer("/base/repo/default_branch")
+        .and_then(|v| v.as_str())
+        .unwrap_or("main");
+    let main = [format!("refs/remotes/origin/{branch}"), format!("refs/heads/{branch}")]
+        .into_iter()
+        .find_map(|r| git.resolve_branch(&r).ok().map(|c| c.into_string()));
+    let merged_by = ledger.merged_by();
+    gate::classify(&facts.files)
+        .into_iter()
+        .filter_map(|c| match c {
+            FileRole::AddedRequest(p) => Some(p),
+            _ => None,
+        })
+        .map(|path| {
+            let from_branch = main
+                .as_deref()
+                .and_then(|m| git.blob_at(m, &path))
+                .and_then(|b| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&b)).ok())
+                .and_then(|t| t.get("requester").and_then(|v| v.as_str()).map(str::to_string));
+            let from_ledger = || {
+                let pr = merged_by.get(&path)?.pr?;
+                ledger
+                    .events
+                    .iter()
+                    .find(|e| {
+                        e.kind == Some(crate::core::ledger::Kind::Requested)
+                            && e.pr == Some(pr)
+                            && e.request.as_deref() == Some(path.as_str())
+                    })
+                    .and_then(|e| e.actor.clone())
+            };
+            let who = from_branch.or_else(from_ledger).unwrap_or_default();
+            (path, who)
+        })
+        .collect()
+}
+
 /// File texts for rendering diagnostics: head files first, then base files.
 pub struct EvaluatedSources<'a>(pub &'a Evaluated);
 

@@ -115,9 +115,15 @@ pub struct PrArgs {
     #[arg(long)]
     pub report: bool,
     /// Append what this run learned to the ledger branch (requested, reviews with their
-    /// notes, merged with the snapshot as evidence, closed unmerged, `/revoke` comments)
+    /// notes, merged with the snapshot as evidence and the approval records, closed
+    /// unmerged, `/revoke` comments, `revoked` for each request file a merged PR deletes)
     #[arg(long)]
     pub ledger: bool,
+    /// Scheduled run: close, with a comment, every open PR adding requests that was
+    /// opened longer than `pending_timeout` (policy at --repo's HEAD) ago. Needs
+    /// GITHUB_TOKEN and GITHUB_REPOSITORY
+    #[arg(long, conflicts_with_all = ["snapshot", "record", "report", "ledger"])]
+    pub close_stale: bool,
 }
 
 // `gitgrant audit`
@@ -420,6 +426,7 @@ pub fn main() -> ExitCode {
 fn run(command: Command, env: &RunEnvironment) -> Result<Exit, AppError> {
     match command {
         Command::Check(a) => check::run(&a),
+        Command::Pr(a) if a.close_stale => pr::close_stale(&a, env),
         Command::Pr(a) => pr::run(&a, env),
         Command::Audit(a) => audit::run_audit(a),
         Command::Status(a) => audit::run_status(&a),

@@ -137,6 +137,28 @@ fn append_summary(path: &Path, body: &str) -> Result<(), AppError> {
     writeln!(f, "{body}").map_err(failed)
 }
 
+/// `pr --close-stale`: closes the stale request PRs and lists them; exit 0, or 2 when the
+/// policy or the API cannot be read.
+pub fn close_stale(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
+    let at = a.at.unwrap_or_else(Utc::now);
+    let closed = crate::app::stale::close_stale(&a.repo, "HEAD", env, at).map_err(AppError::Stale)?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::json!({ "closed": closed })),
+        _ if closed.is_empty() => println!("no stale request pull requests"),
+        _ => {
+            for c in &closed {
+                println!(
+                    "closed #{} as stale (opened {}): {}",
+                    c.number,
+                    c.opened.to_rfc3339(),
+                    c.requests.join(", ")
+                );
+            }
+        }
+    }
+    Ok(Exit::Success)
+}
+
 /// The teams to read for a fetched PR: decided from the base commit's policy.
 fn teams_for(repo: &Path, snap: &Snapshot, env: &RunEnvironment) -> Result<Vec<String>, AppError> {
     let facts = crate::core::gate::facts::PrFacts::from_snapshot(snap)?;
@@ -177,20 +199,8 @@ fn record_in_ledger(
     if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();
         let base = crate::core::files::load::policy_files(&evaluated.base, &mut diags);
-        let requesters: Vec<(String, String)> = evaluated
-            .outcome
-            .requests
-            .iter()
-            .map(|i| {
-                let who = evaluated
-                    .head
-                    .text(&i.path)
-                    .and_then(|t| toml::from_str::<toml::Table>(t).ok())
-                    .and_then(|t| t.get("requester").and_then(|v| v.as_str()).map(str::to_string))
-                    .unwrap_or_default();
-                (i.path.clone(), who)
-            })
-            .collect();
+        // authority from the merged request, never from this PR's head (DESIGN 10.5)
+        let requesters = pr::merged_requesters(&git, snap, &evaluated.facts, &existing);
         match base
             .codeowners
             .as_ref()

@@ -86,6 +86,9 @@ pub struct Event {
     pub merge_commit: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
+    /// Revoked: the git blob id of the request file that was deleted, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
     /// Merged: the replay snapshot that approved it (DESIGN 4.8 shape).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<serde_json::Value>,
@@ -299,7 +302,8 @@ impl Ledger {
         owned
     }
 
-    /// Request paths revoked through the ledger (`/revoke` comments): final.
+    /// Request paths revoked through the ledger (`/revoke` comments, deleting PRs, deletions
+    /// the reconciler saw): final, whatever content comes back at the path.
     pub fn revoked(&self) -> BTreeMap<String, &Event> {
         self.events
             .iter()
@@ -325,6 +329,23 @@ impl Ledger {
             e.kind == Some(Kind::Merged)
                 && (e.paths.iter().any(|p| p == path) || e.records.iter().any(|r| r.path == path))
         })
+    }
+
+    /// Request paths gitgrant has acted on: merged through a recorded PR, or assigned
+    /// (`assigning`, `activated`). One of these missing from the default branch was deleted.
+    pub fn used_paths(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for e in &self.events {
+            match e.kind {
+                Some(Kind::Merged) => {
+                    out.extend(e.paths.iter().cloned());
+                    out.extend(e.records.iter().map(|r| r.path.clone()));
+                }
+                Some(Kind::Assigning | Kind::Activated) => out.extend(e.request.clone()),
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Every request id the ledger has seen.

@@ -278,7 +278,7 @@ fn explain_refuses_an_unknown_code_naming_it() {
     assert_eq!(code, 2);
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("unknown code `approval-old`"), "{err}");
-    let (code, _, err) = run(&["explain", "stale"]);
+    let (code, _, err) = run(&["explain", "approval-stal"]);
     assert_eq!(code, 2);
     assert!(err.contains("did you mean `approval-stale`?"), "{err}");
 }

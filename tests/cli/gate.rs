@@ -332,7 +332,7 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("30 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("31 passed, 0 failed"), "{stdout}");
 }
 
 pub(crate) fn webhook_examples() -> Value {
@@ -527,6 +527,7 @@ fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
     snap["pull_request"]["merged"] = json!(true);
     snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
     snap["pull_request"]["merge_commit_sha"] = json!(head);
+    git(repo.path(), &["merge", "-q", "--ff-only", &head], "admin");
     run_pr(repo.path(), &snap, &["--ledger"]);
     let events = ledger_events(repo.path());
     assert_eq!(kinds(&events), vec!["requested", "approved", "approved", "merged"]);
@@ -610,4 +611,98 @@ fn user_text_cannot_forge_lines_in_the_ledger_commit_message() {
     // git finds no trailer in it
     let trailers = git(repo.path(), &["log", "-1", "--format=%(trailers)", "gitgrant-ledger"], "admin");
     assert_eq!(trailers, "", "{message}");
+}
+
+/// Runs `gitgrant pr --ledger` for an `issue_comment` event by `login` with `body`.
+fn comment_run(repo: &Path, snap: &Value, login: &str, action: &str) -> std::process::Output {
+    let number = snap["pull_request"]["number"].clone();
+    let payload = json!({"action": action, "issue": {"number": number, "pull_request": {}},
+        "comment": {"id": 9, "body": "/revoke", "user": {"login": login}, "created_at": "2026-11-22T12:30:00Z",
+                    "updated_at": "2026-11-22T12:40:00Z"},
+        "repository": {"full_name": "acme/access"}});
+    let event_file = repo.join(".git/gitgrant-test-event.json");
+    std::fs::write(&event_file, payload.to_string()).unwrap();
+    let file = repo.join(".git/gitgrant-test-snapshot.json");
+    std::fs::write(&file, serde_json::to_string(snap).unwrap()).unwrap();
+    bin()
+        .args([
+            "pr",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--at",
+            AT,
+            "--ledger",
+        ])
+        .env("GITHUB_EVENT_NAME", "issue_comment")
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn revoke_authority_comes_from_the_merged_request_and_edited_comments_are_ignored() {
+    let (repo, base) = base_repo();
+    // alice's request is merged to main
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    git(repo.path(), &["merge", "-q", "--ff-only", &head], "admin");
+    // mallory opens another PR whose head lists alice's path with herself as requester
+    let main = git(repo.path(), &["rev-parse", "main"], "admin");
+    let evil = branch(repo.path(), "evil", &base, &[(PATH, &request("mallory"))], "mallory");
+    let mut snap = snapshot("mallory", &main, &evil, added(PATH), json!([]));
+    snap["pull_request"]["number"] = json!(8);
+    let out = comment_run(repo.path(), &snap, "mallory", "created");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("may not revoke"));
+    assert!(!ledger_events(repo.path()).iter().any(|e| e["kind"] == "revoked"));
+    // alice, the requester of the merged file, may revoke it from any PR that lists it,
+    // but an edited comment counts for nobody
+    let out = comment_run(repo.path(), &snap, "alice", "edited");
+    assert!(
+        !ledger_events(repo.path()).iter().any(|e| e["kind"] == "revoked"),
+        "{out:?}"
+    );
+    comment_run(repo.path(), &snap, "alice", "created");
+    let events = ledger_events(repo.path());
+    let revoked: Vec<&Value> = events.iter().filter(|e| e["kind"] == "revoked").collect();
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(
+        (revoked[0]["request"].as_str(), revoked[0]["actor"].as_str()),
+        (Some(PATH), Some("alice"))
+    );
+}
+
+#[test]
+fn a_merged_deleting_pr_writes_a_revoked_event_per_deleted_file() {
+    let (repo, base) = base_repo();
+    let existing = "requests/payments-prod/AdministratorAccess/inc-4821-rollback.toml";
+    let blob = git(repo.path(), &["rev-parse", &format!("HEAD:{existing}")], "admin");
+    git(repo.path(), &["checkout", "-q", "-b", "revoke"], "bob");
+    git(repo.path(), &["rm", "-q", existing], "bob");
+    git(repo.path(), &["commit", "-q", "-m", "revoke"], "bob");
+    let head = git(repo.path(), &["rev-parse", "HEAD"], "bob");
+    let files =
+        json!([{"sha": blob, "filename": existing, "status": "removed", "additions": 0, "deletions": 8, "changes": 8}]);
+    let mut snap = snapshot("bob", &base, &head, files, json!([]));
+    // open: nothing is revoked yet
+    run_pr(repo.path(), &snap, &["--ledger"]);
+    assert!(!ledger_events(repo.path()).iter().any(|e| e["kind"] == "revoked"));
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    snap["pull_request"]["merged_by"] = user("carol");
+    let (code, _, err) = run_pr(repo.path(), &snap, &["--ledger"]);
+    assert_eq!(code, 0, "{err}");
+    run_pr(repo.path(), &snap, &["--ledger"]);
+    let events = ledger_events(repo.path());
+    let revoked: Vec<&Value> = events.iter().filter(|e| e["kind"] == "revoked").collect();
+    assert_eq!(revoked.len(), 1, "recorded once: {events:#?}");
+    let r = revoked[0];
+    assert_eq!(r["request"], existing);
+    assert_eq!(r["blob"], blob.as_str());
+    assert_eq!(r["actor"], "carol");
+    assert_eq!(r["pr"], 7);
+    assert_eq!(r["at"], "2026-11-22T11:50:00Z");
 }

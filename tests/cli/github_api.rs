@@ -881,3 +881,212 @@ fn the_client_needs_a_runtime() {
     let rt = gitgrant::adapters::github::runtime().unwrap();
     rt.block_on(async { GitHub::new("https://api.github.com", TOKEN).unwrap() });
 }
+
+// ---------------------------------------------------------------- closing stale request PRs
+
+#[tokio::test]
+async fn stale_request_prs_are_closed_with_a_comment_and_nothing_else_is() {
+    let (server, gh, repo) = setup().await;
+    let pull = |number: u64, created: &str| {
+        let mut p = pull_request(HEAD, 1, 1);
+        p["number"] = json!(number);
+        p["url"] = json!(format!("https://api.github.com/repos/acme/access/pulls/{number}"));
+        p["created_at"] = json!(created);
+        p
+    };
+    // #7 adds a request and is two days old; #8 adds one and is an hour old; #9 is an old
+    // policy PR (not a request: never stale)
+    let open = vec![
+        pull(7, "2026-11-20T09:00:00Z"),
+        pull(8, "2026-11-22T11:00:00Z"),
+        pull(9, "2026-11-01T09:00:00Z"),
+    ];
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls"))
+        .and(query_param("state", "open"))
+        .and(query_param("per_page", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(open))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut policy_file = file(0);
+    policy_file["filename"] = json!("policies/access.toml");
+    policy_file["status"] = json!("modified");
+    for (n, files) in [(7, vec![file(1)]), (9, vec![policy_file])] {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/access/pulls/{n}/files")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(files))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(555, "stale", "gitgrant[bot]", "Bot")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut closed_pr = pull(7, "2026-11-20T09:00:00Z");
+    closed_pr["state"] = json!("closed");
+    closed_pr["closed_at"] = json!("2026-11-22T12:00:01Z");
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/access/pulls/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(closed_pr))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let at = "2026-11-22T12:00:00Z".parse().unwrap();
+    let timeout = gitgrant::core::files::duration::HumaneDuration::parse("24h").unwrap();
+    let closed = gitgrant::app::stale::close_stale_prs(&gh, &repo, timeout, at)
+        .await
+        .unwrap();
+    assert_eq!(closed.iter().map(|c| c.number).collect::<Vec<_>>(), vec![7]);
+    assert_eq!(
+        closed[0].requests,
+        vec!["requests/payments-prod/AdministratorAccess/req-0001.toml"]
+    );
+
+    let writes: Vec<Request> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    // the comment first (so the reason is there when the PR shows as closed), then the close
+    assert_eq!(writes[0].url.path(), "/repos/acme/access/issues/7/comments");
+    let body = writes[0].body_json::<Value>().unwrap()["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        body.contains("<!-- gitgrant:stale -->") && body.contains("`stale`") && body.contains("(1d)"),
+        "{body}"
+    );
+    assert_eq!(writes[1].method.as_str(), "PATCH");
+    assert_eq!(writes[1].body_json::<Value>().unwrap(), json!({ "state": "closed" }));
+    // a young PR's files are not even read
+    assert_eq!(count(&server, "GET", "/repos/acme/access/pulls/8/files").await, 0);
+}
+
+#[tokio::test]
+async fn an_open_pull_without_created_at_fails_loudly() {
+    let (server, gh, repo) = setup().await;
+    let mut p = pull_request(HEAD, 1, 1);
+    p.as_object_mut().unwrap().remove("created_at");
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([p])))
+        .mount(&server)
+        .await;
+    let timeout = gitgrant::core::files::duration::HumaneDuration::parse("24h").unwrap();
+    let err = gitgrant::app::stale::close_stale_prs(&gh, &repo, timeout, "2026-11-22T12:00:00Z".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.contains("#7 has no valid `created_at`"), "{err}");
+    assert!(requests(&server).await.iter().all(|r| r.method.as_str() == "GET"));
+}
+
+/// `gitgrant pr --close-stale` end to end: the policy's `pending_timeout` from the checkout's
+/// HEAD, the API from the run's environment; a policy that does not load is exit 2.
+#[tokio::test]
+async fn the_close_stale_command_reads_the_timeout_from_the_checkout() {
+    let (server, _gh, _repo) = setup().await;
+    let mut old = pull_request(HEAD, 1, 1);
+    old["created_at"] = json!("2026-11-22T08:00:00Z");
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls"))
+        .and(query_param("state", "open"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([old])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/pulls/7/files"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([file(1)])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/access/issues/7/comments"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(comment(556, "stale", "gitgrant[bot]", "Bot")))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/repos/acme/access/pulls/7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pull_request(HEAD, 1, 1)))
+        .mount(&server)
+        .await;
+    // the fixture policy says 24h: a PR opened at 08:00 is not stale at noon; with 2h it is
+    let repo = crate::support::repo_with_case(None);
+    let dir = repo.path().to_path_buf();
+    let commit = |dir: &std::path::Path| {
+        crate::support::git_as(dir, &["add", "-A"], "admin");
+        crate::support::git_as(dir, &["commit", "-q", "-m", "policy"], "admin");
+    };
+    crate::support::git_as(&dir, &["init", "-q", "-b", "main"], "admin");
+    commit(&dir);
+    let uri = server.uri();
+    let run = move |dir: std::path::PathBuf| {
+        let uri = uri.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                crate::support::bin()
+                    .args([
+                        "pr",
+                        "--repo",
+                        dir.to_str().unwrap(),
+                        "--close-stale",
+                        "--at",
+                        "2026-11-22T12:00:00Z",
+                    ])
+                    .args(["--format", "json"])
+                    .env("GITHUB_TOKEN", TOKEN)
+                    .env("GITHUB_REPOSITORY", "acme/access")
+                    .env("GITHUB_API_URL", uri)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let out = run(dir.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!({"closed": []})
+    );
+    let access = dir.join("policies/access.toml");
+    let text = std::fs::read_to_string(&access).unwrap();
+    std::fs::write(
+        &access,
+        text.replacen("pending_timeout = \"24h\"", "pending_timeout = \"2h\"", 1),
+    )
+    .unwrap();
+    commit(&dir);
+    let out = run(dir.clone()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["closed"][0]["number"], 7, "{v}");
+    assert_eq!(count(&server, "PATCH", "/repos/acme/access/pulls/7").await, 1);
+    // a policy that does not load: nothing is closed, exit 2
+    std::fs::write(&access, "not = = toml").unwrap();
+    commit(&dir);
+    let out = run(dir.clone()).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not validate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&server, "PATCH", "/repos/acme/access/pulls/7").await, 1);
+}

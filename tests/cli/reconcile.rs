@@ -791,3 +791,172 @@ fn a_tag_named_origin_main_never_supplies_the_default_branch() {
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["create"][0]["account"], real, "{plan:#}");
 }
+
+/// The first blocked reason code of `path` in a plan's JSON.
+fn blocked_code<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
+    v["blocked"]
+        .as_array()?
+        .iter()
+        .find(|b| b["request"] == path)
+        .and_then(|b| b["reasons"][0]["code"].as_str())
+}
+
+#[test]
+fn a_deleted_request_pushed_back_is_never_granted_again() {
+    let mut w = World::new();
+    // a merge the ledger recorded that this checkout of main does not have yet is not a
+    // deletion: no revocation for it
+    let future = "requests/payments-prod/AdministratorAccess/inc-19.toml";
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    let mut m = gitgrant::core::ledger::Event::new(
+        gitgrant::core::ledger::Kind::Merged,
+        "2026-11-22T12:55:00Z".parse().unwrap(),
+    );
+    m.pr = Some(99);
+    m.paths = vec![future.to_string()];
+    g.append_ledger(&[m], "merged #99").unwrap();
+    let path = w.merge_request("inc-20", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let text = std::fs::read_to_string(w.repo.join(&path)).unwrap();
+    let blob = git(&w.repo, &["rev-parse", &format!("HEAD:{path}")], "admin");
+    w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
+    // deleted straight on main: removed, and the reconciler records the revocation
+    w.commit_on_main(|r| std::fs::remove_file(r.join(&path)).unwrap(), "delete inc-20");
+    let v = w.apply("2026-11-22T13:10:00Z");
+    assert_eq!(v["delete"][0]["reason"], "revoked", "{v:#}");
+    assert!(w.assignments().is_empty());
+    let ledger = w.ledger();
+    let revoked: Vec<&Value> = ledger.iter().filter(|e| e["kind"] == "revoked").collect();
+    assert_eq!(revoked.len(), 1, "only inc-20, not inc-19: {ledger:#?}");
+    assert_eq!(
+        (revoked[0]["request"].as_str(), revoked[0]["blob"].as_str()),
+        (Some(path.as_str()), Some(blob.as_str()))
+    );
+    let log = git(&w.repo, &["log", "--format=%s", "origin/gitgrant-ledger"], "admin");
+    assert!(log.contains("1 ended, 0 failed, 1 revoked"), "{log}");
+    // the same file pushed back straight to main: the old PR's evidence still matches it,
+    // but the path is revoked
+    w.commit_on_main(|r| std::fs::write(r.join(&path), &text).unwrap(), "bring inc-20 back");
+    let v = w.apply("2026-11-22T13:20:00Z");
+    assert_eq!(blocked_code(&v, &path), Some("path-revoked"), "{v:#}");
+    assert!(w.assignments().is_empty());
+    // ... and through a new approved PR
+    w.commit_on_main(|r| std::fs::remove_file(r.join(&path)).unwrap(), "delete inc-20 again");
+    w.merge_request("inc-20", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let v = w.apply("2026-11-22T13:30:00Z");
+    assert_eq!(blocked_code(&v, &path), Some("path-revoked"), "{v:#}");
+    assert!(w.assignments().is_empty());
+    // the reconciler never ran between a deletion and the push-back: git history tells
+    let other = w.merge_request("inc-21", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let text = std::fs::read_to_string(w.repo.join(&other)).unwrap();
+    w.apply("2026-11-22T13:40:00Z");
+    assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
+    w.commit_on_main(|r| std::fs::remove_file(r.join(&other)).unwrap(), "delete inc-21");
+    w.commit_on_main(|r| std::fs::write(r.join(&other), &text).unwrap(), "bring inc-21 back");
+    let v = w.apply("2026-11-22T13:50:00Z");
+    assert_eq!(blocked_code(&v, &other), Some("path-revoked"), "{v:#}");
+    assert!(w.assignments().is_empty());
+}
+
+#[test]
+fn revoked_grants_are_removed_even_when_the_policy_does_not_load() {
+    let mut w = World::new();
+    let first = w.merge_request("inc-22", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let second = w.merge_request("inc-23", "grace", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let third = w.merge_request("inc-24", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(w.assignments().len(), 3);
+    // a `/revoke` of the first lands in the ledger, the second file is deleted, and in the
+    // same commit the policy stops loading: the desired state cannot be read
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    let mut e = gitgrant::core::ledger::Event::new(
+        gitgrant::core::ledger::Kind::Revoked,
+        "2026-11-22T13:05:00Z".parse().unwrap(),
+    );
+    e.request = Some(first.clone());
+    e.actor = Some("alice".into());
+    e.reason = Some("/revoke comment".into());
+    g.append_ledger(&[e], "revoke").unwrap();
+    w.commit_on_main(
+        |r| {
+            std::fs::remove_file(r.join(&second)).unwrap();
+            std::fs::write(r.join("policies/access.toml"), "this is not = = toml").unwrap();
+        },
+        "delete inc-23 and break the policy",
+    );
+    let (_, v) = w.run("apply", "2026-11-22T13:10:00Z", &[]);
+    let deleted: BTreeSet<(String, String)> = v["delete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["request"].as_str().unwrap().to_string(),
+                d["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deleted,
+        BTreeSet::from([(first, "revoked".to_string()), (second, "revoked".to_string())]),
+        "{v:#}"
+    );
+    // what is neither revoked nor ended stays while the policy cannot be read
+    assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
+    assert!(
+        !w.ledger()
+            .iter()
+            .any(|e| e["kind"] == "ended" && e["request"] == third.as_str())
+    );
+}
+
+#[test]
+fn a_request_merged_after_pending_timeout_is_stale() {
+    let mut w = World::new();
+    // opened two days before it merged; the base policy's pending_timeout is 24h
+    w.pr_times = [
+        "2026-11-20T09:00:00Z".into(),
+        "2026-11-22T10:30:00Z".into(),
+        "2026-11-22T10:45:00Z".into(),
+    ];
+    let old = w.merge_request("inc-25", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    // within the base policy's 24h, but the current policy lowered it to 30m: it narrows
+    w.pr_times = [
+        "2026-11-22T10:00:00Z".into(),
+        "2026-11-22T10:30:00Z".into(),
+        "2026-11-22T10:45:00Z".into(),
+    ];
+    let slow = w.merge_request("inc-26", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/access.toml");
+            let t = std::fs::read_to_string(&p).unwrap().replacen(
+                "pending_timeout = \"24h\"",
+                "pending_timeout = \"30m\"",
+                1,
+            );
+            std::fs::write(p, t).unwrap();
+        },
+        "shorter pending_timeout",
+    );
+    let v = w.apply("2026-11-22T13:00:00Z");
+    let codes = |path: &str| -> Vec<String> {
+        v["blocked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["request"] == path)
+            .map(|b| {
+                b["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["code"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(codes(&old).contains(&"stale".to_string()), "{v:#}");
+    assert_eq!(codes(&slow), vec!["stale"], "{v:#}");
+    assert!(w.assignments().is_empty());
+}

@@ -239,7 +239,8 @@ fn the_gate_records_the_approval_at_merge_and_the_reconciler_grants_what_it_bind
     git(&dir, &["add", "-A"], "mallory");
     git(&dir, &["commit", "-q", "-m", "back"], "mallory");
     let d = wanted(&dir, None);
-    assert_eq!(blocked(&d, &path), vec!["record-not-introducing-merge"]);
+    // a path once deleted is revoked for good, and the record binds another commit
+    assert_eq!(blocked(&d, &path), vec!["path-revoked", "record-not-introducing-merge"]);
 }
 
 #[test]

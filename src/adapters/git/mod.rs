@@ -38,6 +38,8 @@ pub enum GitError {
         refs.join(" and ")
     )]
     AmbiguousRef { name: String, refs: Vec<String> },
+    #[error("the clone is shallow, so its history cannot answer; check out with `fetch-depth: 0`")]
+    Shallow,
 }
 
 pub struct Git {
@@ -254,6 +256,17 @@ impl Git {
             &format!("refs/pull/{number}/head"),
         ]);
         self.commit_exists(head_sha)
+    }
+
+    /// The latest commit reachable from `commit` that deleted `path`, if any (a path once
+    /// deleted is never granted again). A shallow clone cannot tell: an error (fail closed).
+    pub fn deleted_in(&self, commit: &str, path: &str) -> Result<Option<String>, GitError> {
+        if self.is_shallow()? {
+            return Err(GitError::Shallow);
+        }
+        let out = self.run(&["log", "-1", "--diff-filter=D", "--format=%H", commit, "--", path])?;
+        let sha = String::from_utf8_lossy(&out).trim().to_string();
+        Ok((!sha.is_empty()).then_some(sha))
     }
 
     /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a

@@ -34,6 +34,8 @@
 //! - [`GitHub::create_check_run`]`(&repo, &CheckRun)` or
 //!   [`GitHub::set_commit_status`]`(&repo, &CommitStatus)`.
 //! - [`GitHub::find_pull_for_commit`]`(&repo, sha) -> Option<number>`.
+//! - [`GitHub::list_open_pulls`], [`GitHub::list_pull_files`] and [`GitHub::close_pull`],
+//!   for closing stale request PRs (`gitgrant pr --close-stale`).
 //!
 //! Retries follow [`RetryPolicy`] (module `retry`). Requests carry no
 //! `application/vnd.github+json` Accept header (GitHub answers its default JSON without it,
@@ -515,6 +517,33 @@ impl GitHub {
             path,
             reason: "the pull request has no numeric `number`".to_owned(),
         })
+    }
+
+    /// The open pull requests of the repository, every page, in GitHub's shape
+    /// (`GET /repos/{o}/{r}/pulls?state=open`).
+    pub async fn list_open_pulls(&self, repo: &Repo) -> Result<Vec<Value>, Error> {
+        self.transport
+            .get_all(&format!("{}/pulls?state=open", repo.path()))
+            .await
+    }
+
+    /// The changed files of a pull request, every page, in GitHub's shape.
+    pub async fn list_pull_files(&self, repo: &Repo, number: u64) -> Result<Vec<Value>, Error> {
+        let number = pr_number(number)?;
+        self.transport
+            .get_all(&format!("{}/pulls/{number}/files", repo.path()))
+            .await
+    }
+
+    /// Closes a pull request without merging it (`PATCH .../pulls/{n}`, `state: closed`);
+    /// repeating it is harmless.
+    pub async fn close_pull(&self, repo: &Repo, number: u64) -> Result<(), Error> {
+        let number = pr_number(number)?;
+        let path = format!("{}/pulls/{number}", repo.path());
+        self.transport
+            .write_json(Method::PATCH, &path, &json!({ "state": "closed" }), Repeat::Safe)
+            .await?;
+        Ok(())
     }
 
     /// The merged pull request that produced commit `sha`: the one whose `merge_commit_sha`

@@ -163,6 +163,7 @@ pub fn desired(
         ledger,
         evidence,
     };
+    let revoked = ledger.revoked();
     let mut candidates = Vec::new();
     let mut records = Vec::new();
     for (path, entry) in tree.requests() {
@@ -173,7 +174,8 @@ pub fn desired(
         let Some(request) = request else {
             continue;
         };
-        let (c, new_record) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
+        let (mut c, new_record) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
+        c.blocked.splice(0..0, path_revoked(git, branch.tip, &revoked, path));
         candidates.push(c);
         records.extend(new_record);
     }
@@ -227,6 +229,8 @@ fn candidate(
                 user_name: user_now.as_deref(),
             };
             blocked.extend(evidence::check_narrowing(&a.record, &current));
+            // the current policy only narrows: its pending_timeout applies too
+            blocked.extend(crate::core::gate::stale(a.facts.created_at, a.record.merged_at, cx.policy));
             new_event = a.new_event;
             bound = Some(a.record);
         }
@@ -471,6 +475,36 @@ fn recorded_head(git: &Git, added: &[String], recorded: &[ApprovalRecord]) -> Op
         tree.insert(p, Entry::File(git.blob(&r.blob)?));
     }
     Some(tree)
+}
+
+/// Revocation is final (DESIGN 10.5): a path the ledger has a `revoked` event for, or that
+/// was ever deleted from the default branch, is never granted again, whatever content came
+/// back and whatever evidence it has. History that cannot be read fails closed.
+fn path_revoked(git: &Git, main: &str, revoked: &BTreeMap<String, &Event>, path: &str) -> Option<Reason> {
+    if let Some(e) = revoked.get(path) {
+        return Some(reason(
+            "path-revoked",
+            format!(
+                "`{path}` was revoked{}{}; a path once used is never granted again: file a new request with a new id",
+                e.at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default(),
+                e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            ),
+        ));
+    }
+    match git.deleted_in(main, path) {
+        Ok(None) => None,
+        Ok(Some(commit)) => Some(reason(
+            "path-revoked",
+            format!(
+                "`{path}` was deleted from the default branch in commit {}; a path once used is never granted again: file a new request with a new id",
+                &commit[..commit.len().min(12)]
+            ),
+        )),
+        Err(e) => Some(reason(
+            "history-unavailable",
+            format!("cannot tell whether `{path}` was deleted from the default branch before: {e}"),
+        )),
+    }
 }
 
 /// The request under the current policy: still eligible, within limits.

@@ -180,7 +180,16 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     let d = desired::desired(&git, branch, &ledger, evidence, opts.at);
     report.problems.extend(diagnostic_problems(&d));
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
-    let observed = observe(opts, &rt, &d, &ledger, settings.as_ref())?;
+    let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref())?;
+    match vanished_paths(&git, &main, &ledger, opts.at) {
+        Ok(events) => {
+            observed.revoked.extend(events.iter().filter_map(|e| e.request.clone()));
+            observed.vanished = events;
+        }
+        Err(e) => report
+            .problems
+            .push(format!("cannot list the default branch's request files: {e}")),
+    }
     report.plan = plan_run(opts, &d, &observed, settings.as_ref());
     if apply && report.plan.halted.is_none() {
         apply_plan(opts, &rt, &git, &d, &observed, settings.as_ref(), &mut report)?;
@@ -232,8 +241,11 @@ fn diagnostic_problems(d: &Desired) -> Vec<String> {
 struct Observed {
     ic: IdentityCenter,
     owned: BTreeMap<AssignmentKey, Owned>,
-    /// Request paths revoked in the ledger.
+    /// Request paths revoked in the ledger, and those that vanished from the default branch.
     revoked: BTreeSet<String>,
+    /// `revoked` events for request paths the ledger knows that are gone from the default
+    /// branch and not yet revoked in the ledger: written by `apply`.
+    vanished: Vec<Event>,
     /// Managed permission set name -> ARN, as Identity Center has them.
     permission_sets: BTreeMap<String, String>,
     /// Identity Center user name -> user id of the active requests' users.
@@ -274,6 +286,7 @@ fn observe(
         ic,
         owned,
         revoked,
+        vanished: Vec::new(),
         permission_sets,
         user_ids,
         actual,
@@ -389,7 +402,7 @@ fn apply_plan(
 
     let concurrency = settings.map_or(4, |s| s.apply_concurrency);
     let results = rt.block_on(make_changes(&observed.ic, &report.plan, concurrency))?;
-    let mut events = Vec::new();
+    let mut events = observed.vanished.clone();
     for (action, change, result) in results {
         let outcome = Outcome::of(action, change, result);
         if outcome.status != OutcomeStatus::Succeeded {
@@ -529,6 +542,37 @@ fn outcome_events(o: &Outcome, at: DateTime<Utc>) -> Vec<Event> {
         .collect()
 }
 
+/// Revocation is final (DESIGN 10.5): a `revoked` event for every request path the ledger
+/// has a merge or an assignment for that the default branch's history shows deleted and
+/// that is not on it now nor revoked yet, with the deleting commit and the deleted blob. A
+/// path this checkout never had (a merge recorded after it was fetched, a PR into another
+/// branch) has no deletion in its history and is left alone.
+fn vanished_paths(git: &Git, main: &str, ledger: &Ledger, at: DateTime<Utc>) -> Result<Vec<Event>, String> {
+    let present: BTreeSet<String> = git
+        .request_files(main)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    let revoked = ledger.revoked();
+    let mut events = Vec::new();
+    for path in ledger.used_paths() {
+        if present.contains(&path) || revoked.contains_key(&path) {
+            continue;
+        }
+        let Some(commit) = git.deleted_in(main, &path).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let mut e = Event::new(Kind::Revoked, at);
+        e.request_id = crate::core::model::request::RequestPath::parse(&path).ok().map(|r| r.id);
+        e.blob = git.blob_id(&format!("{commit}^"), &path);
+        e.reason = Some(format!("deleted from the default branch in commit {commit}"));
+        e.request = Some(path);
+        events.push(e);
+    }
+    Ok(events)
+}
+
 /// `activated` events for active requests newly covered by an assignment gitgrant already
 /// owns: they extend its recorded end.
 fn extension_events(active: &[&Candidate], observed: &Observed, at: DateTime<Utc>) -> Vec<Event> {
@@ -569,13 +613,18 @@ fn extension_events(active: &[&Candidate], observed: &Observed, at: DateTime<Utc
 /// per event (`core::ledger::commit_message`).
 fn ledger_message(at: DateTime<Utc>, events: &[Event]) -> String {
     let count = |k: Kind| events.iter().filter(|e| e.kind == Some(k)).count();
-    format!(
+    let mut subject = format!(
         "gitgrant apply at {}: {} activated, {} ended, {} failed",
         at.to_rfc3339(),
         count(Kind::Activated),
         count(Kind::Ended),
         count(Kind::Failed)
-    )
+    );
+    if count(Kind::Revoked) > 0 {
+        // paths vanished from the default branch; each is a line of the message
+        subject.push_str(&format!(", {} revoked", count(Kind::Revoked)));
+    }
+    subject
 }
 
 #[cfg(test)]

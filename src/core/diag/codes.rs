@@ -184,6 +184,7 @@ reasons! {
         "team-membership-unknown" "invalid" => "eligibility depends on GitHub team membership that was not read",
         "request-path-reused" "invalid" => "the request's path was used before; request ids are never reused",
         "history-unavailable" "invalid" => "whether the request's path was used before cannot be told",
+        "stale" "invalid" => "the PR was decided or merged longer than pending_timeout after it was opened",
         "policy-path-unowned" "invalid" => "a policy file the PR changes has no code owner",
         "base-not-default-branch" "invalid" => "the PR adding requests is not into the default branch (or the default branch is unknown)",
     }
@@ -212,6 +213,7 @@ reasons! {
         "record-not-introducing-merge" "blocked" => "the approval's merge is not the commit that introduced the file's content",
         "record-blob-mismatch" "blocked" => "the file on the default branch is not the blob the approval bound",
         "record-retargeted" "blocked" => "today's directory or identities would move the approved grant elsewhere",
+        "path-revoked" "blocked" => "the request's path was revoked or deleted before; it is never granted again",
         "no-longer-eligible" "blocked" => "the current policy no longer allows the request",
         "no-rule-covers-target" "blocked" => "no eligibility rule covers the account and permission set",
         "user-not-found" "blocked" => "Identity Center has no user with the requester's user name",

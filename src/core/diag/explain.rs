@@ -924,6 +924,15 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
   [history-unavailable] cannot tell whether `requests/payments-prod/AdministratorAccess/inc-4821.toml` was used before: the clone is shallow; check out with `fetch-depth: 0`
 "#,
 }
+"stale" {
+    "The request's PR was opened longer ago than the policy's `settings.pending_timeout` (default 24h) when the gate decided it, or when it merged. The gate refuses it (`invalid`), the reconciler blocks it even when its evidence verifies (under the base policy's timeout and the current one), and the scheduled gate run (`gitgrant pr --close-stale`) closes such open PRs with a comment.",
+    "An approval is given for a need at a time: approvals collected in November must not grant access when the PR is merged in January, after the incident and the approvers' context are long gone.",
+    "Open a new PR with a new request id (`gitgrant request`) and ask for fresh approvals; raise `pending_timeout` in `policies/access.toml` if requests routinely need longer.",
+    r#"
+invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [stale] the PR was opened 2026-11-20T09:00:00+00:00 and decided 2026-11-22T12:00:00+00:00, more than pending_timeout (24h) later: open a new PR with a new id
+"#,
+}
 "policy-path-unowned" {
     "A PR changes a policy file that no line of the base branch's CODEOWNERS covers.",
     "A policy change needs the approval of the policy's code owners; with none, there is nobody whose approval could count, and an unowned policy could be changed by anyone with write access.",
@@ -1135,6 +1144,14 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [base-commit-m
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [not-approved] re-deciding #412 gives `pending`
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [approval-stale] `carol` approved commit 4b8e7a1, not the current head 77c02f9
+"#,
+}
+"path-revoked" {
+    "A request file is on the default branch at a path that the ledger has a `revoked` event for (a `/revoke` comment, a PR that deleted it, or a deletion the reconciler saw), or that was deleted from the default branch before. Whatever content came back at the path, and whatever approval evidence it has, it is not granted.",
+    "Revocation is final (DESIGN 10.5): if a deleted request could be pushed back, a revoked grant could be brought back on the old PR's approval without anyone approving again.",
+    "File a new request with a new id through a PR (`gitgrant request`); delete the file that came back.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [path-revoked] `requests/payments-prod/AdministratorAccess/inc-4821.toml` was deleted from the default branch in commit 3f2a9c1e0b7d; a path once used is never granted again: file a new request with a new id
 "#,
 }
 "no-longer-eligible" {

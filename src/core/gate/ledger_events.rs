@@ -83,6 +83,7 @@ pub fn pr_events(
         e.reason = Some(outcome.decision.as_str().to_string());
         e.evidence = serde_json::to_value(snapshot).ok();
         out.push(e);
+        out.extend(deletion_revocations(facts, snapshot, &seen, merged_at.unwrap_or(at)));
     } else if closed && !facts.merged && !already(Kind::ClosedUnmerged) && !paths.is_empty() {
         let rejected = latest_reviews(facts)
             .values()
@@ -101,6 +102,47 @@ pub fn attach_records(events: &mut [Event], records: &[super::record::ApprovalRe
     for e in events.iter_mut().filter(|e| e.kind == Some(Kind::Merged)) {
         e.records = records.to_vec();
     }
+}
+
+/// One `revoked` event per request file a merged PR deletes (DESIGN 10.5): the path, the
+/// deleted blob as the PR's files list names it, who merged it (else its author), the PR.
+fn deletion_revocations(
+    facts: &PrFacts,
+    snapshot: &Snapshot,
+    seen: &BTreeSet<(Kind, Option<String>, Option<u64>)>,
+    at: DateTime<Utc>,
+) -> Vec<Event> {
+    let who = snapshot
+        .pull_request
+        .pointer("/merged_by/login")
+        .and_then(|v| v.as_str())
+        .unwrap_or(&facts.author);
+    let blob_of = |path: &str| {
+        snapshot
+            .files
+            .iter()
+            .find(|f| f.get("filename").and_then(|v| v.as_str()) == Some(path))
+            .and_then(|f| f.get("sha").and_then(|v| v.as_str()))
+            .map(str::to_string)
+    };
+    classify(&facts.files)
+        .into_iter()
+        .filter_map(|c| match c {
+            FileRole::RemovedRequest(p) => Some(p),
+            _ => None,
+        })
+        .filter(|p| !seen.contains(&(Kind::Revoked, Some(p.clone()), None)))
+        .map(|p| {
+            let mut e = Event::new(Kind::Revoked, at);
+            e.request_id = RequestPath::parse(&p).ok().map(|r| r.id);
+            e.blob = blob_of(&p);
+            e.request = Some(p);
+            e.pr = Some(facts.number);
+            e.actor = Some(who.to_string());
+            e.reason = Some(format!("deleted by PR #{}", facts.number));
+            e
+        })
+        .collect()
 }
 
 /// A `/revoke [reason]` comment: who wrote it and why.
@@ -168,6 +210,51 @@ pub fn revoke_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merged_deletion_is_revoked_once_by_its_merger_or_else_its_author() {
+        let path = "requests/payments-prod/AdministratorAccess/inc-1.toml";
+        let mut snapshot = Snapshot {
+            pull_request: serde_json::json!({"number": 5, "state": "open", "user": {"login": "bob"},
+                "created_at": "2026-11-22T11:00:00Z", "head": {"sha": "h"}, "base": {"sha": "b", "ref": "main", "repo": {"default_branch": "main"}}, "merged": false}),
+            files: vec![serde_json::json!({"sha": "abc123", "filename": path, "status": "removed"})],
+            ..Snapshot::default()
+        };
+        let at: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let outcome = |f: &PrFacts| {
+            super::super::decide_on_base_files(&Default::default(), &Default::default(), f, &Default::default(), at)
+        };
+        let run = |s: &Snapshot, ledger: &Ledger| {
+            let f = PrFacts::from_snapshot(s).unwrap();
+            pr_events(&f, s, &outcome(&f), ledger, at)
+        };
+        // open: nothing is revoked yet
+        assert!(run(&snapshot, &Ledger::default()).is_empty());
+        snapshot.pull_request["state"] = "closed".into();
+        snapshot.pull_request["merged"] = true.into();
+        let events = run(&snapshot, &Ledger::default());
+        let revoked: Vec<&Event> = events.iter().filter(|e| e.kind == Some(Kind::Revoked)).collect();
+        assert_eq!(revoked.len(), 1);
+        let e = revoked[0];
+        assert_eq!(
+            (e.request.as_deref(), e.blob.as_deref(), e.actor.as_deref(), e.pr),
+            (Some(path), Some("abc123"), Some("bob"), Some(5))
+        );
+        // recorded once
+        let ledger = Ledger {
+            events: events.clone(),
+            bad_lines: vec![],
+        };
+        assert!(run(&snapshot, &ledger).iter().all(|e| e.kind != Some(Kind::Revoked)));
+        // the merger, when GitHub names one
+        snapshot.pull_request["merged_by"] = serde_json::json!({"login": "carol"});
+        let events = run(&snapshot, &Ledger::default());
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind == Some(Kind::Revoked) && e.actor.as_deref() == Some("carol"))
+        );
+    }
 
     #[test]
     fn revoke_command_parsing() {

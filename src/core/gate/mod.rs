@@ -327,6 +327,7 @@ fn decide_request(
         reasons.extend(screen_request(r, eligibility.as_ref(), input));
     }
     reasons.extend(path_reuse(input.history.get(path), path));
+    reasons.extend(stale(input.facts.created_at, input.at, base));
     for d in found.iter().filter(|d| d.is_error()) {
         reasons.insert(
             0,
@@ -387,6 +388,23 @@ fn screen_request(r: &Request, eligibility: Option<&Eligibility>, input: &GateIn
         ));
     }
     reasons
+}
+
+/// A request decided (at the gate) or merged (re-decided from evidence) longer than the
+/// policy's `pending_timeout` after its PR was opened is stale (DESIGN 10.8): an approval
+/// from November does not grant in January.
+pub fn stale(opened: DateTime<Utc>, decided: DateTime<Utc>, base: &PolicySet) -> Option<Reason> {
+    let timeout = base.policy().settings.pending_timeout;
+    (decided - opened > timeout.to_chrono()).then(|| {
+        reason(
+            "stale",
+            format!(
+                "the PR was opened {} and decided {}, more than pending_timeout ({timeout}) later: open a new PR with a new id",
+                opened.to_rfc3339(),
+                decided.to_rfc3339()
+            ),
+        )
+    })
 }
 
 /// A request path is never reused; history that cannot be read fails closed.

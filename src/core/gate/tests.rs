@@ -836,6 +836,30 @@ fn the_requested_window_is_checked() {
             &["approved"],
             &["dan", "heidi"],
         ),
+        row(
+            Case {
+                at: time("2026-11-23T11:00:00Z"),
+                ..approved(
+                    "decided exactly pending_timeout (24h) after opening",
+                    req().start("2026-11-23T13:00:00Z"),
+                )
+            },
+            Approved,
+            &["approved"],
+            &["dan", "heidi"],
+        ),
+        row(
+            Case {
+                at: time("2026-11-23T11:00:01Z"),
+                ..approved(
+                    "decided just over pending_timeout after opening: stale",
+                    req().start("2026-11-23T13:00:00Z"),
+                )
+            },
+            Invalid,
+            &["stale"],
+            &[],
+        ),
     ]);
 }
 

@@ -346,15 +346,17 @@ fn plan_removals(input: &PlanInput<'_>, wanted: &Wanted<'_>, actual: &BTreeSet<A
 }
 
 /// Why an owned assignment that is not wanted now goes; None keeps it (the wanted grants
-/// could not be read and it has not ended: cannot tell whether it is still wanted).
+/// could not be read and it has neither ended nor been revoked in the ledger: cannot tell
+/// whether it is still wanted). A ledger revocation or a passed end never needs the
+/// desired state, so neither is ever kept (DESIGN 10.5).
 fn removal_reason(input: &PlanInput<'_>, owned: &Owned, present: &BTreeSet<&str>) -> Option<RemovalReason> {
     let ended = owned.ends_at.is_some_and(|e| e <= input.at);
-    if !input.desired_readable && !ended {
+    let ledger_revoked = owned.requests.iter().any(|r| input.revoked.contains(r));
+    if !input.desired_readable && !ended && !ledger_revoked {
         return None;
     }
-    // revoked: by a `/revoke` in the ledger, or every request behind it was deleted
-    let revoked = owned.requests.iter().any(|r| input.revoked.contains(r))
-        || (!ended && owned.requests.iter().all(|r| !present.contains(r.as_str())));
+    // revoked: by the ledger (`/revoke`, a deleting PR), or every request behind it was deleted
+    let revoked = ledger_revoked || (!ended && owned.requests.iter().all(|r| !present.contains(r.as_str())));
     Some(if revoked {
         RemovalReason::Revoked
     } else if ended {
@@ -583,6 +585,24 @@ mod tests {
                 owned: owned(&["a"], 11),
                 readable: false,
                 expect: "delete expired",
+                ..base()
+            },
+            Case {
+                name: "unreadable: a ledger revocation is still removed",
+                actual: actual(),
+                owned: owned(&["a"], 14),
+                revoked: vec!["a"],
+                readable: false,
+                expect: "delete revoked",
+                ..base()
+            },
+            Case {
+                name: "unreadable: a revoked grant that also ended is removed",
+                actual: actual(),
+                owned: owned(&["a"], 11),
+                revoked: vec!["a"],
+                readable: false,
+                expect: "delete revoked",
                 ..base()
             },
             Case {
