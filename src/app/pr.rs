@@ -13,9 +13,6 @@ use crate::adapters::git::Git;
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{self, Tree};
 
-/// The paths of the policy files read from the base commit.
-pub const POLICY_PATHS: [&str; 4] = [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS];
-
 /// Everything a decision was made from, kept for rendering and recording.
 pub struct Evaluated {
     pub outcome: PrOutcome,
@@ -35,7 +32,7 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     let facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
     let git = Git::open(repo).map_err(|e| e.to_string())?;
     let base = git
-        .read_tree(&facts.base_sha, &POLICY_PATHS)
+        .read_tree(&facts.base_sha, &tree::TRUSTED_FILES)
         .map_err(|e| e.to_string())?;
     let changes = gate::classify(&facts.files);
     let added: Vec<&str> = changes
@@ -48,7 +45,7 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     let policy_change = changes.iter().any(|c| matches!(c, FileRole::Policy(_)));
     // A policy PR is checked as a whole tree; a request PR needs only the files it adds.
     let head_paths: Vec<&str> = if policy_change {
-        vec!["policies", ".github/CODEOWNERS", "requests"]
+        tree::POLICY_TREE.to_vec()
     } else {
         added.clone()
     };

@@ -80,7 +80,7 @@ pub fn request(c: &Common, r: &NewRequest) -> Result<ExitCode, String> {
     let git = Git::open(&c.repo).map_err(|e| e.to_string())?;
     let base = git.rev_parse(&c.base).map_err(|e| e.to_string())?;
     let mut tree = git
-        .read_tree(&base, &crate::app::pr::POLICY_PATHS)
+        .read_tree(&base, &crate::core::files::tree::TRUSTED_FILES)
         .map_err(|e| e.to_string())?;
     let mut diags = Vec::new();
     let Ok(set) = load::policy_set(&tree, &mut diags) else {

@@ -318,7 +318,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                         checked.diagnostics.error_count(),
                         checked.diagnostics.warning_count(),
                         checked.requests.len() + checked.invalid_requests,
-                        [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS]
+                        tree::TRUSTED_FILES
                             .iter()
                             .filter(|p| tree.file(p).is_some())
                             .count()

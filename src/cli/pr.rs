@@ -126,7 +126,7 @@ fn teams_for(
     let facts = crate::core::gate::facts::PrFacts::from_snapshot(snap).map_err(|e| e.to_string())?;
     let git = crate::adapters::git::Git::open(repo).map_err(|e| e.to_string())?;
     let base = git
-        .read_tree(&facts.base_sha, &pr::POLICY_PATHS)
+        .read_tree(&facts.base_sha, &crate::core::files::tree::TRUSTED_FILES)
         .map_err(|e| e.to_string())?;
     let mut diags = Vec::new();
     let set = crate::core::files::load::policy_files(&base, &mut diags);

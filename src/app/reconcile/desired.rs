@@ -112,7 +112,7 @@ pub fn desired(git: &Git, main: &str, ledger: &Ledger, evidence: &dyn EvidenceSo
         diagnostics,
         policy: None,
     };
-    let tree = match git.read_tree(main, &["policies", ".github/CODEOWNERS", "requests"]) {
+    let tree = match git.read_tree(main, &crate::core::files::tree::POLICY_TREE) {
         Ok(t) => t,
         Err(e) => {
             diagnostics.push(Diagnostic::error(
@@ -220,7 +220,7 @@ fn verify(
     let base = match git.commit_exists(&f.base_sha) {
         true => {
             let tree = git
-                .read_tree(&f.base_sha, &crate::app::pr::POLICY_PATHS)
+                .read_tree(&f.base_sha, &crate::core::files::tree::TRUSTED_FILES)
                 .map_err(unreadable)?;
             Some(load::policy_set(&tree, &mut Vec::new()))
         }

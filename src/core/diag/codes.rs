@@ -154,6 +154,7 @@ codes! {
         "unprotected-policy-path" "warning" => "CODEOWNERS does not protect a policy path",
         "codeowners-syntax" "error" => "a CODEOWNERS line is malformed",
         "codeowners-invalid-owner" "error" => "a CODEOWNERS owner is not `@user`, `@org/team` or an e-mail",
+        "codeowners-email-unverified" "warning" => "an e-mail owner in CODEOWNERS is no login listed in identities.toml",
     }
     "Requests" {
         "unexpected-file" "error" => "a non-request file is under `requests/`",

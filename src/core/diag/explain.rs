@@ -42,7 +42,7 @@ pub fn explanation(code: &str) -> Option<&'static Explanation> {
 explanations! {
 // ---- reading files
 "missing-file" {
-    "One of the policy files every access repository needs is absent: `policies/access.toml`, `policies/directory.toml`, `policies/identities.toml` or `.github/CODEOWNERS`.",
+    "One of the policy files every access repository needs is absent: `policies/access.toml`, `policies/directory.toml`, `policies/identities.toml` or CODEOWNERS (read where GitHub reads it: `.github/CODEOWNERS`, else `CODEOWNERS`, else `docs/CODEOWNERS`).",
     "Every decision depends on all of them: who may ask (access), what exists (directory), who a login is in Identity Center (identities) and who may approve (CODEOWNERS). With one missing, nothing can be decided, so nothing is approved or granted.",
     "Add the file. `gitgrant init DIR` writes a complete example repository to copy from; `gitgrant directory sync` writes `policies/directory.toml` from AWS.",
     r#"
@@ -679,6 +679,19 @@ error[codeowners-syntax]: unexpected character in pattern
 12 | [requests/**  @acme/oncall
    | ^
   = help: see GitHub's CODEOWNERS syntax: a pattern followed by owners
+"#,
+}
+"codeowners-email-unverified" {
+    "A CODEOWNERS line names an owner by e-mail address, and no login under `[users]` in `policies/identities.toml` has that address as its Identity Center user name. Nobody can approve as that owner; the line's other owners still count. At the gate the same warning names the request path.",
+    "GitHub ties an e-mail owner to the account that verified the address, which gitgrant cannot see; the identities file is the trusted mapping it has. The `user_name_template` is a guess, not a mapping, so it does not count. Refusing the whole file for it would stop every request, so it is a warning.",
+    "List the owner's GitHub login under `[users]` in `policies/identities.toml` with exactly that address (for example `zoe = \"zoe@acme.example\"`), or write the owner as `@login` in CODEOWNERS.",
+    r#"
+warning[codeowners-email-unverified]: e-mail owner `zoe@acme.example` cannot be verified: no login in policies/identities.toml has this address, so nobody can approve as this owner
+  --> .github/CODEOWNERS:23:64
+   |
+23 | /requests/data-dev/DatabaseAdmin/              @acme/dba-leads zoe@acme.example
+   |                                                                ^^^^^^^^^^^^^^^^
+  = help: list the owner's GitHub login under [users] in policies/identities.toml as `login = "zoe@acme.example"`, or name them as `@login`
 "#,
 }
 "codeowners-invalid-owner" {

@@ -17,7 +17,8 @@ use serde::Serialize;
 
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::load::{self, BasePolicy, PolicySet};
-use crate::core::files::tree::Tree;
+use crate::core::files::tree::{self, Tree};
+use crate::core::model::codeowners::{Owner, resolve_emails};
 use crate::core::model::request::Request;
 use crate::core::rules::check;
 use crate::core::rules::eligibility::{Eligibility, Reason, Teams};
@@ -55,15 +56,15 @@ pub enum FileRole {
     RemovedRequest(String),
     /// A request modified, renamed or copied: merged requests are immutable.
     AlteredRequest(String),
-    /// `policies/`, `.github/`, `action.yml`, `schemas/`: what decides who gets what.
+    /// `.github/`, `CODEOWNERS`, `docs/CODEOWNERS`, `policies/`, `schemas/`, `action.yml`,
+    /// `action.yaml`: what decides who gets what.
     Policy(String),
     Other(String),
 }
 
+/// Each changed file's role; policy paths are [`tree::POLICY_PATHS`] (the one definition).
 pub fn classify(files: &[facts::FileChange]) -> Vec<FileRole> {
-    let is_policy = |p: &str| {
-        p.starts_with("policies/") || p.starts_with(".github/") || p.starts_with("schemas/") || p == "action.yml"
-    };
+    let is_policy = tree::is_policy_path;
     let mut out = Vec::new();
     for f in files {
         let name = f.filename.clone();
@@ -311,7 +312,7 @@ fn decide_request(
     }
     diagnostics.extend(found);
     match loaded.filter(|_| reasons.is_empty()) {
-        Some(r) => count_approvals(input, base, path, r, eligibility.as_ref()),
+        Some(r) => count_approvals(input, base, path, r, eligibility.as_ref(), diagnostics),
         None => invalid_item(path, reasons),
     }
 }
@@ -392,6 +393,7 @@ fn count_approvals(
     path: &str,
     r: Request,
     eligibility: Option<&Eligibility>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> ItemOutcome {
     let policy = base.policy();
     let (required, rules) = policy.required_approvals(&r.account_id, &r.account_ou, &r.permission_set);
@@ -400,7 +402,7 @@ fn count_approvals(
         _ => true,
     };
     let excluded = Excluded::for_pr(input.facts, &r.requester);
-    let owners = base.codeowners().owners_of(path);
+    let owners = owners_of(base, path, diagnostics);
     let tally: Tally = approvals::tally(&owners, input.facts, &excluded, policy.settings.require_approval_note);
     let mut item = ItemOutcome {
         path: path.to_string(),
@@ -447,6 +449,23 @@ fn count_approvals(
     item
 }
 
+/// The base CODEOWNERS' owners of a path, e-mail owners as the logins identities.toml
+/// lists with that address; an address nobody is listed with is a warning (it cannot
+/// approve), not an error.
+fn owners_of(base: &PolicySet, path: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Owner> {
+    let (owners, unverified) = resolve_emails(base.codeowners().owners_of(path), base.identities());
+    for e in unverified {
+        diagnostics.push(
+            Diagnostic::warning(
+                "codeowners-email-unverified",
+                format!("e-mail owner `{e}` of `{path}` cannot be verified: no login in policies/identities.toml has this address, so nobody can approve as this owner"),
+            )
+            .in_file(path),
+        );
+    }
+    owners
+}
+
 /// A PR that changes policy files: the new policy must check clean, and each changed file
 /// needs an approval from its code owners in the base CODEOWNERS (admins).
 fn decide_policy_change(
@@ -467,13 +486,12 @@ fn decide_policy_change(
         })
         .collect();
     diagnostics.extend(checked.diagnostics.0);
-    let co = base.codeowners();
     let require_note = base.policy().settings.require_approval_note;
     let excluded = Excluded::for_pr(input.facts, &input.facts.author);
     paths
         .iter()
         .map(|p| {
-            let owners = co.owners_of(p);
+            let owners = owners_of(base, p, diagnostics);
             let tally = approvals::tally(&owners, input.facts, &excluded, require_note);
             let mut item = ItemOutcome {
                 path: p.to_string(),

@@ -40,6 +40,9 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
     let set = load::policy_files(tree, &mut diags);
     if let Some(co) = &set.codeowners {
         check_protected(co, &mut diags);
+        if let Some(ids) = &set.identities {
+            check_email_owners(co, ids, tree.codeowners_path(), &mut diags);
+        }
         if let (Some(policy), Some(dir)) = (&set.policy, &set.directory) {
             check_rules_approvable(policy, dir, co, &mut diags);
         }
@@ -238,6 +241,25 @@ fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
                 Diagnostic::warning("unprotected-policy-path", format!("no code owner protects `{path}`"))
                     .in_file(tree::CODEOWNERS)
                     .help(format!("add a line such as `/{} @org/security-admins`: without it anyone with write access can approve changes to who may access what", path.rsplit_once('/').map_or(path, |(dir, _)| dir))),
+            );
+        }
+    }
+}
+
+/// An e-mail owner counts only when `policies/identities.toml` lists a login with that
+/// address; otherwise nobody can be verified as that owner (a warning: the other owners of
+/// the line still count, and the file is not invalid for it).
+fn check_email_owners(co: &CodeOwners, ids: &Identities, file: &str, diags: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    for (email, span) in co.email_owners() {
+        if ids.logins_with_user_name(email).is_empty() && seen.insert(email.to_ascii_lowercase()) {
+            diags.push(
+                Diagnostic::warning(
+                    "codeowners-email-unverified",
+                    format!("e-mail owner `{email}` cannot be verified: no login in policies/identities.toml has this address, so nobody can approve as this owner"),
+                )
+                .at(file, span)
+                .help(format!("list the owner's GitHub login under [users] in policies/identities.toml as `login = \"{email}\"`, or name them as `@login`")),
             );
         }
     }
