@@ -7,9 +7,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::gate::facts::PrFacts;
+use crate::core::gate::facts::{FileChange, PrFacts};
 use crate::core::gate::{self, FileRole, PrOutcome};
-use crate::adapters::git::Git;
+use crate::adapters::git::{Git, GitError};
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{self, Tree};
 
@@ -29,8 +29,9 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
 
 /// Decides a pull request from its snapshot and the local repository.
 pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, String> {
-    let facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
+    let mut facts = PrFacts::from_snapshot(snapshot).map_err(|e| e.to_string())?;
     let git = Git::open(repo).map_err(|e| e.to_string())?;
+    facts.use_git_diff(changed_files(&git, &facts)?);
     let base = git
         .read_tree(&facts.base_sha, &tree::TRUSTED_FILES)
         .map_err(|e| e.to_string())?;
@@ -61,6 +62,17 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
         base,
         facts,
     })
+}
+
+/// The git diff of the PR, the list the gate decides on. A commit missing from the
+/// repository is an operational error; a diff that cannot be computed otherwise (no merge
+/// base in a shallow clone) is for the gate to refuse.
+fn changed_files(git: &Git, facts: &PrFacts) -> Result<Result<Vec<FileChange>, String>, String> {
+    match git.changed_files(&facts.base_sha, &facts.head_sha) {
+        Ok(files) => Ok(Ok(files)),
+        Err(e @ GitError::MissingCommit(_)) => Err(e.to_string()),
+        Err(e) => Ok(Err(e.to_string())),
+    }
 }
 
 /// File texts for rendering diagnostics: head files first, then base files.

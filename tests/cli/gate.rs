@@ -239,7 +239,119 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["decision"], "invalid");
-    assert_eq!(v["requests"][0]["reasons"][0]["code"], "history-unavailable", "{out}");
+    // neither whether the path is new nor the git diff (no merge base) can be told there
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "changed-files-unavailable", "{out}");
+    assert!(out.contains("have no merge base in the repository (a shallow clone?"), "{out}");
+}
+
+/// The request paths and policy paths of a PR's decision, and each one's first reason code.
+fn first_reasons(out: &str) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(out).unwrap();
+    v["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["reasons"][0]["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_git_diff_is_the_list_of_changed_files_and_root_codeowners_is_policy() {
+    let (repo, base) = base_repo();
+    // the commits add a request and a root CODEOWNERS naming other approvers; the snapshot
+    // (stale, truncated or edited) lists only the request
+    let takeover = "/requests/ @mallory\n";
+    let head = branch(
+        repo.path(),
+        "req",
+        &base,
+        &[(PATH, &request("alice")), ("CODEOWNERS", takeover)],
+        "alice",
+    );
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let (code, out, err) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head, added(PATH), reviews.clone()),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        first_reasons(&out),
+        [
+            ("CODEOWNERS".to_string(), "changed-files-disagree".to_string()),
+            (PATH.to_string(), "changed-files-disagree".to_string())
+        ],
+        "{out}"
+    );
+    assert!(out.contains("the git diff adds `CODEOWNERS`, GitHub's list does not"), "{out}");
+    // listed in full, the root CODEOWNERS is a policy change, which a request PR cannot carry
+    let both = json!([added(PATH)[0], {"filename": "CODEOWNERS", "status": "added", "additions": 1, "deletions": 0}]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head, both, reviews),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(first_reasons(&out), [(PATH.to_string(), "mixed-change".to_string())], "{out}");
+    // so is `action.yaml`
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
+    let head2 = branch(
+        repo.path(),
+        "req2",
+        &base,
+        &[(fresh, &request("alice")), ("action.yaml", "name: not gitgrant\n")],
+        "alice",
+    );
+    let files = json!([added(fresh)[0], {"filename": "action.yaml", "status": "added"}]);
+    let reviews2 = json!([review(1, "dan", &head2), review(2, "heidi", &head2)]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head2, files, reviews2),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(first_reasons(&out), [(fresh.to_string(), "mixed-change".to_string())], "{out}");
+}
+
+#[test]
+fn codeowners_is_read_where_github_reads_it() {
+    let (repo, _) = base_repo();
+    // the base keeps its CODEOWNERS in docs/ only: GitHub uses it, and so does the gate
+    std::fs::create_dir_all(repo.path().join("docs")).unwrap();
+    git(repo.path(), &["mv", ".github/CODEOWNERS", "docs/CODEOWNERS"], "admin");
+    git(repo.path(), &["commit", "-q", "-m", "CODEOWNERS in docs/"], "admin");
+    let base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let out = bin().args(["check", "--repo", repo.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let (code, out, err) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head, added(PATH), reviews),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // a root CODEOWNERS takes precedence over docs/: now mallory owns the requests
+    std::fs::write(repo.path().join("CODEOWNERS"), "/requests/ @mallory\n").unwrap();
+    git(repo.path(), &["add", "CODEOWNERS"], "admin");
+    git(repo.path(), &["commit", "-q", "-m", "root CODEOWNERS"], "admin");
+    let base2 = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
+    let head2 = branch(repo.path(), "req2", &base2, &[(fresh, &request("alice"))], "alice");
+    let reviews2 = json!([review(1, "dan", &head2), review(2, "heidi", &head2)]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base2, &head2, added(fresh), reviews2),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["requests"][0]["can_approve"], json!(["mallory"]), "{out}");
 }
 
 #[test]
@@ -306,13 +418,18 @@ fn operational_failures_exit_2() {
 #[test]
 fn the_comment_is_markdown_for_a_reviewer_and_stays_under_the_limit() {
     let (repo, base) = base_repo();
-    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
-    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head)]));
     // a 1 MiB review body and 3,000 unrelated files must not break the comment
+    let pages: Vec<(String, String)> = (0..3000)
+        .map(|i| (format!("docs/page-{i}.md"), format!("page {i}\n")))
+        .collect();
+    let mut contents: Vec<(&str, &str)> = vec![(PATH, &*Box::leak(request("alice").into_boxed_str()))];
+    contents.extend(pages.iter().map(|(p, c)| (p.as_str(), c.as_str())));
+    let head = branch(repo.path(), "req", &base, &contents, "alice");
+    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head)]));
     snap["reviews"][0]["body"] = Value::String("x".repeat(1 << 20));
     let mut files = vec![added(PATH)[0].clone()];
-    for i in 0..3000 {
-        files.push(json!({"filename": format!("docs/page-{i}.md"), "status": "added"}));
+    for (p, _) in &pages {
+        files.push(json!({"filename": p, "status": "added"}));
     }
     snap["files"] = Value::Array(files);
     let (code, out, _) = run_pr(repo.path(), &snap, &["--format", "markdown"]);

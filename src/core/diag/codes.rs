@@ -186,6 +186,8 @@ reasons! {
         "request-path-reused" "invalid" => "the request's path was used before; request ids are never reused",
         "history-unavailable" "invalid" => "whether the request's path was used before cannot be told",
         "policy-path-unowned" "invalid" => "a policy file the PR changes has no code owner",
+        "changed-files-disagree" "invalid" => "GitHub's list of changed files disagrees with the git diff of the PR",
+        "changed-files-unavailable" "invalid" => "the git diff of the PR cannot be computed to cross-check GitHub's list",
     }
     GateDecision "Reviews that do not count" {
         "unknown-review-state" "note" => "a review has a state gitgrant does not know",

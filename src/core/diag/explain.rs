@@ -946,6 +946,24 @@ invalid policies/access.toml
   [policy-path-unowned] no code owner protects `policies/access.toml` in the base CODEOWNERS
 "#,
 }
+"changed-files-disagree" {
+    "The list of changed files GitHub gives for the PR (its API's `files`, or the snapshot's) disagrees with the git diff of the PR's own commits, from the merge base to the head. Every request and policy file either list names is invalid.",
+    "What the gate decides on must be what would be merged. The git diff comes from the commits themselves; a list that says otherwise is stale (a push raced the run), truncated (GitHub lists at most 3,000 files) or edited (a tampered snapshot), and deciding on it could approve a request the PR does not add, or miss a policy change it makes.",
+    "Re-run the check once the PR's head has settled. Split a PR that touches more than 3,000 files. For a replay, record the snapshot again from the same commits (`gitgrant pr --record FILE`).",
+    r#"
+invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [changed-files-disagree] GitHub's list of the PR's changed files disagrees with the git diff of its commits (the git diff modifies `CODEOWNERS`, GitHub's list does not): nothing is decided on a list that cannot be trusted
+"#,
+}
+"changed-files-unavailable" {
+    "The git diff of the PR (merge base to head) could not be computed, usually because the clone is shallow and the merge base of the PR's base and head commits is not in it, so GitHub's list of changed files cannot be cross-checked. Every request and policy file the list names is invalid.",
+    "The gate decides on the changed files the commits show, never on a list it cannot check (section 10.7 of the design): without the diff, a request or policy change could be hidden from it.",
+    "Check out the base branch with its history (`fetch-depth: 0` in actions/checkout) and fetch the PR head (`git fetch origin refs/pull/N/head`), as the workflow template does.",
+    r#"
+invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [changed-files-unavailable] the git diff of the PR cannot be computed, so GitHub's list of its changed files cannot be cross-checked: commits `e9763c919f0fed54d709f4f58ab1e74972336b27` and `0d0d6fbdca209d6887d4aad7c601db4a95efd76c` have no merge base in the repository (a shallow clone? check out with `fetch-depth: 0`)
+"#,
+}
 // ---- reviews that do not count
 "unknown-review-state" {
     "A review of the PR has a state gitgrant does not know (not APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING). It is not counted.",

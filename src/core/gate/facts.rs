@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::core::gate::changed::{self, FilesSource};
 use crate::core::gate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,10 @@ pub struct PrFacts {
     pub merge_commit_sha: Option<String>,
     pub commits: Vec<CommitFacts>,
     pub reviews: Vec<ReviewFacts>,
+    /// The changed files the gate decides on: GitHub's list from the snapshot, replaced by
+    /// the git diff when [`PrFacts::use_git_diff`] was given one (see `files_source`).
     pub files: Vec<FileChange>,
+    pub files_source: FilesSource,
     /// `org/slug` (lowercased) -> member logins (lowercased).
     pub teams: BTreeMap<String, Vec<String>>,
 }
@@ -169,8 +173,27 @@ impl PrFacts {
             commits,
             reviews,
             files,
+            files_source: FilesSource::Api,
             teams: teams_of(s),
         })
+    }
+
+    /// Decides on the git diff of the PR (merge base to head) instead of GitHub's list,
+    /// cross-checking the two: any difference, or a diff that could not be computed, is
+    /// recorded in `files_source` and makes every request `invalid`.
+    pub fn use_git_diff(&mut self, git: Result<Vec<FileChange>, String>) {
+        match git {
+            Ok(list) => {
+                let diffs = changed::differences(&list, &self.files);
+                self.files_source = if diffs.is_empty() {
+                    FilesSource::GitDiff
+                } else {
+                    FilesSource::Disagree(diffs)
+                };
+                self.files = list;
+            }
+            Err(why) => self.files_source = FilesSource::Unavailable(why),
+        }
     }
 }
 

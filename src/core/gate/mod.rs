@@ -3,6 +3,7 @@
 //! the head files the PR adds, the history answers and the time are all parameters.
 
 pub mod approvals;
+pub mod changed;
 pub mod evidence;
 pub mod facts;
 pub mod ledger_events;
@@ -10,7 +11,7 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -23,6 +24,7 @@ use crate::core::model::request::Request;
 use crate::core::rules::check;
 use crate::core::rules::eligibility::{Eligibility, Reason, Teams};
 use approvals::{Excluded, Tally};
+use changed::FilesSource;
 use facts::PrFacts;
 
 /// How far before the PR was opened a `start` may lie (clock skew between a laptop and GitHub).
@@ -209,6 +211,9 @@ fn roles(changes: &[FileRole]) -> Roles<'_> {
 /// The gate's one entry point: a decision for each request (or policy file) the PR adds,
 /// each with its reasons, and the PR's decision, the worst of them.
 pub fn decide(input: &GateInput<'_>) -> PrOutcome {
+    if let Some(outcome) = untrusted_files(input.facts) {
+        return outcome;
+    }
     let changes = classify(&input.facts.files);
     let roles = roles(&changes);
     let mut diagnostics = Vec::new();
@@ -272,6 +277,54 @@ pub fn decide(input: &GateInput<'_>) -> PrOutcome {
         removed: roles.removed,
         diagnostics,
     }
+}
+
+/// When the changed files cannot be trusted (the git diff disagrees with GitHub's list, or
+/// could not be computed), every request and policy path either names is `invalid`; a PR
+/// naming none still gets one `invalid` item, so it is never approved.
+fn untrusted_files(facts: &PrFacts) -> Option<PrOutcome> {
+    let (why, differing) = match &facts.files_source {
+        FilesSource::Api | FilesSource::GitDiff => return None,
+        FilesSource::Disagree(diffs) => (
+            reason(
+                "changed-files-disagree",
+                format!(
+                    "GitHub's list of the PR's changed files disagrees with the git diff of its commits ({}): nothing is decided on a list that cannot be trusted",
+                    changed::summary(diffs)
+                ),
+            ),
+            diffs.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        ),
+        FilesSource::Unavailable(e) => (
+            reason(
+                "changed-files-unavailable",
+                format!(
+                    "the git diff of the PR cannot be computed, so GitHub's list of its changed files cannot be cross-checked: {e}"
+                ),
+            ),
+            vec![],
+        ),
+    };
+    let named: Vec<String> = facts
+        .files
+        .iter()
+        .flat_map(|f| std::iter::once(f.filename.clone()).chain(f.previous_filename.clone()))
+        .chain(differing)
+        .collect();
+    let mut paths: BTreeSet<&String> = named
+        .iter()
+        .filter(|p| p.starts_with(tree::REQUESTS_DIR) || tree::is_policy_path(p))
+        .collect();
+    let fallback = String::new();
+    if paths.is_empty() {
+        paths.insert(named.first().unwrap_or(&fallback));
+    }
+    Some(PrOutcome {
+        decision: Decision::Invalid,
+        requests: paths.into_iter().map(|p| invalid_item(p, vec![why.clone()])).collect(),
+        removed: vec![],
+        diagnostics: vec![],
+    })
 }
 
 /// One added request: load it against the base policy, screen it (who asks, when, whether

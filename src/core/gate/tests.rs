@@ -128,6 +128,7 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         commits: vec![commit(HEAD, person(author), person(author), vec![])],
         reviews: vec![],
         files: vec![],
+        files_source: Default::default(),
         teams: default_teams(),
     }
 }
@@ -1104,4 +1105,66 @@ fn codeowners_precedence_and_email_owners() {
     let codes: Vec<&str> = warned.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["codeowners-email-unverified"], "{:?}", warned.diagnostics);
     assert!(!warned.diagnostics[0].is_error());
+}
+
+/// The gate decides on the git diff; GitHub's list is cross-checked against it, and a
+/// disagreement or a diff that cannot be computed fails closed (DESIGN 10.7).
+#[test]
+fn the_git_diff_decides_and_a_disagreeing_list_fails_closed() {
+    let r = Req::prod_admin("alice");
+    let approved = |name| Case::new(name).requests(&r).approved_by("dan").approved_by("heidi");
+    let change = |status: &str, path: &str| FileChange {
+        filename: path.to_string(),
+        status: status.to_string(),
+        previous_filename: None,
+    };
+    let with_diff = |mut c: Case, git: Result<Vec<FileChange>, String>| {
+        c.facts.use_git_diff(git);
+        c
+    };
+    check_rows(vec![
+        row(
+            with_diff(approved("the git diff agrees"), Ok(vec![change("added", &r.path())])),
+            Approved,
+            &["approved"],
+            &["dan", "heidi"],
+        ),
+        row(
+            with_diff(
+                approved("the commits also change the root CODEOWNERS, GitHub's list does not say so"),
+                Ok(vec![change("added", &r.path()), change("added", "CODEOWNERS")]),
+            ),
+            Invalid,
+            &["changed-files-disagree", "changed-files-disagree"],
+            &[],
+        ),
+        row(
+            with_diff(
+                approved("GitHub's list names a request the commits do not add"),
+                Ok(vec![change("added", "docs/notes.md")]),
+            ),
+            Invalid,
+            &["changed-files-disagree"],
+            &[],
+        ),
+        row(
+            with_diff(
+                Case::new("a disagreement about files gitgrant does not read still fails closed")
+                    .adds("docs/a.md", "a\n"),
+                Ok(vec![change("added", "docs/b.md")]),
+            ),
+            Invalid,
+            &["changed-files-disagree"],
+            &[],
+        ),
+        row(
+            with_diff(
+                approved("no git diff (no merge base in a shallow clone)"),
+                Err("no merge base".to_string()),
+            ),
+            Invalid,
+            &["changed-files-unavailable"],
+            &[],
+        ),
+    ]);
 }
