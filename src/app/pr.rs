@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use crate::core::gate::facts::{FileChange, PrFacts};
 use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::adapters::git::{Git, GitError};
+use crate::core::gate::ledger_events::{self, Push};
 use crate::core::gate::snapshot::Snapshot;
+use crate::core::ledger::Ledger;
 use crate::core::files::tree::{self, Tree};
 
 /// Everything a decision was made from, kept for rendering and recording.
@@ -19,6 +21,38 @@ pub struct Evaluated {
     pub head: Tree,
     pub base: Tree,
     pub facts: PrFacts,
+}
+
+/// Fills the snapshot's pushers (DESIGN 10.6): the ledger's `pushed` events for the PR
+/// (when the ledger was read) and the push of the current event, added to any the snapshot
+/// already records. An event about another PR than the snapshot's is an operational error.
+pub fn add_pushers(snapshot: &mut Snapshot, ledger: Option<&Ledger>, push: Option<&Push>) -> Result<(), String> {
+    let number = snapshot
+        .pull_request
+        .get("number")
+        .and_then(|n| n.as_u64())
+        .ok_or("snapshot field `pull_request/number` is missing or not a number")?;
+    if let Some(p) = push
+        && p.pr != number
+    {
+        return Err(format!(
+            "the event is a push to PR #{} but the snapshot is of PR #{number}",
+            p.pr
+        ));
+    }
+    let mut all = ledger_events::pushers(ledger.unwrap_or(&Ledger::default()), number, push);
+    all.extend(snapshot.pushers.iter().map(|l| l.to_ascii_lowercase()));
+    all.sort();
+    all.dedup();
+    snapshot.pushers = all;
+    Ok(())
+}
+
+/// The ledger as the gate reads it (fetched from origin when there is one).
+pub fn read_ledger(repo: &Path) -> Result<Ledger, String> {
+    let git = Git::open(repo).map_err(|e| e.to_string())?;
+    git.fetch_ledger().map_err(|e| e.to_string())?;
+    git.read_ledger().map_err(|e| e.to_string())
 }
 
 /// Reads a snapshot file; malformed files are operational errors.

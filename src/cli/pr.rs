@@ -21,8 +21,9 @@ pub fn run(
     ledger: bool,
 ) -> Result<ExitCode, String> {
     let env = crate::adapters::actions::RunEnvironment::from_vars(|k| std::env::var(k).ok());
+    let push = env.push_event().map_err(|e| e.to_string())?;
     let mut online = None;
-    let snap = match snapshot {
+    let mut snap = match snapshot {
         Some(path) => pr::read_snapshot(path)?,
         None => {
             let pr_ref = env.pr_ref().map_err(|e| e.to_string())?;
@@ -45,6 +46,12 @@ pub fn run(
             snap
         }
     };
+    // who pushed: the ledger (always online; for a replay when recording to it) and this event
+    let known = match online.is_some() || ledger {
+        true => Some(pr::read_ledger(repo)?),
+        false => None,
+    };
+    pr::add_pushers(&mut snap, known.as_ref(), push.as_ref())?;
     if let Some(path) = record {
         let text = serde_json::to_string_pretty(&snap).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
@@ -157,7 +164,11 @@ fn record_in_ledger(
     let git = crate::adapters::git::Git::open(repo).map_err(|e| e.to_string())?;
     git.fetch_ledger().map_err(|e| e.to_string())?;
     let existing = git.read_ledger().map_err(|e| e.to_string())?;
-    let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
+    let mut events: Vec<_> = match env.push_event().map_err(|e| e.to_string())? {
+        Some(push) => ledger_events::pushed_event(&push, &existing, at).into_iter().collect(),
+        None => vec![],
+    };
+    events.extend(ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at));
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();

@@ -84,7 +84,13 @@ fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
         AT,
     ];
     args.extend(extra);
-    let out = bin().args(&args).output().unwrap();
+    // never the event of whatever CI runs these tests
+    let out = bin()
+        .args(&args)
+        .env_remove("GITHUB_EVENT_NAME")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -449,7 +455,7 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("29 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("30 passed, 0 failed"), "{stdout}");
 }
 
 fn webhook_examples() -> Value {
@@ -634,4 +640,103 @@ fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
         (Some(PATH), Some("alice"))
     );
     assert_eq!(revoked["reason"], "/revoke comment: done early");
+}
+
+#[test]
+fn pushes_from_real_webhook_payloads_name_the_sender() {
+    use gitgrant::adapters::actions::push_from_payload;
+    let all = webhook_examples();
+    let prs = examples(&all, "pull_request");
+    let mut pushes = 0;
+    for p in &prs {
+        let action = p["action"].as_str().unwrap();
+        for name in ["pull_request", "pull_request_target"] {
+            let push = push_from_payload(name, p).unwrap();
+            if matches!(action, "opened" | "synchronize" | "reopened") {
+                let push = push.unwrap();
+                assert_eq!(push.login, p["sender"]["login"].as_str().unwrap());
+                assert_eq!(push.pr, p["pull_request"]["number"].as_u64().unwrap());
+                assert_eq!(push.head_sha, p["pull_request"]["head"]["sha"].as_str().unwrap());
+                assert!(push.at.is_some());
+                pushes += 1;
+            } else {
+                assert!(push.is_none(), "{action}");
+            }
+        }
+    }
+    assert!(pushes >= 6, "{pushes}");
+    let sync = prs.iter().find(|p| p["action"] == "synchronize").unwrap();
+    assert!(push_from_payload("issue_comment", sync).unwrap().is_none());
+    let mut no_sender = sync.clone();
+    no_sender.as_object_mut().unwrap().remove("sender");
+    let err = push_from_payload("pull_request_target", &no_sender).unwrap_err().to_string();
+    assert!(err.contains("sender.login"), "{err}");
+}
+
+#[test]
+fn a_pusher_github_authenticated_cannot_approve() {
+    let (repo, base) = base_repo();
+    // heidi pushes a commit to alice's PR, with alice's name on it: the metadata says alice
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let snap = snapshot("alice", &base, &head, added(PATH), reviews);
+    let (code, _, _) = run_pr(repo.path(), &snap, &[]);
+    assert_eq!(code, 0, "without the push event, the forged metadata lets heidi approve");
+
+    // GitHub's own synchronize payload, for this PR, head and pusher
+    let all = webhook_examples();
+    let mut event = examples(&all, "pull_request")
+        .into_iter()
+        .find(|e| e["action"] == "synchronize")
+        .unwrap();
+    event["pull_request"]["number"] = json!(7);
+    event["pull_request"]["head"]["sha"] = json!(head);
+    event["sender"]["login"] = json!("Heidi");
+    let event_file = repo.path().join(".git/gitgrant-test-push.json");
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    let snap_file = repo.path().join(".git/gitgrant-test-snapshot.json");
+    std::fs::write(&snap_file, snap.to_string()).unwrap();
+    let recorded = repo.path().join(".git/gitgrant-test-recorded.json");
+    let out = bin()
+        .args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", snap_file.to_str().unwrap()])
+        .args(["--at", AT, "--ledger", "--format", "json", "--record", recorded.to_str().unwrap()])
+        .env("GITHUB_EVENT_NAME", "pull_request_target")
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["decision"], "pending");
+    let r = &v["requests"][0];
+    assert_eq!(r["approved_by"], json!(["dan"]));
+    assert_eq!(r["can_approve"], json!([]), "a pusher is not offered either");
+    let codes: Vec<&str> = r["reasons"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["awaiting-approval", "pusher-cannot-approve"]);
+    // the ledger holds the push; the recorded snapshot names the pusher
+    let events = ledger_events(repo.path());
+    let pushed: Vec<&Value> = events.iter().filter(|e| e["kind"] == "pushed").collect();
+    assert_eq!(pushed.len(), 1, "{events:?}");
+    assert_eq!(
+        (pushed[0]["pr"].as_u64(), pushed[0]["actor"].as_str(), pushed[0]["head_sha"].as_str()),
+        (Some(7), Some("heidi"), Some(head.as_str()))
+    );
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
+    assert_eq!(rec["pushers"], json!(["heidi"]));
+    // a later run on another event (a review) reads the pusher from the ledger
+    let (code, out, _) = run_pr(repo.path(), &snap, &["--ledger", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("pusher-cannot-approve"), "{out}");
+    assert_eq!(ledger_events(repo.path()).iter().filter(|e| e["kind"] == "pushed").count(), 1);
+    // an event about another PR than the snapshot's is refused
+    event["pull_request"]["number"] = json!(8);
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    let out = bin()
+        .args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", snap_file.to_str().unwrap()])
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a push to PR #8 but the snapshot is of PR #7"));
 }

@@ -313,6 +313,7 @@ impl GitHub {
             reviews,
             files,
             teams: BTreeMap::new(),
+            pushers: Vec::new(),
         })
     }
 

@@ -194,6 +194,7 @@ reasons! {
         "unresolved-commit-identity" "note" => "a commit's author, committer or co-author has no GitHub account",
         "approval-by-bot" "note" => "an approval by a bot or app",
         "self-approval" "note" => "an approval by the requester or someone who wrote a commit of the PR",
+        "pusher-cannot-approve" "note" => "an approval by someone GitHub authenticated as pushing to the PR",
         "approval-not-code-owner" "note" => "an approval by someone who is not a code owner of the path",
         "team-not-read" "note" => "an approval by someone who may own the path only through an unread team",
         "approval-stale" "note" => "an approval of an earlier commit, not the PR's current head",

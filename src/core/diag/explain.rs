@@ -1005,6 +1005,16 @@ pending requests/payments-prod/AdministratorAccess/inc-4821.toml
   [self-approval] `carol` asked for this access or wrote, committed or co-authored a commit of this PR
 "#,
 }
+"pusher-cannot-approve" {
+    "An approving review comes from someone GitHub authenticated as pushing to the PR: the `sender` of one of its `pull_request` opened, synchronize or reopened events, recorded in the ledger as `pushed`. It is not counted.",
+    "Commit author and committer names are whatever the pusher wrote, so the self-approval rule cannot rest on them alone; who pushed is what GitHub itself authenticated. Pushing a commit to someone's PR and then approving it is a known way around review.",
+    "Ask a code owner who did not push to the PR. Also require GitHub's \"Require approval of the most recent reviewable push\" in branch protection (docs/branch-protection.md).",
+    r#"
+pending requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [awaiting-approval] 1 of 2 required code-owner approval(s) (rule prod-admin-needs-two)
+  [pusher-cannot-approve] `heidi` pushed to this PR (GitHub authenticated the push), so cannot approve it
+"#,
+}
 "approval-not-code-owner" {
     "An approving review comes from someone who is not a code owner of the request's path in the base branch's CODEOWNERS (neither listed nor a member of a listed team). It is not counted.",
     "Code owners of `requests/<account>/<permission-set>/` decide who may approve access to it; anyone else's approval is an opinion, not an approval.",

@@ -74,6 +74,8 @@ pub struct PrFacts {
     pub files_source: FilesSource,
     /// `org/slug` (lowercased) -> member logins (lowercased).
     pub teams: BTreeMap<String, Vec<String>>,
+    /// Logins (lowercased) GitHub authenticated as pushing a head of the PR.
+    pub pushers: Vec<String>,
 }
 
 /// A snapshot field that is missing or of the wrong kind.
@@ -175,6 +177,7 @@ impl PrFacts {
             files,
             files_source: FilesSource::Api,
             teams: teams_of(s),
+            pushers: pushers_of(s),
         })
     }
 
@@ -308,6 +311,14 @@ fn files_of(s: &Snapshot) -> Result<Vec<FileChange>, FactsError> {
             })
         })
         .collect()
+}
+
+/// The snapshot's pushers, lowercased, sorted, without repeats.
+fn pushers_of(s: &Snapshot) -> Vec<String> {
+    let mut p: Vec<String> = s.pushers.iter().map(|l| l.to_ascii_lowercase()).collect();
+    p.sort();
+    p.dedup();
+    p
 }
 
 /// Team listings with team names and member logins lowercased.

@@ -59,6 +59,9 @@ pub struct ScenarioPr {
     pub commits: Vec<ScenarioCommit>,
     #[serde(default)]
     pub reviews: Vec<ScenarioReview>,
+    /// Logins GitHub authenticated as pushing to the PR (the ledger's `pushed` events).
+    #[serde(default)]
+    pub pushers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +202,7 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect(),
+        pushers: s.pr.pushers.clone(),
     })
 }
 

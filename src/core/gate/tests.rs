@@ -130,6 +130,7 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         files: vec![],
         files_source: Default::default(),
         teams: default_teams(),
+        pushers: vec![],
     }
 }
 
