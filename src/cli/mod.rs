@@ -47,7 +47,8 @@ pub enum Command {
     /// Decide a pull request: one decision per request it adds (approved, pending, rejected,
     /// invalid) with reasons. Exit 0 only when the PR's decision is `approved`
     Pr {
-        /// The access repository (a git clone holding the PR's base and head commits)
+        /// The access repository (a git clone holding the PR's base and head commits and
+        /// their history back to the merge base: the changed files are its git diff)
         #[arg(long, default_value = ".")]
         repo: PathBuf,
         /// Decide offline from a replay snapshot instead of GitHub's API
@@ -66,7 +67,8 @@ pub enum Command {
         /// and the job summary (GITHUB_STEP_SUMMARY)
         #[arg(long)]
         report: bool,
-        /// Append what this run learned to the ledger branch (requested, reviews with their
+        /// Append what this run learned to the ledger branch (who GitHub authenticated as
+        /// pushing, on opened/synchronize/reopened events; requested, reviews with their
         /// notes, merged with the snapshot as evidence, closed unmerged, `/revoke` comments)
         #[arg(long)]
         ledger: bool,

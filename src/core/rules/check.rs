@@ -321,3 +321,40 @@ fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, dia
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::files::tree::Entry;
+
+    fn base_with_codeowners(path: &str, text: &str) -> Tree {
+        let mut tree = Tree::default();
+        for (p, t) in [
+            (tree::ACCESS, include_str!("../../../tests/fixtures/base/policies/access.toml")),
+            (tree::IDENTITIES, include_str!("../../../tests/fixtures/base/policies/identities.toml")),
+            (tree::DIRECTORY, include_str!("../../../tests/fixtures/base/policies/directory.toml")),
+            (path, text),
+        ] {
+            tree.insert(p, Entry::File(t.as_bytes().to_vec()));
+        }
+        tree
+    }
+
+    #[test]
+    fn an_unlisted_email_owner_is_a_warning_at_the_owner_in_the_codeowners_github_reads() {
+        let co = include_str!("../../../tests/fixtures/base/.github/CODEOWNERS");
+        let text = format!("{co}/requests/data-dev/ @carol zoe@acme.example carol@acme.example\n");
+        let at = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap().with_timezone(&Utc);
+        let checked = check(&base_with_codeowners(tree::ROOT_CODEOWNERS, &text), at);
+        let found: Vec<(&str, Option<&str>, bool)> = checked
+            .diagnostics
+            .0
+            .iter()
+            .map(|d| (d.code, d.file.as_deref(), d.is_error()))
+            .collect();
+        assert_eq!(found, [("codeowners-email-unverified", Some("CODEOWNERS"), false)]);
+        let span = checked.diagnostics.0[0].span.clone().unwrap();
+        assert_eq!(&text[span], "zoe@acme.example");
+        assert!(checked.policy_files.is_complete());
+    }
+}
