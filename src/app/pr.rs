@@ -7,13 +7,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::core::gate::facts::{FileChange, PrFacts};
-use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::adapters::git::{Git, GitError};
+use crate::core::files::tree::{self, Tree};
+use crate::core::gate::facts::{FileChange, PrFacts};
 use crate::core::gate::ledger_events::{self, Push};
 use crate::core::gate::snapshot::Snapshot;
+use crate::core::gate::{self, FileRole, PrOutcome};
 use crate::core::ledger::Ledger;
-use crate::core::files::tree::{self, Tree};
 
 /// Everything a decision was made from, kept for rendering and recording.
 pub struct Evaluated {

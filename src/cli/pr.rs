@@ -168,7 +168,13 @@ fn record_in_ledger(
         Some(push) => ledger_events::pushed_event(&push, &existing, at).into_iter().collect(),
         None => vec![],
     };
-    events.extend(ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at));
+    events.extend(ledger_events::pr_events(
+        &evaluated.facts,
+        snap,
+        &evaluated.outcome,
+        &existing,
+        at,
+    ));
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
+use crate::core::files::tree::{Entry, Tree};
 use crate::core::gate::PathHistory;
 use crate::core::gate::changed::from_name_status;
 use crate::core::gate::facts::FileChange;
-use crate::core::files::tree::{Entry, Tree};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

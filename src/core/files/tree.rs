@@ -17,7 +17,14 @@ pub const CODEOWNERS_LOCATIONS: [&str; 3] = [CODEOWNERS, ROOT_CODEOWNERS, DOCS_C
 
 /// The trusted files a decision reads from the base commit: the three policy files and
 /// every place CODEOWNERS may be.
-pub const TRUSTED_FILES: [&str; 6] = [ACCESS, IDENTITIES, DIRECTORY, CODEOWNERS, ROOT_CODEOWNERS, DOCS_CODEOWNERS];
+pub const TRUSTED_FILES: [&str; 6] = [
+    ACCESS,
+    IDENTITIES,
+    DIRECTORY,
+    CODEOWNERS,
+    ROOT_CODEOWNERS,
+    DOCS_CODEOWNERS,
+];
 
 /// What a policy PR's head is read as: the policy files, every CODEOWNERS and the requests.
 pub const POLICY_TREE: [&str; 5] = ["policies", CODEOWNERS, ROOT_CODEOWNERS, DOCS_CODEOWNERS, "requests"];

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::facts::{PrFacts, ReviewFacts, ReviewState};
-use crate::core::rules::eligibility::Reason;
 use crate::core::model::codeowners::Owner;
+use crate::core::rules::eligibility::Reason;
 
 /// The people whose approval never counts on this PR, and the identities that could not be
 /// tied to a GitHub account (which make every approval uncountable: fail closed).
@@ -23,8 +23,10 @@ impl Excluded {
     /// The requester, the PR author, and every commit's author, committer and co-author.
     /// GitHub's `web-flow` committer (web edits, merges from the UI) is GitHub itself.
     pub fn for_pr(facts: &PrFacts, requester: &str) -> Excluded {
-        let mut ex = Excluded::default();
-        ex.pushers = facts.pushers.iter().map(|l| l.to_ascii_lowercase()).collect();
+        let mut ex = Excluded {
+            pushers: facts.pushers.iter().map(|l| l.to_ascii_lowercase()).collect(),
+            ..Excluded::default()
+        };
         ex.logins.insert(requester.to_ascii_lowercase());
         ex.logins.insert(facts.author.to_ascii_lowercase());
         for c in &facts.commits {

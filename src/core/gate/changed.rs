@@ -70,11 +70,18 @@ pub fn differences(git: &[FileChange], api: &[FileChange]) -> Vec<(String, Strin
     let (g, a) = (touches(git), touches(api));
     let mut out: Vec<(String, String)> = g
         .difference(&a)
-        .map(|(p, t)| (p.clone(), format!("the git diff {} `{p}`, GitHub's list does not", t.as_str())))
-        .chain(
-            a.difference(&g)
-                .map(|(p, t)| (p.clone(), format!("GitHub's list {} `{p}`, the git diff does not", t.as_str()))),
-        )
+        .map(|(p, t)| {
+            (
+                p.clone(),
+                format!("the git diff {} `{p}`, GitHub's list does not", t.as_str()),
+            )
+        })
+        .chain(a.difference(&g).map(|(p, t)| {
+            (
+                p.clone(),
+                format!("GitHub's list {} `{p}`, the git diff does not", t.as_str()),
+            )
+        }))
         .collect();
     out.sort();
     out
@@ -144,12 +151,18 @@ mod tests {
         let many: Vec<FileChange> = (0..5).map(|i| f("added", &format!("f{i}"), None)).collect();
         assert!(summary(&differences(&many, &[])).ends_with("(and 2 more)"));
         // the same path, added on one side and modified on the other, is a difference
-        assert_eq!(differences(&[f("added", "p", None)], &[f("modified", "p", None)]).len(), 2);
+        assert_eq!(
+            differences(&[f("added", "p", None)], &[f("modified", "p", None)]).len(),
+            2
+        );
     }
 
     #[test]
     fn name_status_letters_become_githubs_words() {
-        assert_eq!(from_name_status("R087", "new", Some("old")), f("renamed", "new", Some("old")));
+        assert_eq!(
+            from_name_status("R087", "new", Some("old")),
+            f("renamed", "new", Some("old"))
+        );
         assert_eq!(from_name_status("A", "p", None).status, "added");
         assert_eq!(from_name_status("D", "p", None).status, "removed");
         assert_eq!(from_name_status("T", "p", None).status, "changed");

@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use super::approvals::latest_reviews;
 use super::facts::{PrFacts, ReviewState};
 use super::{FileRole, PrOutcome, classify};
+use crate::core::gate::snapshot::Snapshot;
 use crate::core::ledger::{Event, Kind, Ledger};
 use crate::core::model::codeowners::{CodeOwners, Owner};
 use crate::core::model::request::RequestPath;
-use crate::core::gate::snapshot::Snapshot;
 
 /// Events for this PR that the ledger lacks. Running twice adds nothing the second time.
 pub fn pr_events(
@@ -210,7 +210,9 @@ mod tests {
 
     #[test]
     fn pushers_come_from_the_ledger_and_the_current_push_and_are_recorded_once() {
-        let at = DateTime::parse_from_rfc3339("2026-11-22T11:00:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-22T11:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let push = |pr, login: &str, head: &str| Push {
             pr,
             login: login.into(),
@@ -218,8 +220,12 @@ mod tests {
             at: None,
         };
         let mut ledger = Ledger::default();
-        ledger.events.push(pushed_event(&push(7, "Heidi", "a1"), &ledger, at).unwrap());
-        ledger.events.push(pushed_event(&push(8, "mallory", "b1"), &ledger, at).unwrap());
+        ledger
+            .events
+            .push(pushed_event(&push(7, "Heidi", "a1"), &ledger, at).unwrap());
+        ledger
+            .events
+            .push(pushed_event(&push(8, "mallory", "b1"), &ledger, at).unwrap());
         assert_eq!(ledger.events[0].actor.as_deref(), Some("heidi"));
         assert_eq!(ledger.events[0].head_sha.as_deref(), Some("a1"));
         assert_eq!(ledger.events[0].to_line().matches("\"kind\":\"pushed\"").count(), 1);

@@ -1045,9 +1045,7 @@ fn codeowners_precedence_and_email_owners() {
     let carol_erin = "/requests/ @carol @erin\n/policies/ @acme/security-admins\n";
     let mallory_zed = "/requests/ @mallory @zed\n/policies/ @acme/security-admins\n";
     let both = |c: Case| c.approved_by("carol").approved_by("erin");
-    let email_line = |owners: &str| {
-        format!("{fixture_co}/requests/payments-prod/AdministratorAccess/ {owners}\n")
-    };
+    let email_line = |owners: &str| format!("{fixture_co}/requests/payments-prod/AdministratorAccess/ {owners}\n");
     check_rows(vec![
         row(
             both(without_github("root CODEOWNERS when .github/ has none").base_file("CODEOWNERS", carol_erin)),
@@ -1056,7 +1054,10 @@ fn codeowners_precedence_and_email_owners() {
             &["carol", "erin"],
         ),
         row(
-            both(without_github("docs/CODEOWNERS when neither .github/ nor the root has one").base_file("docs/CODEOWNERS", carol_erin)),
+            both(
+                without_github("docs/CODEOWNERS when neither .github/ nor the root has one")
+                    .base_file("docs/CODEOWNERS", carol_erin),
+            ),
             Approved,
             &["approved"],
             &["carol", "erin"],
@@ -1072,16 +1073,27 @@ fn codeowners_precedence_and_email_owners() {
             &["carol", "erin"],
         ),
         row(
-            both(Case::new(".github/CODEOWNERS wins over the root").requests(&r).base_file("CODEOWNERS", carol_erin)),
+            both(
+                Case::new(".github/CODEOWNERS wins over the root")
+                    .requests(&r)
+                    .base_file("CODEOWNERS", carol_erin),
+            ),
             Pending,
-            &["awaiting-approval", "approval-not-code-owner", "approval-not-code-owner"],
+            &[
+                "awaiting-approval",
+                "approval-not-code-owner",
+                "approval-not-code-owner",
+            ],
             &[],
         ),
         row(
             both(
                 Case::new("e-mail owners count through identities.toml")
                     .requests(&r)
-                    .base_file(".github/CODEOWNERS", &email_line("carol@acme.example ERIN@acme.example")),
+                    .base_file(
+                        ".github/CODEOWNERS",
+                        &email_line("carol@acme.example ERIN@acme.example"),
+                    ),
             ),
             Approved,
             &["approved"],

@@ -140,10 +140,7 @@ pub fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._%+'-".contains(c));
+    let local_ok = !local.is_empty() && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+'-".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let labels_ok = labels.len() >= 2
         && labels
@@ -280,7 +277,10 @@ mod tests {
                 Owner::Email("dan@acme.io".into()),
             ]
         );
-        assert_eq!(co.owners_of("docs/ x/a.md"), vec![Owner::Email("e@x.engineering".into())]);
+        assert_eq!(
+            co.owners_of("docs/ x/a.md"),
+            vec![Owner::Email("e@x.engineering".into())]
+        );
         assert_eq!(
             co.email_owners().map(|(e, _)| e).collect::<Vec<_>>(),
             ["carol@acme.example", "dan@acme.io", "e@x.engineering"]

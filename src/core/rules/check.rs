@@ -330,9 +330,18 @@ mod tests {
     fn base_with_codeowners(path: &str, text: &str) -> Tree {
         let mut tree = Tree::default();
         for (p, t) in [
-            (tree::ACCESS, include_str!("../../../tests/fixtures/base/policies/access.toml")),
-            (tree::IDENTITIES, include_str!("../../../tests/fixtures/base/policies/identities.toml")),
-            (tree::DIRECTORY, include_str!("../../../tests/fixtures/base/policies/directory.toml")),
+            (
+                tree::ACCESS,
+                include_str!("../../../tests/fixtures/base/policies/access.toml"),
+            ),
+            (
+                tree::IDENTITIES,
+                include_str!("../../../tests/fixtures/base/policies/identities.toml"),
+            ),
+            (
+                tree::DIRECTORY,
+                include_str!("../../../tests/fixtures/base/policies/directory.toml"),
+            ),
             (path, text),
         ] {
             tree.insert(p, Entry::File(t.as_bytes().to_vec()));
@@ -344,7 +353,9 @@ mod tests {
     fn an_unlisted_email_owner_is_a_warning_at_the_owner_in_the_codeowners_github_reads() {
         let co = include_str!("../../../tests/fixtures/base/.github/CODEOWNERS");
         let text = format!("{co}/requests/data-dev/ @carol zoe@acme.example carol@acme.example\n");
-        let at = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let checked = check(&base_with_codeowners(tree::ROOT_CODEOWNERS, &text), at);
         let found: Vec<(&str, Option<&str>, bool)> = checked
             .diagnostics
