@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::core::gate::ledger_events::RevokeComment;
+use crate::core::gate::ledger_events::{Push, RevokeComment};
 
 /// The environment variables of one run, as they were set (an empty value is kept as
 /// given: each user decides what empty means). Built once, at the edge, from a lookup.
@@ -88,6 +88,28 @@ impl RunEnvironment {
     pub fn default_branch(&self) -> Option<String> {
         let text = std::fs::read_to_string(self.github_event_path.as_ref()?).ok()?;
         default_branch_from_payload(&serde_json::from_str(&text).ok()?)
+}
+
+    /// The push of a `pull_request`/`pull_request_target` opened, synchronize or reopened
+    /// event, when this run is one. An unreadable payload, or one without the sender or
+    /// head, is an error: who pushed must not silently go unrecorded.
+    pub fn push_event(&self) -> Result<Option<Push>, ActionsError> {
+        let Some(name) = self.github_event_name.as_deref() else {
+            return Ok(None);
+        };
+        if !matches!(name, "pull_request" | "pull_request_target") {
+            return Ok(None);
+        }
+        let path = self.github_event_path.as_ref().ok_or(ActionsError::NoEventPath)?;
+        let text = std::fs::read_to_string(path).map_err(|source| ActionsError::ReadPayload {
+            path: path.clone(),
+            source,
+        })?;
+        let payload: Value = serde_json::from_str(&text).map_err(|source| ActionsError::PayloadNotJson {
+            path: path.clone(),
+            source,
+        })?;
+        push_from_payload(name, &payload)
     }
 
     /// The comment of an `issue_comment` event, when this run is one.
@@ -193,6 +215,45 @@ pub fn pr_from_event(
         repo: repo.to_string(),
         number,
     })
+}
+
+/// The push a `pull_request`/`pull_request_target` event reports: for actions opened,
+/// synchronize and reopened, its `sender` (the login GitHub authenticated), the PR number
+/// and the head sha; `None` for any other event or action.
+pub fn push_from_payload(name: &str, payload: &Value) -> Result<Option<Push>, ActionsError> {
+    if !matches!(name, "pull_request" | "pull_request_target") {
+        return Ok(None);
+    }
+    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
+    if !matches!(action, "opened" | "synchronize" | "reopened") {
+        return Ok(None);
+    }
+    let field = |pointer: &str| ActionsError::MissingField {
+        event: format!("{name}.{action}"),
+        field: pointer.trim_start_matches('/').replace('/', "."),
+    };
+    let pr = payload
+        .pointer("/pull_request/number")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| field("/pull_request/number"))?;
+    let text = |pointer: &str| {
+        payload
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| field(pointer))
+    };
+    Ok(Some(Push {
+        pr,
+        login: text("/sender/login")?,
+        head_sha: text("/pull_request/head/sha")?,
+        at: payload
+            .pointer("/pull_request/updated_at")
+            .and_then(Value::as_str)
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|d| d.with_timezone(&chrono::Utc)),
+    }))
 }
 
 /// The commenter, body and time of an `issue_comment` payload. Only a `created` comment

@@ -22,7 +22,7 @@ pub fn read_tree(root: &Path) -> Result<Tree, FsError> {
         return Err(FsError::NotADirectory(root.to_path_buf()));
     }
     let mut tree = Tree::default();
-    for rel in [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS] {
+    for rel in tree::TRUSTED_FILES {
         if let Some(entry) = read_entry(&root.join(rel), MAX_POLICY_BYTES)? {
             tree.insert(rel, entry);
         }

@@ -121,7 +121,7 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
 fn read_ledger_and_policy(git: &Git, tip: &str) -> Result<LedgerAndPolicy, GitError> {
     let ledger = git.read_ledger()?;
     let ledger_found = git.ledger_tip().is_some();
-    let tree = git.read_tree(tip, &crate::app::pr::POLICY_PATHS)?;
+    let tree = git.read_tree(tip, &crate::core::files::tree::TRUSTED_FILES)?;
     let mut diags = Vec::new();
     let set = load::policy_set(&tree, &mut diags);
     Ok(LedgerAndPolicy {
@@ -280,14 +280,14 @@ impl BasePolicies {
 
     fn load(&mut self, session: &mut CatSession, base_sha: &str) -> Result<Rc<load::BasePolicy>, AuditError> {
         let mut key = Vec::new();
-        for path in crate::app::pr::POLICY_PATHS {
+        for path in crate::core::files::tree::TRUSTED_FILES {
             key.push(session.oid(&format!("{base_sha}:{path}")).map_err(git_objects)?);
         }
         if let Some(set) = self.by_blobs.get(&key) {
             return Ok(set.clone());
         }
         let mut tree = Tree::default();
-        for (path, oid) in crate::app::pr::POLICY_PATHS.iter().zip(&key) {
+        for (path, oid) in crate::core::files::tree::TRUSTED_FILES.iter().zip(&key) {
             if let Some(oid) = oid
                 && let Some(bytes) = session.contents(oid).map_err(git_objects)?
             {

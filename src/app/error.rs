@@ -43,6 +43,10 @@ pub enum AppError {
     ReadSnapshot { path: PathBuf, source: std::io::Error },
     #[error("snapshot `{}` is not valid: {source}", path.display())]
     BadSnapshot { path: PathBuf, source: serde_json::Error },
+    #[error("snapshot field `pull_request/number` is missing or not a number")]
+    SnapshotWithoutNumber,
+    #[error("the event is a push to PR #{event} but the snapshot is of PR #{snapshot}")]
+    PushOfOtherPr { event: u64, snapshot: u64 },
     #[error("cannot encode the snapshot: {0}")]
     EncodeSnapshot(serde_json::Error),
     #[error("cannot write the job summary `{}`: {source}", path.display())]

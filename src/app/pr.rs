@@ -7,17 +7,16 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::adapters::git::Git;
+use crate::adapters::git::{Git, GitError};
 use crate::app::error::AppError;
 use crate::core::files::load;
 use crate::core::files::tree::{self, Tree};
-use crate::core::gate::facts::PrFacts;
+use crate::core::gate::facts::{FileChange, PrFacts};
+use crate::core::gate::ledger_events::{self, Push};
 use crate::core::gate::record::{self, ApprovalRecord, RecordInput};
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::gate::{self, FileRole, PathHistory, PrOutcome};
-
-/// The paths of the policy files read from the base commit.
-pub const POLICY_PATHS: [&str; 4] = [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS];
+use crate::core::ledger::Ledger;
 
 /// Everything a decision was made from, kept for rendering and recording.
 pub struct Evaluated {
@@ -29,6 +28,38 @@ pub struct Evaluated {
     pub head: Tree,
     pub base: Tree,
     pub facts: PrFacts,
+}
+
+/// Fills the snapshot's pushers (DESIGN 10.6): the ledger's `pushed` events for the PR
+/// (when the ledger was read) and the push of the current event, added to any the snapshot
+/// already records. An event about another PR than the snapshot's is an operational error.
+pub fn add_pushers(snapshot: &mut Snapshot, ledger: Option<&Ledger>, push: Option<&Push>) -> Result<(), AppError> {
+    let number = snapshot
+        .pull_request
+        .get("number")
+        .and_then(|n| n.as_u64())
+        .ok_or(AppError::SnapshotWithoutNumber)?;
+    if let Some(p) = push
+        && p.pr != number
+    {
+        return Err(AppError::PushOfOtherPr {
+            event: p.pr,
+            snapshot: number,
+        });
+    }
+    let mut all = ledger_events::pushers(ledger.unwrap_or(&Ledger::default()), number, push);
+    all.extend(snapshot.pushers.iter().map(|l| l.to_ascii_lowercase()));
+    all.sort();
+    all.dedup();
+    snapshot.pushers = all;
+    Ok(())
+}
+
+/// The ledger as the gate reads it (fetched from origin when there is one).
+pub fn read_ledger(repo: &Path) -> Result<Ledger, AppError> {
+    let git = Git::open(repo)?;
+    git.fetch_ledger()?;
+    Ok(git.read_ledger()?)
 }
 
 /// Reads a snapshot file; malformed files are operational errors.
@@ -50,9 +81,10 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
 
 /// Decides a pull request from its snapshot and the local repository.
 pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, AppError> {
-    let facts = PrFacts::from_snapshot(snapshot)?;
+    let mut facts = PrFacts::from_snapshot(snapshot)?;
     let git = Git::open(repo)?;
-    let base = git.read_tree(&facts.base_sha, &POLICY_PATHS)?;
+    facts.use_git_diff(changed_files(&git, &facts)?);
+    let base = git.read_tree(&facts.base_sha, &tree::TRUSTED_FILES)?;
     let changes = gate::classify(&facts.files);
     let added: Vec<&str> = changes
         .iter()
@@ -64,7 +96,7 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     let policy_change = changes.iter().any(|c| matches!(c, FileRole::Policy(_)));
     // A policy PR is checked as a whole tree; a request PR needs only the files it adds.
     let head_paths: Vec<&str> = if policy_change {
-        vec!["policies", ".github/CODEOWNERS", "requests"]
+        tree::POLICY_TREE.to_vec()
     } else {
         added.clone()
     };
@@ -104,7 +136,7 @@ fn at_merge(
 ) -> (PrOutcome, Vec<ApprovalRecord>) {
     let merge = facts.merge_commit_sha.as_deref().unwrap_or_default();
     let parent = git.ensure_commit(merge).then(|| git.first_parent(merge)).flatten();
-    let parent_tree = parent.as_deref().and_then(|p| git.read_tree(p, &POLICY_PATHS).ok());
+    let parent_tree = parent.as_deref().and_then(|p| git.read_tree(p, &tree::TRUSTED_FILES).ok());
     let (Some(parent), Some(parent_tree)) = (parent, parent_tree) else {
         let why = format!(
             "the merge commit `{merge}` or its first parent is not in the repository, so the default branch's policy at the merge cannot be read"
@@ -181,6 +213,17 @@ pub fn merged_requesters(
             (path, who)
         })
         .collect()
+}
+
+/// The git diff of the PR, the list the gate decides on. A commit missing from the
+/// repository is an operational error; a diff that cannot be computed otherwise (no merge
+/// base in a shallow clone) is for the gate to refuse.
+fn changed_files(git: &Git, facts: &PrFacts) -> Result<Result<Vec<FileChange>, String>, AppError> {
+    match git.changed_files(&facts.base_sha, &facts.head_sha) {
+        Ok(files) => Ok(Ok(files)),
+        Err(e @ GitError::MissingCommit(_)) => Err(AppError::Git(e)),
+        Err(e) => Ok(Err(e.to_string())),
+    }
 }
 
 /// File texts for rendering diagnostics: head files first, then base files.

@@ -109,7 +109,7 @@ pub struct Opened {
 pub fn request(c: &Common, r: &NewRequest) -> Result<Filed, AppError> {
     let git = Git::open(&c.repo)?;
     let base = git.resolve_branch(&c.base)?.into_string();
-    let mut tree = git.read_tree(&base, &crate::app::pr::POLICY_PATHS)?;
+    let mut tree = git.read_tree(&base, &crate::core::files::tree::TRUSTED_FILES)?;
     let mut diags = Vec::new();
     let Ok(set) = load::policy_set(&tree, &mut diags) else {
         return Err(AppError::PolicyInvalid { base: c.base.clone() });

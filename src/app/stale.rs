@@ -37,7 +37,7 @@ pub fn close_stale(
 ) -> Result<Vec<ClosedPr>, String> {
     let git = Git::open(repo_dir).map_err(|e| e.to_string())?;
     let tree = git
-        .read_tree(rev, &crate::app::pr::POLICY_PATHS)
+        .read_tree(rev, &crate::core::files::tree::TRUSTED_FILES)
         .map_err(|e| e.to_string())?;
     let policy = load::policy_set(&tree, &mut Vec::new()).map_err(|e| {
         format!(

@@ -21,7 +21,7 @@ pub fn run(a: &CheckArgs) -> Result<Exit, AppError> {
                 checked.diagnostics.error_count(),
                 checked.diagnostics.warning_count(),
                 checked.requests.len() + checked.invalid_requests,
-                [tree::ACCESS, tree::IDENTITIES, tree::DIRECTORY, tree::CODEOWNERS]
+                tree::TRUSTED_FILES
                     .iter()
                     .filter(|p| tree.file(p).is_some())
                     .count()

@@ -95,7 +95,8 @@ pub struct CheckArgs {
 // `gitgrant pr`
 #[derive(clap::Args, Debug)]
 pub struct PrArgs {
-    /// The access repository (a git clone holding the PR's base and head commits)
+    /// The access repository (a git clone holding the PR's base and head commits and
+    /// their history back to the merge base: the changed files are its git diff)
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
     /// Decide offline from a replay snapshot instead of GitHub's API
@@ -114,7 +115,8 @@ pub struct PrArgs {
     /// and the job summary (GITHUB_STEP_SUMMARY)
     #[arg(long)]
     pub report: bool,
-    /// Append what this run learned to the ledger branch (requested, reviews with their
+    /// Append what this run learned to the ledger branch (who GitHub authenticated as
+    /// pushing, on opened/synchronize/reopened events; requested, reviews with their
     /// notes, merged with the snapshot as evidence and the approval records, closed
     /// unmerged, `/revoke` comments, `revoked` for each request file a merged PR deletes)
     #[arg(long)]

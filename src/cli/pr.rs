@@ -24,13 +24,20 @@ struct Online {
 
 pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
     let at = a.at.unwrap_or_else(Utc::now);
-    let (snap, online) = match &a.snapshot {
+    let push = env.push_event()?;
+    let (mut snap, online) = match &a.snapshot {
         Some(path) => (pr::load_snapshot(path)?, None),
         None => {
             let (snap, online) = fetch(&a.repo, env)?;
             (snap, Some(online))
         }
     };
+    // who pushed: the ledger (always online; for a replay when recording to it) and this event
+    let known = match online.is_some() || a.ledger {
+        true => Some(pr::read_ledger(&a.repo)?),
+        false => None,
+    };
+    pr::add_pushers(&mut snap, known.as_ref(), push.as_ref())?;
     if let Some(path) = &a.record {
         let text = serde_json::to_string_pretty(&snap).map_err(AppError::EncodeSnapshot)?;
         std::fs::write(path, text).map_err(|source| AppError::Write {
@@ -163,7 +170,7 @@ pub fn close_stale(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
 fn teams_for(repo: &Path, snap: &Snapshot, env: &RunEnvironment) -> Result<Vec<String>, AppError> {
     let facts = crate::core::gate::facts::PrFacts::from_snapshot(snap)?;
     let git = crate::adapters::git::Git::open(repo)?;
-    let base = git.read_tree(&facts.base_sha, &pr::POLICY_PATHS)?;
+    let base = git.read_tree(&facts.base_sha, &crate::core::files::tree::TRUSTED_FILES)?;
     let mut diags = Vec::new();
     let set = crate::core::files::load::policy_files(&base, &mut diags);
     let mut teams = pr::teams_needed(&set, &facts.files);
@@ -193,8 +200,13 @@ fn record_in_ledger(
     let git = crate::adapters::git::Git::open(repo)?;
     git.fetch_ledger()?;
     let existing = git.read_ledger()?;
-    let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
-    ledger_events::attach_records(&mut events, &evaluated.records);
+    let mut events: Vec<_> = match env.push_event()? {
+        Some(push) => ledger_events::pushed_event(&push, &existing, at).into_iter().collect(),
+        None => vec![],
+    };
+    let mut pr_events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
+    ledger_events::attach_records(&mut pr_events, &evaluated.records);
+    events.extend(pr_events);
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
         let mut diags = Vec::new();

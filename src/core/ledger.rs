@@ -27,6 +27,9 @@ pub enum Kind {
     Ended,
     Failed,
     Drift,
+    /// GitHub authenticated `actor` as pushing `head_sha` to PR `pr` (the `sender` of a
+    /// `pull_request` opened/synchronize/reopened event): a pusher cannot approve the PR.
+    Pushed,
 }
 
 impl Kind {
@@ -43,6 +46,7 @@ impl Kind {
             Kind::Ended => "ended",
             Kind::Failed => "failed",
             Kind::Drift => "drift",
+            Kind::Pushed => "pushed",
         }
     }
 }
@@ -84,6 +88,9 @@ pub struct Event {
     pub review_id: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_commit: Option<String>,
+    /// Pushed: the head commit the push made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_sha: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
     /// Revoked: the git blob id of the request file that was deleted, when known.

@@ -84,7 +84,13 @@ fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
         AT,
     ];
     args.extend(extra);
-    let out = bin().args(&args).output().unwrap();
+    // never the event of whatever CI runs these tests
+    let out = bin()
+        .args(&args)
+        .env_remove("GITHUB_EVENT_NAME")
+        .env_remove("GITHUB_EVENT_PATH")
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -239,7 +245,119 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["decision"], "invalid");
-    assert_eq!(v["requests"][0]["reasons"][0]["code"], "history-unavailable", "{out}");
+    // neither whether the path is new nor the git diff (no merge base) can be told there
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "changed-files-unavailable", "{out}");
+    assert!(out.contains("have no merge base in the repository (a shallow clone?"), "{out}");
+}
+
+/// The request paths and policy paths of a PR's decision, and each one's first reason code.
+fn first_reasons(out: &str) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(out).unwrap();
+    v["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["reasons"][0]["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_git_diff_is_the_list_of_changed_files_and_root_codeowners_is_policy() {
+    let (repo, base) = base_repo();
+    // the commits add a request and a root CODEOWNERS naming other approvers; the snapshot
+    // (stale, truncated or edited) lists only the request
+    let takeover = "/requests/ @mallory\n";
+    let head = branch(
+        repo.path(),
+        "req",
+        &base,
+        &[(PATH, &request("alice")), ("CODEOWNERS", takeover)],
+        "alice",
+    );
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let (code, out, err) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head, added(PATH), reviews.clone()),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        first_reasons(&out),
+        [
+            ("CODEOWNERS".to_string(), "changed-files-disagree".to_string()),
+            (PATH.to_string(), "changed-files-disagree".to_string())
+        ],
+        "{out}"
+    );
+    assert!(out.contains("the git diff adds `CODEOWNERS`, GitHub's list does not"), "{out}");
+    // listed in full, the root CODEOWNERS is a policy change, which a request PR cannot carry
+    let both = json!([added(PATH)[0], {"filename": "CODEOWNERS", "status": "added", "additions": 1, "deletions": 0}]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head, both, reviews),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(first_reasons(&out), [(PATH.to_string(), "mixed-change".to_string())], "{out}");
+    // so is `action.yaml`
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
+    let head2 = branch(
+        repo.path(),
+        "req2",
+        &base,
+        &[(fresh, &request("alice")), ("action.yaml", "name: not gitgrant\n")],
+        "alice",
+    );
+    let files = json!([added(fresh)[0], {"filename": "action.yaml", "status": "added"}]);
+    let reviews2 = json!([review(1, "dan", &head2), review(2, "heidi", &head2)]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head2, files, reviews2),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(first_reasons(&out), [(fresh.to_string(), "mixed-change".to_string())], "{out}");
+}
+
+#[test]
+fn codeowners_is_read_where_github_reads_it() {
+    let (repo, _) = base_repo();
+    // the base keeps its CODEOWNERS in docs/ only: GitHub uses it, and so does the gate
+    std::fs::create_dir_all(repo.path().join("docs")).unwrap();
+    git(repo.path(), &["mv", ".github/CODEOWNERS", "docs/CODEOWNERS"], "admin");
+    git(repo.path(), &["commit", "-q", "-m", "CODEOWNERS in docs/"], "admin");
+    let base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let out = bin().args(["check", "--repo", repo.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let (code, out, err) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base, &head, added(PATH), reviews),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // a root CODEOWNERS takes precedence over docs/: now mallory owns the requests
+    std::fs::write(repo.path().join("CODEOWNERS"), "/requests/ @mallory\n").unwrap();
+    git(repo.path(), &["add", "CODEOWNERS"], "admin");
+    git(repo.path(), &["commit", "-q", "-m", "root CODEOWNERS"], "admin");
+    let base2 = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
+    let head2 = branch(repo.path(), "req2", &base2, &[(fresh, &request("alice"))], "alice");
+    let reviews2 = json!([review(1, "dan", &head2), review(2, "heidi", &head2)]);
+    let (code, out, _) = run_pr(
+        repo.path(),
+        &snapshot("alice", &base2, &head2, added(fresh), reviews2),
+        &["--format", "json"],
+    );
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["requests"][0]["can_approve"], json!(["mallory"]), "{out}");
 }
 
 #[test]
@@ -306,13 +424,18 @@ fn operational_failures_exit_2() {
 #[test]
 fn the_comment_is_markdown_for_a_reviewer_and_stays_under_the_limit() {
     let (repo, base) = base_repo();
-    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
-    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head)]));
     // a 1 MiB review body and 3,000 unrelated files must not break the comment
+    let pages: Vec<(String, String)> = (0..3000)
+        .map(|i| (format!("docs/page-{i}.md"), format!("page {i}\n")))
+        .collect();
+    let mut contents: Vec<(&str, &str)> = vec![(PATH, &*Box::leak(request("alice").into_boxed_str()))];
+    contents.extend(pages.iter().map(|(p, c)| (p.as_str(), c.as_str())));
+    let head = branch(repo.path(), "req", &base, &contents, "alice");
+    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([review(1, "dan", &head)]));
     snap["reviews"][0]["body"] = Value::String("x".repeat(1 << 20));
     let mut files = vec![added(PATH)[0].clone()];
-    for i in 0..3000 {
-        files.push(json!({"filename": format!("docs/page-{i}.md"), "status": "added"}));
+    for (p, _) in &pages {
+        files.push(json!({"filename": p, "status": "added"}));
     }
     snap["files"] = Value::Array(files);
     let (code, out, _) = run_pr(repo.path(), &snap, &["--format", "markdown"]);
@@ -332,7 +455,7 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("31 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("32 passed, 0 failed"), "{stdout}");
 }
 
 pub(crate) fn webhook_examples() -> Value {
@@ -705,4 +828,103 @@ fn a_merged_deleting_pr_writes_a_revoked_event_per_deleted_file() {
     assert_eq!(r["actor"], "carol");
     assert_eq!(r["pr"], 7);
     assert_eq!(r["at"], "2026-11-22T11:50:00Z");
+}
+
+#[test]
+fn pushes_from_real_webhook_payloads_name_the_sender() {
+    use gitgrant::adapters::actions::push_from_payload;
+    let all = webhook_examples();
+    let prs = examples(&all, "pull_request");
+    let mut pushes = 0;
+    for p in &prs {
+        let action = p["action"].as_str().unwrap();
+        for name in ["pull_request", "pull_request_target"] {
+            let push = push_from_payload(name, p).unwrap();
+            if matches!(action, "opened" | "synchronize" | "reopened") {
+                let push = push.unwrap();
+                assert_eq!(push.login, p["sender"]["login"].as_str().unwrap());
+                assert_eq!(push.pr, p["pull_request"]["number"].as_u64().unwrap());
+                assert_eq!(push.head_sha, p["pull_request"]["head"]["sha"].as_str().unwrap());
+                assert!(push.at.is_some());
+                pushes += 1;
+            } else {
+                assert!(push.is_none(), "{action}");
+            }
+        }
+    }
+    assert!(pushes >= 6, "{pushes}");
+    let sync = prs.iter().find(|p| p["action"] == "synchronize").unwrap();
+    assert!(push_from_payload("issue_comment", sync).unwrap().is_none());
+    let mut no_sender = sync.clone();
+    no_sender.as_object_mut().unwrap().remove("sender");
+    let err = push_from_payload("pull_request_target", &no_sender).unwrap_err().to_string();
+    assert!(err.contains("sender.login"), "{err}");
+}
+
+#[test]
+fn a_pusher_github_authenticated_cannot_approve() {
+    let (repo, base) = base_repo();
+    // heidi pushes a commit to alice's PR, with alice's name on it: the metadata says alice
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
+    let snap = snapshot("alice", &base, &head, added(PATH), reviews);
+    let (code, _, _) = run_pr(repo.path(), &snap, &[]);
+    assert_eq!(code, 0, "without the push event, the forged metadata lets heidi approve");
+
+    // GitHub's own synchronize payload, for this PR, head and pusher
+    let all = webhook_examples();
+    let mut event = examples(&all, "pull_request")
+        .into_iter()
+        .find(|e| e["action"] == "synchronize")
+        .unwrap();
+    event["pull_request"]["number"] = json!(7);
+    event["pull_request"]["head"]["sha"] = json!(head);
+    event["sender"]["login"] = json!("Heidi");
+    let event_file = repo.path().join(".git/gitgrant-test-push.json");
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    let snap_file = repo.path().join(".git/gitgrant-test-snapshot.json");
+    std::fs::write(&snap_file, snap.to_string()).unwrap();
+    let recorded = repo.path().join(".git/gitgrant-test-recorded.json");
+    let out = bin()
+        .args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", snap_file.to_str().unwrap()])
+        .args(["--at", AT, "--ledger", "--format", "json", "--record", recorded.to_str().unwrap()])
+        .env("GITHUB_EVENT_NAME", "pull_request_target")
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["decision"], "pending");
+    let r = &v["requests"][0];
+    assert_eq!(r["approved_by"], json!(["dan"]));
+    assert_eq!(r["can_approve"], json!([]), "a pusher is not offered either");
+    let codes: Vec<&str> = r["reasons"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["awaiting-approval", "pusher-cannot-approve"]);
+    // the ledger holds the push; the recorded snapshot names the pusher
+    let events = ledger_events(repo.path());
+    let pushed: Vec<&Value> = events.iter().filter(|e| e["kind"] == "pushed").collect();
+    assert_eq!(pushed.len(), 1, "{events:?}");
+    assert_eq!(
+        (pushed[0]["pr"].as_u64(), pushed[0]["actor"].as_str(), pushed[0]["head_sha"].as_str()),
+        (Some(7), Some("heidi"), Some(head.as_str()))
+    );
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
+    assert_eq!(rec["pushers"], json!(["heidi"]));
+    // a later run on another event (a review) reads the pusher from the ledger
+    let (code, out, _) = run_pr(repo.path(), &snap, &["--ledger", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("pusher-cannot-approve"), "{out}");
+    assert_eq!(ledger_events(repo.path()).iter().filter(|e| e["kind"] == "pushed").count(), 1);
+    // an event about another PR than the snapshot's is refused
+    event["pull_request"]["number"] = json!(8);
+    std::fs::write(&event_file, event.to_string()).unwrap();
+    let out = bin()
+        .args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", snap_file.to_str().unwrap()])
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a push to PR #8 but the snapshot is of PR #7"));
 }

@@ -93,7 +93,7 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
         .await;
 
     let event = tmp.path().join("event.json");
-    std::fs::write(&event, json!({"action": "synchronize", "number": 7, "pull_request": {"number": 7}, "repository": {"full_name": "acme/access"}}).to_string()).unwrap();
+    std::fs::write(&event, json!({"action": "synchronize", "number": 7, "pull_request": {"number": 7, "head": {"sha": head}}, "sender": user("alice"), "repository": {"full_name": "acme/access"}}).to_string()).unwrap();
     let summary = tmp.path().join("summary.md");
     let recorded = tmp.path().join("recorded.json");
     let uri = server.uri();
@@ -168,6 +168,8 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
     // the recording replays to the same decision offline, teams included
     let snap: Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
     assert_eq!(snap["teams"]["acme/platform-leads"], json!(["dan", "heidi"]));
+    // the event's sender, whom GitHub authenticated as pushing the head
+    assert_eq!(snap["pushers"], json!(["alice"]));
     let replay = bin()
         .args([
             "pr",

@@ -16,6 +16,8 @@ use std::process::{Command, Stdio};
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
 use crate::core::files::tree::{Entry, Tree};
 use crate::core::gate::PathHistory;
+use crate::core::gate::changed::from_name_status;
+use crate::core::gate::facts::FileChange;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -27,6 +29,10 @@ pub enum GitError {
         "commit `{0}` is not in the repository; fetch it first (for a pull request: `git fetch origin refs/pull/N/head`)"
     )]
     MissingCommit(String),
+    #[error(
+        "commits `{base}` and `{head}` have no merge base in the repository (a shallow clone? check out with `fetch-depth: 0`)"
+    )]
+    NoMergeBase { base: String, head: String },
     #[error("unexpected output from git: {0}")]
     Parse(String),
     #[error("`{0}` is not a branch name git can be given")]
@@ -175,6 +181,40 @@ impl Git {
         Ok(blobs.iter().map(|(_, path)| path.clone()).zip(contents).collect())
     }
 
+    /// The files a pull request changes, as GitHub lists them: the diff from the merge base
+    /// of `base` and `head` to `head` (`git diff --name-status -M base...head`). A missing
+    /// commit is [`GitError::MissingCommit`]; no merge base (a shallow clone, unrelated
+    /// histories) is [`GitError::NoMergeBase`].
+    pub fn changed_files(&self, base: &str, head: &str) -> Result<Vec<FileChange>, GitError> {
+        for c in [base, head] {
+            if !self.has_commit(c) {
+                return Err(GitError::MissingCommit(c.to_string()));
+            }
+        }
+        let no_merge_base = || GitError::NoMergeBase {
+            base: base.to_string(),
+            head: head.to_string(),
+        };
+        let merge_base = String::from_utf8_lossy(&self.run(&["merge-base", base, head]).map_err(|_| no_merge_base())?)
+            .trim()
+            .to_string();
+        if merge_base.is_empty() {
+            return Err(no_merge_base());
+        }
+        let out = self.run(&[
+            "diff",
+            "--name-status",
+            "-z",
+            "-M",
+            "--no-ext-diff",
+            "--no-textconv",
+            &merge_base,
+            head,
+            "--",
+        ])?;
+        parse_name_status(&out)
+    }
+
     /// Whether `ancestor` is `commit` or one of its ancestors.
     pub fn is_ancestor(&self, ancestor: &str, commit: &str) -> bool {
         self.command(&["merge-base", "--is-ancestor", ancestor, commit])
@@ -291,5 +331,49 @@ impl Git {
             }
             Err(e) => PathHistory::Unknown(e.to_string()),
         }
+    }
+}
+
+/// `git diff --name-status -z` records: a status, then one path (two for renames and copies).
+fn parse_name_status(out: &[u8]) -> Result<Vec<FileChange>, GitError> {
+    let mut fields = out
+        .split(|b| *b == 0)
+        .filter(|f| !f.is_empty())
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let mut files = Vec::new();
+    while let Some(status) = fields.next() {
+        let missing = || GitError::Parse(format!("diff status `{status}` without its path"));
+        let first = fields.next().ok_or_else(missing)?;
+        if status.starts_with(['R', 'C']) {
+            let second = fields.next().ok_or_else(missing)?;
+            files.push(from_name_status(&status, &second, Some(&first)));
+        } else {
+            files.push(from_name_status(&status, &first, None));
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_status_records_parse_with_renames_and_odd_names() {
+        let out = b"A\0requests/a b.toml\0R092\0old\0new\nline\0D\0gone\0";
+        let files = parse_name_status(out).unwrap();
+        let got: Vec<(&str, &str, Option<&str>)> = files
+            .iter()
+            .map(|f| (f.status.as_str(), f.filename.as_str(), f.previous_filename.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("added", "requests/a b.toml", None),
+                ("renamed", "new\nline", Some("old")),
+                ("removed", "gone", None)
+            ]
+        );
+        assert!(parse_name_status(b"R100\0only-one\0").is_err());
     }
 }

@@ -139,7 +139,7 @@ pub fn desired(
         records: vec![],
     };
     let read = git
-        .read_tree(branch.tip, &["policies", ".github/CODEOWNERS", "requests"])
+        .read_tree(branch.tip, &crate::core::files::tree::POLICY_TREE)
         .and_then(|t| Ok((t, git.request_files(branch.tip)?)));
     let (tree, blobs) = match read {
         Ok(t) => t,
@@ -414,7 +414,7 @@ fn verify_evidence(
     };
     let policy_at = |commit: &str| -> Result<BasePolicy, Vec<Reason>> {
         let tree = git
-            .read_tree(commit, &crate::app::pr::POLICY_PATHS)
+            .read_tree(commit, &crate::core::files::tree::TRUSTED_FILES)
             .map_err(unreadable)?;
         Ok(load::policy_set(&tree, &mut Vec::new()))
     };

@@ -118,7 +118,7 @@ impl EvidenceSource for GitHubEvidence<'_> {
             let facts = crate::core::gate::facts::PrFacts::from_snapshot(&snap).map_err(|e| e.to_string())?;
             let base = self
                 .git
-                .read_tree(&facts.base_sha, &crate::app::pr::POLICY_PATHS)
+                .read_tree(&facts.base_sha, &crate::core::files::tree::TRUSTED_FILES)
                 .map_err(|e| e.to_string())?;
             let mut diags = Vec::new();
             let set = crate::core::files::load::policy_files(&base, &mut diags);

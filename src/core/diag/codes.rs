@@ -154,6 +154,7 @@ codes! {
         "unprotected-policy-path" "warning" => "CODEOWNERS does not protect a policy path",
         "codeowners-syntax" "error" => "a CODEOWNERS line is malformed",
         "codeowners-invalid-owner" "error" => "a CODEOWNERS owner is not `@user`, `@org/team` or an e-mail",
+        "codeowners-email-unverified" "warning" => "an e-mail owner in CODEOWNERS is no login listed in identities.toml",
     }
     "Requests" {
         "unexpected-file" "error" => "a non-request file is under `requests/`",
@@ -187,12 +188,15 @@ reasons! {
         "stale" "invalid" => "the PR was decided or merged longer than pending_timeout after it was opened",
         "policy-path-unowned" "invalid" => "a policy file the PR changes has no code owner",
         "base-not-default-branch" "invalid" => "the PR adding requests is not into the default branch (or the default branch is unknown)",
+        "changed-files-disagree" "invalid" => "GitHub's list of changed files disagrees with the git diff of the PR",
+        "changed-files-unavailable" "invalid" => "the git diff of the PR cannot be computed to cross-check GitHub's list",
     }
     GateDecision "Reviews that do not count" {
         "unknown-review-state" "note" => "a review has a state gitgrant does not know",
         "unresolved-commit-identity" "note" => "a commit's author, committer or co-author has no GitHub account",
         "approval-by-bot" "note" => "an approval by a bot or app",
         "self-approval" "note" => "an approval by the requester or someone who wrote a commit of the PR",
+        "pusher-cannot-approve" "note" => "an approval by someone GitHub authenticated as pushing to the PR",
         "approval-not-code-owner" "note" => "an approval by someone who is not a code owner of the path",
         "team-not-read" "note" => "an approval by someone who may own the path only through an unread team",
         "approval-stale" "note" => "an approval of an earlier commit, not the PR's current head",

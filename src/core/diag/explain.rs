@@ -42,7 +42,7 @@ pub fn explanation(code: &str) -> Option<&'static Explanation> {
 explanations! {
 // ---- reading files
 "missing-file" {
-    "One of the policy files every access repository needs is absent: `policies/access.toml`, `policies/directory.toml`, `policies/identities.toml` or `.github/CODEOWNERS`.",
+    "One of the policy files every access repository needs is absent: `policies/access.toml`, `policies/directory.toml`, `policies/identities.toml` or CODEOWNERS (read where GitHub reads it: `.github/CODEOWNERS`, else `CODEOWNERS`, else `docs/CODEOWNERS`).",
     "Every decision depends on all of them: who may ask (access), what exists (directory), who a login is in Identity Center (identities) and who may approve (CODEOWNERS). With one missing, nothing can be decided, so nothing is approved or granted.",
     "Add the file. `gitgrant init DIR` writes a complete example repository to copy from; `gitgrant directory sync` writes `policies/directory.toml` from AWS.",
     r#"
@@ -681,6 +681,19 @@ error[codeowners-syntax]: unexpected character in pattern
   = help: see GitHub's CODEOWNERS syntax: a pattern followed by owners
 "#,
 }
+"codeowners-email-unverified" {
+    "A CODEOWNERS line names an owner by e-mail address, and no login under `[users]` in `policies/identities.toml` has that address as its Identity Center user name. Nobody can approve as that owner; the line's other owners still count. At the gate the same warning names the request path.",
+    "GitHub ties an e-mail owner to the account that verified the address, which gitgrant cannot see; the identities file is the trusted mapping it has. The `user_name_template` is a guess, not a mapping, so it does not count. Refusing the whole file for it would stop every request, so it is a warning.",
+    "List the owner's GitHub login under `[users]` in `policies/identities.toml` with exactly that address (for example `zoe = \"zoe@acme.example\"`), or write the owner as `@login` in CODEOWNERS.",
+    r#"
+warning[codeowners-email-unverified]: e-mail owner `zoe@acme.example` cannot be verified: no login in policies/identities.toml has this address, so nobody can approve as this owner
+  --> .github/CODEOWNERS:23:64
+   |
+23 | /requests/data-dev/DatabaseAdmin/              @acme/dba-leads zoe@acme.example
+   |                                                                ^^^^^^^^^^^^^^^^
+  = help: list the owner's GitHub login under [users] in policies/identities.toml as `login = "zoe@acme.example"`, or name them as `@login`
+"#,
+}
 "codeowners-invalid-owner" {
     "An owner on a CODEOWNERS line is not `@user`, `@org/team` or an e-mail address, typically a team or user name without the `@`.",
     "GitHub ignores owners it cannot parse, so the path would have fewer owners (perhaps none) than the file seems to say.",
@@ -942,6 +955,24 @@ invalid policies/access.toml
   [policy-path-unowned] no code owner protects `policies/access.toml` in the base CODEOWNERS
 "#,
 }
+"changed-files-disagree" {
+    "The list of changed files GitHub gives for the PR (its API's `files`, or the snapshot's) disagrees with the git diff of the PR's own commits, from the merge base to the head. Every request and policy file either list names is invalid.",
+    "What the gate decides on must be what would be merged. The git diff comes from the commits themselves; a list that says otherwise is stale (a push raced the run), truncated (GitHub lists at most 3,000 files) or edited (a tampered snapshot), and deciding on it could approve a request the PR does not add, or miss a policy change it makes.",
+    "Re-run the check once the PR's head has settled. Split a PR that touches more than 3,000 files. For a replay, record the snapshot again from the same commits (`gitgrant pr --record FILE`).",
+    r#"
+invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [changed-files-disagree] GitHub's list of the PR's changed files disagrees with the git diff of its commits (the git diff modifies `CODEOWNERS`, GitHub's list does not): nothing is decided on a list that cannot be trusted
+"#,
+}
+"changed-files-unavailable" {
+    "The git diff of the PR (merge base to head) could not be computed, usually because the clone is shallow and the merge base of the PR's base and head commits is not in it, so GitHub's list of changed files cannot be cross-checked. Every request and policy file the list names is invalid.",
+    "The gate decides on the changed files the commits show, never on a list it cannot check (section 10.7 of the design): without the diff, a request or policy change could be hidden from it.",
+    "Check out the base branch with its history (`fetch-depth: 0` in actions/checkout) and fetch the PR head (`git fetch origin refs/pull/N/head`), as the workflow template does.",
+    r#"
+invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [changed-files-unavailable] the git diff of the PR cannot be computed, so GitHub's list of its changed files cannot be cross-checked: commits `e9763c919f0fed54d709f4f58ab1e74972336b27` and `0d0d6fbdca209d6887d4aad7c601db4a95efd76c` have no merge base in the repository (a shallow clone? check out with `fetch-depth: 0`)
+"#,
+}
 // ---- reviews that do not count
 "unknown-review-state" {
     "A review of the PR has a state gitgrant does not know (not APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING). It is not counted.",
@@ -981,6 +1012,16 @@ pending requests/payments-prod/AdministratorAccess/inc-4821.toml
 pending requests/payments-prod/AdministratorAccess/inc-4821.toml
   [awaiting-approval] 0 of 1 required code-owner approval(s)
   [self-approval] `carol` asked for this access or wrote, committed or co-authored a commit of this PR
+"#,
+}
+"pusher-cannot-approve" {
+    "An approving review comes from someone GitHub authenticated as pushing to the PR: the `sender` of one of its `pull_request` opened, synchronize or reopened events, recorded in the ledger as `pushed`. It is not counted.",
+    "Commit author and committer names are whatever the pusher wrote, so the self-approval rule cannot rest on them alone; who pushed is what GitHub itself authenticated. Pushing a commit to someone's PR and then approving it is a known way around review.",
+    "Ask a code owner who did not push to the PR. Also require GitHub's \"Require approval of the most recent reviewable push\" in branch protection (docs/branch-protection.md).",
+    r#"
+pending requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [awaiting-approval] 1 of 2 required code-owner approval(s) (rule prod-admin-needs-two)
+  [pusher-cannot-approve] `heidi` pushed to this PR (GitHub authenticated the push), so cannot approve it
 "#,
 }
 "approval-not-code-owner" {

@@ -244,13 +244,15 @@ pub fn policy_files(tree: &Tree, diags: &mut Vec<Diagnostic>) -> PolicyFiles {
             },
         ));
     }
-    if let Some(bytes) = read(tree, tree::CODEOWNERS, true, diags)
-        && let Some(text) = document::decode(tree::CODEOWNERS, bytes, MAX_POLICY_BYTES, diags)
+    // GitHub's precedence: `.github/CODEOWNERS`, then `CODEOWNERS`, then `docs/CODEOWNERS`
+    let codeowners = tree.codeowners_path();
+    if let Some(bytes) = read(tree, codeowners, true, diags)
+        && let Some(text) = document::decode(codeowners, bytes, MAX_POLICY_BYTES, diags)
     {
         set.codeowners = Some(CodeOwners::parse(
             text,
             &mut Ctx {
-                file: tree::CODEOWNERS,
+                file: codeowners,
                 diags,
             },
         ));

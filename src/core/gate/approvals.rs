@@ -1,13 +1,13 @@
-//! Counting approvals (DESIGN 4.4 and 4.5): only a code owner's latest review, approving
-//! the current head commit, with a note where policy wants one, from someone who neither
-//! asked for the access nor wrote, committed or co-authored any commit of the PR, and is
-//! not a bot. A code owner's standing "changes requested" rejects.
+//! Counting approvals (DESIGN 4.4, 4.5 and 10.6): only a code owner's latest review,
+//! approving the current head commit, with a note where policy wants one, from someone who
+//! neither asked for the access nor wrote, committed, co-authored or pushed any commit of the
+//! PR, and is not a bot. A code owner's standing "changes requested" rejects.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::facts::{PrFacts, ReviewFacts, ReviewState};
-use crate::core::rules::eligibility::Reason;
 use crate::core::model::codeowners::Owner;
+use crate::core::rules::eligibility::Reason;
 
 /// The people whose approval never counts on this PR, and the identities that could not be
 /// tied to a GitHub account (which make every approval uncountable: fail closed).
@@ -15,13 +15,18 @@ use crate::core::model::codeowners::Owner;
 pub struct Excluded {
     pub logins: BTreeSet<String>,
     pub unresolved: Vec<String>,
+    /// Who GitHub authenticated as pushing to the PR (commit metadata is forgeable; this is not).
+    pub pushers: BTreeSet<String>,
 }
 
 impl Excluded {
     /// The requester, the PR author, and every commit's author, committer and co-author.
     /// GitHub's `web-flow` committer (web edits, merges from the UI) is GitHub itself.
     pub fn for_pr(facts: &PrFacts, requester: &str) -> Excluded {
-        let mut ex = Excluded::default();
+        let mut ex = Excluded {
+            pushers: facts.pushers.iter().map(|l| l.to_ascii_lowercase()).collect(),
+            ..Excluded::default()
+        };
         ex.logins.insert(requester.to_ascii_lowercase());
         ex.logins.insert(facts.author.to_ascii_lowercase());
         for c in &facts.commits {
@@ -142,7 +147,12 @@ pub fn tally(owners: &[Owner], facts: &PrFacts, excluded: &Excluded, require_not
     }
     t.can_approve = could_approve(owners, facts)
         .into_iter()
-        .filter(|c| !excluded.logins.contains(c) && !t.approved_by.contains(c) && !c.ends_with("[bot]"))
+        .filter(|c| {
+            !excluded.logins.contains(c)
+                && !excluded.pushers.contains(c)
+                && !t.approved_by.contains(c)
+                && !c.ends_with("[bot]")
+        })
         .collect();
     t
 }
@@ -162,6 +172,11 @@ fn uncounted_approval(
         Some((
             "self-approval",
             format!("`{login}` asked for this access or wrote, committed or co-authored a commit of this PR"),
+        ))
+    } else if excluded.pushers.contains(login) {
+        Some((
+            "pusher-cannot-approve",
+            format!("`{login}` pushed to this PR (GitHub authenticated the push), so cannot approve it"),
         ))
     } else if owner == Some(false) {
         Some((
@@ -225,6 +240,7 @@ mod tests {
         owners: Vec<Owner>,
         reviews: Vec<ReviewFacts>,
         excluded: &'static [&'static str],
+        pushers: &'static [&'static str],
         unresolved: bool,
         require_note: bool,
         approved_by: &'static [&'static str],
@@ -256,6 +272,7 @@ mod tests {
             owners,
             reviews,
             excluded: &["alice"],
+            pushers: &[],
             unresolved: false,
             require_note: true,
             approved_by: &[],
@@ -320,6 +337,21 @@ mod tests {
                     leads(),
                     vec![at(1, 1, approval("heidi")), at(2, 2, approval("dan"))],
                 )
+            },
+            Row {
+                pushers: &["heidi"],
+                approved_by: &["dan"],
+                notes: &["pusher-cannot-approve"],
+                ..row(
+                    "a pusher's approval does not count, and a pusher is not offered",
+                    leads(),
+                    vec![at(1, 1, approval("heidi")), at(2, 2, approval("dan"))],
+                )
+            },
+            Row {
+                pushers: &["dan"],
+                can_approve: &["heidi"],
+                ..row("a pusher is never offered as an approver", leads(), vec![])
             },
             Row {
                 excluded: &["alice", "carol"],
@@ -502,6 +534,7 @@ mod tests {
                 vec!["dan".to_string(), "heidi".to_string()],
             );
             let excluded = Excluded {
+                pushers: r.pushers.iter().map(|l| l.to_string()).collect(),
                 logins: r.excluded.iter().map(|l| l.to_string()).collect(),
                 unresolved: if r.unresolved {
                     vec!["author `x@example.com` of commit 1111111".to_string()]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::core::gate::changed::{self, FilesSource};
 use crate::core::gate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +73,13 @@ pub struct PrFacts {
     pub merge_commit_sha: Option<String>,
     pub commits: Vec<CommitFacts>,
     pub reviews: Vec<ReviewFacts>,
+    /// The changed files the gate decides on: GitHub's list from the snapshot, replaced by
+    /// the git diff when [`PrFacts::use_git_diff`] was given one (see `files_source`).
     pub files: Vec<FileChange>,
+    pub files_source: FilesSource,
     /// `org/slug` (lowercased) -> member logins (lowercased).
     pub teams: BTreeMap<String, Vec<String>>,
-    /// Logins GitHub authenticated as pushing the PR's heads (from the snapshot), lowercased.
+    /// Logins (lowercased) GitHub authenticated as pushing a head of the PR.
     pub pushers: Vec<String>,
 }
 
@@ -178,9 +182,28 @@ impl PrFacts {
             commits,
             reviews,
             files,
+            files_source: FilesSource::Api,
             teams: teams_of(s),
-            pushers: s.pushers.iter().map(|p| p.to_ascii_lowercase()).collect(),
+            pushers: pushers_of(s),
         })
+    }
+
+    /// Decides on the git diff of the PR (merge base to head) instead of GitHub's list,
+    /// cross-checking the two: any difference, or a diff that could not be computed, is
+    /// recorded in `files_source` and makes every request `invalid`.
+    pub fn use_git_diff(&mut self, git: Result<Vec<FileChange>, String>) {
+        match git {
+            Ok(list) => {
+                let diffs = changed::differences(&list, &self.files);
+                self.files_source = if diffs.is_empty() {
+                    FilesSource::GitDiff
+                } else {
+                    FilesSource::Disagree(diffs)
+                };
+                self.files = list;
+            }
+            Err(why) => self.files_source = FilesSource::Unavailable(why),
+        }
     }
 }
 
@@ -295,6 +318,14 @@ fn files_of(s: &Snapshot) -> Result<Vec<FileChange>, FactsError> {
             })
         })
         .collect()
+}
+
+/// The snapshot's pushers, lowercased, sorted, without repeats.
+fn pushers_of(s: &Snapshot) -> Vec<String> {
+    let mut p: Vec<String> = s.pushers.iter().map(|l| l.to_ascii_lowercase()).collect();
+    p.sort();
+    p.dedup();
+    p
 }
 
 /// Team listings with team names and member logins lowercased.

@@ -1,7 +1,8 @@
 //! The PR side of the ledger (DESIGN 6): what a gate run learned about a pull request that
 //! the ledger does not yet hold (requested, each review's decision and note, merged with
-//! its evidence, closed unmerged), and `/revoke` comments (DESIGN 4.6). Pure: the facts,
-//! the decision and the existing ledger in; new events out.
+//! its evidence, closed unmerged), who GitHub authenticated as pushing to it (DESIGN 10.6),
+//! and `/revoke` comments (DESIGN 4.6). Pure: the facts, the decision and the existing
+//! ledger in; new events out.
 
 use std::collections::BTreeSet;
 
@@ -145,6 +146,51 @@ fn deletion_revocations(
         .collect()
 }
 
+/// A push to a pull request as GitHub reported it: the `sender` of a `pull_request` (or
+/// `pull_request_target`) event with action opened, synchronize or reopened, which is the
+/// login GitHub authenticated for the push (or the reopening), and the head it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    pub pr: u64,
+    pub login: String,
+    pub head_sha: String,
+    /// The pull request's `updated_at` in the event, when it has one.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// The pushers of a PR: the lowercased actors of the ledger's `pushed` events for it, and
+/// the current push, sorted, without repeats.
+pub fn pushers(ledger: &Ledger, pr: u64, current: Option<&Push>) -> Vec<String> {
+    let mut out: Vec<String> = ledger
+        .events
+        .iter()
+        .filter(|e| e.kind == Some(Kind::Pushed) && e.pr == Some(pr))
+        .filter_map(|e| e.actor.as_deref().map(str::to_ascii_lowercase))
+        .chain(current.filter(|p| p.pr == pr).map(|p| p.login.to_ascii_lowercase()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The `pushed` event for a push, unless the ledger already holds it.
+pub fn pushed_event(push: &Push, ledger: &Ledger, at: DateTime<Utc>) -> Option<Event> {
+    let known = ledger.events.iter().any(|e| {
+        e.kind == Some(Kind::Pushed)
+            && e.pr == Some(push.pr)
+            && e.head_sha.as_deref() == Some(push.head_sha.as_str())
+            && e.actor.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&push.login))
+    });
+    if known {
+        return None;
+    }
+    let mut e = Event::new(Kind::Pushed, push.at.unwrap_or(at));
+    e.pr = Some(push.pr);
+    e.actor = Some(push.login.to_ascii_lowercase());
+    e.head_sha = Some(push.head_sha.clone());
+    Some(e)
+}
+
 /// A `/revoke [reason]` comment: who wrote it and why.
 #[derive(Debug, Clone)]
 pub struct RevokeComment {
@@ -254,6 +300,35 @@ mod tests {
                 .iter()
                 .any(|e| e.kind == Some(Kind::Revoked) && e.actor.as_deref() == Some("carol"))
         );
+    }
+
+    #[test]
+    fn pushers_come_from_the_ledger_and_the_current_push_and_are_recorded_once() {
+        let at = DateTime::parse_from_rfc3339("2026-11-22T11:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let push = |pr, login: &str, head: &str| Push {
+            pr,
+            login: login.into(),
+            head_sha: head.into(),
+            at: None,
+        };
+        let mut ledger = Ledger::default();
+        ledger
+            .events
+            .push(pushed_event(&push(7, "Heidi", "a1"), &ledger, at).unwrap());
+        ledger
+            .events
+            .push(pushed_event(&push(8, "mallory", "b1"), &ledger, at).unwrap());
+        assert_eq!(ledger.events[0].actor.as_deref(), Some("heidi"));
+        assert_eq!(ledger.events[0].head_sha.as_deref(), Some("a1"));
+        assert_eq!(ledger.events[0].to_line().matches("\"kind\":\"pushed\"").count(), 1);
+        // the same push again adds nothing; a new head by the same login does
+        assert!(pushed_event(&push(7, "heidi", "a1"), &ledger, at).is_none());
+        assert!(pushed_event(&push(7, "heidi", "a2"), &ledger, at).is_some());
+        assert_eq!(pushers(&ledger, 7, Some(&push(7, "Dan", "a2"))), ["dan", "heidi"]);
+        // another PR's push is not this PR's pusher
+        assert_eq!(pushers(&ledger, 7, Some(&push(9, "erin", "c1"))), ["heidi"]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the head files the PR adds, the history answers and the time are all parameters.
 
 pub mod approvals;
+pub mod changed;
 pub mod evidence;
 pub mod facts;
 pub mod ledger_events;
@@ -11,18 +12,20 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::load::{self, BasePolicy, PolicySet};
-use crate::core::files::tree::Tree;
+use crate::core::files::tree::{self, Tree};
+use crate::core::model::codeowners::{Owner, resolve_emails};
 use crate::core::model::request::Request;
 use crate::core::rules::check;
 use crate::core::rules::eligibility::{Eligibility, Reason, Teams};
 use approvals::{Excluded, Tally};
+use changed::FilesSource;
 use facts::PrFacts;
 
 /// How far before the PR was opened a `start` may lie (clock skew between a laptop and GitHub).
@@ -56,15 +59,15 @@ pub enum FileRole {
     RemovedRequest(String),
     /// A request modified, renamed or copied: merged requests are immutable.
     AlteredRequest(String),
-    /// `policies/`, `.github/`, `action.yml`, `schemas/`: what decides who gets what.
+    /// `.github/`, `CODEOWNERS`, `docs/CODEOWNERS`, `policies/`, `schemas/`, `action.yml`,
+    /// `action.yaml`: what decides who gets what.
     Policy(String),
     Other(String),
 }
 
+/// Each changed file's role; policy paths are [`tree::POLICY_PATHS`] (the one definition).
 pub fn classify(files: &[facts::FileChange]) -> Vec<FileRole> {
-    let is_policy = |p: &str| {
-        p.starts_with("policies/") || p.starts_with(".github/") || p.starts_with("schemas/") || p == "action.yml"
-    };
+    let is_policy = tree::is_policy_path;
     let mut out = Vec::new();
     for f in files {
         let name = f.filename.clone();
@@ -209,6 +212,9 @@ fn roles(changes: &[FileRole]) -> Roles<'_> {
 /// The gate's one entry point: a decision for each request (or policy file) the PR adds,
 /// each with its reasons, and the PR's decision, the worst of them.
 pub fn decide(input: &GateInput<'_>) -> PrOutcome {
+    if let Some(outcome) = untrusted_files(input.facts) {
+        return outcome;
+    }
     let changes = classify(&input.facts.files);
     let roles = roles(&changes);
     let mut diagnostics = Vec::new();
@@ -300,6 +306,54 @@ pub fn not_default_branch(facts: &PrFacts) -> Reason {
     reason("base-not-default-branch", message)
 }
 
+/// When the changed files cannot be trusted (the git diff disagrees with GitHub's list, or
+/// could not be computed), every request and policy path either names is `invalid`; a PR
+/// naming none still gets one `invalid` item, so it is never approved.
+fn untrusted_files(facts: &PrFacts) -> Option<PrOutcome> {
+    let (why, differing) = match &facts.files_source {
+        FilesSource::Api | FilesSource::GitDiff => return None,
+        FilesSource::Disagree(diffs) => (
+            reason(
+                "changed-files-disagree",
+                format!(
+                    "GitHub's list of the PR's changed files disagrees with the git diff of its commits ({}): nothing is decided on a list that cannot be trusted",
+                    changed::summary(diffs)
+                ),
+            ),
+            diffs.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        ),
+        FilesSource::Unavailable(e) => (
+            reason(
+                "changed-files-unavailable",
+                format!(
+                    "the git diff of the PR cannot be computed, so GitHub's list of its changed files cannot be cross-checked: {e}"
+                ),
+            ),
+            vec![],
+        ),
+    };
+    let named: Vec<String> = facts
+        .files
+        .iter()
+        .flat_map(|f| std::iter::once(f.filename.clone()).chain(f.previous_filename.clone()))
+        .chain(differing)
+        .collect();
+    let mut paths: BTreeSet<&String> = named
+        .iter()
+        .filter(|p| p.starts_with(tree::REQUESTS_DIR) || tree::is_policy_path(p))
+        .collect();
+    let fallback = String::new();
+    if paths.is_empty() {
+        paths.insert(named.first().unwrap_or(&fallback));
+    }
+    Some(PrOutcome {
+        decision: Decision::Invalid,
+        requests: paths.into_iter().map(|p| invalid_item(p, vec![why.clone()])).collect(),
+        removed: vec![],
+        diagnostics: vec![],
+    })
+}
+
 /// One added request: load it against the base policy, screen it (who asks, when, whether
 /// the path was used before), then count its approvals.
 fn decide_request(
@@ -339,7 +393,7 @@ fn decide_request(
     }
     diagnostics.extend(found);
     match loaded.filter(|_| reasons.is_empty()) {
-        Some(r) => count_approvals(input, base, path, r, eligibility.as_ref()),
+        Some(r) => count_approvals(input, base, path, r, eligibility.as_ref(), diagnostics),
         None => invalid_item(path, reasons),
     }
 }
@@ -437,6 +491,7 @@ fn count_approvals(
     path: &str,
     r: Request,
     eligibility: Option<&Eligibility>,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> ItemOutcome {
     let policy = base.policy();
     let (required, rules) = policy.required_approvals(&r.account_id, &r.account_ou, &r.permission_set);
@@ -445,7 +500,7 @@ fn count_approvals(
         _ => true,
     };
     let excluded = Excluded::for_pr(input.facts, &r.requester);
-    let owners = base.codeowners().owners_of(path);
+    let owners = owners_of(base, path, diagnostics);
     let tally: Tally = approvals::tally(&owners, input.facts, &excluded, policy.settings.require_approval_note);
     let mut item = ItemOutcome {
         path: path.to_string(),
@@ -492,6 +547,23 @@ fn count_approvals(
     item
 }
 
+/// The base CODEOWNERS' owners of a path, e-mail owners as the logins identities.toml
+/// lists with that address; an address nobody is listed with is a warning (it cannot
+/// approve), not an error.
+fn owners_of(base: &PolicySet, path: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Owner> {
+    let (owners, unverified) = resolve_emails(base.codeowners().owners_of(path), base.identities());
+    for e in unverified {
+        diagnostics.push(
+            Diagnostic::warning(
+                "codeowners-email-unverified",
+                format!("e-mail owner `{e}` of `{path}` cannot be verified: no login in policies/identities.toml has this address, so nobody can approve as this owner"),
+            )
+            .in_file(path),
+        );
+    }
+    owners
+}
+
 /// A PR that changes policy files: the new policy must check clean, and each changed file
 /// needs an approval from its code owners in the base CODEOWNERS (admins).
 fn decide_policy_change(
@@ -512,13 +584,12 @@ fn decide_policy_change(
         })
         .collect();
     diagnostics.extend(checked.diagnostics.0);
-    let co = base.codeowners();
     let require_note = base.policy().settings.require_approval_note;
     let excluded = Excluded::for_pr(input.facts, &input.facts.author);
     paths
         .iter()
         .map(|p| {
-            let owners = co.owners_of(p);
+            let owners = owners_of(base, p, diagnostics);
             let tally = approvals::tally(&owners, input.facts, &excluded, require_note);
             let mut item = ItemOutcome {
                 path: p.to_string(),

@@ -65,6 +65,9 @@ pub struct ScenarioPr {
     pub commits: Vec<ScenarioCommit>,
     #[serde(default)]
     pub reviews: Vec<ScenarioReview>,
+    /// Logins GitHub authenticated as pushing to the PR (the ledger's `pushed` events).
+    #[serde(default)]
+    pub pushers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,7 +191,7 @@ pub fn to_snapshot(s: &Scenario) -> Result<Snapshot, String> {
             .iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect(),
-        pushers: vec![],
+        pushers: s.pr.pushers.clone(),
     })
 }
 

@@ -24,7 +24,9 @@ pub struct Snapshot {
     /// `org/team-slug` (lowercase) -> member logins.
     #[serde(default)]
     pub teams: BTreeMap<String, Vec<String>>,
-    /// Logins GitHub authenticated as pushing the PR's heads (lowercase).
+    /// Lowercased logins GitHub authenticated as pushing a head of this PR: the `sender`s
+    /// of its `pull_request` opened/synchronize/reopened events, from the ledger's `pushed`
+    /// events and the current event (DESIGN 10.6). Not a GitHub API response.
     #[serde(default)]
     pub pushers: Vec<String>,
 }

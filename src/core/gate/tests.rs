@@ -130,6 +130,7 @@ pub(super) fn pr_facts(author: &str) -> PrFacts {
         commits: vec![commit(HEAD, person(author), person(author), vec![])],
         reviews: vec![],
         files: vec![],
+        files_source: Default::default(),
         teams: default_teams(),
         pushers: vec![],
     }
@@ -963,6 +964,9 @@ fn what_the_pr_changes_decides_what_it_can_be() {
         ".github/workflows/gitgrant.yml",
         "schemas/request.schema.json",
         "action.yml",
+        "action.yaml",
+        "CODEOWNERS",
+        "docs/CODEOWNERS",
     ] {
         let name: &'static str = format!("a policy path changed in the same PR: {policy_path}").leak();
         rows.push(row(
@@ -1104,6 +1108,159 @@ fn policy_changes_need_the_admins_and_a_clean_check() {
             Case::new("a PR that changes nothing gitgrant reads").adds("README.md", "hi\n"),
             Approved,
             &[],
+            &[],
+        ),
+    ]);
+}
+
+/// CODEOWNERS is read where GitHub reads it (`.github/`, then the root, then `docs/`: the
+/// first that exists wins), and an e-mail owner counts through the login identities.toml
+/// lists with that address, else cannot approve (a warning, not an invalid policy).
+#[test]
+fn codeowners_precedence_and_email_owners() {
+    let fixture_co = base_tree().text(".github/CODEOWNERS").unwrap().to_string();
+    let r = Req::prod_admin("alice");
+    let without_github = |name: &'static str| {
+        let mut c = Case::new(name).requests(&r);
+        c.base.entries.remove(".github/CODEOWNERS");
+        c.head.entries.remove(".github/CODEOWNERS");
+        c
+    };
+    let carol_erin = "/requests/ @carol @erin\n/policies/ @acme/security-admins\n";
+    let mallory_zed = "/requests/ @mallory @zed\n/policies/ @acme/security-admins\n";
+    let both = |c: Case| c.approved_by("carol").approved_by("erin");
+    let email_line = |owners: &str| format!("{fixture_co}/requests/payments-prod/AdministratorAccess/ {owners}\n");
+    check_rows(vec![
+        row(
+            both(without_github("root CODEOWNERS when .github/ has none").base_file("CODEOWNERS", carol_erin)),
+            Approved,
+            &["approved"],
+            &["carol", "erin"],
+        ),
+        row(
+            both(
+                without_github("docs/CODEOWNERS when neither .github/ nor the root has one")
+                    .base_file("docs/CODEOWNERS", carol_erin),
+            ),
+            Approved,
+            &["approved"],
+            &["carol", "erin"],
+        ),
+        row(
+            both(
+                without_github("the root wins over docs/")
+                    .base_file("CODEOWNERS", carol_erin)
+                    .base_file("docs/CODEOWNERS", mallory_zed),
+            ),
+            Approved,
+            &["approved"],
+            &["carol", "erin"],
+        ),
+        row(
+            both(
+                Case::new(".github/CODEOWNERS wins over the root")
+                    .requests(&r)
+                    .base_file("CODEOWNERS", carol_erin),
+            ),
+            Pending,
+            &[
+                "awaiting-approval",
+                "approval-not-code-owner",
+                "approval-not-code-owner",
+            ],
+            &[],
+        ),
+        row(
+            both(
+                Case::new("e-mail owners count through identities.toml")
+                    .requests(&r)
+                    .base_file(
+                        ".github/CODEOWNERS",
+                        &email_line("carol@acme.example ERIN@acme.example"),
+                    ),
+            ),
+            Approved,
+            &["approved"],
+            &["carol", "erin"],
+        ),
+        row(
+            Case::new("an e-mail owner nobody is listed with cannot approve; the others still can")
+                .requests(&r)
+                .base_file(".github/CODEOWNERS", &email_line("@carol zoe@acme.example"))
+                .approved_by("carol")
+                .approved_by("zoe"),
+            Pending,
+            &["awaiting-approval", "approval-not-code-owner"],
+            &["carol"],
+        ),
+    ]);
+    let warned = decide(
+        &Case::new("")
+            .requests(&r)
+            .base_file(".github/CODEOWNERS", &email_line("@carol zoe@acme.example")),
+    );
+    let codes: Vec<&str> = warned.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["codeowners-email-unverified"], "{:?}", warned.diagnostics);
+    assert!(!warned.diagnostics[0].is_error());
+}
+
+/// The gate decides on the git diff; GitHub's list is cross-checked against it, and a
+/// disagreement or a diff that cannot be computed fails closed (DESIGN 10.7).
+#[test]
+fn the_git_diff_decides_and_a_disagreeing_list_fails_closed() {
+    let r = Req::prod_admin("alice");
+    let approved = |name| Case::new(name).requests(&r).approved_by("dan").approved_by("heidi");
+    let change = |status: &str, path: &str| FileChange {
+        filename: path.to_string(),
+        status: status.to_string(),
+        previous_filename: None,
+    };
+    let with_diff = |mut c: Case, git: Result<Vec<FileChange>, String>| {
+        c.facts.use_git_diff(git);
+        c
+    };
+    check_rows(vec![
+        row(
+            with_diff(approved("the git diff agrees"), Ok(vec![change("added", &r.path())])),
+            Approved,
+            &["approved"],
+            &["dan", "heidi"],
+        ),
+        row(
+            with_diff(
+                approved("the commits also change the root CODEOWNERS, GitHub's list does not say so"),
+                Ok(vec![change("added", &r.path()), change("added", "CODEOWNERS")]),
+            ),
+            Invalid,
+            &["changed-files-disagree", "changed-files-disagree"],
+            &[],
+        ),
+        row(
+            with_diff(
+                approved("GitHub's list names a request the commits do not add"),
+                Ok(vec![change("added", "docs/notes.md")]),
+            ),
+            Invalid,
+            &["changed-files-disagree"],
+            &[],
+        ),
+        row(
+            with_diff(
+                Case::new("a disagreement about files gitgrant does not read still fails closed")
+                    .adds("docs/a.md", "a\n"),
+                Ok(vec![change("added", "docs/b.md")]),
+            ),
+            Invalid,
+            &["changed-files-disagree"],
+            &[],
+        ),
+        row(
+            with_diff(
+                approved("no git diff (no merge base in a shallow clone)"),
+                Err("no merge base".to_string()),
+            ),
+            Invalid,
+            &["changed-files-unavailable"],
             &[],
         ),
     ]);

@@ -83,6 +83,19 @@ impl Identities {
         self.user_name_template.as_ref().map(|t| t.replace("{login}", &key))
     }
 
+    /// The logins listed under `[users]` with this Identity Center user name (compared
+    /// ASCII case-insensitively, as e-mail addresses are), sorted; never from the template.
+    pub fn logins_with_user_name(&self, user_name: &str) -> Vec<String> {
+        let mut logins: Vec<String> = self
+            .users
+            .iter()
+            .filter(|(_, u)| u.eq_ignore_ascii_case(user_name))
+            .map(|(l, _)| l.clone())
+            .collect();
+        logins.sort();
+        logins
+    }
+
     /// Whether the login is listed explicitly (not only through the template).
     pub fn is_listed(&self, login: &str) -> bool {
         self.users.contains_key(&login.to_ascii_lowercase())

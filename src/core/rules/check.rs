@@ -40,6 +40,9 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
     let set = load::policy_files(tree, &mut diags);
     if let Some(co) = &set.codeowners {
         check_protected(co, &mut diags);
+        if let Some(ids) = &set.identities {
+            check_email_owners(co, ids, tree.codeowners_path(), &mut diags);
+        }
         if let (Some(policy), Some(dir)) = (&set.policy, &set.directory) {
             check_rules_approvable(policy, dir, co, &mut diags);
         }
@@ -243,6 +246,25 @@ fn check_protected(co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// An e-mail owner counts only when `policies/identities.toml` lists a login with that
+/// address; otherwise nobody can be verified as that owner (a warning: the other owners of
+/// the line still count, and the file is not invalid for it).
+fn check_email_owners(co: &CodeOwners, ids: &Identities, file: &str, diags: &mut Vec<Diagnostic>) {
+    let mut seen = HashSet::new();
+    for (email, span) in co.email_owners() {
+        if ids.logins_with_user_name(email).is_empty() && seen.insert(email.to_ascii_lowercase()) {
+            diags.push(
+                Diagnostic::warning(
+                    "codeowners-email-unverified",
+                    format!("e-mail owner `{email}` cannot be verified: no login in policies/identities.toml has this address, so nobody can approve as this owner"),
+                )
+                .at(file, span)
+                .help(format!("list the owner's GitHub login under [users] in policies/identities.toml as `login = \"{email}\"`, or name them as `@login`")),
+            );
+        }
+    }
+}
+
 /// An eligibility rule that requires approval on paths nobody owns lets people ask for
 /// access that nobody can ever approve: an error at the rule.
 fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, diags: &mut Vec<Diagnostic>) {
@@ -297,5 +319,53 @@ fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, dia
                     .help("add CODEOWNERS lines for these request paths, or set `approval = \"none\"` if auto-approval is intended"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::files::tree::Entry;
+
+    fn base_with_codeowners(path: &str, text: &str) -> Tree {
+        let mut tree = Tree::default();
+        for (p, t) in [
+            (
+                tree::ACCESS,
+                include_str!("../../../tests/fixtures/base/policies/access.toml"),
+            ),
+            (
+                tree::IDENTITIES,
+                include_str!("../../../tests/fixtures/base/policies/identities.toml"),
+            ),
+            (
+                tree::DIRECTORY,
+                include_str!("../../../tests/fixtures/base/policies/directory.toml"),
+            ),
+            (path, text),
+        ] {
+            tree.insert(p, Entry::File(t.as_bytes().to_vec()));
+        }
+        tree
+    }
+
+    #[test]
+    fn an_unlisted_email_owner_is_a_warning_at_the_owner_in_the_codeowners_github_reads() {
+        let co = include_str!("../../../tests/fixtures/base/.github/CODEOWNERS");
+        let text = format!("{co}/requests/data-dev/ @carol zoe@acme.example carol@acme.example\n");
+        let at = DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let checked = check(&base_with_codeowners(tree::ROOT_CODEOWNERS, &text), at);
+        let found: Vec<(&str, Option<&str>, bool)> = checked
+            .diagnostics
+            .0
+            .iter()
+            .map(|d| (d.code, d.file.as_deref(), d.is_error()))
+            .collect();
+        assert_eq!(found, [("codeowners-email-unverified", Some("CODEOWNERS"), false)]);
+        let span = checked.diagnostics.0[0].span.clone().unwrap();
+        assert_eq!(&text[span], "zoe@acme.example");
+        assert!(checked.policy_files.is_complete());
     }
 }
