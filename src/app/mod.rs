@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod directory_sync;
 pub mod error;
+pub mod index;
 pub mod init;
 pub mod pr;
 pub mod reconcile;

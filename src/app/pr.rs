@@ -28,6 +28,9 @@ pub struct Evaluated {
     pub head: Tree,
     pub base: Tree,
     pub facts: PrFacts,
+    /// The `indexed` event of the default branch's commits this evaluation indexed (the
+    /// ledger's index extended through the base), for `--ledger` to append.
+    pub index_event: Option<crate::core::ledger::Event>,
 }
 
 /// Fills the snapshot's pushers (DESIGN 10.6): the ledger's `pushed` events for the PR
@@ -79,8 +82,14 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, String> {
     load_snapshot(path).map_err(|e| e.to_string())
 }
 
-/// Decides a pull request from its snapshot and the local repository.
-pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<Evaluated, AppError> {
+/// Decides a pull request from its snapshot and the local repository. With the ledger, whether
+/// an added path was used before is read from its index (DESIGN 11); without, from git.
+pub fn evaluate(
+    repo: &Path,
+    snapshot: &Snapshot,
+    ledger: Option<&Ledger>,
+    at: DateTime<Utc>,
+) -> Result<Evaluated, AppError> {
     let mut facts = PrFacts::from_snapshot(snapshot)?;
     let git = Git::open(repo)?;
     facts.use_git_diff(changed_files(&git, &facts)?);
@@ -101,10 +110,23 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
         added.clone()
     };
     let head = git.read_tree(&facts.head_sha, &head_paths)?;
-    let mut history = BTreeMap::new();
-    for p in &added {
-        history.insert(p.to_string(), git.path_history(&facts.base_sha, p));
-    }
+    let (history, index_event) = match ledger {
+        Some(l) => crate::app::index::gate_history(
+            &git,
+            l,
+            &facts.base_sha,
+            facts.merge_commit_sha.as_deref().filter(|_| facts.merged),
+            &added,
+            at,
+        ),
+        None => {
+            let history: BTreeMap<String, PathHistory> = added
+                .iter()
+                .map(|p| (p.to_string(), git.path_history(&facts.base_sha, p)))
+                .collect();
+            (history, None)
+        }
+    };
     let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
     let (outcome, records) = match facts.merged {
         true => {
@@ -119,6 +141,7 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
         head,
         base,
         facts,
+        index_event,
     })
 }
 
@@ -136,7 +159,9 @@ fn at_merge(
 ) -> (PrOutcome, Vec<ApprovalRecord>) {
     let merge = facts.merge_commit_sha.as_deref().unwrap_or_default();
     let parent = git.ensure_commit(merge).then(|| git.first_parent(merge)).flatten();
-    let parent_tree = parent.as_deref().and_then(|p| git.read_tree(p, &tree::TRUSTED_FILES).ok());
+    let parent_tree = parent
+        .as_deref()
+        .and_then(|p| git.read_tree(p, &tree::TRUSTED_FILES).ok());
     let (Some(parent), Some(parent_tree)) = (parent, parent_tree) else {
         let why = format!(
             "the merge commit `{merge}` or its first parent is not in the repository, so the default branch's policy at the merge cannot be read"

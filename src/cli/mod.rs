@@ -7,6 +7,7 @@ pub mod check;
 pub mod directory;
 pub mod explain;
 pub mod init;
+pub mod ledger;
 pub mod pr;
 pub mod reconcile;
 pub mod request;
@@ -76,6 +77,34 @@ pub enum Command {
     },
     /// Explain a code (a file diagnostic or a decision, plan or removal reason), or list them all
     Explain(ExplainArgs),
+    /// The ledger branch (`gitgrant-ledger`)
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Index the default branch's request paths into the ledger (DESIGN 11): which
+    /// first-parent commit added, changed and deleted each. The first run walks the whole
+    /// history once (a progress line on stderr); later runs, and every `apply` and
+    /// `pr --ledger`, index only the commits since the ledger's "indexed through" marker
+    Index(LedgerIndexArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct LedgerIndexArgs {
+    /// The access repository (a full clone; the ledger branch is fetched from `origin`)
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// The default branch: a full ref, `HEAD`, a commit id, or a short name that names
+    /// exactly one branch
+    #[arg(long = "ref", value_name = "REF", default_value = "HEAD")]
+    pub reference: String,
+    /// Walk the whole history again, even when the ledger's index is usable
+    #[arg(long)]
+    pub rebuild: bool,
 }
 
 // `gitgrant check`
@@ -450,6 +479,9 @@ fn run(command: Command, env: &RunEnvironment) -> Result<Exit, AppError> {
             command: DirectoryCommand::Sync(a),
         } => directory::sync(&a),
         Command::Explain(a) => explain::run(a.code.as_deref(), a.markdown),
+        Command::Ledger {
+            command: LedgerCommand::Index(a),
+        } => ledger::index(&a),
     }
 }
 

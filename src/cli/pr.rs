@@ -45,7 +45,7 @@ pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
             source,
         })?;
     }
-    let evaluated = pr::evaluate(&a.repo, &snap, at)?;
+    let evaluated = pr::evaluate(&a.repo, &snap, known.as_ref(), at)?;
     print_decision(&evaluated, a.format);
     if a.report {
         post(&evaluated, online.as_ref(), env)?;
@@ -222,6 +222,10 @@ fn record_in_ledger(
             Some(Err(why)) => refused = Some(why),
             None => refused = Some("the base CODEOWNERS did not load; nobody can be authorized to revoke".into()),
         }
+    }
+    // the commits the gate indexed ride along with its events (never a commit of their own)
+    if !events.is_empty() {
+        events.extend(evaluated.index_event.iter().cloned());
     }
     // the adapter adds one line per event to the subject
     let subject = format!(

@@ -30,6 +30,9 @@ pub enum Kind {
     /// GitHub authenticated `actor` as pushing `head_sha` to PR `pr` (the `sender` of a
     /// `pull_request` opened/synchronize/reopened event): a pusher cannot approve the PR.
     Pushed,
+    /// The ledger as the index (DESIGN 11): the request paths of the default branch's
+    /// first-parent commits after one marker through the next (`Event::index`).
+    Indexed,
 }
 
 impl Kind {
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Failed => "failed",
             Kind::Drift => "drift",
             Kind::Pushed => "pushed",
+            Kind::Indexed => "indexed",
         }
     }
 }
@@ -103,6 +107,9 @@ pub struct Event {
     /// merge (DESIGN 10.3); what the reconciler grants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<crate::core::gate::record::ApprovalRecord>,
+    /// Indexed: the first-parent commits it indexed (`core::index`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<crate::core::index::IndexDelta>,
 }
 
 impl Event {

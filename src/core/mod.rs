@@ -5,6 +5,7 @@ pub mod audit;
 pub mod diag;
 pub mod files;
 pub mod gate;
+pub mod index;
 pub mod ledger;
 pub mod model;
 pub mod reconcile;

@@ -118,7 +118,7 @@ pub fn parse_log(out: &[u8]) -> Result<Vec<HistoryCommit>, GitError> {
 
 impl Git {
     /// Runs git, returning stdout; stdin may be fed from a second thread.
-    fn run_with_input(&self, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u8>, GitError> {
+    pub(crate) fn run_with_input(&self, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u8>, GitError> {
         let mut child = self
             .command(args)
             .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
@@ -155,7 +155,7 @@ impl Git {
 
     /// `git log` of `requests/` along the first-parent chain, raw and NUL-separated, newest
     /// first, for a revision range.
-    fn log_raw(&self, range: &str) -> Result<Vec<u8>, GitError> {
+    pub(crate) fn log_raw(&self, range: &str) -> Result<Vec<u8>, GitError> {
         let args = [
             "log",
             "--first-parent",
@@ -191,7 +191,7 @@ impl Git {
 
     /// The whole walk, in two halves of the first-parent chain read by two `git log`
     /// processes at once when the chain is long (git's tree diffs are the cost).
-    fn log_raw_split(&self, tip: &str) -> Result<Vec<u8>, GitError> {
+    pub(crate) fn log_raw_split(&self, tip: &str) -> Result<Vec<u8>, GitError> {
         let chain = self.first_parents(tip)?;
         if chain.len() < SPLIT_AT {
             return self.log_raw(tip);

@@ -4,6 +4,7 @@
 
 pub mod cat_file;
 pub mod history;
+pub mod index;
 pub mod ledger_branch;
 pub mod refs;
 

@@ -22,6 +22,7 @@ use crate::core::gate::evidence::{self, Binding, EvidenceCheck, EvidenceVerdict,
 use crate::core::gate::facts::PrFacts;
 use crate::core::gate::record::ApprovalRecord;
 use crate::core::gate::snapshot::Snapshot;
+use crate::core::index::Index;
 use crate::core::ledger::{Event, Kind, Ledger};
 use crate::core::model::request::Request;
 use crate::core::reconcile::plan::Candidate;
@@ -122,11 +123,35 @@ pub struct Branch<'a> {
     pub name: &'a str,
 }
 
-/// Reads the default branch at `branch.tip` and verifies every request on it.
+/// [`desired_indexed`] with the ledger's index extended through `branch.tip` (built from
+/// the history when the ledger has none; not written).
 pub fn desired(
     git: &Git,
     branch: Branch<'_>,
     ledger: &Ledger,
+    evidence: &dyn EvidenceSource,
+    at: DateTime<Utc>,
+) -> Desired {
+    match crate::app::index::current(git, ledger, branch.tip, at) {
+        Ok(i) => desired_indexed(git, branch, ledger, &i.index, evidence, at),
+        Err(e) => Desired {
+            candidates: vec![],
+            readable: false,
+            diagnostics: vec![Diagnostic::error("internal", e)],
+            policy: None,
+            records: vec![],
+        },
+    }
+}
+
+/// Reads the default branch at `branch.tip` and verifies every live request on it (DESIGN
+/// 11: a request long expired that backs no owned assignment is skipped unverified); which
+/// merge introduced a file and whether it was deleted come from the ledger's `index`.
+pub fn desired_indexed(
+    git: &Git,
+    branch: Branch<'_>,
+    ledger: &Ledger,
+    index: &Index,
     evidence: &dyn EvidenceSource,
     at: DateTime<Utc>,
 ) -> Desired {
@@ -161,9 +186,11 @@ pub fn desired(
         tree: &tree,
         policy: &policy,
         ledger,
+        index,
         evidence,
     };
     let revoked = ledger.revoked();
+    let live = super::live::Selection::new(ledger, policy.policy(), at);
     let mut candidates = Vec::new();
     let mut records = Vec::new();
     for (path, entry) in tree.requests() {
@@ -174,8 +201,11 @@ pub fn desired(
         let Some(request) = request else {
             continue;
         };
+        if !live.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
+            continue;
+        }
         let (mut c, new_record) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
-        c.blocked.splice(0..0, path_revoked(git, branch.tip, &revoked, path));
+        c.blocked.splice(0..0, path_revoked(index, &revoked, path));
         candidates.push(c);
         records.extend(new_record);
     }
@@ -195,6 +225,7 @@ struct Cx<'a> {
     tree: &'a Tree,
     policy: &'a PolicySet,
     ledger: &'a Ledger,
+    index: &'a Index,
     evidence: &'a dyn EvidenceSource,
 }
 
@@ -230,7 +261,11 @@ fn candidate(
             };
             blocked.extend(evidence::check_narrowing(&a.record, &current));
             // the current policy only narrows: its pending_timeout applies too
-            blocked.extend(crate::core::gate::stale(a.facts.created_at, a.record.merged_at, cx.policy));
+            blocked.extend(crate::core::gate::stale(
+                a.facts.created_at,
+                a.record.merged_at,
+                cx.policy,
+            ));
             new_event = a.new_event;
             bound = Some(a.record);
         }
@@ -273,9 +308,10 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
     let unreadable = |e: String| vec![reason("evidence-unreadable", e)];
     let blob = blob.ok_or_else(|| unreadable(format!("`{path}` is not a file on the default branch")))?;
     let introduced = cx
-        .git
-        .introducing_commit(cx.branch.tip, path)
-        .map_err(|e| unreadable(e.to_string()))?
+        .index
+        .introduced(path, blob)
+        .map_err(unreadable)?
+        .map(str::to_string)
         .ok_or_else(|| unreadable(format!("no first-parent commit of the default branch adds `{path}`")))?;
     let binding = Binding {
         path,
@@ -433,7 +469,7 @@ fn verify_evidence(
     };
     let history: BTreeMap<String, PathHistory> = added
         .iter()
-        .map(|p| (p.clone(), git.path_history(&f.base_sha, p)))
+        .map(|p| (p.clone(), cx.index.history(p, Some(binding.introduced_by))))
         .collect();
     let branch_file = match cx.tree.file(binding.path) {
         Some(Entry::File(b)) => Some(b.as_slice()),
@@ -478,9 +514,9 @@ fn recorded_head(git: &Git, added: &[String], recorded: &[ApprovalRecord]) -> Op
 }
 
 /// Revocation is final (DESIGN 10.5): a path the ledger has a `revoked` event for, or that
-/// was ever deleted from the default branch, is never granted again, whatever content came
-/// back and whatever evidence it has. History that cannot be read fails closed.
-fn path_revoked(git: &Git, main: &str, revoked: &BTreeMap<String, &Event>, path: &str) -> Option<Reason> {
+/// was ever deleted from the default branch (the ledger's index), is never granted again,
+/// whatever content came back and whatever evidence it has.
+fn path_revoked(index: &Index, revoked: &BTreeMap<String, &Event>, path: &str) -> Option<Reason> {
     if let Some(e) = revoked.get(path) {
         return Some(reason(
             "path-revoked",
@@ -491,18 +527,14 @@ fn path_revoked(git: &Git, main: &str, revoked: &BTreeMap<String, &Event>, path:
             ),
         ));
     }
-    match git.deleted_in(main, path) {
-        Ok(None) => None,
-        Ok(Some(commit)) => Some(reason(
+    match index.deleted(path) {
+        None => None,
+        Some((commit, _)) => Some(reason(
             "path-revoked",
             format!(
                 "`{path}` was deleted from the default branch in commit {}; a path once used is never granted again: file a new request with a new id",
                 &commit[..commit.len().min(12)]
             ),
-        )),
-        Err(e) => Some(reason(
-            "history-unavailable",
-            format!("cannot tell whether `{path}` was deleted from the default branch before: {e}"),
         )),
     }
 }

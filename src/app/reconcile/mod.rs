@@ -2,4 +2,5 @@
 //! and the pure plan between them.
 
 pub mod desired;
+pub mod live;
 pub mod run;

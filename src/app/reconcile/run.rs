@@ -146,7 +146,10 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             .push(format!("ledger {}:{}: {}", b.file, b.line, b.error));
     }
     // resolved once: every later read of this run uses the commit id, never the name
-    let main = git.resolve_branch(&opts.reference).map_err(|e| e.to_string())?.into_string();
+    let main = git
+        .resolve_branch(&opts.reference)
+        .map_err(|e| e.to_string())?
+        .into_string();
 
     let github = match (&opts.env.github_token, &opts.env.github_repository) {
         (Some(_), Some(full)) if opts.evidence.is_none() => {
@@ -177,11 +180,24 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         tip: &main,
         name: &name,
     };
-    let d = desired::desired(&git, branch, &ledger, evidence, opts.at);
+    // the ledger as the index: extended by the commits since its marker, rebuilt from the
+    // whole history only when it is missing or damaged (then written by `apply`)
+    let indexed = match crate::app::index::extend(&git, &ledger, &main, opts.at) {
+        Ok(i) => i,
+        Err(p) => {
+            if p != crate::app::index::IndexProblem::Missing {
+                report
+                    .problems
+                    .push(format!("{p}: rebuilt from the default branch's history"));
+            }
+            crate::app::index::rebuild(&git, &main, opts.at, p.to_string())?
+        }
+    };
+    let d = desired::desired_indexed(&git, branch, &ledger, &indexed.index, evidence, opts.at);
     report.problems.extend(diagnostic_problems(&d));
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
     let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref())?;
-    match vanished_paths(&git, &main, &ledger, opts.at) {
+    match vanished_paths(&git, &main, &ledger, &indexed.index, opts.at) {
         Ok(events) => {
             observed.revoked.extend(events.iter().filter_map(|e| e.request.clone()));
             observed.vanished = events;
@@ -192,6 +208,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     report.plan = plan_run(opts, &d, &observed, settings.as_ref());
     if apply && report.plan.halted.is_none() {
+        observed.index_event = indexed.event;
         apply_plan(opts, &rt, &git, &d, &observed, settings.as_ref(), &mut report)?;
     }
     report.api_calls = observed.ic.api_calls();
@@ -246,6 +263,8 @@ struct Observed {
     /// `revoked` events for request paths the ledger knows that are gone from the default
     /// branch and not yet revoked in the ledger: written by `apply`.
     vanished: Vec<Event>,
+    /// The `indexed` event of the commits this run indexed: written by `apply` first.
+    index_event: Option<Event>,
     /// Managed permission set name -> ARN, as Identity Center has them.
     permission_sets: BTreeMap<String, String>,
     /// Identity Center user name -> user id of the active requests' users.
@@ -287,6 +306,7 @@ fn observe(
         owned,
         revoked,
         vanished: Vec::new(),
+        index_event: None,
         permission_sets,
         user_ids,
         actual,
@@ -385,9 +405,11 @@ fn apply_plan(
     settings: Option<&Settings>,
     report: &mut Report,
 ) -> Result<(), String> {
-    // write the records and the intent first: the ledger shows who approved a grant before
-    // it exists, and a run stopped after creating leaves gitgrant owning what it made
-    let mut first = d.records.clone();
+    // write the index's new commits, the records and the intent first: the ledger shows who
+    // approved a grant before it exists, and a run stopped after creating leaves gitgrant
+    // owning what it made
+    let mut first: Vec<Event> = observed.index_event.iter().cloned().collect();
+    first.extend(d.records.iter().cloned());
     first.extend(intent_events(&report.plan, opts.at));
     git.append_ledger(
         &first,
@@ -547,7 +569,13 @@ fn outcome_events(o: &Outcome, at: DateTime<Utc>) -> Vec<Event> {
 /// that is not on it now nor revoked yet, with the deleting commit and the deleted blob. A
 /// path this checkout never had (a merge recorded after it was fetched, a PR into another
 /// branch) has no deletion in its history and is left alone.
-fn vanished_paths(git: &Git, main: &str, ledger: &Ledger, at: DateTime<Utc>) -> Result<Vec<Event>, String> {
+fn vanished_paths(
+    git: &Git,
+    main: &str,
+    ledger: &Ledger,
+    index: &crate::core::index::Index,
+    at: DateTime<Utc>,
+) -> Result<Vec<Event>, String> {
     let present: BTreeSet<String> = git
         .request_files(main)
         .map_err(|e| e.to_string())?
@@ -560,12 +588,14 @@ fn vanished_paths(git: &Git, main: &str, ledger: &Ledger, at: DateTime<Utc>) -> 
         if present.contains(&path) || revoked.contains_key(&path) {
             continue;
         }
-        let Some(commit) = git.deleted_in(main, &path).map_err(|e| e.to_string())? else {
+        let Some((commit, blob)) = index.deleted(&path) else {
             continue;
         };
         let mut e = Event::new(Kind::Revoked, at);
-        e.request_id = crate::core::model::request::RequestPath::parse(&path).ok().map(|r| r.id);
-        e.blob = git.blob_id(&format!("{commit}^"), &path);
+        e.request_id = crate::core::model::request::RequestPath::parse(&path)
+            .ok()
+            .map(|r| r.id);
+        e.blob = blob.clone();
         e.reason = Some(format!("deleted from the default branch in commit {commit}"));
         e.request = Some(path);
         events.push(e);

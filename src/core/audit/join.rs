@@ -144,7 +144,7 @@ fn sort_ledger_events<'a>(
             },
             // hand-made assignments are not requests; `gitgrant plan` reports them. An intent
             // to assign is not an activation: the `activated` (or `failed`) that follows is.
-            Kind::Drift | Kind::Assigning | Kind::Pushed => {}
+            Kind::Drift | Kind::Assigning | Kind::Pushed | Kind::Indexed => {}
         }
     }
     place_closed_events(closed, &mut groups, problems);

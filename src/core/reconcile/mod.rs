@@ -1,3 +1,4 @@
 //! The reconciler's pure part (DESIGN 5): the plan from wanted grants and actual assignments.
 
+pub mod live;
 pub mod plan;

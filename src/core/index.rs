@@ -1,0 +1,263 @@
+//! The ledger as the index (DESIGN 11): what the default branch's first-parent history says
+//! about every request path (the commit that first added it, the commit that introduced its
+//! current content, the commit that last deleted it), folded from `indexed` ledger events,
+//! each a delta "from marker, through commit". Pure: the git adapter lists the commits, the
+//! apps decide when to rebuild; nothing here walks history.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::core::audit::{ChangeKind, HistoryCommit};
+use crate::core::gate::PathHistory;
+use crate::core::ledger::{Event, Kind, Ledger};
+
+/// One change of one path in one first-parent commit (against its first parent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedChange {
+    #[serde(rename = "p")]
+    pub path: String,
+    /// `A` added, `M` modified, `D` deleted.
+    #[serde(rename = "k")]
+    pub kind: char,
+    /// The blob it left there (absent for a deletion).
+    #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+}
+
+/// One first-parent commit of the default branch that touched `requests/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedCommit {
+    #[serde(rename = "c")]
+    pub commit: String,
+    #[serde(rename = "ch")]
+    pub changes: Vec<IndexedChange>,
+}
+
+/// The delta an `indexed` ledger event carries: the first-parent commits after `from` (none:
+/// a build from the root) up to and including `through`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexDelta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub through: String,
+    pub commits: Vec<IndexedCommit>,
+}
+
+/// What the first-parent history says about one request path.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PathFacts {
+    /// The first commit that added it.
+    pub first: String,
+    /// The commit that introduced its current content and that content's blob; `None` when
+    /// its last change deleted it.
+    pub current: Option<(String, String)>,
+    /// The latest commit that deleted it, and the blob it deleted.
+    pub deleted: Option<(String, Option<String>)>,
+}
+
+/// Every request path the default branch ever had, through the commit `through`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Index {
+    pub through: Option<String>,
+    pub paths: BTreeMap<String, PathFacts>,
+    /// `indexed` events whose `from` was not the marker before them (a racing run's
+    /// delta): left out; the next delta covers their commits again.
+    pub skipped: usize,
+}
+
+/// The commits git listed (oldest first) as the delta's compact form.
+pub fn delta(from: Option<&str>, through: &str, commits: &[HistoryCommit]) -> IndexDelta {
+    let commits = commits
+        .iter()
+        .map(|c| IndexedCommit {
+            commit: c.commit.sha.clone(),
+            changes: c
+                .changes
+                .iter()
+                .map(|ch| IndexedChange {
+                    path: ch.path.clone(),
+                    kind: match ch.kind {
+                        ChangeKind::Added => 'A',
+                        ChangeKind::Removed => 'D',
+                        ChangeKind::Modified => 'M',
+                    },
+                    blob: ch.blob.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    IndexDelta {
+        from: from.map(str::to_string),
+        through: through.to_string(),
+        commits,
+    }
+}
+
+/// The `indexed` ledger event of a delta.
+pub fn event(delta: IndexDelta, at: DateTime<Utc>) -> Event {
+    let mut e = Event::new(Kind::Indexed, at);
+    e.reason = Some(format!(
+        "indexed {} commit(s) touching requests/ through {}",
+        delta.commits.len(),
+        delta.through
+    ));
+    e.index = Some(delta);
+    e
+}
+
+impl Index {
+    /// Folds the ledger's `indexed` events in order: a delta without `from` starts over, a
+    /// delta from the current marker extends it, any other is skipped. `None` when the
+    /// ledger holds no index at all.
+    pub fn from_ledger(ledger: &Ledger) -> Option<Index> {
+        let mut index: Option<Index> = None;
+        let mut skipped = 0;
+        for d in ledger.events.iter().filter_map(|e| e.index.as_ref()) {
+            match (&mut index, &d.from) {
+                (_, None) => {
+                    let mut fresh = Index::default();
+                    fresh.apply(d);
+                    index = Some(fresh);
+                }
+                (Some(i), Some(from)) if i.through.as_deref() == Some(from.as_str()) => i.apply(d),
+                _ => skipped += 1,
+            }
+        }
+        index.map(|mut i| {
+            i.skipped = skipped;
+            i
+        })
+    }
+
+    /// Extends the index by a delta's commits (oldest first) and moves the marker.
+    pub fn apply(&mut self, d: &IndexDelta) {
+        for c in &d.commits {
+            for ch in &c.changes {
+                let f = self.paths.entry(ch.path.clone()).or_insert_with(|| PathFacts {
+                    first: c.commit.clone(),
+                    ..PathFacts::default()
+                });
+                match (ch.kind, &ch.blob) {
+                    ('D', _) => {
+                        let blob = f.current.take().map(|(_, b)| b);
+                        f.deleted = Some((c.commit.clone(), blob));
+                    }
+                    (_, Some(b)) => f.current = Some((c.commit.clone(), b.clone())),
+                    (_, None) => f.current = None,
+                }
+            }
+        }
+        self.through = Some(d.through.clone());
+    }
+
+    /// The first-parent commit that introduced `path`'s current content, when `blob` is what
+    /// the index says is there. `Err` when the index disagrees with the branch (damaged).
+    pub fn introduced(&self, path: &str, blob: &str) -> Result<Option<&str>, String> {
+        match self.paths.get(path).and_then(|f| f.current.as_ref()) {
+            None => Ok(None),
+            Some((c, b)) if b == blob => Ok(Some(c.as_str())),
+            Some((_, b)) => Err(format!(
+                "the ledger's index says `{path}` holds blob {b}, the default branch holds {blob}: the index is damaged; run `gitgrant ledger index --rebuild`"
+            )),
+        }
+    }
+
+    /// The latest commit that deleted `path` from the default branch, and the blob it deleted.
+    pub fn deleted(&self, path: &str) -> Option<&(String, Option<String>)> {
+        self.paths.get(path).and_then(|f| f.deleted.as_ref())
+    }
+
+    /// Whether `path` was on the default branch before the commit `merge` (the PR's own merge,
+    /// when it is known, does not count): what the gate's "path never used" reads.
+    pub fn history(&self, path: &str, merge: Option<&str>) -> PathHistory {
+        match self.paths.get(path) {
+            None => PathHistory::Never,
+            Some(f) if Some(f.first.as_str()) == merge && f.deleted.is_none() => PathHistory::Never,
+            Some(f) => PathHistory::Existed(f.first.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::audit::{Commit, PathChange};
+
+    fn commit(sha: &str, changes: &[(&str, ChangeKind, Option<&str>)]) -> HistoryCommit {
+        HistoryCommit {
+            commit: Commit {
+                sha: sha.into(),
+                time: "2026-11-22T12:00:00Z".parse().unwrap(),
+                author: "a".into(),
+                subject: "s".into(),
+            },
+            changes: changes
+                .iter()
+                .map(|(p, k, b)| PathChange {
+                    path: p.to_string(),
+                    kind: *k,
+                    blob: b.map(str::to_string),
+                })
+                .collect(),
+        }
+    }
+
+    fn ledger_of(events: &[Event]) -> Ledger {
+        let text: Vec<String> = events.iter().map(Event::to_line).collect();
+        let text = text.join("\n");
+        Ledger::parse([("events/2026-11.jsonl", text.as_str())])
+    }
+
+    const P: &str = "requests/acct/Admin/a.toml";
+
+    #[test]
+    fn deltas_fold_in_order_and_a_racing_delta_is_skipped() {
+        let at: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let full = delta(
+            None,
+            "c2",
+            &[commit("c1", &[(P, ChangeKind::Added, Some("b1"))]), commit("c2", &[])],
+        );
+        let next = delta(
+            Some("c2"),
+            "c3",
+            &[commit("c3", &[(P, ChangeKind::Modified, Some("b2"))])],
+        );
+        let racing = delta(Some("c2"), "c4", &[commit("c4", &[(P, ChangeKind::Removed, None)])]);
+        let l = ledger_of(&[event(full, at), event(next, at), event(racing, at)]);
+        let i = Index::from_ledger(&l).unwrap();
+        assert_eq!(i.through.as_deref(), Some("c3"));
+        assert_eq!(i.skipped, 1);
+        assert_eq!(i.introduced(P, "b2"), Ok(Some("c3")));
+        assert!(
+            i.introduced(P, "b1").is_err(),
+            "a blob the index does not hold is damage"
+        );
+        assert_eq!(i.deleted(P), None);
+        assert_eq!(i.history(P, None), PathHistory::Existed("c1".into()));
+        assert_eq!(i.history(P, Some("c1")), PathHistory::Never);
+        assert_eq!(i.history("requests/acct/Admin/b.toml", None), PathHistory::Never);
+        assert!(Index::from_ledger(&Ledger::default()).is_none());
+    }
+
+    #[test]
+    fn a_deletion_is_remembered_whatever_comes_back() {
+        let mut i = Index::default();
+        i.apply(&delta(
+            None,
+            "c3",
+            &[
+                commit("c1", &[(P, ChangeKind::Added, Some("b1"))]),
+                commit("c2", &[(P, ChangeKind::Removed, None)]),
+                commit("c3", &[(P, ChangeKind::Added, Some("b1"))]),
+            ],
+        ));
+        assert_eq!(i.deleted(P), Some(&("c2".to_string(), Some("b1".to_string()))));
+        assert_eq!(i.introduced(P, "b1"), Ok(Some("c3")));
+        // pushed back by the PR merged as c3: it was used before (c1)
+        assert_eq!(i.history(P, Some("c3")), PathHistory::Existed("c1".into()));
+        assert_eq!(i.history(P, Some("c1")), PathHistory::Existed("c1".into()));
+    }
+}
