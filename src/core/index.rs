@@ -108,27 +108,35 @@ pub fn event(delta: IndexDelta, at: DateTime<Utc>) -> Event {
 }
 
 impl Index {
-    /// Folds the ledger's `indexed` events in order: a delta without `from` starts over, a
-    /// delta from the current marker extends it, any other is skipped. `None` when the
-    /// ledger holds no index at all.
+    /// Folds the ledger's `indexed` events: from the last delta without `from` (a build from
+    /// the root), each delta whose `from` is the marker so far extends it, wherever it is in
+    /// the ledger (events files are by month of `at`, not by append). The rest are skipped
+    /// (a racing run's delta: its commits are indexed again from the marker). `None` when
+    /// the ledger holds no index at all.
     pub fn from_ledger(ledger: &Ledger) -> Option<Index> {
-        let mut index: Option<Index> = None;
-        let mut skipped = 0;
-        for d in ledger.events.iter().filter_map(|e| e.index.as_ref()) {
-            match (&mut index, &d.from) {
-                (_, None) => {
-                    let mut fresh = Index::default();
-                    fresh.apply(d);
-                    index = Some(fresh);
-                }
-                (Some(i), Some(from)) if i.through.as_deref() == Some(from.as_str()) => i.apply(d),
-                _ => skipped += 1,
+        let deltas: Vec<&IndexDelta> = ledger.events.iter().filter_map(|e| e.index.as_ref()).collect();
+        let root = deltas.iter().rposition(|d| d.from.is_none())?;
+        // marker -> the deltas from it, in ledger order (the first one wins)
+        let mut from: BTreeMap<&str, std::collections::VecDeque<usize>> = BTreeMap::new();
+        for (i, d) in deltas.iter().enumerate() {
+            if let Some(f) = d.from.as_deref() {
+                from.entry(f).or_default().push_back(i);
             }
         }
-        index.map(|mut i| {
-            i.skipped = skipped;
-            i
-        })
+        let mut index = Index::default();
+        index.apply(deltas[root]);
+        let mut applied = 1;
+        while let Some(next) = index
+            .through
+            .as_deref()
+            .and_then(|t| from.get_mut(t))
+            .and_then(|q| q.pop_front())
+        {
+            applied += 1;
+            index.apply(deltas[next]);
+        }
+        index.skipped = deltas.len() - applied;
+        Some(index)
     }
 
     /// Extends the index by a delta's commits (oldest first) and moves the marker.

@@ -246,8 +246,14 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["decision"], "invalid");
     // neither whether the path is new nor the git diff (no merge base) can be told there
-    assert_eq!(v["requests"][0]["reasons"][0]["code"], "changed-files-unavailable", "{out}");
-    assert!(out.contains("have no merge base in the repository (a shallow clone?"), "{out}");
+    assert_eq!(
+        v["requests"][0]["reasons"][0]["code"], "changed-files-unavailable",
+        "{out}"
+    );
+    assert!(
+        out.contains("have no merge base in the repository (a shallow clone?"),
+        "{out}"
+    );
 }
 
 /// The request paths and policy paths of a PR's decision, and each one's first reason code.
@@ -294,7 +300,10 @@ fn the_git_diff_is_the_list_of_changed_files_and_root_codeowners_is_policy() {
         ],
         "{out}"
     );
-    assert!(out.contains("the git diff adds `CODEOWNERS`, GitHub's list does not"), "{out}");
+    assert!(
+        out.contains("the git diff adds `CODEOWNERS`, GitHub's list does not"),
+        "{out}"
+    );
     // listed in full, the root CODEOWNERS is a policy change, which a request PR cannot carry
     let both = json!([added(PATH)[0], {"filename": "CODEOWNERS", "status": "added", "additions": 1, "deletions": 0}]);
     let (code, out, _) = run_pr(
@@ -303,7 +312,11 @@ fn the_git_diff_is_the_list_of_changed_files_and_root_codeowners_is_policy() {
         &["--format", "json"],
     );
     assert_eq!(code, 1, "{out}");
-    assert_eq!(first_reasons(&out), [(PATH.to_string(), "mixed-change".to_string())], "{out}");
+    assert_eq!(
+        first_reasons(&out),
+        [(PATH.to_string(), "mixed-change".to_string())],
+        "{out}"
+    );
     // so is `action.yaml`
     let fresh = "requests/payments-prod/AdministratorAccess/inc-9001.toml";
     let head2 = branch(
@@ -321,7 +334,11 @@ fn the_git_diff_is_the_list_of_changed_files_and_root_codeowners_is_policy() {
         &["--format", "json"],
     );
     assert_eq!(code, 1, "{out}");
-    assert_eq!(first_reasons(&out), [(fresh.to_string(), "mixed-change".to_string())], "{out}");
+    assert_eq!(
+        first_reasons(&out),
+        [(fresh.to_string(), "mixed-change".to_string())],
+        "{out}"
+    );
 }
 
 #[test]
@@ -332,7 +349,10 @@ fn codeowners_is_read_where_github_reads_it() {
     git(repo.path(), &["mv", ".github/CODEOWNERS", "docs/CODEOWNERS"], "admin");
     git(repo.path(), &["commit", "-q", "-m", "CODEOWNERS in docs/"], "admin");
     let base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
-    let out = bin().args(["check", "--repo", repo.path().to_str().unwrap()]).output().unwrap();
+    let out = bin()
+        .args(["check", "--repo", repo.path().to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
     let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
@@ -536,7 +556,10 @@ fn real_pull_request_objects_carry_the_base_and_default_branch() {
         ..Snapshot::default()
     })
     .unwrap_err();
-    assert_eq!(e.to_string(), "snapshot field `pull_request/base/ref` is missing or not a string");
+    assert_eq!(
+        e.to_string(),
+        "snapshot field `pull_request/base/ref` is missing or not a string"
+    );
 }
 
 #[test]
@@ -732,7 +755,11 @@ fn user_text_cannot_forge_lines_in_the_ledger_commit_message() {
     assert!(lines[2..].iter().all(|l| l.starts_with("- ")), "{message}");
     assert!(!message.contains('\r'));
     // git finds no trailer in it
-    let trailers = git(repo.path(), &["log", "-1", "--format=%(trailers)", "gitgrant-ledger"], "admin");
+    let trailers = git(
+        repo.path(),
+        &["log", "-1", "--format=%(trailers)", "gitgrant-ledger"],
+        "admin",
+    );
     assert_eq!(trailers, "", "{message}");
 }
 
@@ -857,7 +884,9 @@ fn pushes_from_real_webhook_payloads_name_the_sender() {
     assert!(push_from_payload("issue_comment", sync).unwrap().is_none());
     let mut no_sender = sync.clone();
     no_sender.as_object_mut().unwrap().remove("sender");
-    let err = push_from_payload("pull_request_target", &no_sender).unwrap_err().to_string();
+    let err = push_from_payload("pull_request_target", &no_sender)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("sender.login"), "{err}");
 }
 
@@ -869,7 +898,10 @@ fn a_pusher_github_authenticated_cannot_approve() {
     let reviews = json!([review(1, "dan", &head), review(2, "heidi", &head)]);
     let snap = snapshot("alice", &base, &head, added(PATH), reviews);
     let (code, _, _) = run_pr(repo.path(), &snap, &[]);
-    assert_eq!(code, 0, "without the push event, the forged metadata lets heidi approve");
+    assert_eq!(
+        code, 0,
+        "without the push event, the forged metadata lets heidi approve"
+    );
 
     // GitHub's own synchronize payload, for this PR, head and pusher
     let all = webhook_examples();
@@ -886,27 +918,55 @@ fn a_pusher_github_authenticated_cannot_approve() {
     std::fs::write(&snap_file, snap.to_string()).unwrap();
     let recorded = repo.path().join(".git/gitgrant-test-recorded.json");
     let out = bin()
-        .args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", snap_file.to_str().unwrap()])
-        .args(["--at", AT, "--ledger", "--format", "json", "--record", recorded.to_str().unwrap()])
+        .args([
+            "pr",
+            "--repo",
+            repo.path().to_str().unwrap(),
+            "--snapshot",
+            snap_file.to_str().unwrap(),
+        ])
+        .args([
+            "--at",
+            AT,
+            "--ledger",
+            "--format",
+            "json",
+            "--record",
+            recorded.to_str().unwrap(),
+        ])
         .env("GITHUB_EVENT_NAME", "pull_request_target")
         .env("GITHUB_EVENT_PATH", &event_file)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["decision"], "pending");
     let r = &v["requests"][0];
     assert_eq!(r["approved_by"], json!(["dan"]));
     assert_eq!(r["can_approve"], json!([]), "a pusher is not offered either");
-    let codes: Vec<&str> = r["reasons"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = r["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
     assert_eq!(codes, ["awaiting-approval", "pusher-cannot-approve"]);
     // the ledger holds the push; the recorded snapshot names the pusher
     let events = ledger_events(repo.path());
     let pushed: Vec<&Value> = events.iter().filter(|e| e["kind"] == "pushed").collect();
     assert_eq!(pushed.len(), 1, "{events:?}");
     assert_eq!(
-        (pushed[0]["pr"].as_u64(), pushed[0]["actor"].as_str(), pushed[0]["head_sha"].as_str()),
+        (
+            pushed[0]["pr"].as_u64(),
+            pushed[0]["actor"].as_str(),
+            pushed[0]["head_sha"].as_str()
+        ),
         (Some(7), Some("heidi"), Some(head.as_str()))
     );
     let rec: Value = serde_json::from_str(&std::fs::read_to_string(&recorded).unwrap()).unwrap();
@@ -915,16 +975,138 @@ fn a_pusher_github_authenticated_cannot_approve() {
     let (code, out, _) = run_pr(repo.path(), &snap, &["--ledger", "--format", "json"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("pusher-cannot-approve"), "{out}");
-    assert_eq!(ledger_events(repo.path()).iter().filter(|e| e["kind"] == "pushed").count(), 1);
+    assert_eq!(
+        ledger_events(repo.path())
+            .iter()
+            .filter(|e| e["kind"] == "pushed")
+            .count(),
+        1
+    );
     // an event about another PR than the snapshot's is refused
     event["pull_request"]["number"] = json!(8);
     std::fs::write(&event_file, event.to_string()).unwrap();
     let out = bin()
-        .args(["pr", "--repo", repo.path().to_str().unwrap(), "--snapshot", snap_file.to_str().unwrap()])
+        .args([
+            "pr",
+            "--repo",
+            repo.path().to_str().unwrap(),
+            "--snapshot",
+            snap_file.to_str().unwrap(),
+        ])
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", &event_file)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a push to PR #8 but the snapshot is of PR #7"));
+}
+
+/// DESIGN 11: `gitgrant ledger index` walks the history once into the ledger; the gate with
+/// `--ledger` then reads "path never used" from the index, so a shallow checkout (no history
+/// for `git log` to answer from) still refuses a used path and approves a new one; a
+/// damaged index fails closed.
+#[test]
+fn the_gate_reads_path_reuse_from_the_ledger_index_in_a_shallow_clone() {
+    let (repo, _) = base_repo();
+    let target = repo.path().join(PATH);
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, request("alice")).unwrap();
+    git(repo.path(), &["add", "-A"], "admin");
+    git(repo.path(), &["commit", "-q", "-m", "old request"], "admin");
+    std::fs::remove_file(&target).unwrap();
+    git(repo.path(), &["commit", "-q", "-am", "expired"], "admin");
+    git(repo.path(), &["commit", "-q", "--allow-empty", "-m", "later"], "admin");
+    let base = git(repo.path(), &["rev-parse", "HEAD"], "admin");
+    let out = bin()
+        .args([
+            "ledger",
+            "index",
+            "--repo",
+            repo.path().to_str().unwrap(),
+            "--ref",
+            "refs/heads/main",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("indexed through {base}: ")), "{stdout}");
+    assert!(
+        stderr.contains("indexing the first-parent history") && stderr.contains("(the whole history)"),
+        "{stderr}"
+    );
+    // again: already current, nothing written
+    let out = bin()
+        .args([
+            "ledger",
+            "index",
+            "--repo",
+            repo.path().to_str().unwrap(),
+            "--ref",
+            "refs/heads/main",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already current"));
+
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9003.toml";
+    let reused = branch(repo.path(), "reuse", &base, &[(PATH, &request("alice"))], "alice");
+    let new = branch(repo.path(), "new", &base, &[(fresh, &request("alice"))], "alice");
+    // a shallow clone: the base and the heads, not the commits that used PATH
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = tmp.path().join("c");
+    let url = format!("file://{}", repo.path().display());
+    let out = Command::new("git")
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "2",
+            "--no-single-branch",
+            "--no-local",
+            &url,
+            clone.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let decide = |head: &str, path: &str| {
+        let reviews = json!([review(1, "dan", head), review(2, "heidi", head)]);
+        let (code, out, err) = run_pr(
+            &clone,
+            &snapshot("alice", &base, head, added(path), reviews),
+            &["--format", "json", "--ledger"],
+        );
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+        (code, v)
+    };
+    let (code, v) = decide(&new, fresh);
+    assert_eq!((code, v["decision"].as_str()), (0, Some("approved")), "{v:#}");
+    let (code, v) = decide(&reused, PATH);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "request-path-reused", "{v:#}");
+
+    // a damaged index (its marker is no commit of the default branch): fail closed
+    let g = gitgrant::adapters::git::Git::open(repo.path()).unwrap();
+    let bogus = gitgrant::core::index::IndexDelta {
+        from: Some(base.clone()),
+        through: "0".repeat(40),
+        commits: vec![],
+    };
+    g.append_ledger(&[gitgrant::core::index::event(bogus, AT.parse().unwrap())], "damaged")
+        .unwrap();
+    let (code, v) = decide(&new, fresh);
+    assert_eq!(code, 1, "{v:#}");
+    let reason = &v["requests"][0]["reasons"][0];
+    assert_eq!(reason["code"], "history-unavailable", "{v:#}");
+    assert!(
+        reason["message"]
+            .as_str()
+            .unwrap()
+            .contains("gitgrant ledger index --rebuild"),
+        "{v:#}"
+    );
 }

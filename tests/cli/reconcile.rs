@@ -748,7 +748,14 @@ fn a_tag_named_origin_main_never_supplies_the_default_branch() {
     let mut c = bin();
     c.args(["plan", "--repo", w.repo.to_str().unwrap(), "--evidence"])
         .arg(&w.evidence)
-        .args(["--at", "2026-11-22T13:30:00Z", "--format", "json", "--ref", "origin/main"]);
+        .args([
+            "--at",
+            "2026-11-22T13:30:00Z",
+            "--format",
+            "json",
+            "--ref",
+            "origin/main",
+        ]);
     for (k, v) in w.moto.env() {
         c.env(k, v);
     }
@@ -760,7 +767,11 @@ fn a_tag_named_origin_main_never_supplies_the_default_branch() {
         err.contains("refs/remotes/origin/main (") && err.contains("refs/tags/origin/main ("),
         "{err}"
     );
-    assert!(out.stdout.is_empty(), "nothing planned: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing planned: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let (code, plan) = w.run("plan", "2026-11-22T13:30:00Z", &["--ref", "refs/remotes/origin/main"]);
     assert_eq!(code, 0, "{plan:#}");
@@ -959,4 +970,96 @@ fn a_request_merged_after_pending_timeout_is_stale() {
     assert!(codes(&old).contains(&"stale".to_string()), "{v:#}");
     assert_eq!(codes(&slow), vec!["stale"], "{v:#}");
     assert!(w.assignments().is_empty());
+}
+
+/// The `indexed` events of the ledger, oldest first.
+fn indexed(w: &World) -> Vec<Value> {
+    w.ledger().into_iter().filter(|e| e["kind"] == "indexed").collect()
+}
+
+/// DESIGN 11: the first apply indexes the default branch's history into the ledger once;
+/// each later run indexes only the first-parent commits since the marker (none: no event);
+/// an expired request is not verified at all while a live one is; a marker that is not on
+/// the default branch is reported and the index rebuilt from the history.
+#[test]
+fn the_ledger_is_the_index_and_only_live_requests_are_verified() {
+    let mut w = World::new();
+    let first = w.merge_request("inc-30", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let dir = "requests/payments-prod/AdministratorAccess";
+    let body = |start: &str| {
+        format!(
+            "requester = \"alice\"\naccount = \"payments-prod\"\npermission_set = \"AdministratorAccess\"\nstart = {start}\nduration = \"1h\"\nreason = \"x\"\n"
+        )
+    };
+    let (expired, live) = (format!("{dir}/old-1.toml"), format!("{dir}/new-1.toml"));
+    w.commit_on_main(
+        |r| {
+            std::fs::write(r.join(&expired), body("2026-11-01T00:00:00Z")).unwrap();
+            std::fs::write(r.join(&live), body("2026-11-22T13:00:00Z")).unwrap();
+        },
+        "pushed straight to main, no PR",
+    );
+    let v = w.apply("2026-11-22T13:30:00Z");
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
+    assert_eq!(blocked_code(&v, &live), Some("no-approved-pr"), "{v:#}");
+    // expired three weeks ago (more than the longest session): not examined at all
+    assert_eq!(blocked_code(&v, &expired), None, "{v:#}");
+    let tip1 = git(&w.repo, &["rev-parse", "main"], "admin");
+    let ix = indexed(&w);
+    assert_eq!(ix.len(), 1, "{ix:#?}");
+    assert!(ix[0]["index"]["from"].is_null(), "built from the root: {ix:#?}");
+    assert_eq!(ix[0]["index"]["through"], tip1.as_str());
+    let paths: BTreeSet<&str> = ix[0]["index"]["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["ch"].as_array().unwrap().iter().filter_map(|ch| ch["p"].as_str()))
+        .collect();
+    assert_eq!(paths, BTreeSet::from([first.as_str(), expired.as_str(), live.as_str()]));
+
+    // a new merge: only its commit is indexed, from the marker
+    let second = w.merge_request("inc-31", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    w.apply("2026-11-22T13:40:00Z");
+    let tip2 = git(&w.repo, &["rev-parse", "main"], "admin");
+    let ix = indexed(&w);
+    assert_eq!(ix.len(), 2, "{ix:#?}");
+    assert_eq!(ix[1]["index"]["from"], tip1.as_str());
+    assert_eq!(ix[1]["index"]["through"], tip2.as_str());
+    let commits = ix[1]["index"]["commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 1, "{ix:#?}");
+    assert_eq!(
+        (commits[0]["c"].as_str(), commits[0]["ch"][0]["p"].as_str()),
+        (Some(tip2.as_str()), Some(second.as_str()))
+    );
+    assert_eq!(w.assignments().len(), 2);
+    // nothing new on main: nothing to index
+    w.apply("2026-11-22T13:45:00Z");
+    assert_eq!(indexed(&w).len(), 2);
+
+    // a marker that is not on the default branch (damaged): reported, rebuilt from history
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    let bogus = gitgrant::core::index::IndexDelta {
+        from: Some(tip2.clone()),
+        through: "0".repeat(40),
+        commits: vec![],
+    };
+    g.append_ledger(
+        &[gitgrant::core::index::event(
+            bogus,
+            "2026-11-22T13:46:00Z".parse().unwrap(),
+        )],
+        "a damaged index",
+    )
+    .unwrap();
+    let v = w.apply("2026-11-22T13:50:00Z");
+    let problems = v["problems"].to_string();
+    assert!(
+        problems.contains("not on the default branch") && problems.contains("rebuilt"),
+        "{v:#}"
+    );
+    let ix = indexed(&w);
+    assert_eq!(ix.len(), 4, "{ix:#?}");
+    assert!(ix[3]["index"]["from"].is_null());
+    assert_eq!(ix[3]["index"]["through"], tip2.as_str());
+    assert_eq!(w.assignments().len(), 2, "the grants stand");
 }
