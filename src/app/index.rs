@@ -199,3 +199,28 @@ pub fn gate_history(
         Err(p) => (unknown(p.to_string()), None),
     }
 }
+
+/// The run's `indexed` event with the verdicts it reached added (an event of verdicts
+/// alone, from the marker to itself, when no commit was indexed); `None` when there is
+/// nothing to write.
+pub fn with_verdicts(indexed: &Indexed, verdicts: &[crate::core::index::Verdict], at: DateTime<Utc>) -> Option<Event> {
+    let mut event = indexed.event.clone();
+    if verdicts.is_empty() {
+        return event;
+    }
+    if event.is_none() {
+        let marker = indexed.index.through.clone()?;
+        event = Some(index::event(index::delta(Some(&marker), &marker, &[]), at));
+    }
+    let mut e = event?;
+    if let Some(d) = e.index.as_mut() {
+        d.verdicts.extend(verdicts.iter().cloned());
+        e.reason = Some(format!(
+            "indexed {} commit(s) touching requests/ through {}, {} verdict(s)",
+            d.commits.len(),
+            d.through,
+            d.verdicts.len()
+        ));
+    }
+    Some(e)
+}

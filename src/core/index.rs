@@ -35,6 +35,32 @@ pub struct IndexedCommit {
     pub changes: Vec<IndexedChange>,
 }
 
+/// A verification verdict (DESIGN 11): the approval record of `path` at `blob`, merged as
+/// `merge_commit` and decided against `policy_commits`, re-verified from its evidence. Reused
+/// until any part of the key changes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Verdict {
+    #[serde(rename = "p")]
+    pub path: String,
+    #[serde(rename = "b")]
+    pub blob: String,
+    #[serde(rename = "m")]
+    pub merge_commit: String,
+    #[serde(rename = "pc")]
+    pub policy_commits: Vec<String>,
+}
+
+impl Verdict {
+    pub fn of(record: &crate::core::gate::record::ApprovalRecord) -> Verdict {
+        Verdict {
+            path: record.path.clone(),
+            blob: record.blob.clone(),
+            merge_commit: record.merge_commit.clone(),
+            policy_commits: record.policy_commits.clone(),
+        }
+    }
+}
+
 /// The delta an `indexed` ledger event carries: the first-parent commits after `from` (none:
 /// a build from the root) up to and including `through`, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +69,9 @@ pub struct IndexDelta {
     pub from: Option<String>,
     pub through: String,
     pub commits: Vec<IndexedCommit>,
+    /// Approval records verified since the last delta.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<Verdict>,
 }
 
 /// What the first-parent history says about one request path.
@@ -65,6 +94,8 @@ pub struct Index {
     /// `indexed` events whose `from` was not the marker before them (a racing run's
     /// delta): left out; the next delta covers their commits again.
     pub skipped: usize,
+    /// Approval records already verified from their evidence.
+    pub verified: std::collections::BTreeSet<Verdict>,
 }
 
 /// The commits git listed (oldest first) as the delta's compact form.
@@ -92,6 +123,7 @@ pub fn delta(from: Option<&str>, through: &str, commits: &[HistoryCommit]) -> In
         from: from.map(str::to_string),
         through: through.to_string(),
         commits,
+        verdicts: vec![],
     }
 }
 
@@ -99,9 +131,10 @@ pub fn delta(from: Option<&str>, through: &str, commits: &[HistoryCommit]) -> In
 pub fn event(delta: IndexDelta, at: DateTime<Utc>) -> Event {
     let mut e = Event::new(Kind::Indexed, at);
     e.reason = Some(format!(
-        "indexed {} commit(s) touching requests/ through {}",
+        "indexed {} commit(s) touching requests/ through {}, {} verdict(s)",
         delta.commits.len(),
-        delta.through
+        delta.through,
+        delta.verdicts.len()
     ));
     e.index = Some(delta);
     e
@@ -157,7 +190,13 @@ impl Index {
                 }
             }
         }
+        self.verified.extend(d.verdicts.iter().cloned());
         self.through = Some(d.through.clone());
+    }
+
+    /// Whether `record` was verified from its evidence before, under the same key.
+    pub fn is_verified(&self, record: &crate::core::gate::record::ApprovalRecord) -> bool {
+        self.verified.contains(&Verdict::of(record))
     }
 
     /// The first-parent commit that introduced `path`'s current content, when `blob` is what

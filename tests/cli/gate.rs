@@ -1095,6 +1095,7 @@ fn the_gate_reads_path_reuse_from_the_ledger_index_in_a_shallow_clone() {
         from: Some(base.clone()),
         through: "0".repeat(40),
         commits: vec![],
+        verdicts: vec![],
     };
     g.append_ledger(&[gitgrant::core::index::event(bogus, AT.parse().unwrap())], "damaged")
         .unwrap();

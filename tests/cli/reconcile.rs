@@ -1032,9 +1032,27 @@ fn the_ledger_is_the_index_and_only_live_requests_are_verified() {
         (Some(tip2.as_str()), Some(second.as_str()))
     );
     assert_eq!(w.assignments().len(), 2);
-    // nothing new on main: nothing to index
+    // inc-30's ledger record was verified from its evidence by this run: its verdict is kept
+    let verdicts = |e: &Value| -> Vec<String> {
+        e["index"]["verdicts"]
+            .as_array()
+            .map(|v| v.iter().map(|x| x["p"].as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(verdicts(&ix[1]), vec![first.clone()], "{ix:#?}");
+    // nothing new on main: only inc-31's record gets its verdict (from the marker to itself)
     w.apply("2026-11-22T13:45:00Z");
-    assert_eq!(indexed(&w).len(), 2);
+    let ix = indexed(&w);
+    assert_eq!(ix.len(), 3, "{ix:#?}");
+    assert_eq!(
+        (ix[2]["index"]["from"].as_str(), ix[2]["index"]["through"].as_str()),
+        (Some(tip2.as_str()), Some(tip2.as_str()))
+    );
+    assert_eq!(verdicts(&ix[2]), vec![second.clone()]);
+    // and then every verdict is reused: nothing is verified again, nothing written
+    w.apply("2026-11-22T13:46:00Z");
+    assert_eq!(indexed(&w).len(), 3);
+    assert_eq!(w.assignments().len(), 2);
 
     // a marker that is not on the default branch (damaged): reported, rebuilt from history
     let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
@@ -1042,6 +1060,7 @@ fn the_ledger_is_the_index_and_only_live_requests_are_verified() {
         from: Some(tip2.clone()),
         through: "0".repeat(40),
         commits: vec![],
+        verdicts: vec![],
     };
     g.append_ledger(
         &[gitgrant::core::index::event(
@@ -1058,8 +1077,8 @@ fn the_ledger_is_the_index_and_only_live_requests_are_verified() {
         "{v:#}"
     );
     let ix = indexed(&w);
-    assert_eq!(ix.len(), 4, "{ix:#?}");
-    assert!(ix[3]["index"]["from"].is_null());
-    assert_eq!(ix[3]["index"]["through"], tip2.as_str());
+    assert_eq!(ix.len(), 5, "{ix:#?}");
+    assert!(ix[4]["index"]["from"].is_null());
+    assert_eq!(ix[4]["index"]["through"], tip2.as_str());
     assert_eq!(w.assignments().len(), 2, "the grants stand");
 }

@@ -105,6 +105,9 @@ pub struct Desired {
     /// Approval records verified from `--evidence DIR` or the API (not yet in the ledger),
     /// as `merged` events: written to the ledger before anything is granted.
     pub records: Vec<Event>,
+    /// Ledger approval records this run verified from their evidence (not cached yet): the
+    /// index's verdicts to write.
+    pub verdicts: Vec<crate::core::index::Verdict>,
 }
 
 fn reason(code: &'static str, message: impl Into<String>) -> Reason {
@@ -140,6 +143,7 @@ pub fn desired(
             diagnostics: vec![Diagnostic::error("internal", e)],
             policy: None,
             records: vec![],
+            verdicts: vec![],
         },
     }
 }
@@ -162,6 +166,7 @@ pub fn desired_indexed(
         diagnostics,
         policy: None,
         records: vec![],
+        verdicts: vec![],
     };
     let read = git
         .read_tree(branch.tip, &crate::core::files::tree::POLICY_TREE)
@@ -193,6 +198,7 @@ pub fn desired_indexed(
     let live = super::live::Selection::new(ledger, policy.policy(), at);
     let mut candidates = Vec::new();
     let mut records = Vec::new();
+    let mut verdicts = Vec::new();
     for (path, entry) in tree.requests() {
         let mut found = Vec::new();
         let request = load::request(path, entry, Some(policy.directory()), &mut found);
@@ -204,7 +210,8 @@ pub fn desired_indexed(
         if !live.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
             continue;
         }
-        let (mut c, new_record) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
+        let (mut c, new_record, verdict) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
+        verdicts.extend(verdict);
         c.blocked.splice(0..0, path_revoked(index, &revoked, path));
         candidates.push(c);
         records.extend(new_record);
@@ -215,6 +222,7 @@ pub fn desired_indexed(
         diagnostics,
         policy: Some(policy),
         records,
+        verdicts,
     }
 }
 
@@ -235,6 +243,8 @@ struct Approval {
     record: ApprovalRecord,
     facts: PrFacts,
     new_event: Option<Event>,
+    /// Set when a ledger record was verified from its evidence by this run.
+    verdict: Option<crate::core::index::Verdict>,
 }
 
 /// One request on the default branch as a candidate grant: blocked unless an approval
@@ -246,8 +256,9 @@ fn candidate(
     blob: Option<&String>,
     request: Request,
     at: DateTime<Utc>,
-) -> (Candidate, Option<Event>) {
+) -> (Candidate, Option<Event>, Option<crate::core::index::Verdict>) {
     let mut blocked = Vec::new();
+    let mut verdict = None;
     let mut teams = Teams::Unknown;
     let mut bound = None;
     let mut new_event = None;
@@ -267,6 +278,7 @@ fn candidate(
                 cx.policy,
             ));
             new_event = a.new_event;
+            verdict = a.verdict;
             bound = Some(a.record);
         }
         Err(mut reasons) => blocked.append(&mut reasons),
@@ -298,7 +310,7 @@ fn candidate(
         end,
         blocked,
     };
-    (c, new_event)
+    (c, new_event, verdict)
 }
 
 /// The approval record that binds `path`'s current content (DESIGN 10.4): the ledger's, for
@@ -360,6 +372,7 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
         new_event: Some(record_event(&made, &snap)),
         record: made,
         facts,
+        verdict: None,
     })
 }
 
@@ -386,17 +399,30 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
             serde_json::from_value::<Snapshot>(v)
                 .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
         })?;
+    // a record verified before under the same key (path, blob, merge, policy commits) is
+    // not verified again (DESIGN 11)
+    if let Some(r) = recorded.filter(|r| cx.index.is_verified(r)) {
+        let parsed = evidence::parse_snapshot(&snap).map_err(|r| vec![r])?;
+        return Ok(Approval {
+            record: r.clone(),
+            facts: parsed.facts,
+            new_event: None,
+            verdict: None,
+        });
+    }
     let (made, facts) = verify_evidence(cx, binding, &snap, &e.records)?;
     Ok(match recorded {
         Some(r) => Approval {
             record: r.clone(),
             facts,
             new_event: None,
+            verdict: Some(crate::core::index::Verdict::of(r)),
         },
         None => Approval {
             new_event: Some(record_event(&made, &snap)),
             record: made,
             facts,
+            verdict: None,
         },
     })
 }

@@ -208,7 +208,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     report.plan = plan_run(opts, &d, &observed, settings.as_ref());
     if apply && report.plan.halted.is_none() {
-        observed.index_event = indexed.event;
+        observed.index_event = crate::app::index::with_verdicts(&indexed, &d.verdicts, opts.at);
         apply_plan(opts, &rt, &git, &d, &observed, settings.as_ref(), &mut report)?;
     }
     report.api_calls = observed.ic.api_calls();
