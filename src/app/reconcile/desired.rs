@@ -195,7 +195,7 @@ pub fn desired_indexed(
         evidence,
     };
     let revoked = ledger.revoked();
-    let live = super::live::Selection::new(ledger, policy.policy(), at);
+    let live = super::selection::Selection::new(ledger, policy.policy(), at);
     let mut candidates = Vec::new();
     let mut records = Vec::new();
     let mut verdicts = Vec::new();
@@ -553,16 +553,15 @@ fn path_revoked(index: &Index, revoked: &BTreeMap<String, &Event>, path: &str) -
             ),
         ));
     }
-    match index.deleted(path) {
-        None => None,
-        Some((commit, _)) => Some(reason(
+    index.deleted(path).map(|(commit, _)| {
+        reason(
             "path-revoked",
             format!(
                 "`{path}` was deleted from the default branch in commit {}; a path once used is never granted again: file a new request with a new id",
                 &commit[..commit.len().min(12)]
             ),
-        )),
-    }
+        )
+    })
 }
 
 /// The request under the current policy: still eligible, within limits.

@@ -2,5 +2,5 @@
 //! and the pure plan between them.
 
 pub mod desired;
-pub mod live;
+pub mod selection;
 pub mod run;
