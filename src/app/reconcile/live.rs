@@ -42,7 +42,11 @@ impl<'a> LiveMembership<'a> {
     /// Where teams and groups were read from.
     pub fn sources(&self) -> Sources {
         Sources {
-            teams: if self.github.is_some() { Source::Live } else { Source::Snapshot },
+            teams: if self.github.is_some() {
+                Source::Live
+            } else {
+                Source::Snapshot
+            },
             groups: Source::Live,
         }
     }

@@ -110,7 +110,14 @@ pub fn eligible_live(
             Eligibility::NotEligible { reasons } => return not_eligible(reasons),
             Eligibility::Undetermined { teams: unknown, .. } if read_done => return undetermined(&unknown, &known),
             Eligibility::Undetermined { teams: unknown, .. } => {
-                read(reader, policy.directory(), &r.requester, user_name, &unknown, &mut known);
+                read(
+                    reader,
+                    policy.directory(),
+                    &r.requester,
+                    user_name,
+                    &unknown,
+                    &mut known,
+                );
                 read_done = true;
             }
         }
@@ -191,5 +198,167 @@ fn undetermined(unknown: &[String], known: &Known) -> Judged {
             ),
         }],
         keeps_active: unknown.iter().all(|p| failed.contains(p.as_str())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::core::files::load;
+    use crate::core::files::tree::{Entry, Tree};
+
+    const BASE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/base/");
+
+    fn policy() -> PolicySet {
+        let mut tree = Tree::default();
+        for f in [
+            ".github/CODEOWNERS",
+            "policies/access.toml",
+            "policies/identities.toml",
+            "policies/directory.toml",
+        ] {
+            tree.insert(f, Entry::File(std::fs::read(format!("{BASE}{f}")).unwrap()));
+        }
+        load::policy_set(&tree, &mut Vec::new()).ok().unwrap()
+    }
+
+    /// A request by `who` for prod administration: `oncall-prod-admin` names
+    /// `@acme/platform-oncall` and `idc-group:SRE`.
+    fn request(policy: &PolicySet, who: &str) -> Request {
+        let text = format!(
+            "requester = \"{who}\"\naccount = \"payments-prod\"\npermission_set = \"AdministratorAccess\"\nduration = \"2h\"\nreason = \"Incident INC-4821\"\n"
+        );
+        let path = "requests/payments-prod/AdministratorAccess/inc-4821.toml";
+        let mut diags = Vec::new();
+        load::request(
+            path,
+            &Entry::File(text.into_bytes()),
+            Some(policy.directory()),
+            &mut diags,
+        )
+        .unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    /// Answers from a table; `None` is a failed read. Records every read.
+    struct Fake {
+        live_teams: bool,
+        team: Option<bool>,
+        group: Option<bool>,
+        reads: RefCell<Vec<String>>,
+    }
+
+    impl MembershipReader for Fake {
+        fn teams_live(&self) -> bool {
+            self.live_teams
+        }
+        fn team_member(&self, team: &str, _login: &str) -> Result<bool, String> {
+            self.reads.borrow_mut().push(format!("@{team}"));
+            self.team.ok_or_else(|| "502 Bad Gateway".to_string())
+        }
+        fn group_member(&self, _d: &Directory, group: &str, _user: &str) -> Result<bool, String> {
+            self.reads.borrow_mut().push(format!("idc-group:{group}"));
+            self.group.ok_or_else(|| "ThrottlingException".to_string())
+        }
+    }
+
+    fn fake(live_teams: bool, team: Option<bool>, group: Option<bool>) -> Fake {
+        Fake {
+            live_teams,
+            team,
+            group,
+            reads: RefCell::default(),
+        }
+    }
+
+    fn judge(f: &Fake, who: &str, snapshot: &Teams) -> (Vec<&'static str>, bool) {
+        let p = policy();
+        let j = eligible_live(f, &request(&p, who), &p, snapshot, Some("x@acme.example"));
+        (j.reasons.iter().map(|r| r.code).collect(), j.keeps_active)
+    }
+
+    #[test]
+    fn gone_is_not_eligible_and_unreadable_keeps_only_what_it_cannot_read() {
+        let none = Teams::Known(HashMap::new());
+        // a member of either: eligible
+        assert_eq!(
+            judge(&fake(true, Some(true), Some(false)), "bob", &none),
+            (vec![], false)
+        );
+        assert_eq!(
+            judge(&fake(true, Some(false), Some(true)), "bob", &none),
+            (vec![], false)
+        );
+        // gone from both: not eligible, not kept
+        assert_eq!(
+            judge(&fake(true, Some(false), Some(false)), "bob", &none),
+            (vec!["no-longer-eligible", "requester-not-eligible"], false)
+        );
+        // the team cannot be read and the group says no: blocked, an active grant kept
+        assert_eq!(
+            judge(&fake(true, None, Some(false)), "bob", &none),
+            (vec!["membership-unreadable"], true)
+        );
+        // neither can be read
+        assert_eq!(
+            judge(&fake(true, None, None), "bob", &none),
+            (vec!["membership-unreadable"], true)
+        );
+        // a readable member wins over an unreadable other
+        assert_eq!(judge(&fake(true, None, Some(true)), "bob", &none), (vec![], false));
+    }
+
+    #[test]
+    fn offline_teams_come_from_the_snapshot() {
+        let snapshot = Teams::of_login("bob", [(&"acme/platform-oncall".to_string(), &vec!["bob".to_string()])]);
+        let f = fake(false, None, Some(false));
+        assert_eq!(judge(&f, "bob", &snapshot), (vec![], false));
+        assert!(f.reads.borrow().is_empty(), "the snapshot's team decides");
+        let f = fake(false, Some(true), Some(false));
+        let carol = Teams::of_login(
+            "carol",
+            [(&"acme/platform-oncall".to_string(), &vec!["bob".to_string()])],
+        );
+        assert_eq!(
+            judge(&f, "carol", &carol),
+            (vec!["no-longer-eligible", "requester-not-eligible"], false)
+        );
+        assert_eq!(
+            *f.reads.borrow(),
+            vec!["idc-group:SRE".to_string()],
+            "teams are not read"
+        );
+        // a team the snapshot does not list stays unknown, as before: not kept
+        let f = fake(false, None, Some(false));
+        assert_eq!(
+            judge(&f, "bob", &Teams::Known(HashMap::new())),
+            (vec!["team-membership-unknown"], false)
+        );
+        // a group read that fails with a snapshot team also unknown: not kept either
+        let f = fake(false, None, None);
+        assert_eq!(
+            judge(&f, "bob", &Teams::Known(HashMap::new())),
+            (vec!["membership-unreadable"], false)
+        );
+    }
+
+    #[test]
+    fn a_rule_naming_the_requester_reads_nothing() {
+        // `alice-sandbox-admin` names alice directly
+        let p = policy();
+        let text = "requester = \"alice\"\naccount = \"sandbox-alice\"\npermission_set = \"AdministratorAccess\"\nduration = \"2h\"\nreason = \"Trying the new VPC layout\"\n";
+        let mut diags = Vec::new();
+        let r = load::request(
+            "requests/sandbox-alice/AdministratorAccess/vpc.toml",
+            &Entry::File(text.as_bytes().to_vec()),
+            Some(p.directory()),
+            &mut diags,
+        )
+        .unwrap_or_else(|| panic!("{diags:?}"));
+        let f = fake(true, None, None);
+        let j = eligible_live(&f, &r, &p, &Teams::Known(HashMap::new()), Some("alice@acme.example"));
+        assert!(j.reasons.is_empty(), "{:?}", j.reasons);
+        assert!(f.reads.borrow().is_empty());
     }
 }

@@ -911,7 +911,7 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
 "#,
 }
 "team-membership-unknown" {
-    "Only eligibility rules whose principals are GitHub teams (`@org/team`) could allow the request, and those teams' members were not read. At the gate the request is `invalid`; in the reconciler (which reads membership live for grants it is about to create) it is blocked.",
+    "Only eligibility rules whose principals are GitHub teams (`@org/team`) could allow the request, and those teams' members were not read. At the gate the request is `invalid`; in the reconciler without a GitHub token (teams from the PR's replay snapshot) it is blocked; with a token a live read that fails is `membership-unreadable`.",
     "A team that was not read is unknown, never \"a member\" and never \"not a member\": gitgrant neither grants on a guess nor silently refuses. The usual cause is a token that cannot read organization teams (the workflow's default GITHUB_TOKEN cannot).",
     "Run the gate and the reconciler with a GitHub App installation token with Members: read; a replay snapshot (`--snapshot`) must contain the teams under `teams`.",
     r#"

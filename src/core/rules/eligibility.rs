@@ -576,6 +576,39 @@ max_duration = "12h"
         }
     }
 
+    /// Groups read live decide instead of the directory's members; a group not read is
+    /// unknown (like a team), never "not a member".
+    #[test]
+    fn groups_read_live() {
+        let (policy, ids, dir) = fixture();
+        let subject = Subject {
+            requester: "grace",
+            account_id: "111122223333",
+            account_ou: "Workloads/Prod/Payments",
+            permission_set: "ReadOnlyAccess",
+            duration: HumaneDuration::parse("2h").unwrap(),
+        };
+        let with =
+            |map: &HashMap<String, bool>| evaluate_with(&policy, &ids, &dir, &teams(&[]), Groups::Read(map), &subject);
+        // the directory lists grace in SRE
+        let listed = evaluate(&policy, &ids, &dir, &teams(&[]), &subject);
+        assert!(matches!(listed, Eligibility::Eligible { .. }), "{listed:?}");
+        let member = HashMap::from([("SRE".to_string(), true)]);
+        assert!(matches!(with(&member), Eligibility::Eligible { .. }));
+        let gone = HashMap::from([("SRE".to_string(), false)]);
+        match with(&gone) {
+            Eligibility::NotEligible { reasons } => assert_eq!(reasons[0].code, "requester-not-eligible"),
+            other => panic!("{other:?}"),
+        }
+        match with(&HashMap::new()) {
+            Eligibility::Undetermined { teams, rules } => {
+                assert_eq!(teams, vec!["idc-group:SRE".to_string()]);
+                assert_eq!(rules, vec!["read-nested".to_string()]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// Rules that overlap on `core-prod` / AdministratorAccess, for how rules combine.
     const OVERLAPPING: &str = r#"
 [settings]
