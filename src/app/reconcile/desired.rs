@@ -13,6 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::membership::{self, MembershipReader};
 use crate::adapters::git::Git;
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::load::{self, BasePolicy, PolicySet};
@@ -122,12 +123,26 @@ pub struct Branch<'a> {
     pub name: &'a str,
 }
 
-/// Reads the default branch at `branch.tip` and verifies every request on it.
+/// Reads the default branch at `branch.tip` and verifies every request on it; memberships
+/// from the PRs' snapshots and `policies/directory.toml`.
 pub fn desired(
     git: &Git,
     branch: Branch<'_>,
     ledger: &Ledger,
     evidence: &dyn EvidenceSource,
+    at: DateTime<Utc>,
+) -> Desired {
+    desired_live(git, branch, ledger, evidence, None, at)
+}
+
+/// [`desired`], with the memberships of requests in their window read through `membership`
+/// when given (DESIGN 10.4).
+pub fn desired_live(
+    git: &Git,
+    branch: Branch<'_>,
+    ledger: &Ledger,
+    evidence: &dyn EvidenceSource,
+    membership: Option<&dyn MembershipReader>,
     at: DateTime<Utc>,
 ) -> Desired {
     let mut diagnostics = Vec::new();
@@ -162,6 +177,7 @@ pub fn desired(
         policy: &policy,
         ledger,
         evidence,
+        membership,
     };
     let revoked = ledger.revoked();
     let mut candidates = Vec::new();
@@ -196,6 +212,8 @@ struct Cx<'a> {
     policy: &'a PolicySet,
     ledger: &'a Ledger,
     evidence: &'a dyn EvidenceSource,
+    /// Reads memberships live for requests in their window; `None`: from snapshots.
+    membership: Option<&'a dyn MembershipReader>,
 }
 
 /// A request's approval: the record that binds it, the PR's facts (its team listings), and
@@ -236,9 +254,6 @@ fn candidate(
         }
         Err(mut reasons) => blocked.append(&mut reasons),
     }
-    if blocked.is_empty() {
-        blocked.extend(still_eligible(&request, cx.policy, &teams));
-    }
     let start = request.start.unwrap_or(at);
     let (account_id, user_name, start, end) = match &bound {
         Some(r) => (r.account_id.clone(), Some(r.user_name.clone()), r.start, r.end),
@@ -249,6 +264,13 @@ fn candidate(
             start + request.duration.to_chrono(),
         ),
     };
+    let mut keeps_active = false;
+    if blocked.is_empty() {
+        let in_window = start <= at && at < end;
+        let judged = eligible_now(cx, &request, &teams, user_name.as_deref(), in_window);
+        keeps_active = judged.keeps_active;
+        blocked.extend(judged.reasons);
+    }
     // a record is written to the ledger only for a grant that may go ahead
     let new_event = new_event.filter(|_| blocked.is_empty());
     let c = Candidate {
@@ -262,8 +284,27 @@ fn candidate(
         start,
         end,
         blocked,
+        keeps_active,
     };
     (c, new_event)
+}
+
+/// Still eligible: for a request in its window with a live reader, memberships read live;
+/// otherwise from the PR's snapshot and the directory.
+fn eligible_now(
+    cx: &Cx<'_>,
+    request: &Request,
+    teams: &Teams,
+    user_name: Option<&str>,
+    in_window: bool,
+) -> membership::Judged {
+    match cx.membership {
+        Some(reader) if in_window => membership::eligible_live(reader, request, cx.policy, teams, user_name),
+        _ => membership::Judged {
+            reasons: still_eligible(request, cx.policy, teams),
+            keeps_active: false,
+        },
+    }
 }
 
 /// The approval record that binds `path`'s current content (DESIGN 10.4): the ledger's, for

@@ -2,4 +2,6 @@
 //! and the pure plan between them.
 
 pub mod desired;
+pub mod live;
+pub mod membership;
 pub mod run;

@@ -219,6 +219,7 @@ reasons! {
         "record-retargeted" "blocked" => "today's directory or identities would move the approved grant elsewhere",
         "path-revoked" "blocked" => "the request's path was revoked or deleted before; it is never granted again",
         "no-longer-eligible" "blocked" => "the current policy no longer allows the request",
+        "membership-unreadable" "blocked" => "a team or Identity Center group membership the request depends on could not be read live",
         "no-rule-covers-target" "blocked" => "no eligibility rule covers the account and permission set",
         "user-not-found" "blocked" => "Identity Center has no user with the requester's user name",
         "permission-set-not-found" "blocked" => "Identity Center has no managed permission set of that name",

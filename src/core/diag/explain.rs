@@ -911,7 +911,7 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
 "#,
 }
 "team-membership-unknown" {
-    "Only eligibility rules whose principals are GitHub teams (`@org/team`) could allow the request, and those teams' members were not read. At the gate the request is `invalid`; in the reconciler (which reads membership live for grants it is about to create) it is blocked.",
+    "Only eligibility rules whose principals are GitHub teams (`@org/team`) could allow the request, and those teams' members were not read. At the gate the request is `invalid`; in the reconciler without a GitHub token (teams from the PR's replay snapshot) it is blocked; with a token a live read that fails is `membership-unreadable`.",
     "A team that was not read is unknown, never \"a member\" and never \"not a member\": gitgrant neither grants on a guess nor silently refuses. The usual cause is a token that cannot read organization teams (the workflow's default GITHUB_TOKEN cannot).",
     "Run the gate and the reconciler with a GitHub App installation token with Members: read; a replay snapshot (`--snapshot`) must contain the teams under `teams`.",
     r#"
@@ -1202,6 +1202,15 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [path-revoked]
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [no-longer-eligible] the current policy no longer allows this request
 delete AdministratorAccess on 111122223333 for alice@acme.example (no-longer-eligible)
+"#,
+}
+"membership-unreadable" {
+    "The reconciler reads the GitHub team and Identity Center group memberships a request in its window depends on live (the GitHub API's team members, the Identity Store's `IsMemberInGroups`), and one of those reads failed. Nothing is created for the request; an assignment gitgrant already made for it is kept and reported under `kept` (DESIGN 10.4).",
+    "A membership that cannot be read is neither \"a member\" nor \"not a member\": granting on it would grant on a guess, and removing on it would let an API outage or a token without Members: read revoke everyone's access.",
+    "Fix the read: give the reconciler's GitHub token Members: read (a GitHub App installation token), or the reconciler's AWS role identitystore:GetUserId, GetGroupId and IsMemberInGroups; the next run decides the request.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [membership-unreadable] eligibility depends on membership of @acme/platform-oncall which could not be read: GET /orgs/acme/teams/platform-oncall/members: 502 Bad Gateway
+kept requests/payments-prod/AdministratorAccess/inc-4821.toml: its active assignment stays until membership can be read
 "#,
 }
 "no-rule-covers-target" {
