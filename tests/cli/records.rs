@@ -510,3 +510,51 @@ fn a_squash_merged_request_verifies_in_a_fresh_clone() {
     assert_eq!(d.records.len(), 2);
     assert_eq!(d.records[0].records[0].approvers[1].login, "heidi");
 }
+
+/// Issue 9 attack: a `merged` ledger event whose record says more than its evidence (a
+/// window stretched by a month, written by anything but the gate) grants nothing; the
+/// record must be the one the re-verified evidence makes.
+#[test]
+fn a_record_that_disagrees_with_its_evidence_grants_nothing() {
+    let (_t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-20.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 20,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    assert_eq!(gate(&dir, &snap).0, 0);
+    let g = Git::open(&dir).unwrap();
+    let branch = Branch {
+        tip: "main",
+        name: "main",
+    };
+    let at = AT.parse().unwrap();
+    let honest = ledger(&dir);
+    let d = desired(&g, branch, &honest, &NoEvidence, at);
+    assert_eq!(blocked(&d, &path), Vec::<&str>::new());
+    type Forge = fn(&mut gitgrant::core::gate::record::ApprovalRecord);
+    let forgeries: [(&str, Forge); 4] = [
+        ("a month longer", |r| r.end += chrono::Duration::days(30)),
+        ("an earlier start", |r| r.start -= chrono::Duration::days(1)),
+        ("another requester", |r| r.requester = "mallory".into()),
+        ("merged later (dodging stale)", |r| {
+            r.merged_at -= chrono::Duration::hours(1)
+        }),
+    ];
+    for (what, forge) in forgeries {
+        let mut forged = honest.clone();
+        for e in forged.events.iter_mut() {
+            e.records.iter_mut().filter(|r| r.path == path).for_each(forge);
+        }
+        let d = desired(&g, branch, &forged, &NoEvidence, at);
+        assert_eq!(blocked(&d, &path), vec!["record-disagrees-with-evidence"], "{what}");
+    }
+}

@@ -351,6 +351,10 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
                 .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
         })?;
     let (made, facts) = verify_evidence(cx, binding, &snap, &e.records)?;
+    // the record grants only what its evidence proves (a ledger line is not trusted)
+    if let Some(why) = recorded.and_then(|r| evidence::check_agreement(r, &made)) {
+        return Err(vec![why]);
+    }
     Ok(match recorded {
         Some(r) => Approval {
             record: r.clone(),

@@ -362,6 +362,49 @@ pub fn check_binding(r: &ApprovalRecord, b: &Binding<'_>) -> Option<Reason> {
     None
 }
 
+/// Whether a ledger record says what the record re-made from its own evidence says, on every
+/// fact a grant or its checks use (`record-disagrees-with-evidence` on the first that
+/// differs): a record is never trusted beyond what its evidence proves.
+pub fn check_agreement(recorded: &ApprovalRecord, proven: &ApprovalRecord) -> Option<Reason> {
+    let facts: [(&str, String, String); 13] = [
+        ("path", recorded.path.clone(), proven.path.clone()),
+        ("blob", recorded.blob.clone(), proven.blob.clone()),
+        ("account id", recorded.account_id.clone(), proven.account_id.clone()),
+        (
+            "permission set",
+            recorded.permission_set.clone(),
+            proven.permission_set.clone(),
+        ),
+        ("user", recorded.user_name.clone(), proven.user_name.clone()),
+        ("requester", recorded.requester.clone(), proven.requester.clone()),
+        ("start", recorded.start.to_rfc3339(), proven.start.to_rfc3339()),
+        ("end", recorded.end.to_rfc3339(), proven.end.to_rfc3339()),
+        ("PR", recorded.pr.to_string(), proven.pr.to_string()),
+        ("base ref", recorded.base_ref.clone(), proven.base_ref.clone()),
+        ("head", recorded.head_sha.clone(), proven.head_sha.clone()),
+        (
+            "merge commit",
+            recorded.merge_commit.clone(),
+            proven.merge_commit.clone(),
+        ),
+        (
+            "merge time",
+            recorded.merged_at.to_rfc3339(),
+            proven.merged_at.to_rfc3339(),
+        ),
+    ];
+    let (what, said, proved) = facts.into_iter().find(|(_, a, b)| a != b)?;
+    Some(reason(
+        "record-disagrees-with-evidence",
+        format!(
+            "the ledger's record of PR #{} says {what} {}, but its evidence proves {}",
+            recorded.pr,
+            crate::core::ledger::one_line(&said),
+            crate::core::ledger::one_line(&proved)
+        ),
+    ))
+}
+
 /// What the current policy says of a recorded request: it may only narrow a grant.
 #[derive(Debug, Clone, Copy)]
 pub struct Current<'a> {
