@@ -928,3 +928,33 @@ fn a_pusher_github_authenticated_cannot_approve() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a push to PR #8 but the snapshot is of PR #7"));
 }
+
+/// Issue 9 attack: renaming a request file (GitHub lists it as `renamed`, with the old path
+/// in `previous_filename`) removes the old path as surely as deleting it; the merged PR
+/// writes `revoked` for the old path, so it cannot come back on its old approval.
+#[test]
+fn a_merged_renaming_pr_revokes_the_old_path() {
+    let (repo, base) = base_repo();
+    let old = "requests/payments-prod/AdministratorAccess/inc-4821-rollback.toml";
+    let new = "requests/payments-prod/AdministratorAccess/inc-4822-rollback.toml";
+    let blob = git(repo.path(), &["rev-parse", &format!("HEAD:{old}")], "admin");
+    git(repo.path(), &["checkout", "-q", "-b", "rename"], "bob");
+    git(repo.path(), &["mv", old, new], "bob");
+    git(repo.path(), &["commit", "-q", "-m", "rename"], "bob");
+    let head = git(repo.path(), &["rev-parse", "HEAD"], "bob");
+    let files = json!([{"sha": blob, "filename": new, "previous_filename": old, "status": "renamed",
+                        "additions": 0, "deletions": 0, "changes": 0}]);
+    let mut snap = snapshot("bob", &base, &head, files, json!([]));
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    snap["pull_request"]["merged_by"] = user("carol");
+    run_pr(repo.path(), &snap, &["--ledger"]);
+    let events = ledger_events(repo.path());
+    let revoked: Vec<&Value> = events.iter().filter(|e| e["kind"] == "revoked").collect();
+    assert_eq!(revoked.len(), 1, "{events:#?}");
+    assert_eq!(revoked[0]["request"], old);
+    assert_eq!(revoked[0]["blob"], blob.as_str());
+    assert_eq!(revoked[0]["actor"], "carol");
+}
