@@ -558,3 +558,45 @@ fn a_record_that_disagrees_with_its_evidence_grants_nothing() {
         assert_eq!(blocked(&d, &path), vec!["record-disagrees-with-evidence"], "{what}");
     }
 }
+
+/// Issue 9 attack (DESIGN 10.6): heidi pushed a commit to alice's PR (the ledger has
+/// GitHub's `pushed` event for it) and then approved it; the gate's merge run never
+/// happened, so the evidence comes from `--evidence DIR` (or the API, whose PR object has no
+/// pushers). The reconciler re-verifies with the ledger's pushers: heidi's approval does not
+/// count.
+#[test]
+fn evidence_without_pushers_gets_the_ledgers_pushers_before_it_verifies() {
+    use gitgrant::core::ledger::{Event, Kind};
+    let (t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-21.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (mut snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 21,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    snap.as_object_mut().unwrap().remove("pushers");
+    let ev = t.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("21.json"), snap.to_string()).unwrap();
+    assert_eq!(blocked(&wanted(&dir, Some(&ev)), &path), Vec::<&str>::new());
+    let mut pushed = Event::new(Kind::Pushed, "2026-11-22T11:20:00Z".parse().unwrap());
+    pushed.pr = Some(21);
+    pushed.actor = Some("Heidi".into());
+    pushed.head_sha = snap["pull_request"]["head"]["sha"].as_str().map(str::to_string);
+    Git::open(&dir)
+        .unwrap()
+        .append_ledger(&[pushed], "gitgrant: PR #21 pushed")
+        .unwrap();
+    let d = wanted(&dir, Some(&ev));
+    let codes = blocked(&d, &path);
+    assert_eq!(codes[0], "not-approved", "{codes:?}");
+    assert!(codes.contains(&"awaiting-approval"), "{codes:?}");
+    assert!(d.records.is_empty(), "no record is written for it");
+}
