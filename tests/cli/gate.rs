@@ -958,3 +958,29 @@ fn a_merged_renaming_pr_revokes_the_old_path() {
     assert_eq!(revoked[0]["blob"], blob.as_str());
     assert_eq!(revoked[0]["actor"], "carol");
 }
+
+/// Issue 9 attack (DESIGN 10.5): mallory makes herself an owner of everything in the
+/// CODEOWNERS of a side branch (anyone with write access can), opens a PR into it that
+/// lists alice's merged request, and comments `/revoke`. Authority comes from the default
+/// branch's CODEOWNERS, not from the base of the PR the comment is on: refused.
+#[test]
+fn revoke_authority_never_comes_from_a_side_branchs_codeowners() {
+    let (repo, base) = base_repo();
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    git(repo.path(), &["merge", "-q", "--ff-only", &head], "admin");
+    let co = std::fs::read_to_string(repo.path().join(".github/CODEOWNERS")).unwrap();
+    let owned = format!("{co}\n*                                               @mallory\n/policies/access.toml @mallory\n");
+    let evil = branch(repo.path(), "evil", &base, &[(".github/CODEOWNERS", &owned)], "mallory");
+    let pr = branch(repo.path(), "evil-pr", &evil, &[(PATH, &request("mallory"))], "mallory");
+    let mut snap = snapshot("mallory", &evil, &pr, added(PATH), json!([]));
+    snap["pull_request"]["number"] = json!(8);
+    snap["pull_request"]["base"]["ref"] = json!("evil");
+    let out = comment_run(repo.path(), &snap, "mallory", "created");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("may not revoke"), "{err}");
+    assert!(!ledger_events(repo.path()).iter().any(|e| e["kind"] == "revoked"));
+    // a code owner on the default branch still may, from the same PR
+    comment_run(repo.path(), &snap, "dan", "created");
+    let events = ledger_events(repo.path());
+    assert_eq!(events.iter().filter(|e| e["kind"] == "revoked").count(), 1, "{events:#?}");
+}
