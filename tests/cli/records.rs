@@ -600,3 +600,35 @@ fn evidence_without_pushers_gets_the_ledgers_pushers_before_it_verifies() {
     assert!(codes.contains(&"awaiting-approval"), "{codes:?}");
     assert!(d.records.is_empty(), "no record is written for it");
 }
+
+/// Issue 9 attack (DESIGN 10.3, decided at merge): PR #22 was merged with one lead's
+/// approval (the check was faked); a second lead approved after the merge (GitHub accepts
+/// reviews on merged PRs). The evidence the API gives now holds both reviews; only the one
+/// submitted before the merge counts.
+#[test]
+fn an_approval_submitted_after_the_merge_is_not_evidence() {
+    let (t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-22.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (mut snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 22,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    let ev = t.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("22.json"), snap.to_string()).unwrap();
+    assert_eq!(blocked(&wanted(&dir, Some(&ev)), &path), Vec::<&str>::new());
+    // merged at 11:45; heidi's approval came at 12:30
+    snap["reviews"][1]["submitted_at"] = json!("2026-11-22T12:30:00Z");
+    std::fs::write(ev.join("22.json"), snap.to_string()).unwrap();
+    let codes = blocked(&wanted(&dir, Some(&ev)), &path);
+    assert_eq!(codes[0], "not-approved", "{codes:?}");
+    assert!(codes.contains(&"awaiting-approval"), "{codes:?}");
+}
