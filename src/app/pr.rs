@@ -108,8 +108,14 @@ pub fn evaluate(repo: &Path, snapshot: &Snapshot, at: DateTime<Utc>) -> Result<E
     let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
     let (outcome, records) = match facts.merged {
         true => {
-            let merged_at = gate::evidence::parse_snapshot(snapshot).ok().and_then(|e| e.merged_at);
-            at_merge(&git, &facts, &base, &head, &history, outcome, merged_at.unwrap_or(at))
+            let merged_at = gate::evidence::parse_snapshot(snapshot)
+                .ok()
+                .and_then(|e| e.merged_at)
+                .unwrap_or(at);
+            // decided as the PR stood at the merge: later reviews are not approvals of it
+            let then = gate::evidence::at_merge_time(&facts, merged_at);
+            let outcome = gate::decide_on_base_files(&base, &head, &then, &history, at);
+            at_merge(&git, &then, &base, &head, &history, outcome, merged_at)
         }
         false => (outcome, vec![]),
     };

@@ -668,3 +668,32 @@ fn an_unreadable_revocation_in_the_ledger_blocks_the_grant() {
     let d = desired(&g, branch, &l, &NoEvidence, AT.parse().unwrap());
     assert_ne!(blocked(&d, &path), Vec::<&str>::new());
 }
+
+/// Issue 9 attack (DESIGN 10.3) at the gate: its merge run (or a re-run days later) reads
+/// the PR as GitHub has it now, with a review submitted after the merge; that review does
+/// not approve what was merged, so no approval record is written.
+#[test]
+fn the_gate_writes_no_record_on_an_approval_submitted_after_the_merge() {
+    let (_t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-24.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (mut snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 24,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    // merged at 11:45; heidi approved at 11:48
+    snap["reviews"][1]["submitted_at"] = json!("2026-11-22T11:48:00Z");
+    let (code, out) = gate(&dir, &snap);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("awaiting-approval"), "{out}");
+    let l = ledger(&dir);
+    let merged = l.merges_of(&path).next().expect("a merged event");
+    assert!(merged.records.is_empty(), "{:?}", merged.records);
+}

@@ -141,7 +141,7 @@ struct Prepared<'a> {
 
 /// The PR as it stood when it was merged (DESIGN 10.3: decided at merge): a review submitted
 /// after the merge (GitHub accepts reviews on merged PRs), or with no time, is not evidence.
-fn at_merge_time(facts: &PrFacts, merged_at: DateTime<Utc>) -> PrFacts {
+pub fn at_merge_time(facts: &PrFacts, merged_at: DateTime<Utc>) -> PrFacts {
     let mut f = facts.clone();
     f.reviews.retain(|r| r.submitted_at.is_some_and(|t| t <= merged_at));
     f
