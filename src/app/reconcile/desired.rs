@@ -336,7 +336,7 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
         .evidence
         .snapshot_for(path, Some(&introduced))
         .map_err(|e| vec![reason("evidence-unreadable", e)])?;
-    let Some(snap) = snap else {
+    let Some(mut snap) = snap else {
         if let Some(r) = merges
             .iter()
             .rev()
@@ -360,6 +360,8 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
             "no merged pull request is known for this file: a request pushed straight to the default branch is never granted",
         )]);
     };
+    // the API's PR object (and an older recording) has no pushers: the ledger's count
+    with_ledger_pushers(&mut snap, cx.ledger);
     let (made, facts) = verify_evidence(cx, &binding, &snap, &[])?;
     Ok(Approval {
         new_event: Some(record_event(&made, &snap)),
@@ -391,7 +393,13 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
             serde_json::from_value::<Snapshot>(v)
                 .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
         })?;
+    let mut snap = snap;
+    with_ledger_pushers(&mut snap, cx.ledger);
     let (made, facts) = verify_evidence(cx, binding, &snap, &e.records)?;
+    // the record grants only what its evidence proves (a ledger line is not trusted)
+    if let Some(why) = recorded.and_then(|r| evidence::check_agreement(r, &made)) {
+        return Err(vec![why]);
+    }
     Ok(match recorded {
         Some(r) => Approval {
             record: r.clone(),
@@ -404,6 +412,13 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
             facts,
         },
     })
+}
+
+/// Adds the ledger's `pushed` events for the snapshot's PR to its pushers (DESIGN 10.6):
+/// GitHub's `sender` of each push, whichever way the evidence came. A snapshot without a
+/// number is refused later, when it is parsed.
+fn with_ledger_pushers(snap: &mut Snapshot, ledger: &Ledger) {
+    let _ = crate::app::pr::add_pushers(snap, Some(ledger), None);
 }
 
 fn short(sha: &str) -> &str {

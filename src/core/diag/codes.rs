@@ -217,6 +217,7 @@ reasons! {
         "record-not-introducing-merge" "blocked" => "the approval's merge is not the commit that introduced the file's content",
         "record-blob-mismatch" "blocked" => "the file on the default branch is not the blob the approval bound",
         "record-retargeted" "blocked" => "today's directory or identities would move the approved grant elsewhere",
+        "record-disagrees-with-evidence" "blocked" => "the ledger's approval record names other facts than the evidence it carries proves",
         "path-revoked" "blocked" => "the request's path was revoked or deleted before; it is never granted again",
         "no-longer-eligible" "blocked" => "the current policy no longer allows the request",
         "membership-unreadable" "blocked" => "a team or Identity Center group membership the request depends on could not be read live",

@@ -1114,6 +1114,14 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-blob-m
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-retargeted] PR #12 approved account 111122223333, but the request's account now names 444455556666 in `policies/directory.toml`: renames never retarget a grant
 "#,
 }
+"record-disagrees-with-evidence" {
+    "A `merged` ledger event's approval record names a path, blob, account id, permission set, user, requester, window, PR, base, head, merge commit or merge time other than the record that its own replay snapshot, re-verified, makes.",
+    "The gate builds the record from the same evidence, so a disagreement means the ledger line was written or edited by something other than the gate. The reconciler grants only what the evidence proves, never what a record merely claims (DESIGN 10.4).",
+    "Find out who wrote the ledger commit (`git log -p gitgrant-ledger`) and protect the ledger branch. Re-run `gitgrant pr --ledger` for the PR to write a true record, or file a new request.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-disagrees-with-evidence] the ledger's record of PR #12 says end 2026-12-22T15:00:00+00:00, but its evidence proves 2026-11-22T15:00:00+00:00
+"#,
+}
 "evidence-unreadable" {
     "The approval evidence of a request exists but cannot be used: the ledger's evidence is not a replay snapshot, the snapshot is missing fields (such as `merged_at`), or the PR's base or head commit cannot be read from the repository.",
     "The reconciler re-decides every grant from its evidence; evidence it cannot read proves nothing, so the request is not granted.",
