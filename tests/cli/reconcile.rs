@@ -590,22 +590,6 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
     w.merge_request("inc-9", "hank", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
     // a good one still goes through
     w.merge_request("inc-10", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
-    // and a corrupt ledger line is reported, not fatal
-    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
-    g.append_ledger(
-        &[gitgrant::core::ledger::Event::new(
-            gitgrant::core::ledger::Kind::Drift,
-            "2026-11-22T12:00:00Z".parse().unwrap(),
-        )],
-        "seed",
-    )
-    .unwrap();
-    git(&w.repo, &["checkout", "-q", "gitgrant-ledger"], "admin");
-    std::fs::write(w.repo.join("events/2026-11.jsonl"), "{\"kind\": \"activ\n").unwrap();
-    git(&w.repo, &["commit", "-q", "-am", "oops"], "mallory");
-    git(&w.repo, &["push", "-q", "origin", "gitgrant-ledger"], "mallory");
-    git(&w.repo, &["checkout", "-q", "main"], "admin");
-
     let (code, v) = w.run("apply", "2026-11-22T13:00:00Z", &[]);
     assert_eq!(code, 0, "{v:#}");
     let blocked: Vec<(&str, &str)> = v["blocked"]
@@ -633,12 +617,46 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
         )),
         "{blocked:?}"
     );
+    assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
+    // then a corrupt ledger line: reported, not fatal; it may be a revocation, so nothing new
+    // is granted while it is there, and what is active stays
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    g.append_ledger(
+        &[gitgrant::core::ledger::Event::new(
+            gitgrant::core::ledger::Kind::Drift,
+            "2026-11-22T12:00:00Z".parse().unwrap(),
+        )],
+        "seed",
+    )
+    .unwrap();
+    git(&w.repo, &["checkout", "-q", "gitgrant-ledger"], "admin");
+    std::fs::write(w.repo.join("events/2026-11.jsonl"), "{\"kind\": \"activ\n").unwrap();
+    git(&w.repo, &["commit", "-q", "-am", "oops"], "mallory");
+    git(&w.repo, &["push", "-q", "origin", "gitgrant-ledger"], "mallory");
+    git(&w.repo, &["checkout", "-q", "main"], "admin");
+
+    w.merge_request("inc-11", "alice", "data-dev", ADMIN, "2026-11-22T13:00:00Z", "1h");
+    let (code, v) = w.run("apply", "2026-11-22T13:05:00Z", &[]);
+    assert_eq!(code, 0, "{v:#}");
     assert!(
         v["problems"]
             .as_array()
             .unwrap()
             .iter()
             .any(|p| p.as_str().unwrap().starts_with("ledger events/2026-11.jsonl:1")),
+        "{v:#}"
+    );
+    let first_reason = |request: &str| {
+        v["blocked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["request"] == request)
+            .map(|b| b["reasons"][0]["code"].clone())
+    };
+    assert_eq!(
+        first_reason("requests/data-dev/AdministratorAccess/inc-11.toml"),
+        Some(json!("ledger-unreadable")),
         "{v:#}"
     );
     assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));

@@ -192,6 +192,11 @@ pub fn desired_live(
         };
         let (mut c, new_record) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
         c.blocked.splice(0..0, path_revoked(git, branch.tip, &revoked, path));
+        if let Some(why) = ledger_damaged(ledger) {
+            // an unreadable line may be a revocation: nothing new, nothing taken away
+            c.blocked.insert(0, why);
+            c.keeps_active = true;
+        }
         candidates.push(c);
         records.extend(new_record);
     }
@@ -531,6 +536,23 @@ fn recorded_head(git: &Git, added: &[String], recorded: &[ApprovalRecord]) -> Op
         tree.insert(p, Entry::File(git.blob(&r.blob)?));
     }
     Some(tree)
+}
+
+/// A ledger with lines that do not parse cannot say what was revoked: one of them may be
+/// the revocation of this very request. No new grant is made until the ledger is repaired;
+/// active grants are kept (their removal is decided by their window as always).
+fn ledger_damaged(ledger: &Ledger) -> Option<Reason> {
+    let first = ledger.bad_lines.first()?;
+    Some(reason(
+        "ledger-unreadable",
+        format!(
+            "the ledger has {} unreadable line(s), the first at `{}:{}` ({}); one may be a revocation, so nothing new is granted until it is repaired",
+            ledger.bad_lines.len(),
+            first.file,
+            first.line,
+            first.error
+        ),
+    ))
 }
 
 /// Revocation is final (DESIGN 10.5): a path the ledger has a `revoked` event for, or that

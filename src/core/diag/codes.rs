@@ -216,6 +216,7 @@ reasons! {
         "no-approval-record" "blocked" => "no approval record binds the request file's current content",
         "record-not-introducing-merge" "blocked" => "the approval's merge is not the commit that introduced the file's content",
         "record-blob-mismatch" "blocked" => "the file on the default branch is not the blob the approval bound",
+        "ledger-unreadable" "blocked" => "the ledger has lines that do not parse; one may be a revocation",
         "record-retargeted" "blocked" => "today's directory or identities would move the approved grant elsewhere",
         "record-disagrees-with-evidence" "blocked" => "the ledger's approval record names other facts than the evidence it carries proves",
         "path-revoked" "blocked" => "the request's path was revoked or deleted before; it is never granted again",

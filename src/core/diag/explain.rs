@@ -1106,6 +1106,14 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-not-in
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-blob-mismatch] PR #12 approved blob 8d2f0c7e1a3b, but the file on the default branch is blob 5e6f7a8b9c0d
 "#,
 }
+"ledger-unreadable" {
+    "The ledger branch has lines that are not valid events (a truncated write, a bad merge of `events/*.jsonl`, a hand edit). Every request is blocked for new grants until the lines are repaired; grants already active are kept and end at their time.",
+    "Any unreadable line may be the `revoked` event of a request. Granting while it cannot be read could hand back access that was revoked, so gitgrant grants nothing new (DESIGN 10.5: revocation is final).",
+    "Find the line the message names (`git show gitgrant-ledger:events/YYYY-MM.jsonl`), restore it from the ledger's history (`git log -p gitgrant-ledger`) or remove the damage in a reviewed commit to the ledger branch, then run the reconciler again.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [ledger-unreadable] the ledger has 1 unreadable line(s), the first at `events/2026-11.jsonl:12` (invalid type: string "23", expected u64); one may be a revocation, so nothing new is granted until it is repaired
+"#,
+}
 "record-retargeted" {
     "Today's policy would resolve an approved request to another account id or another Identity Center user than its approval record names: an account was renamed in `policies/directory.toml`, or a login re-mapped in `policies/identities.toml`, after the approval.",
     "The approvers approved access for one user on one account id. A rename must never move that grant to another account or person; the current policy may only narrow what was approved, never retarget it (DESIGN 10.4).",
