@@ -38,6 +38,7 @@ fn main() {
             start: at - chrono::TimeDelta::hours(1),
             end: at + chrono::TimeDelta::hours(1 + i64::from(i % 7)),
             blocked: vec![],
+            keeps_active: false,
         });
     }
     // steady state but for 1%: 9,900 of the grants exist and are owned, plus 100 stale ones

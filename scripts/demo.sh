@@ -72,7 +72,9 @@ snapshot open false "" "$base" "$head" "$file" dan heidi >"$work/pr-2.json"
 "$gitgrant" pr --snapshot "$work/pr-2.json" --at 2026-11-22T11:41:00Z --ledger
 
 say "merged; the merge is recorded with the snapshot as approval evidence"
-as web-flow git merge -q --no-ff -m "Merge pull request #1 from alice/inc-4821-rollback" gitgrant/inc-4821-rollback
+# the merge happens at 11:45 in this story (audit --at below ignores later commits)
+GIT_AUTHOR_DATE=2026-11-22T11:45:00Z GIT_COMMITTER_DATE=2026-11-22T11:45:00Z \
+  as web-flow git merge -q --no-ff -m "Merge pull request #1 from alice/inc-4821-rollback" gitgrant/inc-4821-rollback
 as admin git push -q origin main
 snapshot closed true "$(git rev-parse main)" "$base" "$head" "$file" dan heidi >"$work/pr-3.json"
 "$gitgrant" pr --snapshot "$work/pr-3.json" --at 2026-11-22T11:46:00Z --ledger
@@ -115,4 +117,9 @@ git log --format='   %s' gitgrant-ledger
 
 say "gitgrant audit: one row per request, git history joined with the ledger"
 "$gitgrant" audit --ref main --at 2026-11-22T16:00:00Z --format table
+# the story must audit clean: no row or report problem
+"$gitgrant" audit --ref main --at 2026-11-22T16:00:00Z --format json | python3 -c 'import json, sys
+v = json.load(sys.stdin)
+bad = v["problems"] + [p for r in v["rows"] for p in r["problems"]]
+assert not bad, bad'
 say "done: the whole lifecycle ran against the emulated AWS and a real git repository"

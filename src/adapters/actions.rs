@@ -62,18 +62,23 @@ impl RunEnvironment {
         RunEnvironment::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// The pull request this run is about, from its event.
-    pub fn pr_ref(&self) -> Result<PrRef, ActionsError> {
-        let name = self.github_event_name.as_deref().ok_or(ActionsError::NoEventName)?;
+    /// The event payload (`GITHUB_EVENT_PATH`), read and parsed; what is wrong says where.
+    fn payload(&self) -> Result<Value, ActionsError> {
         let path = self.github_event_path.as_ref().ok_or(ActionsError::NoEventPath)?;
         let text = std::fs::read_to_string(path).map_err(|source| ActionsError::ReadPayload {
             path: path.clone(),
             source,
         })?;
-        let payload: Value = serde_json::from_str(&text).map_err(|source| ActionsError::PayloadNotJson {
+        serde_json::from_str(&text).map_err(|source| ActionsError::PayloadNotJson {
             path: path.clone(),
             source,
-        })?;
+        })
+    }
+
+    /// The pull request this run is about, from its event.
+    pub fn pr_ref(&self) -> Result<PrRef, ActionsError> {
+        let name = self.github_event_name.as_deref().ok_or(ActionsError::NoEventName)?;
+        let payload = self.payload()?;
         pr_from_event(
             name,
             &payload,
@@ -88,7 +93,7 @@ impl RunEnvironment {
     pub fn default_branch(&self) -> Option<String> {
         let text = std::fs::read_to_string(self.github_event_path.as_ref()?).ok()?;
         default_branch_from_payload(&serde_json::from_str(&text).ok()?)
-}
+    }
 
     /// The push of a `pull_request`/`pull_request_target` opened, synchronize or reopened
     /// event, when this run is one. An unreadable payload, or one without the sender or
@@ -100,16 +105,7 @@ impl RunEnvironment {
         if !matches!(name, "pull_request" | "pull_request_target") {
             return Ok(None);
         }
-        let path = self.github_event_path.as_ref().ok_or(ActionsError::NoEventPath)?;
-        let text = std::fs::read_to_string(path).map_err(|source| ActionsError::ReadPayload {
-            path: path.clone(),
-            source,
-        })?;
-        let payload: Value = serde_json::from_str(&text).map_err(|source| ActionsError::PayloadNotJson {
-            path: path.clone(),
-            source,
-        })?;
-        push_from_payload(name, &payload)
+        push_from_payload(name, &self.payload()?)
     }
 
     /// The comment of an `issue_comment` event, when this run is one.

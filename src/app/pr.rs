@@ -130,8 +130,14 @@ pub fn evaluate(
     let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
     let (outcome, records) = match facts.merged {
         true => {
-            let merged_at = gate::evidence::parse_snapshot(snapshot).ok().and_then(|e| e.merged_at);
-            at_merge(&git, &facts, &base, &head, &history, outcome, merged_at.unwrap_or(at))
+            let merged_at = gate::evidence::parse_snapshot(snapshot)
+                .ok()
+                .and_then(|e| e.merged_at)
+                .unwrap_or(at);
+            // decided as the PR stood at the merge: later reviews are not approvals of it
+            let then = gate::evidence::at_merge_time(&facts, merged_at);
+            let outcome = gate::decide_on_base_files(&base, &head, &then, &history, at);
+            at_merge(&git, &then, &base, &head, &history, outcome, merged_at)
         }
         false => (outcome, vec![]),
     };
@@ -189,6 +195,29 @@ fn at_merge(
     (outcome, records)
 }
 
+/// The default branch's tip in the clone: `repository.default_branch` of the PR's base
+/// (else `main`), as `refs/remotes/origin/<name>` then `refs/heads/<name>`, exactly.
+fn default_branch_tip(git: &Git, snapshot: &Snapshot) -> Option<String> {
+    let branch = snapshot
+        .pull_request
+        .pointer("/base/repo/default_branch")
+        .and_then(|v| v.as_str())
+        .unwrap_or("main");
+    [format!("refs/remotes/origin/{branch}"), format!("refs/heads/{branch}")]
+        .into_iter()
+        .find_map(|r| git.resolve_branch(&r).ok().map(|c| c.into_string()))
+}
+
+/// The CODEOWNERS that decides who may `/revoke` (a code owner of the request, or an owner
+/// of `policies/access.toml`): the default branch's, never the base of the PR the comment
+/// is on, which for a PR into a side branch anyone with write access can edit. `None` when
+/// the default branch or its CODEOWNERS cannot be read (nobody is authorized).
+pub fn revoke_codeowners(git: &Git, snapshot: &Snapshot) -> Option<crate::core::model::codeowners::CodeOwners> {
+    let main = default_branch_tip(git, snapshot)?;
+    let tree = git.read_tree(&main, &tree::TRUSTED_FILES).ok()?;
+    load::policy_files(&tree, &mut Vec::new()).codeowners
+}
+
 /// Who requested each request path the PR lists, for `/revoke` authority (DESIGN 10.5):
 /// read from the merged request, never from the PR's head. First the file on the default
 /// branch (`repository.default_branch` of the PR's base, else `main`, as
@@ -201,14 +230,7 @@ pub fn merged_requesters(
     facts: &PrFacts,
     ledger: &crate::core::ledger::Ledger,
 ) -> Vec<(String, String)> {
-    let branch = snapshot
-        .pull_request
-        .pointer("/base/repo/default_branch")
-        .and_then(|v| v.as_str())
-        .unwrap_or("main");
-    let main = [format!("refs/remotes/origin/{branch}"), format!("refs/heads/{branch}")]
-        .into_iter()
-        .find_map(|r| git.resolve_branch(&r).ok().map(|c| c.into_string()));
+    let main = default_branch_tip(git, snapshot);
     let merged_by = ledger.merged_by();
     gate::classify(&facts.files)
         .into_iter()

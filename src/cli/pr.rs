@@ -209,18 +209,19 @@ fn record_in_ledger(
     events.extend(pr_events);
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
-        let mut diags = Vec::new();
-        let base = crate::core::files::load::policy_files(&evaluated.base, &mut diags);
-        // authority from the merged request, never from this PR's head (DESIGN 10.5)
+        // authority from the merged request and the default branch's CODEOWNERS, never from
+        // this PR's head or base (DESIGN 10.5)
         let requesters = pr::merged_requesters(&git, snap, &evaluated.facts, &existing);
-        match base
-            .codeowners
+        match pr::revoke_codeowners(&git, snap)
             .as_ref()
             .map(|co| ledger_events::revoke_events(&evaluated.facts, &comment, co, &requesters))
         {
             Some(Ok(mut revoked)) => events.append(&mut revoked),
             Some(Err(why)) => refused = Some(why),
-            None => refused = Some("the base CODEOWNERS did not load; nobody can be authorized to revoke".into()),
+            None => {
+                refused =
+                    Some("the default branch's CODEOWNERS did not load; nobody can be authorized to revoke".into())
+            }
         }
     }
     // the commits the gate indexed ride along with its events (never a commit of their own)

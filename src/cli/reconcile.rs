@@ -158,9 +158,21 @@ pub fn human(r: &Report, applied: bool) -> String {
             let _ = writeln!(out, "blocked {}: [{}] {}", b.request, reason.code, reason.message);
         }
     }
+    for k in &r.plan.kept {
+        let _ = writeln!(
+            out,
+            "kept   {k}: its active assignment stays until membership can be read"
+        );
+    }
     for p in &r.problems {
         let _ = writeln!(out, "problem {p}");
     }
+    let _ = writeln!(
+        out,
+        "membership: teams {}, Identity Center groups {}",
+        r.membership.teams.as_str(),
+        r.membership.groups.as_str()
+    );
     if let Some(h) = &r.plan.halted {
         let _ = writeln!(out, "halted: {h}");
     }

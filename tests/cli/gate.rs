@@ -1111,3 +1111,64 @@ fn the_gate_reads_path_reuse_from_the_ledger_index_in_a_shallow_clone() {
         "{v:#}"
     );
 }
+
+/// Issue 9 attack: renaming a request file (GitHub lists it as `renamed`, with the old path
+/// in `previous_filename`) removes the old path as surely as deleting it; the merged PR
+/// writes `revoked` for the old path, so it cannot come back on its old approval.
+#[test]
+fn a_merged_renaming_pr_revokes_the_old_path() {
+    let (repo, base) = base_repo();
+    let old = "requests/payments-prod/AdministratorAccess/inc-4821-rollback.toml";
+    let new = "requests/payments-prod/AdministratorAccess/inc-4822-rollback.toml";
+    let blob = git(repo.path(), &["rev-parse", &format!("HEAD:{old}")], "admin");
+    git(repo.path(), &["checkout", "-q", "-b", "rename"], "bob");
+    git(repo.path(), &["mv", old, new], "bob");
+    git(repo.path(), &["commit", "-q", "-m", "rename"], "bob");
+    let head = git(repo.path(), &["rev-parse", "HEAD"], "bob");
+    let files = json!([{"sha": blob, "filename": new, "previous_filename": old, "status": "renamed",
+                        "additions": 0, "deletions": 0, "changes": 0}]);
+    let mut snap = snapshot("bob", &base, &head, files, json!([]));
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    snap["pull_request"]["merged_by"] = user("carol");
+    run_pr(repo.path(), &snap, &["--ledger"]);
+    let events = ledger_events(repo.path());
+    let revoked: Vec<&Value> = events.iter().filter(|e| e["kind"] == "revoked").collect();
+    assert_eq!(revoked.len(), 1, "{events:#?}");
+    assert_eq!(revoked[0]["request"], old);
+    assert_eq!(revoked[0]["blob"], blob.as_str());
+    assert_eq!(revoked[0]["actor"], "carol");
+}
+
+/// Issue 9 attack (DESIGN 10.5): mallory makes herself an owner of everything in the
+/// CODEOWNERS of a side branch (anyone with write access can), opens a PR into it that
+/// lists alice's merged request, and comments `/revoke`. Authority comes from the default
+/// branch's CODEOWNERS, not from the base of the PR the comment is on: refused.
+#[test]
+fn revoke_authority_never_comes_from_a_side_branchs_codeowners() {
+    let (repo, base) = base_repo();
+    let head = branch(repo.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    git(repo.path(), &["merge", "-q", "--ff-only", &head], "admin");
+    let co = std::fs::read_to_string(repo.path().join(".github/CODEOWNERS")).unwrap();
+    let owned =
+        format!("{co}\n*                                               @mallory\n/policies/access.toml @mallory\n");
+    let evil = branch(repo.path(), "evil", &base, &[(".github/CODEOWNERS", &owned)], "mallory");
+    let pr = branch(repo.path(), "evil-pr", &evil, &[(PATH, &request("mallory"))], "mallory");
+    let mut snap = snapshot("mallory", &evil, &pr, added(PATH), json!([]));
+    snap["pull_request"]["number"] = json!(8);
+    snap["pull_request"]["base"]["ref"] = json!("evil");
+    let out = comment_run(repo.path(), &snap, "mallory", "created");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("may not revoke"), "{err}");
+    assert!(!ledger_events(repo.path()).iter().any(|e| e["kind"] == "revoked"));
+    // a code owner on the default branch still may, from the same PR
+    comment_run(repo.path(), &snap, "dan", "created");
+    let events = ledger_events(repo.path());
+    assert_eq!(
+        events.iter().filter(|e| e["kind"] == "revoked").count(),
+        1,
+        "{events:#?}"
+    );
+}

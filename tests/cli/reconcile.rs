@@ -21,6 +21,8 @@ struct World {
     prs: u64,
     /// When PRs are opened, reviewed and merged in the evidence.
     pr_times: [String; 3],
+    /// `acme/platform-oncall`'s members in the PRs' snapshots (at PR time).
+    oncall: Vec<&'static str>,
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -111,6 +113,7 @@ impl World {
                 "2026-11-22T10:30:00Z".into(),
                 "2026-11-22T10:45:00Z".into(),
             ],
+            oncall: vec![],
         }
     }
 
@@ -156,7 +159,7 @@ impl World {
                          "author": user(who), "committer": user(who)}],
             "reviews": [review(1, "dan"), review(2, "heidi"), review(3, "carol")],
             "files": [{"filename": path, "status": "added"}],
-            "teams": {"acme/platform-leads": ["dan", "heidi"], "acme/platform-oncall": [], "acme/engineering": ["bob"], "acme/dba-leads": ["heidi"]}
+            "teams": {"acme/platform-leads": ["dan", "heidi"], "acme/platform-oncall": self.oncall, "acme/engineering": ["bob"], "acme/dba-leads": ["heidi"]}
         });
         std::fs::write(self.evidence.join(format!("{n}.json")), snap.to_string()).unwrap();
         path
@@ -171,6 +174,11 @@ impl World {
     }
 
     fn run(&self, cmd: &str, at: &str, extra: &[&str]) -> (i32, Value) {
+        self.run_env(cmd, at, extra, &[])
+    }
+
+    /// As [`World::run`], with these environment variables (a GitHub token and API root).
+    fn run_env(&self, cmd: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
         let mut c = bin();
         c.args([
             cmd,
@@ -188,6 +196,9 @@ impl World {
             c.env(k, v);
         }
         c.env_remove("GITHUB_TOKEN");
+        for (k, v) in env {
+            c.env(k, v);
+        }
         let out = c.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let v = serde_json::from_str(&stdout)
@@ -274,6 +285,30 @@ impl World {
                 .await
                 .unwrap();
             assert!(o.succeeded());
+        })
+    }
+
+    /// Takes `login` out of Identity Center group `group`, as an admin in the console would.
+    fn leave_group(&self, group: &str, login: &str) {
+        rt().block_on(async {
+            let cfg = self.moto.sdk_config().await;
+            let ids = aws_sdk_identitystore::Client::new(&cfg);
+            let m = ids
+                .get_group_membership_id()
+                .identity_store_id(&self.seeded.identity_store_id)
+                .group_id(&self.seeded.groups[group])
+                .member_id(aws_sdk_identitystore::types::MemberId::UserId(
+                    self.seeded.users[login].clone(),
+                ))
+                .send()
+                .await
+                .unwrap();
+            ids.delete_group_membership()
+                .identity_store_id(&self.seeded.identity_store_id)
+                .membership_id(m.membership_id)
+                .send()
+                .await
+                .unwrap();
         })
     }
 
@@ -555,22 +590,6 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
     w.merge_request("inc-9", "hank", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
     // a good one still goes through
     w.merge_request("inc-10", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
-    // and a corrupt ledger line is reported, not fatal
-    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
-    g.append_ledger(
-        &[gitgrant::core::ledger::Event::new(
-            gitgrant::core::ledger::Kind::Drift,
-            "2026-11-22T12:00:00Z".parse().unwrap(),
-        )],
-        "seed",
-    )
-    .unwrap();
-    git(&w.repo, &["checkout", "-q", "gitgrant-ledger"], "admin");
-    std::fs::write(w.repo.join("events/2026-11.jsonl"), "{\"kind\": \"activ\n").unwrap();
-    git(&w.repo, &["commit", "-q", "-am", "oops"], "mallory");
-    git(&w.repo, &["push", "-q", "origin", "gitgrant-ledger"], "mallory");
-    git(&w.repo, &["checkout", "-q", "main"], "admin");
-
     let (code, v) = w.run("apply", "2026-11-22T13:00:00Z", &[]);
     assert_eq!(code, 0, "{v:#}");
     let blocked: Vec<(&str, &str)> = v["blocked"]
@@ -598,12 +617,46 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
         )),
         "{blocked:?}"
     );
+    assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
+    // then a corrupt ledger line: reported, not fatal; it may be a revocation, so nothing new
+    // is granted while it is there, and what is active stays
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    g.append_ledger(
+        &[gitgrant::core::ledger::Event::new(
+            gitgrant::core::ledger::Kind::Drift,
+            "2026-11-22T12:00:00Z".parse().unwrap(),
+        )],
+        "seed",
+    )
+    .unwrap();
+    git(&w.repo, &["checkout", "-q", "gitgrant-ledger"], "admin");
+    std::fs::write(w.repo.join("events/2026-11.jsonl"), "{\"kind\": \"activ\n").unwrap();
+    git(&w.repo, &["commit", "-q", "-am", "oops"], "mallory");
+    git(&w.repo, &["push", "-q", "origin", "gitgrant-ledger"], "mallory");
+    git(&w.repo, &["checkout", "-q", "main"], "admin");
+
+    w.merge_request("inc-11", "alice", "data-dev", ADMIN, "2026-11-22T13:00:00Z", "1h");
+    let (code, v) = w.run("apply", "2026-11-22T13:05:00Z", &[]);
+    assert_eq!(code, 0, "{v:#}");
     assert!(
         v["problems"]
             .as_array()
             .unwrap()
             .iter()
             .any(|p| p.as_str().unwrap().starts_with("ledger events/2026-11.jsonl:1")),
+        "{v:#}"
+    );
+    let first_reason = |request: &str| {
+        v["blocked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["request"] == request)
+            .map(|b| b["reasons"][0]["code"].clone())
+    };
+    assert_eq!(
+        first_reason("requests/data-dev/AdministratorAccess/inc-11.toml"),
+        Some(json!("ledger-unreadable")),
         "{v:#}"
     );
     assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
@@ -1081,4 +1134,107 @@ fn the_ledger_is_the_index_and_only_live_requests_are_verified() {
     assert!(ix[4]["index"]["from"].is_null());
     assert_eq!(ix[4]["index"]["through"], tip2.as_str());
     assert_eq!(w.assignments().len(), 2, "the grants stand");
+}
+
+/// The paths in a plan's `kept`.
+fn kept(v: &Value) -> Vec<&str> {
+    v["kept"]
+        .as_array()
+        .map(|k| k.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn identity_center_group_membership_is_read_live() {
+    let mut w = World::new();
+    // alice and grace may administer prod through `idc-group:SRE`; directory.toml (the
+    // synced snapshot) lists both in SRE throughout
+    let alice = w.merge_request("live-1", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let grace = w.merge_request("live-2", "grace", "data-prod", ADMIN, "2026-11-22T14:00:00Z", "2h");
+    let v = w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(v["membership"], json!({"teams": "snapshot", "groups": "live"}));
+    assert_eq!(
+        w.assignments(),
+        BTreeSet::from([a("payments-prod", ADMIN, "alice")]),
+        "a member is granted"
+    );
+    // removed from the group after approval: the active grant ends, the new one is not made
+    w.leave_group("SRE", "alice");
+    w.leave_group("SRE", "grace");
+    let v = w.apply("2026-11-22T14:00:00Z");
+    assert_eq!(v["delete"][0]["reason"], "no-longer-eligible", "{v:#}");
+    assert_eq!(v["delete"][0]["request"], alice.as_str());
+    assert_eq!(blocked_code(&v, &grace), Some("no-longer-eligible"), "{v:#}");
+    assert!(w.assignments().is_empty());
+}
+
+#[test]
+fn team_membership_is_read_live_and_unreadable_keeps_but_never_grants() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let r = rt();
+    let server = r.block_on(MockServer::start());
+    let members = |logins: &[&str]| {
+        let list: Vec<Value> = logins
+            .iter()
+            .enumerate()
+            .map(|(i, l)| json!({"login": l, "id": 100 + i, "node_id": "MDQ6VXNlcjE=", "type": "User", "site_admin": false,
+                                 "url": format!("https://api.github.com/users/{l}"), "html_url": format!("https://github.com/{l}")}))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(list)
+    };
+    let mount = |response: ResponseTemplate| {
+        r.block_on(async {
+            server.reset().await;
+            Mock::given(method("GET"))
+                .and(path("/orgs/acme/teams/platform-oncall/members"))
+                .respond_with(response)
+                .mount(&server)
+                .await;
+        })
+    };
+    let uri = server.uri();
+    let env = [
+        ("GITHUB_TOKEN", "ghs_test0123456789"),
+        ("GITHUB_REPOSITORY", "acme/access"),
+        ("GITHUB_API_URL", uri.as_str()),
+    ];
+    let mut w = World::new();
+    // bob and carol were on call when their PRs were decided; neither is in SRE
+    w.oncall = vec!["bob", "carol"];
+    let bob = w.merge_request("live-3", "bob", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let carol = w.merge_request("live-4", "carol", "data-prod", ADMIN, "2026-11-22T13:30:00Z", "2h");
+
+    // on call now: granted, from the live member list
+    mount(members(&["bob", "carol"]));
+    let (code, v) = w.run_env("apply", "2026-11-22T13:00:00Z", &[], &env);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["membership"], json!({"teams": "live", "groups": "live"}));
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "bob")]));
+
+    // the team cannot be read: carol's new grant is blocked, bob's active grant is kept
+    mount(ResponseTemplate::new(403).set_body_json(json!({
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/teams/members#list-team-members",
+        "status": "403"
+    })));
+    let (code, v) = w.run_env("apply", "2026-11-22T13:30:00Z", &[], &env);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(blocked_code(&v, &carol), Some("membership-unreadable"), "{v:#}");
+    assert_eq!(blocked_code(&v, &bob), Some("membership-unreadable"), "{v:#}");
+    assert_eq!(kept(&v), vec![bob.as_str()], "{v:#}");
+    assert!(v["delete"].as_array().unwrap().is_empty(), "{v:#}");
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "bob")]));
+
+    // bob left the team: his grant ends; carol (still on call) is granted
+    mount(members(&["carol"]));
+    let (code, v) = w.run_env("apply", "2026-11-22T13:45:00Z", &[], &env);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["delete"][0]["reason"], "no-longer-eligible", "{v:#}");
+    assert_eq!(blocked_code(&v, &bob), Some("no-longer-eligible"));
+    assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "carol")]));
+
+    // offline (no token), the same run reads teams from the snapshots, and says so
+    let (_, v) = w.run("plan", "2026-11-22T13:50:00Z", &[]);
+    assert_eq!(v["membership"]["teams"], "snapshot");
 }

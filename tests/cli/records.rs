@@ -510,3 +510,188 @@ fn a_squash_merged_request_verifies_in_a_fresh_clone() {
     assert_eq!(d.records.len(), 2);
     assert_eq!(d.records[0].records[0].approvers[1].login, "heidi");
 }
+
+/// Issue 9 attack: a `merged` ledger event whose record says more than its evidence (a
+/// window stretched by a month, written by anything but the gate) grants nothing; the
+/// record must be the one the re-verified evidence makes.
+#[test]
+fn a_record_that_disagrees_with_its_evidence_grants_nothing() {
+    let (_t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-20.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 20,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    assert_eq!(gate(&dir, &snap).0, 0);
+    let g = Git::open(&dir).unwrap();
+    let branch = Branch {
+        tip: "main",
+        name: "main",
+    };
+    let at = AT.parse().unwrap();
+    let honest = ledger(&dir);
+    let d = desired(&g, branch, &honest, &NoEvidence, at);
+    assert_eq!(blocked(&d, &path), Vec::<&str>::new());
+    type Forge = fn(&mut gitgrant::core::gate::record::ApprovalRecord);
+    let forgeries: [(&str, Forge); 4] = [
+        ("a month longer", |r| r.end += chrono::Duration::days(30)),
+        ("an earlier start", |r| r.start -= chrono::Duration::days(1)),
+        ("another requester", |r| r.requester = "mallory".into()),
+        ("merged later (dodging stale)", |r| {
+            r.merged_at -= chrono::Duration::hours(1)
+        }),
+    ];
+    for (what, forge) in forgeries {
+        let mut forged = honest.clone();
+        for e in forged.events.iter_mut() {
+            e.records.iter_mut().filter(|r| r.path == path).for_each(forge);
+        }
+        let d = desired(&g, branch, &forged, &NoEvidence, at);
+        assert_eq!(blocked(&d, &path), vec!["record-disagrees-with-evidence"], "{what}");
+    }
+}
+
+/// Issue 9 attack (DESIGN 10.6): heidi pushed a commit to alice's PR (the ledger has
+/// GitHub's `pushed` event for it) and then approved it; the gate's merge run never
+/// happened, so the evidence comes from `--evidence DIR` (or the API, whose PR object has no
+/// pushers). The reconciler re-verifies with the ledger's pushers: heidi's approval does not
+/// count.
+#[test]
+fn evidence_without_pushers_gets_the_ledgers_pushers_before_it_verifies() {
+    use gitgrant::core::ledger::{Event, Kind};
+    let (t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-21.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (mut snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 21,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    snap.as_object_mut().unwrap().remove("pushers");
+    let ev = t.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("21.json"), snap.to_string()).unwrap();
+    assert_eq!(blocked(&wanted(&dir, Some(&ev)), &path), Vec::<&str>::new());
+    let mut pushed = Event::new(Kind::Pushed, "2026-11-22T11:20:00Z".parse().unwrap());
+    pushed.pr = Some(21);
+    pushed.actor = Some("Heidi".into());
+    pushed.head_sha = snap["pull_request"]["head"]["sha"].as_str().map(str::to_string);
+    Git::open(&dir)
+        .unwrap()
+        .append_ledger(&[pushed], "gitgrant: PR #21 pushed")
+        .unwrap();
+    let d = wanted(&dir, Some(&ev));
+    let codes = blocked(&d, &path);
+    assert_eq!(codes[0], "not-approved", "{codes:?}");
+    assert!(codes.contains(&"awaiting-approval"), "{codes:?}");
+    assert!(d.records.is_empty(), "no record is written for it");
+}
+
+/// Issue 9 attack (DESIGN 10.3, decided at merge): PR #22 was merged with one lead's
+/// approval (the check was faked); a second lead approved after the merge (GitHub accepts
+/// reviews on merged PRs). The evidence the API gives now holds both reviews; only the one
+/// submitted before the merge counts.
+#[test]
+fn an_approval_submitted_after_the_merge_is_not_evidence() {
+    let (t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-22.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (mut snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 22,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    let ev = t.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("22.json"), snap.to_string()).unwrap();
+    assert_eq!(blocked(&wanted(&dir, Some(&ev)), &path), Vec::<&str>::new());
+    // merged at 11:45; heidi's approval came at 12:30
+    snap["reviews"][1]["submitted_at"] = json!("2026-11-22T12:30:00Z");
+    std::fs::write(ev.join("22.json"), snap.to_string()).unwrap();
+    let codes = blocked(&wanted(&dir, Some(&ev)), &path);
+    assert_eq!(codes[0], "not-approved", "{codes:?}");
+    assert!(codes.contains(&"awaiting-approval"), "{codes:?}");
+}
+
+/// Issue 9 attack: a ledger line that does not parse may be a `revoked` event; skipping it
+/// would grant the request again. While any ledger line is unreadable nothing new is granted
+/// (`ledger-unreadable`), and active grants are kept.
+#[test]
+fn an_unreadable_revocation_in_the_ledger_blocks_the_grant() {
+    let (_t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-23.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 23,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    assert_eq!(gate(&dir, &snap).0, 0);
+    let mut l = ledger(&dir);
+    let line = format!(r#"{{"at": "2026-11-22T12:10:00Z", "kind": "revoked", "request": "{path}", "pr": "23"}}"#);
+    let bad = gitgrant::core::ledger::Ledger::parse([("events/2026-11.jsonl", line.as_str())]);
+    assert_eq!(bad.bad_lines.len(), 1, "the line does not parse");
+    l.bad_lines.extend(bad.bad_lines);
+    let g = Git::open(&dir).unwrap();
+    let branch = Branch {
+        tip: "main",
+        name: "main",
+    };
+    let d = desired(&g, branch, &l, &NoEvidence, AT.parse().unwrap());
+    assert_eq!(blocked(&d, &path)[0], "ledger-unreadable");
+}
+
+/// Issue 9 attack (DESIGN 10.3) at the gate: its merge run (or a re-run days later) reads
+/// the PR as GitHub has it now, with a review submitted after the merge; that review does
+/// not approve what was merged, so no approval record is written.
+#[test]
+fn the_gate_writes_no_record_on_an_approval_submitted_after_the_merge() {
+    let (_t, dir) = tmp();
+    repo(&dir);
+    let path = format!("{PROD}/inc-24.toml");
+    let files = [(path.as_str(), request("alice"))];
+    let (mut snap, _) = merge(
+        &dir,
+        &Pr {
+            number: 24,
+            target: "main",
+            files: &files,
+            approvers: &["dan", "heidi"],
+            style: Style::Merge,
+        },
+    );
+    // merged at 11:45; heidi approved at 11:48
+    snap["reviews"][1]["submitted_at"] = json!("2026-11-22T11:48:00Z");
+    let (code, out) = gate(&dir, &snap);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("awaiting-approval"), "{out}");
+    let l = ledger(&dir);
+    let merged = l.merges_of(&path).next().expect("a merged event");
+    assert!(merged.records.is_empty(), "{:?}", merged.records);
+}

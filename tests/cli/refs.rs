@@ -151,3 +151,26 @@ fn the_workflow_templates_read_the_default_branch_exactly() {
     }
     assert!(checkouts >= 3 && refs >= 1, "{checkouts} checkouts, {refs} --ref");
 }
+
+/// Issue 9 attack (DESIGN 10.1): the workflows delete the checkout's tags, but fetching the
+/// ledger followed tags again: a tag `origin/main` pushed onto a ledger commit came back into
+/// the clone with every run. The ledger fetch takes no tags.
+#[test]
+fn fetching_the_ledger_brings_no_tags_into_the_clone() {
+    let r = repos();
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = r.clone.parent().unwrap().join("origin.git");
+    let writer = tmp.path().join("writer");
+    git(
+        tmp.path(),
+        &["clone", "-q", origin.to_str().unwrap(), writer.to_str().unwrap()],
+        "mallory",
+    );
+    git(&writer, &["checkout", "-q", "--orphan", "gitgrant-ledger"], "mallory");
+    git(&writer, &["commit", "-q", "--allow-empty", "-m", "ledger"], "mallory");
+    git(&writer, &["tag", "origin/main"], "mallory");
+    git(&writer, &["push", "-q", "origin", "gitgrant-ledger", "refs/tags/origin/main"], "mallory");
+    Git::open(&r.clone).unwrap().fetch_ledger().unwrap();
+    assert_eq!(git(&r.clone, &["tag", "-l"], "admin"), "");
+    assert_eq!(resolve(&r.clone, "origin/main").unwrap(), r.main);
+}

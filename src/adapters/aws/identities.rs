@@ -1,9 +1,9 @@
-//! Reading the Identity Store: user ids by user name, and groups with their members' user
-//! names.
+//! Reading the Identity Store: user ids by user name, groups with their members' user
+//! names, and whether one user is in one group (the reconciler's live membership check).
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_identitystore::types::{AlternateIdentifier, UniqueAttribute};
+use aws_sdk_identitystore::types::{AlternateIdentifier, MemberId, UniqueAttribute};
 use aws_smithy_types::Document;
 
 use super::{AwsError, Group, IdentityCenter};
@@ -48,6 +48,50 @@ impl IdentityCenter {
             ids.insert(name.clone(), id);
         }
         Ok(ids)
+    }
+
+    /// The id of the group with this display name (`GetGroupId`); `None` when no group has it.
+    pub async fn group_id(&self, display_name: &str) -> Result<Option<String>, AwsError> {
+        let id = unique("displayName", display_name)?;
+        let found = self
+            .call("GetGroupId", || {
+                self.clients
+                    .identity_store
+                    .get_group_id()
+                    .identity_store_id(&self.identity_store_id)
+                    .alternate_identifier(id.clone())
+                    .send()
+            })
+            .await;
+        match found {
+            Ok(out) => Ok(Some(out.group_id)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether user `user_id` is a member of group `group_id`, now (`IsMemberInGroups`).
+    /// An answer that does not mention the group is an error, never "not a member".
+    pub async fn is_member_in_group(&self, user_id: &str, group_id: &str) -> Result<bool, AwsError> {
+        let out = self
+            .call("IsMemberInGroups", || {
+                self.clients
+                    .identity_store
+                    .is_member_in_groups()
+                    .identity_store_id(&self.identity_store_id)
+                    .member_id(MemberId::UserId(user_id.to_string()))
+                    .group_ids(group_id)
+                    .send()
+            })
+            .await?;
+        out.results()
+            .iter()
+            .find(|r| r.group_id() == Some(group_id))
+            .map(|r| r.membership_exists())
+            .ok_or_else(|| AwsError::Malformed {
+                operation: "IsMemberInGroups",
+                message: format!("the answer does not mention group {group_id}"),
+            })
     }
 
     /// The groups with these display names, members as sorted user names. A name no group

@@ -43,7 +43,9 @@ impl Git {
             return Ok(());
         }
         let refspec = format!("+{LOCAL_REF}:{REMOTE_REF}");
-        match self.output(&["fetch", "-q", "origin", &refspec]) {
+        // no tags: a tag that points into the ledger must not come into the clone, where a
+        // tag named like the default branch would shadow it (DESIGN 10.1)
+        match self.output(&["fetch", "-q", "--no-tags", "origin", &refspec]) {
             Ok(_) => Ok(()),
             Err(GitError::Failed { stderr, .. }) if stderr.contains("couldn't find remote ref") => {
                 let _ = self.output(&["update-ref", "-d", REMOTE_REF]);

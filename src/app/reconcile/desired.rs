@@ -13,6 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::membership::{self, MembershipReader};
 use crate::adapters::git::Git;
 use crate::core::diag::diagnostic::Diagnostic;
 use crate::core::files::load::{self, BasePolicy, PolicySet};
@@ -126,8 +127,8 @@ pub struct Branch<'a> {
     pub name: &'a str,
 }
 
-/// [`desired_indexed`] with the ledger's index extended through `branch.tip` (built from
-/// the history when the ledger has none; not written).
+/// Reads the default branch at `branch.tip` and verifies every live request on it;
+/// memberships from the PRs' snapshots and `policies/directory.toml`.
 pub fn desired(
     git: &Git,
     branch: Branch<'_>,
@@ -135,16 +136,35 @@ pub fn desired(
     evidence: &dyn EvidenceSource,
     at: DateTime<Utc>,
 ) -> Desired {
+    desired_live(git, branch, ledger, evidence, None, at)
+}
+
+/// [`desired`], with the memberships of requests in their window read through `membership`
+/// when given (DESIGN 10.4), and the ledger's index extended through `branch.tip` (built
+/// from the history when the ledger has none; not written).
+pub fn desired_live(
+    git: &Git,
+    branch: Branch<'_>,
+    ledger: &Ledger,
+    evidence: &dyn EvidenceSource,
+    membership: Option<&dyn MembershipReader>,
+    at: DateTime<Utc>,
+) -> Desired {
     match crate::app::index::current(git, ledger, branch.tip, at) {
-        Ok(i) => desired_indexed(git, branch, ledger, &i.index, evidence, at),
-        Err(e) => Desired {
-            candidates: vec![],
-            readable: false,
-            diagnostics: vec![Diagnostic::error("internal", e)],
-            policy: None,
-            records: vec![],
-            verdicts: vec![],
-        },
+        Ok(i) => desired_indexed(git, branch, ledger, &i.index, evidence, membership, at),
+        Err(e) => unreadable(vec![Diagnostic::error("internal", e)]),
+    }
+}
+
+/// Nothing wanted: the default branch could not be read.
+fn unreadable(diagnostics: Vec<Diagnostic>) -> Desired {
+    Desired {
+        candidates: vec![],
+        readable: false,
+        diagnostics,
+        policy: None,
+        records: vec![],
+        verdicts: vec![],
     }
 }
 
@@ -157,17 +177,10 @@ pub fn desired_indexed(
     ledger: &Ledger,
     index: &Index,
     evidence: &dyn EvidenceSource,
+    membership: Option<&dyn MembershipReader>,
     at: DateTime<Utc>,
 ) -> Desired {
     let mut diagnostics = Vec::new();
-    let unreadable = |diagnostics| Desired {
-        candidates: vec![],
-        readable: false,
-        diagnostics,
-        policy: None,
-        records: vec![],
-        verdicts: vec![],
-    };
     let read = git
         .read_tree(branch.tip, &crate::core::files::tree::POLICY_TREE)
         .and_then(|t| Ok((t, git.request_files(branch.tip)?)));
@@ -193,9 +206,10 @@ pub fn desired_indexed(
         ledger,
         index,
         evidence,
+        membership,
     };
     let revoked = ledger.revoked();
-    let live = super::selection::Selection::new(ledger, policy.policy(), at);
+    let selection = super::selection::Selection::new(ledger, policy.policy(), at);
     let mut candidates = Vec::new();
     let mut records = Vec::new();
     let mut verdicts = Vec::new();
@@ -207,12 +221,17 @@ pub fn desired_indexed(
         let Some(request) = request else {
             continue;
         };
-        if !live.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
+        if !selection.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
             continue;
         }
         let (mut c, new_record, verdict) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
         verdicts.extend(verdict);
         c.blocked.splice(0..0, path_revoked(index, &revoked, path));
+        if let Some(why) = ledger_damaged(ledger) {
+            // an unreadable line may be a revocation: nothing new, nothing taken away
+            c.blocked.insert(0, why);
+            c.keeps_active = true;
+        }
         candidates.push(c);
         records.extend(new_record);
     }
@@ -235,6 +254,8 @@ struct Cx<'a> {
     ledger: &'a Ledger,
     index: &'a Index,
     evidence: &'a dyn EvidenceSource,
+    /// Reads memberships live for requests in their window; `None`: from snapshots.
+    membership: Option<&'a dyn MembershipReader>,
 }
 
 /// A request's approval: the record that binds it, the PR's facts (its team listings), and
@@ -283,9 +304,6 @@ fn candidate(
         }
         Err(mut reasons) => blocked.append(&mut reasons),
     }
-    if blocked.is_empty() {
-        blocked.extend(still_eligible(&request, cx.policy, &teams));
-    }
     let start = request.start.unwrap_or(at);
     let (account_id, user_name, start, end) = match &bound {
         Some(r) => (r.account_id.clone(), Some(r.user_name.clone()), r.start, r.end),
@@ -296,6 +314,13 @@ fn candidate(
             start + request.duration.to_chrono(),
         ),
     };
+    let mut keeps_active = false;
+    if blocked.is_empty() {
+        let in_window = start <= at && at < end;
+        let judged = eligible_now(cx, &request, &teams, user_name.as_deref(), in_window);
+        keeps_active = judged.keeps_active;
+        blocked.extend(judged.reasons);
+    }
     // a record is written to the ledger only for a grant that may go ahead
     let new_event = new_event.filter(|_| blocked.is_empty());
     let c = Candidate {
@@ -309,8 +334,27 @@ fn candidate(
         start,
         end,
         blocked,
+        keeps_active,
     };
     (c, new_event, verdict)
+}
+
+/// Still eligible: for a request in its window with a live reader, memberships read live;
+/// otherwise from the PR's snapshot and the directory.
+fn eligible_now(
+    cx: &Cx<'_>,
+    request: &Request,
+    teams: &Teams,
+    user_name: Option<&str>,
+    in_window: bool,
+) -> membership::Judged {
+    match cx.membership {
+        Some(reader) if in_window => membership::eligible_live(reader, request, cx.policy, teams, user_name),
+        _ => membership::Judged {
+            reasons: still_eligible(request, cx.policy, teams),
+            keeps_active: false,
+        },
+    }
 }
 
 /// The approval record that binds `path`'s current content (DESIGN 10.4): the ledger's, for
@@ -343,7 +387,7 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
         .evidence
         .snapshot_for(path, Some(&introduced))
         .map_err(|e| vec![reason("evidence-unreadable", e)])?;
-    let Some(snap) = snap else {
+    let Some(mut snap) = snap else {
         if let Some(r) = merges
             .iter()
             .rev()
@@ -367,6 +411,8 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
             "no merged pull request is known for this file: a request pushed straight to the default branch is never granted",
         )]);
     };
+    // the API's PR object (and an older recording) has no pushers: the ledger's count
+    with_ledger_pushers(&mut snap, cx.ledger);
     let (made, facts) = verify_evidence(cx, &binding, &snap, &[])?;
     Ok(Approval {
         new_event: Some(record_event(&made, &snap)),
@@ -399,6 +445,8 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
             serde_json::from_value::<Snapshot>(v)
                 .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
         })?;
+    let mut snap = snap;
+    with_ledger_pushers(&mut snap, cx.ledger);
     // a record verified before under the same key (path, blob, merge, policy commits) is
     // not verified again (DESIGN 11)
     if let Some(r) = recorded.filter(|r| cx.index.is_verified(r)) {
@@ -411,6 +459,10 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
         });
     }
     let (made, facts) = verify_evidence(cx, binding, &snap, &e.records)?;
+    // the record grants only what its evidence proves (a ledger line is not trusted)
+    if let Some(why) = recorded.and_then(|r| evidence::check_agreement(r, &made)) {
+        return Err(vec![why]);
+    }
     Ok(match recorded {
         Some(r) => Approval {
             record: r.clone(),
@@ -425,6 +477,13 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
             verdict: None,
         },
     })
+}
+
+/// Adds the ledger's `pushed` events for the snapshot's PR to its pushers (DESIGN 10.6):
+/// GitHub's `sender` of each push, whichever way the evidence came. A snapshot without a
+/// number is refused later, when it is parsed.
+fn with_ledger_pushers(snap: &mut Snapshot, ledger: &Ledger) {
+    let _ = crate::app::pr::add_pushers(snap, Some(ledger), None);
 }
 
 fn short(sha: &str) -> &str {
@@ -537,6 +596,23 @@ fn recorded_head(git: &Git, added: &[String], recorded: &[ApprovalRecord]) -> Op
         tree.insert(p, Entry::File(git.blob(&r.blob)?));
     }
     Some(tree)
+}
+
+/// A ledger with lines that do not parse cannot say what was revoked: one of them may be
+/// the revocation of this very request. No new grant is made until the ledger is repaired;
+/// active grants are kept (their removal is decided by their window as always).
+fn ledger_damaged(ledger: &Ledger) -> Option<Reason> {
+    let first = ledger.bad_lines.first()?;
+    Some(reason(
+        "ledger-unreadable",
+        format!(
+            "the ledger has {} unreadable line(s), the first at `{}:{}` ({}); one may be a revocation, so nothing new is granted until it is repaired",
+            ledger.bad_lines.len(),
+            first.file,
+            first.line,
+            first.error
+        ),
+    ))
 }
 
 /// Revocation is final (DESIGN 10.5): a path the ledger has a `revoked` event for, or that

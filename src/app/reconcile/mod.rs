@@ -2,5 +2,7 @@
 //! and the pure plan between them.
 
 pub mod desired;
+pub mod live;
+pub mod membership;
 pub mod selection;
 pub mod run;

@@ -12,6 +12,8 @@ use serde::Serialize;
 use tokio::runtime::Runtime;
 
 use super::desired::{self, Desired, EvidenceDir, EvidenceSource, NoEvidence};
+use super::live::LiveMembership;
+use super::membership::Sources;
 use crate::adapters::aws::{AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
 use crate::adapters::git::Git;
 use crate::core::ledger::{AssignmentKey, Event, Kind, Ledger, Owned};
@@ -84,6 +86,8 @@ pub struct Report {
     pub ledger_commit: Option<String>,
     /// Things the run could not read (ledger lines, request files), reported and skipped.
     pub problems: Vec<String>,
+    /// Where "still eligible" read team and group memberships: `live` or `snapshot`.
+    pub membership: Sources,
 }
 
 /// Evidence from GitHub's API: the PR that merged the commit adding a request file.
@@ -180,23 +184,14 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         tip: &main,
         name: &name,
     };
-    // the ledger as the index: extended by the commits since its marker, rebuilt from the
-    // whole history only when it is missing or damaged (then written by `apply`)
-    let indexed = match crate::app::index::extend(&git, &ledger, &main, opts.at) {
-        Ok(i) => i,
-        Err(p) => {
-            if p != crate::app::index::IndexProblem::Missing {
-                report
-                    .problems
-                    .push(format!("{p}: rebuilt from the default branch's history"));
-            }
-            crate::app::index::rebuild(&git, &main, opts.at, p.to_string())?
-        }
-    };
-    let d = desired::desired_indexed(&git, branch, &ledger, &indexed.index, evidence, opts.at);
+    let indexed = index_for_run(&git, &ledger, &main, opts.at, &mut report.problems)?;
+    let live = LiveMembership::new(&rt, membership_github(&rt, opts)?, opts.instance_arn.clone());
+    let d = desired::desired_indexed(&git, branch, &ledger, &indexed.index, evidence, Some(&live), opts.at);
+    report.membership = live.sources();
     report.problems.extend(diagnostic_problems(&d));
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
-    let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref())?;
+    let ic = live.into_identity_center();
+    let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref(), ic)?;
     match vanished_paths(&git, &main, &ledger, &indexed.index, opts.at) {
         Ok(events) => {
             observed.revoked.extend(events.iter().filter_map(|e| e.request.clone()));
@@ -213,6 +208,18 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     report.api_calls = observed.ic.api_calls();
     Ok(report)
+}
+
+/// The GitHub client team memberships are read live with: whenever the run has a GitHub
+/// token and repository (with `--evidence DIR` too); `None` reads teams from the snapshots.
+fn membership_github(rt: &Runtime, opts: &Options) -> Result<Option<crate::adapters::github::GitHub>, String> {
+    let token = opts.env.github_token.as_deref().filter(|t| !t.trim().is_empty());
+    if token.is_none() || opts.env.github_repository.is_none() {
+        return Ok(None);
+    }
+    rt.block_on(async { crate::adapters::github::GitHub::from_env(&opts.env) })
+        .map(Some)
+        .map_err(|e| format!("cannot read team membership from GitHub: {e}"))
 }
 
 /// The default branch's name for the revision the run was given; for `HEAD`, the branch it
@@ -253,6 +260,26 @@ fn diagnostic_problems(d: &Desired) -> Vec<String> {
         .collect()
 }
 
+/// The ledger as the index: extended by the commits since its marker, rebuilt from the
+/// whole history only when it is missing or damaged (reported; then written by `apply`).
+fn index_for_run(
+    git: &Git,
+    ledger: &Ledger,
+    main: &str,
+    at: DateTime<Utc>,
+    problems: &mut Vec<String>,
+) -> Result<crate::app::index::Indexed, String> {
+    match crate::app::index::extend(git, ledger, main, at) {
+        Ok(i) => Ok(i),
+        Err(p) => {
+            if p != crate::app::index::IndexProblem::Missing {
+                problems.push(format!("{p}: rebuilt from the default branch's history"));
+            }
+            crate::app::index::rebuild(git, main, at, p.to_string())
+        }
+    }
+}
+
 /// What the run read besides the wanted grants: what the ledger says gitgrant owns and
 /// revoked, and what Identity Center has.
 struct Observed {
@@ -274,13 +301,15 @@ struct Observed {
 }
 
 /// Reads the ledger's indexes and, from Identity Center, the managed permission sets, the
-/// active requests' users and the actual assignments (in that order).
+/// active (and kept) requests' users and the actual assignments (in that order). `ic` is the
+/// client the membership check made, if it made one.
 fn observe(
     opts: &Options,
     rt: &Runtime,
     d: &Desired,
     ledger: &Ledger,
     settings: Option<&Settings>,
+    ic: Option<IdentityCenter>,
 ) -> Result<Observed, String> {
     let owned = ledger.owned();
     let revoked: BTreeSet<String> = ledger.revoked().into_keys().collect();
@@ -288,13 +317,23 @@ fn observe(
         .instance_arn
         .clone()
         .or_else(|| d.policy.as_ref().map(|x| x.directory().instance_arn.clone()));
-    let ic = rt
-        .block_on(IdentityCenter::from_env(instance.as_deref()))
-        .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))?;
+    let ic = match ic {
+        Some(ic) => ic,
+        None => rt
+            .block_on(IdentityCenter::from_env(instance.as_deref()))
+            .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))?,
+    };
     let permission_sets = managed_permission_sets(rt, &ic, settings, &owned)?;
     let active = active_candidates(&d.candidates, opts.at);
+    // a request kept because its membership could not be read needs its user's id too
+    let kept = d
+        .candidates
+        .iter()
+        .filter(|c| c.keeps_active && c.start <= opts.at && opts.at < c.end);
     let names: Vec<String> = active
         .iter()
+        .copied()
+        .chain(kept)
         .filter_map(|c| c.user_name.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()

@@ -911,7 +911,7 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
 "#,
 }
 "team-membership-unknown" {
-    "Only eligibility rules whose principals are GitHub teams (`@org/team`) could allow the request, and those teams' members were not read. At the gate the request is `invalid`; in the reconciler (which reads membership live for grants it is about to create) it is blocked.",
+    "Only eligibility rules whose principals are GitHub teams (`@org/team`) could allow the request, and those teams' members were not read. At the gate the request is `invalid`; in the reconciler without a GitHub token (teams from the PR's replay snapshot) it is blocked; with a token a live read that fails is `membership-unreadable`.",
     "A team that was not read is unknown, never \"a member\" and never \"not a member\": gitgrant neither grants on a guess nor silently refuses. The usual cause is a token that cannot read organization teams (the workflow's default GITHUB_TOKEN cannot).",
     "Run the gate and the reconciler with a GitHub App installation token with Members: read; a replay snapshot (`--snapshot`) must contain the teams under `teams`.",
     r#"
@@ -1106,12 +1106,28 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-not-in
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-blob-mismatch] PR #12 approved blob 8d2f0c7e1a3b, but the file on the default branch is blob 5e6f7a8b9c0d
 "#,
 }
+"ledger-unreadable" {
+    "The ledger branch has lines that are not valid events (a truncated write, a bad merge of `events/*.jsonl`, a hand edit). Every request is blocked for new grants until the lines are repaired; grants already active are kept and end at their time.",
+    "Any unreadable line may be the `revoked` event of a request. Granting while it cannot be read could hand back access that was revoked, so gitgrant grants nothing new (DESIGN 10.5: revocation is final).",
+    "Find the line the message names (`git show gitgrant-ledger:events/YYYY-MM.jsonl`), restore it from the ledger's history (`git log -p gitgrant-ledger`) or remove the damage in a reviewed commit to the ledger branch, then run the reconciler again.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [ledger-unreadable] the ledger has 1 unreadable line(s), the first at `events/2026-11.jsonl:12` (invalid type: string "23", expected u64); one may be a revocation, so nothing new is granted until it is repaired
+"#,
+}
 "record-retargeted" {
     "Today's policy would resolve an approved request to another account id or another Identity Center user than its approval record names: an account was renamed in `policies/directory.toml`, or a login re-mapped in `policies/identities.toml`, after the approval.",
     "The approvers approved access for one user on one account id. A rename must never move that grant to another account or person; the current policy may only narrow what was approved, never retarget it (DESIGN 10.4).",
     "If the rename was intended, revoke the request and file a new one against the new names. If it was not, restore the directory or identities entry.",
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-retargeted] PR #12 approved account 111122223333, but the request's account now names 444455556666 in `policies/directory.toml`: renames never retarget a grant
+"#,
+}
+"record-disagrees-with-evidence" {
+    "A `merged` ledger event's approval record names a path, blob, account id, permission set, user, requester, window, PR, base, head, merge commit or merge time other than the record that its own replay snapshot, re-verified, makes.",
+    "The gate builds the record from the same evidence, so a disagreement means the ledger line was written or edited by something other than the gate. The reconciler grants only what the evidence proves, never what a record merely claims (DESIGN 10.4).",
+    "Find out who wrote the ledger commit (`git log -p gitgrant-ledger`) and protect the ledger branch. Re-run `gitgrant pr --ledger` for the PR to write a true record, or file a new request.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-disagrees-with-evidence] the ledger's record of PR #12 says end 2026-12-22T15:00:00+00:00, but its evidence proves 2026-11-22T15:00:00+00:00
 "#,
 }
 "evidence-unreadable" {
@@ -1202,6 +1218,15 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [path-revoked]
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [no-longer-eligible] the current policy no longer allows this request
 delete AdministratorAccess on 111122223333 for alice@acme.example (no-longer-eligible)
+"#,
+}
+"membership-unreadable" {
+    "The reconciler reads the GitHub team and Identity Center group memberships a request in its window depends on live (the GitHub API's team members, the Identity Store's `IsMemberInGroups`), and one of those reads failed. Nothing is created for the request; an assignment gitgrant already made for it is kept and reported under `kept` (DESIGN 10.4).",
+    "A membership that cannot be read is neither \"a member\" nor \"not a member\": granting on it would grant on a guess, and removing on it would let an API outage or a token without Members: read revoke everyone's access.",
+    "Fix the read: give the reconciler's GitHub token Members: read (a GitHub App installation token), or the reconciler's AWS role identitystore:GetUserId, GetGroupId and IsMemberInGroups; the next run decides the request.",
+    r#"
+blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [membership-unreadable] eligibility depends on membership of @acme/platform-oncall which could not be read: GET /orgs/acme/teams/platform-oncall/members: 502 Bad Gateway
+kept requests/payments-prod/AdministratorAccess/inc-4821.toml: its active assignment stays until membership can be read
 "#,
 }
 "no-rule-covers-target" {

@@ -135,6 +135,16 @@ struct Prepared<'a> {
     head: &'a Tree,
     base: &'a BasePolicy,
     merged_at: DateTime<Utc>,
+    /// The evidence's facts as they were at the merge: reviews submitted later dropped.
+    facts: PrFacts,
+}
+
+/// The PR as it stood when it was merged (DESIGN 10.3: decided at merge): a review submitted
+/// after the merge (GitHub accepts reviews on merged PRs), or with no time, is not evidence.
+pub fn at_merge_time(facts: &PrFacts, merged_at: DateTime<Utc>) -> PrFacts {
+    let mut f = facts.clone();
+    f.reviews.retain(|r| r.submitted_at.is_some_and(|t| t <= merged_at));
+    f
 }
 
 /// The checks that need no decision: the merge, its time, the head file, the base commit.
@@ -173,7 +183,12 @@ fn prepare<'a>(c: &EvidenceCheck<'a>) -> Result<Prepared<'a>, EvidenceVerdict> {
             ),
         )]));
     };
-    Ok(Prepared { head, base, merged_at })
+    Ok(Prepared {
+        head,
+        base,
+        merged_at,
+        facts: at_merge_time(f, merged_at),
+    })
 }
 
 /// The PR is the one that added the file, was merged, and its merge is on the default branch.
@@ -243,7 +258,7 @@ fn check_file(c: &EvidenceCheck<'_>, head: &Tree) -> Option<EvidenceVerdict> {
 /// Re-decides the PR with the gate at its merge time, against its base commit's policy and
 /// (when checked) the default branch's policy at the merge's first parent: the stricter wins.
 fn decide_at_merge(c: &EvidenceCheck<'_>, p: &Prepared<'_>) -> Result<PrOutcome, EvidenceVerdict> {
-    let f = &c.evidence.facts;
+    let f = &p.facts;
     let at_base = decide(&GateInput {
         base: p.base,
         head: p.head,
@@ -362,6 +377,49 @@ pub fn check_binding(r: &ApprovalRecord, b: &Binding<'_>) -> Option<Reason> {
     None
 }
 
+/// Whether a ledger record says what the record re-made from its own evidence says, on every
+/// fact a grant or its checks use (`record-disagrees-with-evidence` on the first that
+/// differs): a record is never trusted beyond what its evidence proves.
+pub fn check_agreement(recorded: &ApprovalRecord, proven: &ApprovalRecord) -> Option<Reason> {
+    let facts: [(&str, String, String); 13] = [
+        ("path", recorded.path.clone(), proven.path.clone()),
+        ("blob", recorded.blob.clone(), proven.blob.clone()),
+        ("account id", recorded.account_id.clone(), proven.account_id.clone()),
+        (
+            "permission set",
+            recorded.permission_set.clone(),
+            proven.permission_set.clone(),
+        ),
+        ("user", recorded.user_name.clone(), proven.user_name.clone()),
+        ("requester", recorded.requester.clone(), proven.requester.clone()),
+        ("start", recorded.start.to_rfc3339(), proven.start.to_rfc3339()),
+        ("end", recorded.end.to_rfc3339(), proven.end.to_rfc3339()),
+        ("PR", recorded.pr.to_string(), proven.pr.to_string()),
+        ("base ref", recorded.base_ref.clone(), proven.base_ref.clone()),
+        ("head", recorded.head_sha.clone(), proven.head_sha.clone()),
+        (
+            "merge commit",
+            recorded.merge_commit.clone(),
+            proven.merge_commit.clone(),
+        ),
+        (
+            "merge time",
+            recorded.merged_at.to_rfc3339(),
+            proven.merged_at.to_rfc3339(),
+        ),
+    ];
+    let (what, said, proved) = facts.into_iter().find(|(_, a, b)| a != b)?;
+    Some(reason(
+        "record-disagrees-with-evidence",
+        format!(
+            "the ledger's record of PR #{} says {what} {}, but its evidence proves {}",
+            recorded.pr,
+            crate::core::ledger::one_line(&said),
+            crate::core::ledger::one_line(&proved)
+        ),
+    ))
+}
+
 /// What the current policy says of a recorded request: it may only narrow a grant.
 #[derive(Debug, Clone, Copy)]
 pub struct Current<'a> {
@@ -411,7 +469,7 @@ pub fn verify_record(c: &EvidenceCheck<'_>, b: &Binding<'_>) -> Result<ApprovalR
         .base
         .as_ref()
         .map_err(|_| refused("not-approved", "the base policy is invalid".into()))?;
-    let f = &c.evidence.facts;
+    let f = &p.facts;
     let mut policy_commits = vec![f.base_sha.clone()];
     if let MergeParent::Policy { commit, .. } = &c.merge_parent {
         policy_commits.push(commit.to_string());

@@ -105,8 +105,9 @@ pub fn attach_records(events: &mut [Event], records: &[super::record::ApprovalRe
     }
 }
 
-/// One `revoked` event per request file a merged PR deletes (DESIGN 10.5): the path, the
-/// deleted blob as the PR's files list names it, who merged it (else its author), the PR.
+/// One `revoked` event per request file a merged PR deletes or renames away (DESIGN 10.5):
+/// the path, the deleted blob as the PR's files list names it, who merged it (else its
+/// author), the PR.
 fn deletion_revocations(
     facts: &PrFacts,
     snapshot: &Snapshot,
@@ -126,17 +127,36 @@ fn deletion_revocations(
             .and_then(|f| f.get("sha").and_then(|v| v.as_str()))
             .map(str::to_string)
     };
+    // a rename removes its old path as a deletion does; the moved blob is the deleted one
+    // only when the rename changed nothing
+    let renamed_blob = |old: &str| {
+        snapshot
+            .files
+            .iter()
+            .find(|f| f.get("previous_filename").and_then(|v| v.as_str()) == Some(old))
+            .filter(|f| f.get("changes").and_then(|v| v.as_u64()) == Some(0))
+            .and_then(|f| f.get("sha").and_then(|v| v.as_str()))
+            .map(str::to_string)
+    };
+    let renamed_away = facts
+        .files
+        .iter()
+        .filter(|f| f.status == "renamed")
+        .filter_map(|f| f.previous_filename.clone())
+        .filter(|old| old.starts_with("requests/"))
+        .map(|old| (renamed_blob(&old), old));
     classify(&facts.files)
         .into_iter()
         .filter_map(|c| match c {
-            FileRole::RemovedRequest(p) => Some(p),
+            FileRole::RemovedRequest(p) => Some((blob_of(&p), p)),
             _ => None,
         })
-        .filter(|p| !seen.contains(&(Kind::Revoked, Some(p.clone()), None)))
-        .map(|p| {
+        .chain(renamed_away)
+        .filter(|(_, p)| !seen.contains(&(Kind::Revoked, Some(p.clone()), None)))
+        .map(|(blob, p)| {
             let mut e = Event::new(Kind::Revoked, at);
             e.request_id = RequestPath::parse(&p).ok().map(|r| r.id);
-            e.blob = blob_of(&p);
+            e.blob = blob;
             e.request = Some(p);
             e.pr = Some(facts.number);
             e.actor = Some(who.to_string());

@@ -25,6 +25,9 @@ pub struct Candidate {
     pub end: DateTime<Utc>,
     /// Empty when the request's approval evidence verified and it is eligible now.
     pub blocked: Vec<Reason>,
+    /// Blocked only because a membership it depends on could not be read (DESIGN 10.4):
+    /// nothing is created for it, but an assignment gitgrant owns for it is kept.
+    pub keeps_active: bool,
 }
 
 /// An assignment Identity Center has (USER principals of managed permission sets).
@@ -168,6 +171,10 @@ pub struct Plan {
     pub halted: Option<String>,
     /// Requests approved and waiting for their window.
     pub scheduled: Vec<String>,
+    /// Requests whose active assignment is kept although a membership they depend on could
+    /// not be read (they are also in `blocked`): unreadable is not a revocation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<String>,
     /// The next window start or end after `at`, for `apply --watch`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_boundary: Option<DateTime<Utc>>,
@@ -206,6 +213,9 @@ struct Wanted<'a> {
     requests: BTreeMap<AssignmentKey, Vec<&'a Candidate>>,
     /// The user name and permission set name of each assignment.
     names: BTreeMap<AssignmentKey, (String, String)>,
+    /// Assignments of requests in their window whose membership could not be read: never
+    /// created, but kept when they exist, with the requests behind them.
+    kept: BTreeMap<AssignmentKey, Vec<String>>,
 }
 
 /// Sorts the candidates: blocked ones and scheduled ones into `out`, the ones in their
@@ -220,6 +230,7 @@ fn wanted_now<'a>(input: &PlanInput<'a>, out: &mut Plan) -> Wanted<'a> {
                 request: c.path.clone(),
                 reasons: c.blocked.clone(),
             });
+            keep_unreadable(input, c, &mut wanted);
             continue;
         }
         if input.revoked.contains(&c.path) {
@@ -247,6 +258,18 @@ fn wanted_now<'a>(input: &PlanInput<'a>, out: &mut Plan) -> Wanted<'a> {
     }
     out.next_boundary = boundaries.into_iter().next();
     wanted
+}
+
+/// A request in its window blocked only because its membership could not be read keeps
+/// the assignment it asks for, if that exists (DESIGN 10.4: unreadable is not a revocation).
+fn keep_unreadable(input: &PlanInput<'_>, c: &Candidate, wanted: &mut Wanted<'_>) {
+    let in_window = c.start <= input.at && input.at < c.end;
+    if !c.keeps_active || !in_window || input.revoked.contains(&c.path) {
+        return;
+    }
+    if let Ok((key, _)) = assignment_for(input, c) {
+        wanted.kept.entry(key).or_default().push(c.path.clone());
+    }
 }
 
 /// The assignment a request in its window asks for, and its user name; or why there is none.
@@ -328,6 +351,10 @@ fn plan_removals(input: &PlanInput<'_>, wanted: &Wanted<'_>, actual: &BTreeSet<A
         };
         match input.owned.get(key) {
             Some(owned) => {
+                if let Some(kept) = wanted.kept.get(key) {
+                    out.kept.extend(kept.iter().cloned());
+                    continue;
+                }
                 if let Some(why) = removal_reason(input, owned, &present) {
                     let requests = owned.requests.iter().cloned().collect();
                     out.delete
@@ -399,6 +426,7 @@ mod tests {
             start: t(start),
             end: t(end),
             blocked: vec![],
+            keeps_active: false,
         }
     }
 
@@ -458,6 +486,9 @@ mod tests {
         }
         for b in &p.blocked {
             parts.push(format!("blocked {}", b.reasons[0].code));
+        }
+        for k in &p.kept {
+            parts.push(format!("kept {k}"));
         }
         if p.halted.is_some() {
             parts.push("halted".into());
@@ -548,6 +579,51 @@ mod tests {
                 actual: actual(),
                 owned: owned(&["a"], 14),
                 expect: "delete no-longer-eligible, blocked requester-not-eligible",
+                ..base()
+            },
+            Case {
+                name: "membership unreadable: an active owned grant is kept, reported",
+                candidates: vec![Candidate {
+                    blocked: vec![reason("membership-unreadable", "x")],
+                    keeps_active: true,
+                    ..cand("a", 11, 14)
+                }],
+                actual: actual(),
+                owned: owned(&["a"], 14),
+                expect: "blocked membership-unreadable, kept a",
+                ..base()
+            },
+            Case {
+                name: "membership unreadable: nothing new is created",
+                candidates: vec![Candidate {
+                    blocked: vec![reason("membership-unreadable", "x")],
+                    keeps_active: true,
+                    ..cand("a", 11, 14)
+                }],
+                expect: "blocked membership-unreadable",
+                ..base()
+            },
+            Case {
+                name: "membership unreadable: a hand-made assignment is not adopted",
+                candidates: vec![Candidate {
+                    blocked: vec![reason("membership-unreadable", "x")],
+                    keeps_active: true,
+                    ..cand("a", 11, 14)
+                }],
+                actual: actual(),
+                expect: "drift 111122223333, blocked membership-unreadable",
+                ..base()
+            },
+            Case {
+                name: "membership unreadable: an ended grant still goes",
+                candidates: vec![Candidate {
+                    blocked: vec![reason("membership-unreadable", "x")],
+                    keeps_active: true,
+                    ..cand("a", 9, 11)
+                }],
+                actual: actual(),
+                owned: owned(&["a"], 11),
+                expect: "delete expired, blocked membership-unreadable",
                 ..base()
             },
             Case {

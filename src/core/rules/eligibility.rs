@@ -2,7 +2,7 @@
 //! A pure function of the policy, the directory, identities and what is known of the
 //! requester's GitHub teams; the decision carries the rules and reasons behind it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -64,7 +64,8 @@ pub enum Eligibility {
         max_duration: HumaneDuration,
         approval_required: bool,
     },
-    /// Only rules naming GitHub teams could allow it, and membership is not known.
+    /// Only rules naming GitHub teams (or, read live, Identity Center groups: spelled
+    /// `idc-group:NAME`) could allow it, and membership is not known.
     Undetermined {
         teams: Vec<String>,
         rules: Vec<String>,
@@ -80,7 +81,25 @@ enum Match {
     Unknown(String),
 }
 
-fn principal_matches(p: &Principal, login: &str, teams: &Teams, idc_groups: &HashSet<&str>) -> Match {
+/// What is known of the requester's Identity Center group memberships.
+#[derive(Debug, Clone, Copy)]
+pub enum Groups<'a> {
+    /// From `policies/directory.toml`'s group members (a synced snapshot).
+    Directory,
+    /// Read live (group name -> member?). A group that is not in the map is unknown.
+    Read(&'a HashMap<String, bool>),
+}
+
+/// The requester's groups as the eligibility check looks them up.
+enum GroupView<'a> {
+    Listed(HashSet<&'a str>),
+    Read(&'a HashMap<String, bool>),
+}
+
+/// How an unknown Identity Center group principal is spelled in `Undetermined`.
+pub const IDC_GROUP_PREFIX: &str = "idc-group:";
+
+fn principal_matches(p: &Principal, login: &str, teams: &Teams, idc_groups: &GroupView<'_>) -> Match {
     match p {
         Principal::User(u) => bool_match(u.eq_ignore_ascii_case(login)),
         Principal::Team(t) => match teams {
@@ -90,7 +109,13 @@ fn principal_matches(p: &Principal, login: &str, teams: &Teams, idc_groups: &Has
             },
             Teams::Unknown => Match::Unknown(format!("@{t}")),
         },
-        Principal::IdcGroup(g) => bool_match(idc_groups.contains(g.as_str())),
+        Principal::IdcGroup(g) => match idc_groups {
+            GroupView::Listed(set) => bool_match(set.contains(g.as_str())),
+            GroupView::Read(map) => match map.get(g) {
+                Some(member) => bool_match(*member),
+                None => Match::Unknown(format!("{IDC_GROUP_PREFIX}{g}")),
+            },
+        },
     }
 }
 
@@ -122,7 +147,23 @@ pub fn evaluate(
     teams: &Teams,
     s: &Subject<'_>,
 ) -> Eligibility {
-    let groups = idc_groups(s.requester, identities, directory);
+    evaluate_with(policy, identities, directory, teams, Groups::Directory, s)
+}
+
+/// [`evaluate`] with the Identity Center group memberships given: from the directory, or
+/// as read live (a group principal that was not read is then unknown, like a team).
+pub fn evaluate_with(
+    policy: &Policy,
+    identities: &Identities,
+    directory: &Directory,
+    teams: &Teams,
+    groups: Groups<'_>,
+    s: &Subject<'_>,
+) -> Eligibility {
+    let groups = match groups {
+        Groups::Directory => GroupView::Listed(idc_groups(s.requester, identities, directory)),
+        Groups::Read(map) => GroupView::Read(map),
+    };
     let settings_max = policy.settings.max_duration;
     let mut findings = Findings::default();
     for rule in policy.eligibility.iter().filter(|r| covers_target(r, s)) {
@@ -166,7 +207,7 @@ fn judge_rule(
     rule: &EligibilityRule,
     s: &Subject<'_>,
     teams: &Teams,
-    groups: &HashSet<&str>,
+    groups: &GroupView<'_>,
     settings_max: HumaneDuration,
 ) -> Verdict {
     let mut matched = false;
@@ -532,6 +573,39 @@ max_duration = "12h"
                 }
             };
             assert_eq!(got, want, "{login} {account} {ps} {dur}");
+        }
+    }
+
+    /// Groups read live decide instead of the directory's members; a group not read is
+    /// unknown (like a team), never "not a member".
+    #[test]
+    fn groups_read_live() {
+        let (policy, ids, dir) = fixture();
+        let subject = Subject {
+            requester: "grace",
+            account_id: "111122223333",
+            account_ou: "Workloads/Prod/Payments",
+            permission_set: "ReadOnlyAccess",
+            duration: HumaneDuration::parse("2h").unwrap(),
+        };
+        let with =
+            |map: &HashMap<String, bool>| evaluate_with(&policy, &ids, &dir, &teams(&[]), Groups::Read(map), &subject);
+        // the directory lists grace in SRE
+        let listed = evaluate(&policy, &ids, &dir, &teams(&[]), &subject);
+        assert!(matches!(listed, Eligibility::Eligible { .. }), "{listed:?}");
+        let member = HashMap::from([("SRE".to_string(), true)]);
+        assert!(matches!(with(&member), Eligibility::Eligible { .. }));
+        let gone = HashMap::from([("SRE".to_string(), false)]);
+        match with(&gone) {
+            Eligibility::NotEligible { reasons } => assert_eq!(reasons[0].code, "requester-not-eligible"),
+            other => panic!("{other:?}"),
+        }
+        match with(&HashMap::new()) {
+            Eligibility::Undetermined { teams, rules } => {
+                assert_eq!(teams, vec!["idc-group:SRE".to_string()]);
+                assert_eq!(rules, vec!["read-nested".to_string()]);
+            }
+            other => panic!("{other:?}"),
         }
     }
 
