@@ -105,23 +105,39 @@ pub fn parse_log(out: &[u8]) -> Result<Vec<HistoryCommit>, GitError> {
 fn log_raw(repo: &Repository, tip: &str, stop: Option<&str>) -> Result<Vec<u8>, GitError> {
     let tip = objects::commit(repo, tip).ok_or_else(|| GitError::MissingCommit(tip.to_string()))?;
     let stop = stop.and_then(|s| git2::Oid::from_str(s).ok());
-    let requests = |c: &git2::Commit<'_>| -> Result<Option<git2::Oid>, GitError> {
+    let requests = |c: &git2::Commit<'_>| -> Result<Option<git2::Tree<'_>>, GitError> {
         let tree = c.tree().map_err(error)?;
-        Ok(objects::slot(&tree, "requests")
-            .filter(|(_, mode)| *mode == 0o040000)
-            .map(|(id, _)| id))
+        let Some(entry) = tree
+            .get_name("requests")
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+        else {
+            return Ok(None);
+        };
+        repo.find_tree(entry.id()).map(Some).map_err(error)
     };
     let mut out = Vec::new();
-    for c in objects::first_parent_chain(tip, stop) {
-        let new = requests(&c)?;
+    let mut chain = objects::first_parent_chain(tip, stop).into_iter().peekable();
+    // the parent's `requests/` tree is the next commit's: read once, kept for the next step
+    let mut new = match chain.peek() {
+        Some(c) => requests(c)?,
+        None => None,
+    };
+    while let Some(c) = chain.next() {
         let old = match c.parent(0) {
             Ok(p) => requests(&p)?,
             Err(_) => None,
         };
-        if old == new {
+        let this = std::mem::replace(&mut new, old.clone());
+        if chain.peek().is_some_and(|n| Some(n.id()) != c.parent_id(0).ok()) {
+            new = match chain.peek() {
+                Some(n) => requests(n)?,
+                None => None,
+            };
+        }
+        if this.as_ref().map(git2::Tree::id) == old.as_ref().map(git2::Tree::id) {
             continue;
         }
-        let changes = objects::diff(repo, "requests", old, new)?;
+        let changes = objects::diff(repo, "requests", old, this)?;
         if changes.is_empty() {
             continue;
         }

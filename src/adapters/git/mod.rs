@@ -301,9 +301,9 @@ impl Git {
         self.commit_exists(head_sha)
     }
 
-    /// The latest commit reachable from `commit` that deleted `path`, if any (a path once
-    /// deleted is never granted again): `git log -1 --diff-filter=D <commit> -- <path>`, in
-    /// process. A shallow clone cannot tell: an error (fail closed).
+    /// The latest commit reachable from `commit` that deleted the file `path`, if any (a
+    /// path once deleted is never granted again): `git log -1 --diff-filter=D <commit> --
+    /// <path>` for a file path, in process (a folder counts only when it goes as a whole). A shallow clone cannot tell: an error (fail closed).
     pub fn deleted_in(&self, commit: &str, path: &str) -> Result<Option<String>, GitError> {
         if self.is_shallow()? {
             return Err(GitError::Shallow);

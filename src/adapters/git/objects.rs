@@ -212,28 +212,23 @@ pub fn first_parent_chain<'r>(tip: Commit<'r>, stop: Option<Oid>) -> Vec<Commit<
 }
 
 /// What [`diff`] still has to do, kept on a stack so that output stays in git's order.
-enum Step {
-    Trees(String, Option<Oid>, Option<Oid>),
+enum Step<'r> {
+    Trees(String, Option<Tree<'r>>, Option<Tree<'r>>),
     Line(Vec<u8>),
 }
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
-/// The entries of a tree (none for an absent one), as (git's sort key, name, id, mode).
-fn entries(repo: &Repository, id: Option<Oid>) -> Result<Vec<(Vec<u8>, String, Oid, i32)>, GitError> {
-    let Some(id) = id else { return Ok(Vec::new()) };
-    let tree = repo.find_tree(id).map_err(error)?;
-    Ok(tree
-        .iter()
-        .map(|e| {
-            let mut key = e.name_bytes().to_vec();
-            if e.kind() == Some(ObjectType::Tree) {
-                key.push(b'/');
-            }
-            let name = String::from_utf8_lossy(e.name_bytes()).into_owned();
-            (key, name, e.id(), e.filemode())
-        })
-        .collect())
+/// git's order of tree entries: names compared bytewise, a tree's name as if it ended in `/`.
+fn git_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    let len = an.len().min(bn.len());
+    let end = |e: &git2::TreeEntry<'_>| if e.kind() == Some(ObjectType::Tree) { b'/' } else { 0 };
+    an[..len].cmp(&bn[..len]).then_with(|| {
+        let x = an.get(len).copied().unwrap_or_else(|| end(a));
+        let y = bn.get(len).copied().unwrap_or_else(|| end(b));
+        x.cmp(&y)
+    })
 }
 
 fn raw_line(path: &str, old: Option<(Oid, i32)>, new: Option<(Oid, i32)>) -> Vec<u8> {
@@ -252,49 +247,64 @@ fn raw_line(path: &str, old: Option<(Oid, i32)>, new: Option<(Oid, i32)>) -> Vec
 
 /// The changed non-tree entries between two trees at `prefix`, recursively, as
 /// `git diff-tree -r --raw -z --no-renames` lines in its order (a file replaced by a folder
-/// is the file removed and the folder's files added).
-pub fn diff(repo: &Repository, prefix: &str, old: Option<Oid>, new: Option<Oid>) -> Result<Vec<u8>, GitError> {
+/// is the file removed and the folder's files added). Unchanged entries cost a comparison.
+pub fn diff(
+    repo: &Repository,
+    prefix: &str,
+    old: Option<Tree<'_>>,
+    new: Option<Tree<'_>>,
+) -> Result<Vec<u8>, GitError> {
     let mut out = Vec::new();
-    let mut stack = vec![Step::Trees(prefix.to_string(), old, new)];
+    let find = |id: Option<Oid>| id.map(|id| repo.find_tree(id).map_err(error)).transpose();
+    let mut stack: Vec<Step<'_>> = vec![Step::Trees(prefix.to_string(), old, new)];
     while let Some(step) = stack.pop() {
         let (base, old, new) = match step {
             Step::Line(l) => {
                 out.extend_from_slice(&l);
                 continue;
             }
-            Step::Trees(_, a, b) if a == b => continue,
             Step::Trees(base, a, b) => (base, a, b),
         };
+        if old.as_ref().map(Tree::id) == new.as_ref().map(Tree::id) {
+            continue;
+        }
         if base.matches('/').count() > MAX_TREE_DEPTH {
             return Err(GitError::Parse(format!(
                 "tree `{}` is nested too deep",
                 base.escape_debug()
             )));
         }
-        let (olds, news) = (entries(repo, old)?, entries(repo, new)?);
+        let (no, nn) = (old.as_ref().map_or(0, Tree::len), new.as_ref().map_or(0, Tree::len));
         let mut steps = Vec::new();
         let (mut i, mut j) = (0, 0);
-        while i < olds.len() || j < news.len() {
-            let order = match (olds.get(i), news.get(j)) {
-                (Some(a), Some(b)) => a.0.cmp(&b.0),
+        while i < no || j < nn {
+            let a = old.as_ref().and_then(|t| t.get(i));
+            let b = new.as_ref().and_then(|t| t.get(j));
+            let order = match (&a, &b) {
+                (Some(a), Some(b)) => git_order(a, b),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };
             let (a, b) = match order {
-                std::cmp::Ordering::Less => (olds.get(i), None),
-                std::cmp::Ordering::Greater => (None, news.get(j)),
-                std::cmp::Ordering::Equal => (olds.get(i), news.get(j)),
+                std::cmp::Ordering::Less => (a, None),
+                std::cmp::Ordering::Greater => (None, b),
+                std::cmp::Ordering::Equal => (a, b),
             };
             i += usize::from(a.is_some());
             j += usize::from(b.is_some());
-            let any = a.or(b).map(|e| (e.0.ends_with(b"/"), e.1.clone()));
-            let Some((is_tree, name)) = any else { break };
-            let path = format!("{base}/{name}");
-            let (a, b) = (a.map(|e| (e.2, e.3)), b.map(|e| (e.2, e.3)));
-            if is_tree {
-                steps.push(Step::Trees(path, a.map(|x| x.0), b.map(|x| x.0)));
-            } else if a != b {
-                steps.push(Step::Line(raw_line(&path, a, b)));
+            let (sa, sb) = (
+                a.as_ref().map(|e| (e.id(), e.filemode())),
+                b.as_ref().map(|e| (e.id(), e.filemode())),
+            );
+            if sa == sb {
+                continue;
+            }
+            let Some(e) = a.as_ref().or(b.as_ref()) else { break };
+            let path = format!("{base}/{}", String::from_utf8_lossy(e.name_bytes()));
+            if e.kind() == Some(ObjectType::Tree) {
+                steps.push(Step::Trees(path, find(sa.map(|x| x.0))?, find(sb.map(|x| x.0))?));
+            } else {
+                steps.push(Step::Line(raw_line(&path, sa, sb)));
             }
         }
         stack.extend(steps.into_iter().rev());
