@@ -259,8 +259,9 @@ pub struct ApplyArgs {
     /// Remove more assignments than settings.max_removals_per_run allows
     #[arg(long)]
     pub force: bool,
-    /// Keep running for this long (e.g. `55m`), reconciling again at each window start
-    /// or end and at least every minute, so access ends on time between scheduled runs
+    /// Keep running for up to this long (e.g. `55m`), reconciling again at each window
+    /// start or end and at least every minute, so access ends on time between scheduled
+    /// runs; ends early once no grant is active and none starts within this horizon
     #[arg(long, value_name = "DURATION")]
     pub watch: Option<String>,
 }

@@ -63,7 +63,10 @@ pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exi
 }
 
 /// `--watch`: reconciles now, then again at each window boundary (and at least every
-/// minute, to see merges and revocations) until `until`. The worst outcome of the runs.
+/// minute, to see merges and revocations) until `until`, but only while there is work for
+/// it: a request in its window, a window starting before `until`, or a failure to retry.
+/// With none of these it ends after the run (runner time tracks access, DESIGN 11; the
+/// schedule picks up what merges later). The worst outcome of the runs.
 fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<Utc>) -> Exit {
     let mut worst = Exit::Success;
     loop {
@@ -73,6 +76,13 @@ fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<
             Ok(report) => {
                 print(&report, format, apply);
                 worst = worst.max(exit(&report));
+                if !watch_has_work(&report, until) {
+                    eprintln!(
+                        "gitgrant: --watch: no grant is active and none starts before {}; done until the next scheduled run",
+                        until.format("%Y-%m-%dT%H:%M:%SZ")
+                    );
+                    return worst;
+                }
                 let now = Utc::now();
                 let mut wake = (now + chrono::TimeDelta::seconds(60)).min(until);
                 if let Some(b) = report.plan.next_boundary {
@@ -91,6 +101,12 @@ fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<
         }
         std::thread::sleep(pause);
     }
+}
+
+/// Whether `--watch` has a reason to stay after a run: a request in its window, a window
+/// boundary before `until`, or a failed change (tried again at the next tick).
+fn watch_has_work(report: &Report, until: DateTime<Utc>) -> bool {
+    report.plan.active > 0 || report.failures > 0 || report.plan.next_boundary.is_some_and(|b| b <= until)
 }
 
 /// Before each `--watch` tick: when the default branch is `origin`'s, fetch exactly that

@@ -12,6 +12,7 @@ mod explain;
 mod fixtures;
 mod gate;
 mod gate_online;
+mod git_in_process;
 mod layers;
 mod github_api;
 mod github_prism;

@@ -772,6 +772,46 @@ fn watch_acts_at_each_window_boundary() {
     assert!(kinds.contains(&"activated".to_string()) && kinds.contains(&"ended".to_string()));
 }
 
+/// Issue 10 item 6, runner time tracks access: a watch with nothing in its window and no
+/// window starting within its horizon runs once and exits at once (exit 0), instead of
+/// holding a runner for the whole horizon.
+#[test]
+fn watch_with_nothing_active_or_starting_within_the_horizon_exits_at_once() {
+    let mut w = World::new();
+    let now = chrono::Utc::now();
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let ago = |s: i64| fmt(now - chrono::TimeDelta::seconds(s));
+    w.pr_times = [ago(60), ago(40), ago(20)];
+    // one grant that ended an hour ago, one that starts in two hours: neither within 10 min
+    w.merge_request("old-1", "alice", "payments-prod", ADMIN, &ago(7200), "1h");
+    let later = fmt(now + chrono::TimeDelta::hours(2));
+    w.merge_request("later-1", "alice", "payments-prod", ADMIN, &later, "1h");
+    let mut c = bin();
+    c.args([
+        "apply",
+        "--repo",
+        w.repo.to_str().unwrap(),
+        "--evidence",
+        w.evidence.to_str().unwrap(),
+        "--watch",
+        "10m",
+    ]);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let t = std::time::Instant::now();
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(60), "{:?}", t.elapsed());
+    assert!(stderr.contains("no grant is active and none starts before"), "{stderr}");
+    assert_eq!(stdout.matches("gitgrant apply:").count(), 1, "{stdout}");
+    assert!(w.assignments().is_empty());
+}
+
 /// Issue 9, "a tag takes over the reconciler": a pushed tag `origin/main` whose commit maps
 /// `payments-prod` to another account. git's own short-name search picks the tag; gitgrant
 /// refuses the name (`ambiguous-ref`) and grants from the exact remote branch.

@@ -1,15 +1,15 @@
-//! Git reading for `gitgrant audit` and `status`: the first-parent history of `requests/`
-//! in one `git log` pass, blob contents through one `git cat-file --batch`, the files at a
-//! branch tip, which commits are on the branch, and a long-lived `cat-file` session for
-//! `--verify`'s look-ups at many commits (never one process per request).
+//! Git reading for `gitgrant audit` and `status`, in process through libgit2: the
+//! first-parent history of `requests/` in one walk (in `git log --raw -z` form, which is
+//! also the form of its cache), blob contents, the files at a branch tip, which commits are
+//! on the branch, and a session for `--verify`'s look-ups at many commits.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::io::Write;
 
 use chrono::{DateTime, Utc};
+use git2::Repository;
 
-use crate::adapters::git::cat_file::{self, Answer};
+use crate::adapters::git::objects::{self, error};
 use crate::adapters::git::{Git, GitError};
 use crate::core::audit::{ChangeKind, Commit, HistoryCommit, PathChange};
 
@@ -17,8 +17,6 @@ const RECORD: u8 = 0x1e;
 /// Where the history walk is kept, under the git directory.
 const CACHE: &str = "gitgrant/audit-history";
 const CACHE_HEADER: &str = "gitgrant audit history v1 ";
-/// Chains at least this long are walked in two halves at once.
-const SPLIT_AT: usize = 2000;
 
 /// Writes the walk's output atomically; a cache that cannot be written is no error.
 fn write_cache(path: &std::path::Path, tip: &str, raw: &[u8]) {
@@ -31,21 +29,6 @@ fn write_cache(path: &std::path::Path, tip: &str, raw: &[u8]) {
     };
     if f.write_all(format!("{CACHE_HEADER}{tip}\n").as_bytes()).is_ok() && f.write_all(raw).is_ok() {
         let _ = f.persist(path);
-    }
-}
-
-fn spawn_err(git: &Git, source: std::io::Error) -> GitError {
-    GitError::Spawn {
-        dir: git.dir().display().to_string(),
-        source,
-    }
-}
-
-fn failed(git: &Git, args: &[&str], stderr: &[u8]) -> GitError {
-    GitError::Failed {
-        dir: git.dir().display().to_string(),
-        args: args.join(" "),
-        stderr: String::from_utf8_lossy(stderr).trim().to_string(),
     }
 }
 
@@ -116,101 +99,100 @@ pub fn parse_log(out: &[u8]) -> Result<Vec<HistoryCommit>, GitError> {
     Ok(commits)
 }
 
-impl Git {
-    /// Runs git, returning stdout; stdin may be fed from a second thread.
-    pub(crate) fn run_with_input(&self, args: &[&str], input: Option<Vec<u8>>) -> Result<Vec<u8>, GitError> {
-        let mut child = self
-            .command(args)
-            .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| spawn_err(self, e))?;
-        let writer = match (input, child.stdin.take()) {
-            (Some(data), Some(mut pipe)) => Some(std::thread::spawn(move || pipe.write_all(&data))),
-            _ => None,
+/// `git log --first-parent --diff-merges=first-parent --root --raw --no-renames -z
+/// --format=%x1e%H%x00%ct%x00%an%x00%s <tip> [^stop] -- requests/`, in process: each
+/// first-parent commit that changed `requests/` against its first parent, newest first.
+fn log_raw(repo: &Repository, tip: &str, stop: Option<&str>) -> Result<Vec<u8>, GitError> {
+    let tip = objects::commit(repo, tip).ok_or_else(|| GitError::MissingCommit(tip.to_string()))?;
+    let stop = stop.and_then(|s| git2::Oid::from_str(s).ok());
+    let requests = |c: &git2::Commit<'_>| -> Result<Option<git2::Tree<'_>>, GitError> {
+        let tree = c.tree().map_err(error)?;
+        let Some(entry) = tree
+            .get_name("requests")
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+        else {
+            return Ok(None);
         };
-        let mut stderr = child.stderr.take();
-        let err_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(e) = stderr.as_mut() {
-                let _ = e.read_to_end(&mut buf);
-            }
-            buf
-        });
-        let mut out = Vec::new();
-        if let Some(mut o) = child.stdout.take() {
-            o.read_to_end(&mut out).map_err(|e| spawn_err(self, e))?;
+        repo.find_tree(entry.id()).map(Some).map_err(error)
+    };
+    let mut out = Vec::new();
+    let mut chain = objects::first_parent_chain(tip, stop).into_iter().peekable();
+    // the parent's `requests/` tree is the next commit's: read once, kept for the next step
+    let mut new = match chain.peek() {
+        Some(c) => requests(c)?,
+        None => None,
+    };
+    while let Some(c) = chain.next() {
+        let old = match c.parent(0) {
+            Ok(p) => requests(&p)?,
+            Err(_) => None,
+        };
+        let this = std::mem::replace(&mut new, old.clone());
+        if chain.peek().is_some_and(|n| Some(n.id()) != c.parent_id(0).ok()) {
+            new = match chain.peek() {
+                Some(n) => requests(n)?,
+                None => None,
+            };
         }
-        if let Some(w) = writer {
-            let _ = w.join();
+        if this.as_ref().map(git2::Tree::id) == old.as_ref().map(git2::Tree::id) {
+            continue;
         }
-        let status = child.wait().map_err(|e| spawn_err(self, e))?;
-        let err = err_reader.join().unwrap_or_default();
-        if !status.success() {
-            return Err(failed(self, args, &err));
+        let changes = objects::diff(repo, "requests", old, this)?;
+        if changes.is_empty() {
+            continue;
         }
-        Ok(out)
+        out.push(RECORD);
+        out.extend_from_slice(c.id().to_string().as_bytes());
+        out.push(0);
+        out.extend_from_slice(c.time().seconds().to_string().as_bytes());
+        out.push(0);
+        out.extend(c.author().name_bytes().iter().filter(|b| **b != 0));
+        out.push(0);
+        out.extend(c.summary_bytes().unwrap_or_default().iter().filter(|b| **b != 0));
+        out.extend_from_slice(b"\0\n");
+        out.extend_from_slice(&changes);
     }
+    Ok(out)
+}
 
-    /// `git log` of `requests/` along the first-parent chain, raw and NUL-separated, newest
-    /// first, for a revision range.
-    pub(crate) fn log_raw(&self, range: &str) -> Result<Vec<u8>, GitError> {
-        let args = [
-            "log",
-            "--first-parent",
-            "--diff-merges=first-parent",
-            "--root",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            "-z",
-            "--format=%x1e%H%x00%ct%x00%an%x00%s",
-            range,
-            "--",
-            "requests/",
-        ];
-        self.run_with_input(&args, None)
-    }
-
-    /// The first-parent chain of `tip`, newest first.
-    fn first_parents(&self, tip: &str) -> Result<Vec<String>, GitError> {
-        let out = self.run_with_input(&["rev-list", "--first-parent", tip], None)?;
-        Ok(String::from_utf8_lossy(&out).lines().map(str::to_string).collect())
+impl Git {
+    /// Whether `old` is on the first-parent chain of `tip`.
+    pub(crate) fn first_parent_chain_has(&self, tip: &str, old: &str) -> Result<bool, GitError> {
+        let repo = self.repo();
+        let tip = objects::commit(&repo, tip).ok_or_else(|| GitError::MissingCommit(tip.to_string()))?;
+        Ok(objects::first_parent_chain(tip, None)
+            .iter()
+            .any(|c| c.id().to_string() == old))
     }
 
     /// The first-parent commit of `tip` that last changed `path` (compared with its first
     /// parent): for a file present at `tip`, the commit that introduced its current
     /// content. `None` when no first-parent commit touched it.
     pub fn introducing_commit(&self, tip: &str, path: &str) -> Result<Option<String>, GitError> {
-        let args = ["log", "--first-parent", "-1", "--format=%H", tip, "--", path];
-        let out = self.run_with_input(&args, None)?;
-        let sha = String::from_utf8_lossy(&out).trim().to_string();
-        Ok((!sha.is_empty()).then_some(sha))
+        let repo = self.repo();
+        let tip = objects::commit(&repo, tip).ok_or_else(|| GitError::MissingCommit(tip.to_string()))?;
+        let mut chain = objects::first_parent_chain(tip, None).into_iter().peekable();
+        while let Some(c) = chain.next() {
+            let mine = objects::slot(&c.tree().map_err(error)?, path);
+            let parent = match chain.peek() {
+                Some(p) => objects::slot(&p.tree().map_err(error)?, path),
+                None => None,
+            };
+            if mine != parent {
+                return Ok(Some(c.id().to_string()));
+            }
+        }
+        Ok(None)
     }
 
-    /// The whole walk, in two halves of the first-parent chain read by two `git log`
-    /// processes at once when the chain is long (git's tree diffs are the cost).
-    pub(crate) fn log_raw_split(&self, tip: &str) -> Result<Vec<u8>, GitError> {
-        let chain = self.first_parents(tip)?;
-        if chain.len() < SPLIT_AT {
-            return self.log_raw(tip);
-        }
-        let mid = &chain[chain.len() / 2];
-        let (newer, older) = std::thread::scope(|s| {
-            let newer = s.spawn(|| self.log_raw(&format!("{mid}..{tip}")));
-            let older = self.log_raw(mid);
-            (newer.join(), older)
-        });
-        let mut out = newer.map_err(|_| GitError::Parse("the history walk failed unexpectedly".into()))??;
-        out.extend_from_slice(&older?);
-        Ok(out)
+    /// The raw walk of `requests/` along `tip`'s first-parent chain, newest first, stopping
+    /// before `stop` (`stop..tip`) or from the root.
+    pub(crate) fn requests_log(&self, tip: &str, stop: Option<&str>) -> Result<Vec<u8>, GitError> {
+        log_raw(&self.repo(), tip, stop)
     }
 
     fn cache_path(&self) -> Option<std::path::PathBuf> {
-        let out = self.run_with_input(&["rev-parse", "--git-path", CACHE], None).ok()?;
-        let p = std::path::PathBuf::from(String::from_utf8_lossy(&out).trim());
-        Some(if p.is_relative() { self.dir().join(p) } else { p })
+        Some(self.repo().path().join(CACHE))
     }
 
     /// Every first-parent commit of `tip` that touched `requests/`, oldest first, with the
@@ -226,28 +208,29 @@ impl Git {
             let old_tip = header.strip_prefix(CACHE_HEADER)?.to_string();
             Some((old_tip, bytes[nl + 1..].to_vec()))
         });
+        let walk = |stop: Option<&str>| log_raw(&self.repo(), tip, stop);
         let from_cache = |old_tip: &str, raw: Vec<u8>| -> Result<Option<Vec<u8>>, GitError> {
             if old_tip == tip {
                 return Ok(Some(raw));
             }
-            if !self.first_parents(tip)?.iter().any(|c| c == old_tip) {
+            if !self.first_parent_chain_has(tip, old_tip)? {
                 return Ok(None);
             }
-            let mut out = self.log_raw(&format!("{old_tip}..{tip}"))?;
+            let mut out = walk(Some(old_tip))?;
             out.extend_from_slice(&raw);
             Ok(Some(out))
         };
         let (raw, fresh) = match cached {
             Some((old_tip, raw)) => match from_cache(&old_tip, raw)? {
                 Some(r) => (r, false),
-                None => (self.log_raw_split(tip)?, true),
+                None => (walk(None)?, true),
             },
-            None => (self.log_raw_split(tip)?, true),
+            None => (walk(None)?, true),
         };
         let mut commits = match parse_log(&raw) {
             Ok(c) => c,
             // a damaged cache: walk again
-            Err(_) if !fresh => parse_log(&self.log_raw_split(tip)?)?,
+            Err(_) if !fresh => parse_log(&walk(None)?)?,
             Err(e) => return Err(e),
         };
         if let Some(p) = cache {
@@ -257,13 +240,11 @@ impl Git {
         Ok(commits)
     }
 
-    /// The contents of objects (blob ids or `rev:path`) through one `git cat-file --batch`;
-    /// `None` for a missing object.
+    /// The contents of objects (blob ids or `rev:path`), as `git cat-file --batch` gives
+    /// them; `None` for a missing object.
     pub fn cat_many(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
-        if names.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut input = Vec::new();
+        let repo = self.repo();
+        let mut out = Vec::with_capacity(names.len());
         for n in names {
             if n.contains('\n') {
                 return Err(GitError::Parse(format!(
@@ -271,121 +252,78 @@ impl Git {
                     n.escape_debug()
                 )));
             }
-            input.extend_from_slice(n.as_bytes());
-            input.push(b'\n');
+            out.push(match objects::object(&repo, n) {
+                Some(obj) => Some(objects::contents(&repo, &obj)?),
+                None => None,
+            });
         }
-        let out = self.run_with_input(&["cat-file", "--batch"], Some(input))?;
-        cat_file::parse_batch(&out, names)
+        Ok(out)
     }
 
-    /// The request files at `rev`'s tip, as (path, blob id).
+    /// The request files at `rev`'s tip, as (path, blob id), in `git ls-tree -r` order.
     pub fn request_files(&self, rev: &str) -> Result<Vec<(String, String)>, GitError> {
-        let out = self.run_with_input(&["ls-tree", "-r", "-z", "--full-tree", rev, "--", "requests/"], None)?;
+        let repo = self.repo();
+        let c = objects::commit(&repo, rev).ok_or_else(|| GitError::MissingCommit(rev.to_string()))?;
+        let root = c.tree().map_err(error)?;
         let mut files = Vec::new();
-        for rec in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-            let rec = String::from_utf8_lossy(rec);
-            let Some((meta, path)) = rec.split_once('\t') else {
-                return Err(GitError::Parse(rec.to_string()));
-            };
-            let parts: Vec<&str> = meta.split(' ').collect();
-            if let [_, "blob", oid] = parts[..] {
-                files.push((path.to_string(), oid.to_string()));
+        let Some((id, mode)) = objects::slot(&root, "requests") else {
+            return Ok(files);
+        };
+        let mut add = |item: objects::Item| {
+            if item.kind == Some(git2::ObjectType::Blob) {
+                files.push((item.path, item.id.to_string()));
             }
+            Ok(())
+        };
+        if mode == 0o040000 {
+            let tree = repo.find_tree(id).map_err(error)?;
+            objects::walk(&repo, tree, "requests", &mut add)?;
         }
         Ok(files)
     }
 
-    /// Which of `shas` are `rev` or its ancestors (one `git rev-list`).
+    /// Which of `shas` are `rev` or its ancestors (one walk).
     pub fn ancestors_among(&self, rev: &str, shas: &BTreeSet<String>) -> Result<BTreeSet<String>, GitError> {
         if shas.is_empty() {
             return Ok(BTreeSet::new());
         }
-        let out = self.run_with_input(&["rev-list", rev], None)?;
-        Ok(String::from_utf8_lossy(&out)
-            .lines()
-            .filter(|l| shas.contains(*l))
-            .map(str::to_string)
-            .collect())
+        let repo = self.repo();
+        let tip = objects::commit(&repo, rev).ok_or_else(|| GitError::MissingCommit(rev.to_string()))?;
+        let mut walk = repo.revwalk().map_err(error)?;
+        walk.push(tip.id()).map_err(error)?;
+        let mut found = BTreeSet::new();
+        for id in walk {
+            let id = id.map_err(error)?.to_string();
+            if shas.contains(&id) {
+                found.insert(id);
+            }
+        }
+        Ok(found)
     }
 
-    /// A `git cat-file --batch` and `--batch-check` pair kept open for many look-ups.
+    /// A session for many look-ups by object name (`rev:path`, `sha^{commit}`).
     pub fn cat_session(&self) -> Result<CatSession, GitError> {
-        let open = |flag: &str| -> Result<(Child, ChildStdin, BufReader<ChildStdout>), GitError> {
-            let mut child = self
-                .command(&["cat-file", flag])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| spawn_err(self, e))?;
-            let stdin = child.stdin.take().ok_or_else(|| GitError::Parse("no stdin".into()))?;
-            let stdout = child.stdout.take().ok_or_else(|| GitError::Parse("no stdout".into()))?;
-            Ok((child, stdin, BufReader::new(stdout)))
-        };
         Ok(CatSession {
-            check: open("--batch-check")?,
-            batch: open("--batch")?,
+            repo: super::open_repository(self.dir())?,
         })
     }
 }
 
-type Pipe = (Child, ChildStdin, BufReader<ChildStdout>);
-
 pub struct CatSession {
-    check: Pipe,
-    batch: Pipe,
-}
-
-/// Asks one object of a session's `cat-file` and reads its header line.
-fn ask(pipe: &mut Pipe, name: &str) -> Result<Answer, GitError> {
-    if name.contains('\n') {
-        return Ok(Answer::Absent);
-    }
-    let io = |e: std::io::Error| GitError::Parse(format!("cat-file: {e}"));
-    pipe.1.write_all(format!("{name}\n").as_bytes()).map_err(io)?;
-    pipe.1.flush().map_err(io)?;
-    let mut header = Vec::new();
-    pipe.2.read_until(b'\n', &mut header).map_err(io)?;
-    if header.pop() != Some(b'\n') {
-        return Err(GitError::Parse(format!(
-            "cat-file ended early, answering `{}`",
-            name.escape_debug()
-        )));
-    }
-    cat_file::parse_header(&header, name)
+    repo: Repository,
 }
 
 impl CatSession {
     /// The object id `name` (`rev:path`, `sha^{commit}`) names, if it exists.
     pub fn oid(&mut self, name: &str) -> Result<Option<String>, GitError> {
-        Ok(match ask(&mut self.check, name)? {
-            Answer::Found { oid, .. } => Some(oid),
-            Answer::Absent => None,
-        })
+        Ok(objects::object(&self.repo, name).map(|o| o.id().to_string()))
     }
 
     /// The contents of an object, if it exists.
     pub fn contents(&mut self, name: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let Answer::Found { size, .. } = ask(&mut self.batch, name)? else {
-            return Ok(None);
-        };
-        let mut buf = Vec::new();
-        (&mut self.batch.2)
-            .take((size as u64).saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| GitError::Parse(format!("cat-file: {e}")))?;
-        let (body, _) = cat_file::object_body(&buf, 0, size, name)?;
-        let len = body.len();
-        buf.truncate(len);
-        Ok(Some(buf))
-    }
-}
-
-impl Drop for CatSession {
-    fn drop(&mut self) {
-        for p in [&mut self.check, &mut self.batch] {
-            let _ = p.0.kill();
-            let _ = p.0.wait();
+        match objects::object(&self.repo, name) {
+            Some(obj) => objects::contents(&self.repo, &obj).map(Some),
+            None => Ok(None),
         }
     }
 }

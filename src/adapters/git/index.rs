@@ -17,15 +17,7 @@ impl Git {
         if !self.commit_exists(marker) || !self.is_ancestor(marker, tip) {
             return Ok(false);
         }
-        let out = self.run_with_input(
-            &["rev-list", "--first-parent", "--reverse", &format!("{marker}..{tip}")],
-            None,
-        )?;
-        let text = String::from_utf8_lossy(&out);
-        let Some(oldest) = text.lines().next() else {
-            return Ok(false);
-        };
-        Ok(self.first_parent(oldest).as_deref() == Some(marker))
+        self.first_parent_chain_has(tip, marker)
     }
 
     /// The first-parent commits of `tip` after `from` (every one when `None`) that touched
@@ -37,10 +29,10 @@ impl Git {
                 if self.is_shallow()? {
                     return Err(GitError::Shallow);
                 }
-                self.log_raw_split(tip)?
+                self.requests_log(tip, None)?
             }
             Some(m) if m == tip => return Ok(vec![]),
-            Some(m) => self.log_raw(&format!("{m}..{tip}"))?,
+            Some(m) => self.requests_log(tip, Some(m))?,
         };
         let mut commits = parse_log(&raw)?;
         commits.reverse();

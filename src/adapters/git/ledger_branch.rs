@@ -1,6 +1,7 @@
-//! The ledger branch in git: reads `events/*.jsonl` from `gitgrant-ledger`, and appends a
-//! run's events as one commit built with plumbing (never touching the work tree), pushed to
-//! `origin` and retried on a non-fast-forward by re-applying the append on the new tip.
+//! The ledger branch in git: reads `events/*.jsonl` from `gitgrant-ledger` (in process), and
+//! appends a run's events as one commit built with git plumbing (never touching the work
+//! tree), pushed to `origin` and retried on a non-fast-forward by re-applying the append on
+//! the new tip. Fetch and push stay with the git CLI for `actions/checkout`'s credentials.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -27,13 +28,17 @@ const PUSH_BACKOFF: Backoff = Backoff {
 
 impl Git {
     fn has_origin(&self) -> bool {
-        self.output(&["config", "--get", "remote.origin.url"]).is_ok()
+        let repo = self.repo();
+        repo.config()
+            .and_then(|mut c| c.snapshot())
+            .is_ok_and(|c| c.get_bytes("remote.origin.url").is_ok())
     }
 
+    /// The commit an exact ref names (in process).
     fn resolve(&self, r: &str) -> Option<String> {
-        self.output(&["rev-parse", "--verify", "-q", &format!("{r}^{{commit}}")])
-            .ok()
-            .map(|s| s.trim().to_string())
+        let repo = self.repo();
+        let reference = repo.find_reference(r).ok()?;
+        Some(reference.peel_to_commit().ok()?.id().to_string())
     }
 
     /// Fetches the ledger branch from `origin` when there is one. A missing branch is not
@@ -161,10 +166,8 @@ impl Git {
     ) -> Result<String, GitError> {
         let mut files = Vec::new();
         for (path, added) in additions {
-            let mut content = match parent {
-                Some(p) => self
-                    .output(&["cat-file", "blob", &format!("{p}:{path}")])
-                    .unwrap_or_default(),
+            let mut content = match parent.and_then(|p| self.blob_at(p, path)) {
+                Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 None => String::new(),
             };
             if !content.is_empty() && !content.ends_with('\n') {
@@ -224,7 +227,10 @@ impl Git {
             args.push("-p");
             args.push(p);
         }
-        Ok(self.output_env(&args, env, Some(message.as_bytes()))?.trim().to_string())
+        Ok(self
+            .output_env(&args, env, Some(message.as_bytes()))?
+            .trim()
+            .to_string())
     }
 
     /// Points a local branch at a commit.

@@ -1,18 +1,23 @@
-//! Git adapter (the git CLI): reads the files gitgrant needs at a commit into a `Tree`,
-//! and answers whether a path ever existed in a commit's history. The CLI is used rather
-//! than libgit2 because it reads commit-graph changed-path filters (DESIGN 4, Scale).
+//! Git adapter: reads the files gitgrant needs at a commit into a `Tree`, blobs, ancestry,
+//! and whether a path ever existed in a commit's history, in process through libgit2
+//! (`git2`, DESIGN 11). The git CLI is kept for fetch and push (the credentials
+//! `actions/checkout` configures), for writing commits, and for `changed_files` (git's own
+//! rename detection decides what a pull request changes, as GitHub's list is cross-checked).
 
 pub mod cat_file;
 pub mod history;
 pub mod index;
 pub mod ledger_branch;
+pub mod objects;
 pub mod refs;
 
 pub use refs::CommitId;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+
+use git2::{ObjectType, Repository, RepositoryOpenFlags};
 
 use crate::core::files::document::{MAX_POLICY_BYTES, MAX_REQUEST_BYTES};
 use crate::core::files::tree::{Entry, Tree};
@@ -51,6 +56,7 @@ pub enum GitError {
 
 pub struct Git {
     dir: PathBuf,
+    repo: Mutex<Repository>,
 }
 
 /// A full object id (SHA-1 or SHA-256, hex): what may be passed to git as one.
@@ -59,10 +65,19 @@ fn is_object_id(s: &str) -> bool {
 }
 
 impl Git {
+    /// Opens the repository at `dir` or above it (as `git -C dir` finds it); `GIT_DIR` and
+    /// the like in the environment are ignored.
     pub fn open(dir: &Path) -> Result<Git, GitError> {
-        let git = Git { dir: dir.to_path_buf() };
-        git.run(&["rev-parse", "--git-dir"])?;
-        Ok(git)
+        let repo = open_repository(dir)?;
+        Ok(Git {
+            dir: dir.to_path_buf(),
+            repo: Mutex::new(repo),
+        })
+    }
+
+    /// The in-process repository (a poisoned lock still holds a usable handle).
+    pub(crate) fn repo(&self) -> MutexGuard<'_, Repository> {
+        self.repo.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn dir(&self) -> &Path {
@@ -95,91 +110,76 @@ impl Git {
     }
 
     pub fn has_commit(&self, sha: &str) -> bool {
-        self.run(&["cat-file", "-e", &format!("{sha}^{{commit}}")]).is_ok()
+        objects::commit(&self.repo(), sha).is_some()
     }
 
     pub fn is_shallow(&self) -> Result<bool, GitError> {
-        Ok(String::from_utf8_lossy(&self.run(&["rev-parse", "--is-shallow-repository"])?).trim() == "true")
+        Ok(self.repo().is_shallow())
     }
 
-    /// Reads the entries at `commit` under the given paths (files or folders) into a tree.
-    /// Symbolic links and oversized files are recorded without reading them.
+    /// Reads the entries at `commit` under the given paths (files or folders, matched
+    /// literally as `git ls-tree` does) into a tree. Symbolic links and oversized files are
+    /// recorded without reading them; submodules are left out.
     pub fn read_tree(&self, commit: &str, paths: &[&str]) -> Result<Tree, GitError> {
-        if !self.has_commit(commit) {
-            return Err(GitError::MissingCommit(commit.to_string()));
-        }
+        let repo = self.repo();
+        let c = objects::commit(&repo, commit).ok_or_else(|| GitError::MissingCommit(commit.to_string()))?;
         let mut tree = Tree::default();
         if paths.is_empty() {
             return Ok(tree);
         }
-        let mut args = vec!["ls-tree", "-r", "-z", "--long", "--full-tree", commit, "--"];
-        args.extend(paths);
-        let listing = self.run(&args)?;
-        let mut blobs: Vec<(String, String)> = Vec::new();
-        for record in listing.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-            let record = String::from_utf8_lossy(record);
-            let (meta, path) = record
-                .split_once('\t')
-                .ok_or_else(|| GitError::Parse(record.to_string()))?;
-            let fields: Vec<&str> = meta.split_whitespace().collect();
-            let [mode, kind, oid, size] = fields[..] else {
-                return Err(GitError::Parse(record.to_string()));
+        let root = c.tree().map_err(objects::error)?;
+        let odb = repo.odb().map_err(objects::error)?;
+        let mut add = |item: objects::Item| -> Result<(), GitError> {
+            if item.kind != Some(ObjectType::Blob) {
+                return Ok(());
+            }
+            if item.mode == 0o120000 {
+                tree.insert(item.path, Entry::Symlink);
+                return Ok(());
+            }
+            let missing = || {
+                GitError::Parse(format!(
+                    "blob {} of `{}` is missing from the repository",
+                    item.id,
+                    item.path.escape_debug()
+                ))
             };
-            if kind != "blob" {
-                continue;
-            }
-            if mode == "120000" {
-                tree.insert(path, Entry::Symlink);
-                continue;
-            }
-            let size: u64 = size.parse().map_err(|_| GitError::Parse(record.to_string()))?;
-            let limit = if path.starts_with("requests/") {
+            let (size, _) = odb.read_header(item.id).map_err(|_| missing())?;
+            let limit = if item.path.starts_with("requests/") {
                 MAX_REQUEST_BYTES
             } else {
                 MAX_POLICY_BYTES
             };
-            if size > limit as u64 {
-                tree.insert(path, Entry::Large(size));
-                continue;
+            if size > limit {
+                tree.insert(item.path, Entry::Large(size as u64));
+                return Ok(());
             }
-            blobs.push((oid.to_string(), path.to_string()));
-        }
-        for (path, bytes) in self.read_blobs(&blobs)? {
-            tree.insert(path, Entry::File(bytes));
+            let blob = repo.find_blob(item.id).map_err(|_| missing())?;
+            tree.insert(item.path, Entry::File(blob.content().to_vec()));
+            Ok(())
+        };
+        for p in paths {
+            let p = p.trim_end_matches('/');
+            let Some((id, mode)) = objects::slot(&root, p) else {
+                continue;
+            };
+            match repo.find_object(id, None).map(|o| o.kind()) {
+                Ok(Some(ObjectType::Tree)) => {
+                    let sub = repo.find_tree(id).map_err(objects::error)?;
+                    objects::walk(&repo, sub, p, &mut add)?;
+                }
+                Ok(kind) => add(objects::Item {
+                    path: p.to_string(),
+                    id,
+                    mode,
+                    kind,
+                })?,
+                // a gitlink names a commit of another repository: not an entry to read
+                Err(_) if mode == 0o160000 => {}
+                Err(e) => return Err(objects::error(e)),
+            }
         }
         Ok(tree)
-    }
-
-    /// Reads blobs through one `git cat-file --batch`.
-    fn read_blobs(&self, blobs: &[(String, String)]) -> Result<Vec<(String, Vec<u8>)>, GitError> {
-        if blobs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut child = self
-            .command(&["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|source| GitError::Spawn {
-                dir: self.dir.display().to_string(),
-                source,
-            })?;
-        let mut stdin = child.stdin.take().ok_or_else(|| GitError::Parse("no stdin".into()))?;
-        let input: String = blobs.iter().map(|(oid, _)| format!("{oid}\n")).collect();
-        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-        let mut out = Vec::new();
-        child
-            .stdout
-            .take()
-            .ok_or_else(|| GitError::Parse("no stdout".into()))?
-            .read_to_end(&mut out)
-            .map_err(|e| GitError::Parse(e.to_string()))?;
-        let _ = writer.join();
-        let _ = child.wait();
-        let names: Vec<String> = blobs.iter().map(|(oid, _)| oid.clone()).collect();
-        let contents = cat_file::parse_batch_all(&out, &names)?;
-        Ok(blobs.iter().map(|(_, path)| path.clone()).zip(contents).collect())
     }
 
     /// The files a pull request changes, as GitHub lists them: the diff from the merge base
@@ -218,30 +218,31 @@ impl Git {
 
     /// Whether `ancestor` is `commit` or one of its ancestors.
     pub fn is_ancestor(&self, ancestor: &str, commit: &str) -> bool {
-        self.command(&["merge-base", "--is-ancestor", ancestor, commit])
-            .output()
-            .is_ok_and(|o| o.status.success())
+        let repo = self.repo();
+        let (Some(a), Some(c)) = (objects::commit(&repo, ancestor), objects::commit(&repo, commit)) else {
+            return false;
+        };
+        a.id() == c.id() || repo.graph_descendant_of(c.id(), a.id()).unwrap_or(false)
     }
 
     /// Whether `sha` names a commit in the repository (a shallow clone may lack it).
     pub fn commit_exists(&self, sha: &str) -> bool {
-        self.command(&["cat-file", "-e", &format!("{sha}^{{commit}}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
+        self.has_commit(sha)
     }
 
     /// The bytes of `path` at `commit`, if it is a file there.
     pub fn blob_at(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
-        self.run(&["cat-file", "blob", &format!("{commit}:{path}")]).ok()
+        let repo = self.repo();
+        let tree = objects::object(&repo, commit)?.peel_to_tree().ok()?;
+        let (id, _) = objects::slot(&tree, path)?;
+        Some(repo.find_blob(id).ok()?.content().to_vec())
     }
 
     /// The object id of `path` at `commit`, if it is there.
     pub fn blob_id(&self, commit: &str, path: &str) -> Option<String> {
-        let out = self
-            .run(&["rev-parse", "--verify", "-q", &format!("{commit}:{path}")])
-            .ok()?;
-        let id = String::from_utf8_lossy(&out).trim().to_string();
-        (!id.is_empty()).then_some(id)
+        let repo = self.repo();
+        let tree = objects::object(&repo, commit)?.peel_to_tree().ok()?;
+        objects::slot(&tree, path).map(|(id, _)| id.to_string())
     }
 
     /// The contents of a blob by its object id, if the repository has it.
@@ -249,7 +250,9 @@ impl Git {
         if !is_object_id(id) {
             return None;
         }
-        self.run(&["cat-file", "blob", id]).ok()
+        let repo = self.repo();
+        let oid = git2::Oid::from_str(id).ok()?;
+        Some(repo.find_blob(oid).ok()?.content().to_vec())
     }
 
     /// The first parent of `commit` (the default branch before a merge), if it is present.
@@ -257,9 +260,9 @@ impl Git {
         if !is_object_id(commit) {
             return None;
         }
-        let out = self.run(&["rev-parse", "--verify", "-q", &format!("{commit}^1^{{commit}}")]).ok()?;
-        let id = String::from_utf8_lossy(&out).trim().to_string();
-        (!id.is_empty()).then_some(id)
+        let repo = self.repo();
+        let parent = objects::commit(&repo, commit)?.parent(0).ok()?;
+        Some(parent.id().to_string())
     }
 
     /// The branch a symbolic ref (`HEAD`, `refs/remotes/origin/HEAD`) points at, short
@@ -299,20 +302,30 @@ impl Git {
         self.commit_exists(head_sha)
     }
 
-    /// The latest commit reachable from `commit` that deleted `path`, if any (a path once
-    /// deleted is never granted again). A shallow clone cannot tell: an error (fail closed).
+    /// The latest commit reachable from `commit` that deleted the file `path`, if any (a
+    /// path once deleted is never granted again): `git log -1 --diff-filter=D <commit> --
+    /// <path>` for a file path, in process (a folder counts only when it goes as a whole). A shallow clone cannot tell: an error (fail closed).
     pub fn deleted_in(&self, commit: &str, path: &str) -> Result<Option<String>, GitError> {
         if self.is_shallow()? {
             return Err(GitError::Shallow);
         }
-        let out = self.run(&["log", "-1", "--diff-filter=D", "--format=%H", commit, "--", path])?;
-        let sha = String::from_utf8_lossy(&out).trim().to_string();
-        Ok((!sha.is_empty()).then_some(sha))
+        let repo = self.repo();
+        let tip = objects::commit(&repo, commit).ok_or_else(|| GitError::MissingCommit(commit.to_string()))?;
+        let mut found = None;
+        objects::simplified_log(&repo, &tip, path, &mut |c, mine, theirs| {
+            // git log shows no diff for a merge, so `--diff-filter` never picks one
+            if theirs.len() == 1 && mine.is_none() && theirs[0].is_some() {
+                found = Some(c.id().to_string());
+                return false;
+            }
+            true
+        })?;
+        Ok(found)
     }
 
-    /// Whether `path` existed in `commit` or any of its ancestors. Needs full history: a
-    /// shallow clone answers `Unknown` (fail closed). Fast with commit-graph changed-path
-    /// filters (`git commit-graph write --reachable --changed-paths`).
+    /// Whether `path` existed in `commit` or any of its ancestors (the newest commit that
+    /// changed it, as `git log -1 <commit> -- <path>` finds it). Needs full history: a
+    /// shallow clone answers `Unknown` (fail closed).
     pub fn path_history(&self, commit: &str, path: &str) -> PathHistory {
         match self.is_shallow() {
             Ok(false) => {}
@@ -321,18 +334,35 @@ impl Git {
             }
             Err(e) => return PathHistory::Unknown(e.to_string()),
         }
-        match self.run(&["log", "-1", "--format=%H", commit, "--", path]) {
-            Ok(out) => {
-                let sha = String::from_utf8_lossy(&out).trim().to_string();
-                if sha.is_empty() {
-                    PathHistory::Never
-                } else {
-                    PathHistory::Existed(sha)
-                }
-            }
-            Err(e) => PathHistory::Unknown(e.to_string()),
+        let repo = self.repo();
+        let Some(tip) = objects::commit(&repo, commit) else {
+            return PathHistory::Unknown(GitError::MissingCommit(commit.to_string()).to_string());
+        };
+        let mut found = None;
+        let walked = objects::simplified_log(&repo, &tip, path, &mut |c, _, _| {
+            found = Some(c.id().to_string());
+            false
+        });
+        match (walked, found) {
+            (Err(e), _) => PathHistory::Unknown(e.to_string()),
+            (Ok(()), Some(sha)) => PathHistory::Existed(sha),
+            (Ok(()), None) => PathHistory::Never,
         }
     }
+}
+
+/// Opens a repository as `git -C dir` would find it, ignoring `GIT_DIR` and the like.
+fn open_repository(dir: &Path) -> Result<Repository, GitError> {
+    Repository::open_ext(
+        dir,
+        RepositoryOpenFlags::empty(),
+        std::iter::empty::<&std::ffi::OsStr>(),
+    )
+    .map_err(|e| GitError::Failed {
+        dir: dir.display().to_string(),
+        args: "rev-parse --git-dir".into(),
+        stderr: format!("not a git repository (or cannot be opened): {}", e.message()),
+    })
 }
 
 /// `git diff --name-status -z` records: a status, then one path (two for renames and copies).

@@ -111,41 +111,37 @@ impl Git {
         Ok(commits.swap_remove(0).1)
     }
 
-    /// The refs among `names` that exist exactly (not as a prefix), with their object ids.
+    /// The refs among `names` that exist exactly (not as a prefix), with the object ids
+    /// they resolve to (a symbolic ref to its target's), in the order of `names`.
     fn exact_refs(&self, names: &[String]) -> Result<Vec<(String, String)>, GitError> {
-        let mut args = vec!["for-each-ref", "--format=%(objectname) %(refname)", "--"];
-        args.extend(names.iter().map(String::as_str));
-        let out = self.run(&args)?;
-        let text = String::from_utf8_lossy(&out);
+        let repo = self.repo();
         let mut found = Vec::new();
-        for line in text.lines() {
-            let (oid, r) = line.split_once(' ').ok_or_else(|| GitError::Parse(line.to_string()))?;
-            if names.iter().any(|n| n == r) {
-                found.push((r.to_string(), oid.to_string()));
+        for n in names {
+            let Ok(r) = repo.find_reference(n) else { continue };
+            if let Some(oid) = r.resolve().ok().and_then(|r| r.target()) {
+                found.push((n.clone(), oid.to_string()));
             }
         }
-        // git's search order, so a message names the branch first
-        found.sort_by_key(|(r, _)| names.iter().position(|n| n == r));
         Ok(found)
     }
 
     /// The commit an object id (or `HEAD`) names, peeling annotated tags.
     fn peel(&self, rev: &str, name: &str) -> Result<CommitId, GitError> {
-        let out = self
-            .run(&[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                "--end-of-options",
-                &format!("{rev}^{{commit}}"),
-            ])
-            .map_err(|_| GitError::UnknownRef {
-                name: name.to_string(),
-                why: "it does not name a commit in this repository".into(),
-            })?;
-        let id = String::from_utf8_lossy(&out).trim().to_ascii_lowercase();
+        let unknown = || GitError::UnknownRef {
+            name: name.to_string(),
+            why: "it does not name a commit in this repository".into(),
+        };
+        let repo = self.repo();
+        let commit = if rev == "HEAD" {
+            repo.head().ok().and_then(|h| h.peel_to_commit().ok())
+        } else if is_full_object_id(rev) {
+            super::objects::commit(&repo, rev)
+        } else {
+            None
+        };
+        let id = commit.ok_or_else(unknown)?.id().to_string().to_ascii_lowercase();
         if !is_full_object_id(&id) {
-            return Err(GitError::Parse(format!("`git rev-parse` gave `{id}` for `{name}`")));
+            return Err(GitError::Parse(format!("libgit2 gave `{id}` for `{name}`")));
         }
         Ok(CommitId(id))
     }

@@ -157,7 +157,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
 
     let github = match (&opts.env.github_token, &opts.env.github_repository) {
         (Some(_), Some(full)) if opts.evidence.is_none() => {
-            let repo = crate::adapters::github::Repo::parse(&full).map_err(|e| e.to_string())?;
+            let repo = crate::adapters::github::Repo::parse(full).map_err(|e| e.to_string())?;
             let gh = rt
                 .block_on(async { crate::adapters::github::GitHub::from_env(&opts.env) })
                 .map_err(|e| e.to_string())?;

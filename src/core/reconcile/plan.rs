@@ -178,6 +178,10 @@ pub struct Plan {
     /// The next window start or end after `at`, for `apply --watch`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_boundary: Option<DateTime<Utc>>,
+    /// How many requests are in their window at `at` (granted or to be granted): while
+    /// there are none and no window starts within its horizon, `apply --watch` ends.
+    #[serde(skip)]
+    pub active: usize,
 }
 
 fn reason(code: &'static str, message: impl Into<String>) -> Reason {
@@ -245,6 +249,7 @@ fn wanted_now<'a>(input: &PlanInput<'a>, out: &mut Plan) -> Wanted<'a> {
             continue;
         }
         boundaries.insert(c.end);
+        out.active += 1;
         match assignment_for(input, c) {
             Ok((key, user)) => {
                 wanted.names.insert(key.clone(), (user, c.permission_set.clone()));
