@@ -642,13 +642,7 @@ fn path_revoked(index: &Index, revoked: &BTreeMap<String, &Event>, path: &str) -
 
 /// The request under the current policy: still eligible, within limits.
 fn still_eligible(r: &Request, policy: &PolicySet, teams: &Teams) -> Vec<Reason> {
-    let subject = Subject {
-        requester: &r.requester,
-        account_id: &r.account_id,
-        account_ou: &r.account_ou,
-        permission_set: &r.permission_set,
-        duration: r.duration,
-    };
+    let subject = Subject::of(r);
     match eligibility::evaluate(
         policy.policy(),
         policy.identities(),

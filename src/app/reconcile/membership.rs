@@ -80,13 +80,7 @@ pub fn eligible_live(
     snapshot_teams: &Teams,
     user_name: Option<&str>,
 ) -> Judged {
-    let subject = Subject {
-        requester: &r.requester,
-        account_id: &r.account_id,
-        account_ou: &r.account_ou,
-        permission_set: &r.permission_set,
-        duration: r.duration,
-    };
+    let subject = Subject::of(r);
     let mut known = Known {
         teams: match reader.teams_live() {
             true => Teams::Known(HashMap::new()),

@@ -111,13 +111,7 @@ pub fn check_request(
     check_ticket(r, settings, diags);
     check_start_window(r, settings, at, diags);
     check_identity(r, ids, diags);
-    let subject = Subject {
-        requester: &r.requester,
-        account_id: &r.account_id,
-        account_ou: &r.account_ou,
-        permission_set: &r.permission_set,
-        duration: r.duration,
-    };
+    let subject = Subject::of(r);
     let decision = eligibility::evaluate(policy, ids, dir, teams, &subject);
     let approval_required = match &decision {
         Eligibility::Eligible { approval_required, .. } => *approval_required,

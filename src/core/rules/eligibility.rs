@@ -48,6 +48,19 @@ pub struct Subject<'a> {
     pub duration: HumaneDuration,
 }
 
+impl<'a> Subject<'a> {
+    /// The eligibility facts of a loaded request file.
+    pub fn of(r: &'a crate::core::model::request::Request) -> Subject<'a> {
+        Subject {
+            requester: &r.requester,
+            account_id: &r.account_id,
+            account_ou: &r.account_ou,
+            permission_set: &r.permission_set,
+            duration: r.duration,
+        }
+    }
+}
+
 /// A reason with a stable code, as decisions carry them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
