@@ -124,11 +124,21 @@ fn refetch(opts: &Options) {
     }
 }
 
+/// 2 when the run could not decide what to grant (DESIGN 5: fail loud), else 1 for a
+/// failed change or the brake, else 0.
 fn exit(r: &Report) -> Exit {
+    if !r.undecided.is_empty() {
+        return Exit::Failure;
+    }
     Exit::findings_if(r.failures > 0 || r.plan.halted.is_some())
 }
 
+/// The report on stdout; each reason the run could not decide on one stderr line, in
+/// either format (a scheduled job's log shows it whatever the output is piped to).
 fn print(r: &Report, format: Format, applied: bool) {
+    for u in &r.undecided {
+        eprintln!("gitgrant: cannot decide: {u}");
+    }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(r).unwrap_or_default()),
         _ => print!("{}", human(r, applied)),

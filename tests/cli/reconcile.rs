@@ -179,6 +179,12 @@ impl World {
 
     /// As [`World::run`], with these environment variables (a GitHub token and API root).
     fn run_env(&self, cmd: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+        let (code, v, _) = self.run_full(cmd, at, extra, env);
+        (code, v)
+    }
+
+    /// As [`World::run_env`], with the run's stderr.
+    fn run_full(&self, cmd: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
         let mut c = bin();
         c.args([
             cmd,
@@ -201,9 +207,9 @@ impl World {
         }
         let out = c.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let v = serde_json::from_str(&stdout)
-            .unwrap_or_else(|_| panic!("not JSON: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
-        (out.status.code().unwrap(), v)
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let v = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("not JSON: {stdout}{stderr}"));
+        (out.status.code().unwrap(), v, stderr)
     }
 
     fn apply(&self, at: &str) -> Value {
@@ -636,8 +642,13 @@ fn requests_without_an_approved_pr_and_faults_are_reported_not_granted() {
     git(&w.repo, &["checkout", "-q", "main"], "admin");
 
     w.merge_request("inc-11", "alice", "data-dev", ADMIN, "2026-11-22T13:00:00Z", "1h");
-    let (code, v) = w.run("apply", "2026-11-22T13:05:00Z", &[]);
-    assert_eq!(code, 0, "{v:#}");
+    let (code, v, stderr) = w.run_full("apply", "2026-11-22T13:05:00Z", &[], &[]);
+    // the reconciler cannot decide what to grant: exit 2, the line named (issue 11 item 6)
+    assert_eq!(code, 2, "{v:#}");
+    assert!(
+        stderr.contains("cannot decide: ledger `gitgrant-ledger` events/2026-11.jsonl:1: [ledger-unreadable]"),
+        "{stderr}"
+    );
     assert!(
         v["problems"]
             .as_array()
@@ -1011,6 +1022,53 @@ fn revoked_grants_are_removed_even_when_the_policy_does_not_load() {
         !w.ledger()
             .iter()
             .any(|e| e["kind"] == "ended" && e["request"] == third.as_str())
+    );
+}
+
+/// Issue 11 item 6: a `policies/directory.toml` that does not load is not a quiet green
+/// run granting nothing. `plan` and `apply` exit 2 with the file and line on stderr, and
+/// `apply` still removes the owned grant whose end has passed.
+#[test]
+fn a_directory_that_does_not_load_exits_2_and_still_removes_what_ended() {
+    let mut w = World::new();
+    let ended = w.merge_request("inc-30", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
+    w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/directory.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            // line 2 stops being TOML
+            let broken = text.replacen('\n', "\nthis is not = = toml\n", 1);
+            std::fs::write(&p, broken).unwrap();
+        },
+        "break the directory",
+    );
+    let (code, v, stderr) = w.run_full("plan", "2026-11-22T14:05:00Z", &[], &[]);
+    assert_eq!(code, 2, "{v:#}");
+    assert!(
+        stderr.contains("cannot decide: policies/directory.toml:2: ["),
+        "{stderr}"
+    );
+    let (code, v, stderr) = w.run_full("apply", "2026-11-22T14:05:00Z", &[], &[]);
+    assert_eq!(code, 2, "{v:#}");
+    assert!(
+        stderr.contains("cannot decide: policies/directory.toml:2: ["),
+        "{stderr}"
+    );
+    assert!(
+        v["undecided"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("policies/directory.toml:2: "),
+        "{v:#}"
+    );
+    assert_eq!(v["delete"][0]["reason"], "expired", "{v:#}");
+    assert!(w.assignments().is_empty());
+    assert!(
+        w.ledger()
+            .iter()
+            .any(|e| e["kind"] == "ended" && e["request"] == ended.as_str())
     );
 }
 

@@ -100,6 +100,9 @@ pub struct Desired {
     pub candidates: Vec<Candidate>,
     /// False when the default branch's policy or requests could not be read.
     pub readable: bool,
+    /// Why the wanted grants could not be decided, one line each with `file:line` when
+    /// there is a file (DESIGN 5: the run still removes what has ended, then exits 2).
+    pub undecided: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     /// The default branch's policy, when it validates.
     pub policy: Option<PolicySet>,
@@ -152,15 +155,25 @@ pub fn desired_live(
 ) -> Desired {
     match crate::app::index::current(git, ledger, branch.tip, at) {
         Ok(i) => desired_indexed(git, branch, ledger, &i.index, evidence, membership, at),
-        Err(e) => unreadable(vec![Diagnostic::error("internal", e)]),
+        Err(e) => unreadable(vec![Diagnostic::error("internal", e)], None),
     }
 }
 
-/// Nothing wanted: the default branch could not be read.
-fn unreadable(diagnostics: Vec<Diagnostic>) -> Desired {
+/// Nothing wanted: the default branch could not be read. Each error diagnostic is a cause,
+/// located at `file:line` in `tree` when it points into a file.
+fn unreadable(diagnostics: Vec<Diagnostic>, tree: Option<&Tree>) -> Desired {
+    let mut undecided: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| located(d, tree))
+        .collect();
+    if undecided.is_empty() {
+        undecided.push("the default branch's policy could not be read".into());
+    }
     Desired {
         candidates: vec![],
         readable: false,
+        undecided,
         diagnostics,
         policy: None,
         records: vec![],
@@ -191,11 +204,11 @@ pub fn desired_indexed(
                 "internal",
                 format!("cannot read the default branch: {e}"),
             ));
-            return unreadable(diagnostics);
+            return unreadable(diagnostics, None);
         }
     };
     let Ok(policy) = load::policy_set(&tree, &mut diagnostics) else {
-        return unreadable(diagnostics);
+        return unreadable(diagnostics, Some(&tree));
     };
     let blobs: BTreeMap<String, String> = blobs.into_iter().collect();
     let cx = Cx {
@@ -238,10 +251,28 @@ pub fn desired_indexed(
     Desired {
         candidates,
         readable: true,
+        undecided: vec![],
         diagnostics,
         policy: Some(policy),
         records,
         verdicts,
+    }
+}
+
+/// `file:line: [code] message` for a diagnostic that points into a file of `tree`,
+/// `file: [code] message` for one about a file, else `[code] message`.
+fn located(d: &Diagnostic, tree: Option<&Tree>) -> String {
+    let Some(file) = &d.file else {
+        return format!("[{}] {}", d.code, d.message);
+    };
+    let line = d
+        .span
+        .as_ref()
+        .zip(tree.and_then(|t| t.text(file)))
+        .map(|(span, text)| crate::core::diag::diagnostic::line_col(text, span.start).0);
+    match line {
+        Some(line) => format!("{file}:{line}: [{}] {}", d.code, d.message),
+        None => format!("{file}: [{}] {}", d.code, d.message),
     }
 }
 

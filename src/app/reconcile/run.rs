@@ -86,6 +86,11 @@ pub struct Report {
     pub ledger_commit: Option<String>,
     /// Things the run could not read (ledger lines, request files), reported and skipped.
     pub problems: Vec<String>,
+    /// Why the run could not decide what to grant (the policy does not load, the ledger
+    /// has lines that do not parse, ...), one line each naming the file and line: the
+    /// run still removes what ended or was revoked, and the command exits 2.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<String>,
     /// Where "still eligible" read team and group memberships: `live` or `snapshot`.
     pub membership: Sources,
 }
@@ -149,6 +154,16 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             .problems
             .push(format!("ledger {}:{}: {}", b.file, b.line, b.error));
     }
+    if let Some(b) = ledger.bad_lines.first() {
+        report.undecided.push(format!(
+            "ledger `{}` {}:{}: [ledger-unreadable] {} ({} unreadable line(s)); nothing new is granted until it is repaired",
+            crate::core::ledger::BRANCH,
+            b.file,
+            b.line,
+            b.error,
+            ledger.bad_lines.len()
+        ));
+    }
     // resolved once: every later read of this run uses the commit id, never the name
     let main = git
         .resolve_branch(&opts.reference)
@@ -189,6 +204,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     let d = desired::desired_indexed(&git, branch, &ledger, &indexed.index, evidence, Some(&live), opts.at);
     report.membership = live.sources();
     report.problems.extend(diagnostic_problems(&d));
+    report.undecided.extend(d.undecided.iter().cloned());
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
     let ic = live.into_identity_center();
     let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref(), ic)?;
@@ -197,9 +213,9 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
             observed.revoked.extend(events.iter().filter_map(|e| e.request.clone()));
             observed.vanished = events;
         }
-        Err(e) => report
-            .problems
-            .push(format!("cannot list the default branch's request files: {e}")),
+        Err(e) => report.undecided.push(format!(
+            "cannot list the default branch's request files, so deletions are not seen: {e}"
+        )),
     }
     report.plan = plan_run(opts, &d, &observed, settings.as_ref());
     if apply && report.plan.halted.is_none() {
