@@ -26,6 +26,10 @@ pub enum Kind {
     Activated,
     Ended,
     Failed,
+    /// A create or delete whose outcome is not known (still IN_PROGRESS when polling
+    /// stopped, or the answer was lost to errors past the retry deadline): not a failure.
+    /// A create's claim is kept (`Ledger::owned`) until AWS reports a definitive outcome.
+    Unknown,
     Drift,
     /// GitHub authenticated `actor` as pushing `head_sha` to PR `pr` (the `sender` of a
     /// `pull_request` opened/synchronize/reopened event): a pusher cannot approve the PR.
@@ -48,6 +52,7 @@ impl Kind {
             Kind::Activated => "activated",
             Kind::Ended => "ended",
             Kind::Failed => "failed",
+            Kind::Unknown => "unknown",
             Kind::Drift => "drift",
             Kind::Pushed => "pushed",
             Kind::Indexed => "indexed",
@@ -274,20 +279,22 @@ impl Ledger {
         })
     }
 
-    /// Assignments gitgrant created (or was about to create: `assigning`) and has not ended
-    /// since. A create that failed outright gives up a claim that was only an intent.
+    /// Assignments gitgrant created (or was about to create: `assigning`; or asked to create
+    /// with an `unknown` outcome) and has not ended since. Only a create that failed
+    /// definitively (`failed`) gives up a claim that was only an intent: an unknown outcome
+    /// may complete later, and must then still end on time (issue 11 item 1).
     pub fn owned(&self) -> BTreeMap<AssignmentKey, Owned> {
         let mut owned: BTreeMap<AssignmentKey, Owned> = BTreeMap::new();
         let mut confirmed: BTreeSet<AssignmentKey> = BTreeSet::new();
+        let create = |e: &Event| e.reason.as_deref().is_some_and(|r| r.starts_with("create:"));
         for e in &self.events {
             let Some(key) = Self::key_of(e) else { continue };
             match e.kind {
-                Some(Kind::Failed)
-                    if e.reason.as_deref().is_some_and(|r| r.starts_with("create:")) && !confirmed.contains(&key) =>
-                {
+                Some(Kind::Failed) if create(e) && !confirmed.contains(&key) => {
                     owned.remove(&key);
                 }
-                Some(Kind::Activated | Kind::Assigning) => {
+                Some(Kind::Unknown) if !create(e) => {}
+                Some(Kind::Activated | Kind::Assigning | Kind::Unknown) => {
                     if e.kind == Some(Kind::Activated) {
                         confirmed.insert(key.clone());
                     }
@@ -448,5 +455,43 @@ mod tests {
         assert_eq!(o.ends_at, Some(t("2026-11-22T16:00:00Z")));
         let lines = [a.to_line(), b.to_line(), end.to_line()].join("\n");
         assert!(Ledger::parse([("f", lines.as_str())]).owned().is_empty());
+    }
+
+    /// Issue 11 item 1: a create whose outcome is unknown keeps the claim its `assigning`
+    /// made (so an assignment AWS completes later still ends on time); only a definitive
+    /// `failed` create gives it up, and an unknown delete claims nothing new.
+    #[test]
+    fn an_unknown_create_keeps_ownership_and_only_a_definitive_failure_gives_it_up() {
+        let mut intent = Event::new(Kind::Assigning, t("2026-11-22T12:00:00Z"));
+        intent.account_id = Some("111122223333".into());
+        intent.permission_set_arn = Some("arn".into());
+        intent.user_id = Some("u-1".into());
+        intent.request = Some("requests/x/P/a.toml".into());
+        intent.ends_at = Some(t("2026-11-22T14:00:00Z"));
+        let mut unknown = intent.clone();
+        unknown.kind = Some(Kind::Unknown);
+        unknown.reason = Some("create: still IN_PROGRESS when polling stopped".into());
+        let mut failed = intent.clone();
+        failed.kind = Some(Kind::Failed);
+        failed.reason = Some("create: AWS reported FAILED".into());
+        let owned = |events: &[&Event]| {
+            let lines: Vec<String> = events.iter().map(|e| e.to_line()).collect();
+            let lines = lines.join("\n");
+            Ledger::parse([("f", lines.as_str())]).owned()
+        };
+        let kept = owned(&[&intent, &unknown]);
+        let o = kept.values().next().expect("an unknown outcome keeps the claim");
+        assert_eq!(o.ends_at, Some(t("2026-11-22T14:00:00Z")));
+        assert!(o.requests.contains("requests/x/P/a.toml"));
+        // a later run's definitive answer releases it
+        assert!(owned(&[&intent, &unknown, &failed]).is_empty());
+        assert!(owned(&[&intent, &failed]).is_empty());
+        // the line reads back as `unknown`
+        assert!(unknown.to_line().contains("\"kind\":\"unknown\""));
+        // an unknown delete (of drift, with no intent) does not make gitgrant own it
+        let mut delete = unknown.clone();
+        delete.reason = Some("delete: past the retry deadline".into());
+        delete.request = None;
+        assert!(owned(&[&delete]).is_empty());
     }
 }

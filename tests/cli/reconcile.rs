@@ -1072,6 +1072,43 @@ fn a_directory_that_does_not_load_exits_2_and_still_removes_what_ended() {
     );
 }
 
+/// Issue 11 item 1, through the ledger and Identity Center: a create whose outcome was
+/// unknown (`assigning`, then `unknown`: still IN_PROGRESS at the poll deadline) and that
+/// AWS completed afterwards is gitgrant's, not drift: it is removed when its window ends.
+#[test]
+fn an_assignment_completed_after_an_unknown_outcome_still_ends_on_time() {
+    let mut w = World::new();
+    let path = w.merge_request("inc-31", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
+    // the run before: intent, then no definitive answer
+    let g = gitgrant::adapters::git::Git::open(&w.repo).unwrap();
+    let mut intent = gitgrant::core::ledger::Event::new(
+        gitgrant::core::ledger::Kind::Assigning,
+        "2026-11-22T13:00:00Z".parse().unwrap(),
+    );
+    intent.request = Some(path.clone());
+    intent.account_id = Some(w.seeded.accounts["payments-prod"].clone());
+    intent.permission_set = Some(ADMIN.into());
+    intent.permission_set_arn = Some(w.seeded.permission_sets[ADMIN].clone());
+    intent.user_name = Some("alice@acme.example".into());
+    intent.user_id = Some(w.seeded.users["alice"].clone());
+    intent.ends_at = Some("2026-11-22T14:00:00Z".parse().unwrap());
+    let mut unknown = intent.clone();
+    unknown.kind = Some(gitgrant::core::ledger::Kind::Unknown);
+    unknown.reason = Some("create: still IN_PROGRESS when polling stopped; re-read next run".into());
+    g.append_ledger(&[intent, unknown], "gitgrant apply: 1 unknown").unwrap();
+    // ... and AWS completed it later
+    w.assign_by_hand("payments-prod", ADMIN, "alice");
+    let v = w.apply("2026-11-22T14:05:00Z");
+    assert!(v["drift"].as_array().unwrap().is_empty(), "{v:#}");
+    assert_eq!(v["delete"][0]["reason"], "expired", "{v:#}");
+    assert!(w.assignments().is_empty());
+    assert!(
+        w.ledger()
+            .iter()
+            .any(|e| e["kind"] == "ended" && e["request"] == path.as_str())
+    );
+}
+
 #[test]
 fn a_request_merged_after_pending_timeout_is_stale() {
     let mut w = World::new();

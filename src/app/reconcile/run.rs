@@ -40,10 +40,13 @@ pub struct Options {
 #[serde(rename_all = "kebab-case")]
 pub enum OutcomeStatus {
     Succeeded,
-    /// AWS reported FAILED, or the call failed.
+    /// AWS reported FAILED, or rejected the call (a definitive answer).
     Failed,
     /// Still IN_PROGRESS when polling stopped: not done, re-read next run.
     InProgress,
+    /// No definitive answer (errors past the retry deadline, a malformed answer): the
+    /// change may have been made; recorded `unknown`, a create keeps its claim.
+    Unknown,
 }
 
 impl OutcomeStatus {
@@ -52,6 +55,7 @@ impl OutcomeStatus {
             OutcomeStatus::Succeeded => "succeeded",
             OutcomeStatus::Failed => "failed",
             OutcomeStatus::InProgress => "in-progress",
+            OutcomeStatus::Unknown => "unknown",
         }
     }
 }
@@ -568,7 +572,8 @@ impl Outcome {
                     Some(o.request_id),
                 ),
             },
-            Err(e) => (OutcomeStatus::Failed, Some(e.to_string()), None),
+            Err(e) if definitive(action, &e) => (OutcomeStatus::Failed, Some(e.to_string()), None),
+            Err(e) => (OutcomeStatus::Unknown, Some(e.to_string()), None),
         };
         Outcome {
             action,
@@ -580,14 +585,37 @@ impl Outcome {
     }
 }
 
+/// The AWS error codes with which Identity Center rejects a create or delete call itself:
+/// the change was not made. Anything else (throttling or 5xx past the retry deadline, a
+/// lost or malformed answer, an error while polling, a conflict with an operation still in
+/// progress, which may be this assignment's own earlier create) leaves the outcome unknown.
+const REJECTED: [&str; 4] = [
+    "AccessDeniedException",
+    "ValidationException",
+    "ResourceNotFoundException",
+    "ServiceQuotaExceededException",
+];
+
+/// Whether an error answering a change is a definitive "not made": the create or delete
+/// call itself was rejected with one of [`REJECTED`].
+fn definitive(action: AssignmentAction, e: &AwsError) -> bool {
+    let call = match action {
+        AssignmentAction::Create => "CreateAccountAssignment",
+        AssignmentAction::Delete => "DeleteAccountAssignment",
+    };
+    matches!(e, AwsError::Api { operation, code: Some(code), .. } if *operation == call && REJECTED.contains(&code.as_str()))
+}
+
 /// The ledger events of one outcome, one per request behind the change (one without a
-/// request for drift): `activated` or `ended` when it succeeded, else `failed`.
+/// request for drift): `activated` or `ended` when it succeeded, `failed` when AWS said it
+/// failed or rejected it, else `unknown` (issue 11 item 1: not a failure).
 fn outcome_events(o: &Outcome, at: DateTime<Utc>) -> Vec<Event> {
     let change = &o.change;
     let kind = match (o.status, o.action) {
         (OutcomeStatus::Succeeded, AssignmentAction::Create) => Kind::Activated,
         (OutcomeStatus::Succeeded, AssignmentAction::Delete) => Kind::Ended,
-        (OutcomeStatus::Failed | OutcomeStatus::InProgress, _) => Kind::Failed,
+        (OutcomeStatus::Failed, _) => Kind::Failed,
+        (OutcomeStatus::InProgress | OutcomeStatus::Unknown, _) => Kind::Unknown,
     };
     let requests: Vec<Option<String>> = if change.requests.is_empty() {
         vec![None]
@@ -611,7 +639,7 @@ fn outcome_events(o: &Outcome, at: DateTime<Utc>) -> Vec<Event> {
             e.assignment_request_id = o.assignment_request_id.clone();
             e.ends_at = change.ends_at;
             e.reason = match kind {
-                Kind::Failed => Some(format!("{}: {}", o.action, o.error.clone().unwrap_or_default())),
+                Kind::Failed | Kind::Unknown => Some(format!("{}: {}", o.action, o.error.clone().unwrap_or_default())),
                 _ => change.reason.map(|r| r.as_str().to_string()),
             };
             e
@@ -705,6 +733,10 @@ fn ledger_message(at: DateTime<Utc>, events: &[Event]) -> String {
         count(Kind::Ended),
         count(Kind::Failed)
     );
+    if count(Kind::Unknown) > 0 {
+        // changes that may or may not have been made; the next run settles them
+        subject.push_str(&format!(", {} unknown", count(Kind::Unknown)));
+    }
     if count(Kind::Revoked) > 0 {
         // paths vanished from the default branch; each is a line of the message
         subject.push_str(&format!(", {} revoked", count(Kind::Revoked)));
@@ -752,6 +784,7 @@ mod tests {
             OutcomeStatus::Succeeded,
             OutcomeStatus::Failed,
             OutcomeStatus::InProgress,
+            OutcomeStatus::Unknown,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
             assert_eq!(s.to_string(), s.as_str());
@@ -803,7 +836,7 @@ mod tests {
     }
 
     #[test]
-    fn anything_but_succeeded_is_a_failed_event_naming_the_action() {
+    fn only_a_definitive_answer_is_a_failed_event_the_rest_is_unknown() {
         let o = Outcome::of(
             AssignmentAction::Create,
             change(&["a"], None),
@@ -811,7 +844,7 @@ mod tests {
         );
         assert_eq!(o.status, OutcomeStatus::InProgress);
         let events = outcome_events(&o, at());
-        assert_eq!(events[0].kind, Some(Kind::Failed));
+        assert_eq!(events[0].kind, Some(Kind::Unknown));
         assert!(
             events[0]
                 .reason
@@ -828,11 +861,56 @@ mod tests {
                 message: "no status".into(),
             }),
         );
-        assert_eq!(o.status, OutcomeStatus::Failed);
+        assert_eq!(o.status, OutcomeStatus::Unknown);
         assert_eq!(o.assignment_request_id, None);
         let events = outcome_events(&o, at());
-        assert_eq!(events[0].kind, Some(Kind::Failed));
+        assert_eq!(events[0].kind, Some(Kind::Unknown));
         assert!(events[0].reason.as_deref().is_some_and(|r| r.starts_with("delete: ")));
+        // 5xx past the retry deadline: the create may have been made
+        let deadline = AwsError::Deadline {
+            operation: "CreateAccountAssignment",
+            attempts: 8,
+            elapsed: std::time::Duration::from_secs(120),
+            message: "InternalServerException".into(),
+        };
+        let o = Outcome::of(AssignmentAction::Create, change(&["a"], None), Err(deadline));
+        assert_eq!(o.status, OutcomeStatus::Unknown);
+        assert_eq!(outcome_events(&o, at())[0].kind, Some(Kind::Unknown));
+        // AWS reported FAILED, or rejected the call: definitive
+        let o = Outcome::of(
+            AssignmentAction::Create,
+            change(&["a"], None),
+            answered(ChangeStatus::Failed("no such user".into())),
+        );
+        assert_eq!(outcome_events(&o, at())[0].kind, Some(Kind::Failed));
+        let rejected = |operation, code: &str| AwsError::Api {
+            operation,
+            code: Some(code.into()),
+            message: "no".into(),
+        };
+        let o = Outcome::of(
+            AssignmentAction::Create,
+            change(&["a"], None),
+            Err(rejected("CreateAccountAssignment", "AccessDeniedException")),
+        );
+        assert_eq!(o.status, OutcomeStatus::Failed);
+        assert_eq!(outcome_events(&o, at())[0].kind, Some(Kind::Failed));
+        // denied while polling: the create was accepted, its outcome is unknown
+        let o = Outcome::of(
+            AssignmentAction::Create,
+            change(&["a"], None),
+            Err(rejected(
+                "DescribeAccountAssignmentCreationStatus",
+                "AccessDeniedException",
+            )),
+        );
+        assert_eq!(o.status, OutcomeStatus::Unknown);
+        let o = Outcome::of(
+            AssignmentAction::Create,
+            change(&["a"], None),
+            Err(rejected("CreateAccountAssignment", "InternalServerException")),
+        );
+        assert_eq!(o.status, OutcomeStatus::Unknown);
     }
 
     #[test]

@@ -143,8 +143,9 @@ fn sort_ledger_events<'a>(
                 None => problems.push(no_request(e)),
             },
             // hand-made assignments are not requests; `gitgrant plan` reports them. An intent
-            // to assign is not an activation: the `activated` (or `failed`) that follows is.
-            Kind::Drift | Kind::Assigning | Kind::Pushed | Kind::Indexed => {}
+            // to assign is not an activation: the `activated` (or `failed`) that follows is;
+            // nor is an `unknown` outcome, which a later run settles.
+            Kind::Drift | Kind::Assigning | Kind::Unknown | Kind::Pushed | Kind::Indexed => {}
         }
     }
     place_closed_events(closed, &mut groups, problems);
