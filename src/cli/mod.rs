@@ -60,10 +60,12 @@ pub enum Command {
     /// Write a new access repository with commented templates into DIR
     Init(InitArgs),
     /// Show what the reconciler would change in IAM Identity Center now (create, delete,
-    /// drift, blocked), without changing anything
+    /// drift, blocked), without changing anything. Exit 2 when it cannot decide (a policy
+    /// file that does not load, an unreadable ledger line)
     Plan(ReconcileArgs),
     /// Make IAM Identity Center match what git says now: create and delete assignments,
-    /// record every outcome in the ledger. Exit 1 when a change failed or the brake held
+    /// record every outcome in the ledger. Exit 1 when a change failed or was left unknown,
+    /// or the brake held; exit 2 when it cannot decide (what ended is still removed)
     Apply(ApplyArgs),
     /// Ask for access: write the canonical request file, check it against the default
     /// branch's policy, commit it on a new branch, push, and open the pull request

@@ -1107,7 +1107,7 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [record-blob-m
 "#,
 }
 "ledger-unreadable" {
-    "The ledger branch has lines that are not valid events (a truncated write, a bad merge of `events/*.jsonl`, a hand edit). Every request is blocked for new grants until the lines are repaired; grants already active are kept and end at their time.",
+    "The ledger branch has lines that are not valid events (a truncated write, a bad merge of `events/*.jsonl`, a hand edit). Every request is blocked for new grants until the lines are repaired; grants already active are kept and end at their time, and `plan`/`apply` exit 2 (cannot decide) with the line on stderr.",
     "Any unreadable line may be the `revoked` event of a request. Granting while it cannot be read could hand back access that was revoked, so gitgrant grants nothing new (DESIGN 10.5: revocation is final).",
     "Find the line the message names (`git show gitgrant-ledger:events/YYYY-MM.jsonl`), restore it from the ledger's history (`git log -p gitgrant-ledger`) or remove the damage in a reviewed commit to the ledger branch, then run the reconciler again.",
     r#"
