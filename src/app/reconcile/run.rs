@@ -153,21 +153,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     git.fetch_ledger().map_err(|e| e.to_string())?;
     let ledger = git.read_ledger().map_err(|e| e.to_string())?;
     let mut report = Report::default();
-    for b in &ledger.bad_lines {
-        report
-            .problems
-            .push(format!("ledger {}:{}: {}", b.file, b.line, b.error));
-    }
-    if let Some(b) = ledger.bad_lines.first() {
-        report.undecided.push(format!(
-            "ledger `{}` {}:{}: [ledger-unreadable] {} ({} unreadable line(s)); nothing new is granted until it is repaired",
-            crate::core::ledger::BRANCH,
-            b.file,
-            b.line,
-            b.error,
-            ledger.bad_lines.len()
-        ));
-    }
+    ledger_problems(&ledger, &mut report);
     // resolved once: every later read of this run uses the commit id, never the name
     let main = git
         .resolve_branch(&opts.reference)
@@ -228,6 +214,26 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     }
     report.api_calls = observed.ic.api_calls();
     Ok(report)
+}
+
+/// The ledger's unreadable lines, as problems, and the first as why the run cannot decide
+/// (one may be a revocation: nothing new is granted, DESIGN 10.5).
+fn ledger_problems(ledger: &Ledger, report: &mut Report) {
+    for b in &ledger.bad_lines {
+        report
+            .problems
+            .push(format!("ledger {}:{}: {}", b.file, b.line, b.error));
+    }
+    if let Some(b) = ledger.bad_lines.first() {
+        report.undecided.push(format!(
+            "ledger `{}` {}:{}: [ledger-unreadable] {} ({} unreadable line(s)); nothing new is granted until it is repaired",
+            crate::core::ledger::BRANCH,
+            b.file,
+            b.line,
+            b.error,
+            ledger.bad_lines.len()
+        ));
+    }
 }
 
 /// The GitHub client team memberships are read live with: whenever the run has a GitHub
