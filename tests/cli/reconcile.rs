@@ -1098,6 +1098,12 @@ fn an_assignment_completed_after_an_unknown_outcome_still_ends_on_time() {
     g.append_ledger(&[intent, unknown], "gitgrant apply: 1 unknown").unwrap();
     // ... and AWS completed it later
     w.assign_by_hand("payments-prod", ADMIN, "alice");
+    // the `unknown` line reads (it is no damaged ledger), and the assignment is owned
+    let (code, v) = w.run("plan", "2026-11-22T13:30:00Z", &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(v["blocked"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(v["drift"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(v["create"].as_array().unwrap().is_empty(), "{v:#}");
     let v = w.apply("2026-11-22T14:05:00Z");
     assert!(v["drift"].as_array().unwrap().is_empty(), "{v:#}");
     assert_eq!(v["delete"][0]["reason"], "expired", "{v:#}");
