@@ -1095,7 +1095,8 @@ fn an_assignment_completed_after_an_unknown_outcome_still_ends_on_time() {
     let mut unknown = intent.clone();
     unknown.kind = Some(gitgrant::core::ledger::Kind::Unknown);
     unknown.reason = Some("create: still IN_PROGRESS when polling stopped; re-read next run".into());
-    g.append_ledger(&[intent, unknown], "gitgrant apply: 1 unknown").unwrap();
+    g.append_ledger(&[intent, unknown], "gitgrant apply: 1 unknown")
+        .unwrap();
     // ... and AWS completed it later
     w.assign_by_hand("payments-prod", ADMIN, "alice");
     // the `unknown` line reads (it is no damaged ledger), and the assignment is owned
