@@ -251,7 +251,8 @@ pub fn json(report: &Report) -> String {
 
 /// `json` and a line end, serialized straight to `out` (never whole in memory).
 pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    // serde_json hands back the writer's own error (a closed pipe stays `BrokenPipe`)
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 

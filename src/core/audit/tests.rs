@@ -941,6 +941,18 @@ fn the_streamed_renderings_are_the_strings() {
     let mut json = Vec::new();
     render::write_json(&report, &mut json).unwrap();
     assert_eq!(String::from_utf8(json).unwrap(), render::json(&report) + "\n");
+    // a reader that stopped early stays a closed pipe, which the command line ignores
+    struct Closed;
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let closed = render::write_json(&report, &mut Closed).unwrap_err();
+    assert_eq!(closed.kind(), std::io::ErrorKind::BrokenPipe);
     for verify in [false, true] {
         let mut csv = Vec::new();
         render::write_csv(&report, verify, &mut csv).unwrap();
