@@ -72,7 +72,9 @@ struct LedgerAndPolicy {
     policy: Option<PolicySet>,
 }
 
-fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<Gathered, AuditError> {
+/// `evidence`: keep every merge's evidence whole (`--verify` re-decides from it); else
+/// only what rows read is kept of each event (`audit::compact`).
+fn gather(git: &Git, reference: &str, walk: bool, evidence: bool, at: DateTime<Utc>) -> Result<Gathered, AuditError> {
     let tip = git
         .resolve_branch(reference)
         .map_err(|source| AuditError::UnknownRef {
@@ -84,7 +86,7 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
     // the history walk and the request files are git's work; read the ledger and the
     // policy meanwhile
     let (history, side) = std::thread::scope(|s| {
-        let side = s.spawn(|| read_ledger_and_policy(git, &tip));
+        let side = s.spawn(|| read_ledger_and_policy(git, &tip, evidence));
         (read_requests(git, reference, &tip, walk), side.join())
     });
     let (history, contents) = history?;
@@ -118,8 +120,12 @@ fn gather(git: &Git, reference: &str, walk: bool, at: DateTime<Utc>) -> Result<G
     })
 }
 
-fn read_ledger_and_policy(git: &Git, tip: &str) -> Result<LedgerAndPolicy, GitError> {
-    let ledger = git.read_ledger()?;
+fn read_ledger_and_policy(git: &Git, tip: &str, evidence: bool) -> Result<LedgerAndPolicy, GitError> {
+    let ledger = if evidence {
+        git.read_ledger()?
+    } else {
+        git.read_ledger_with(&mut audit::compact::for_rows)?
+    };
     let ledger_found = git.ledger_tip().is_some();
     let tree = git.read_tree(tip, &crate::core::files::tree::TRUSTED_FILES)?;
     let mut diags = Vec::new();
@@ -439,7 +445,7 @@ fn open_repository(repo: &Path) -> Result<Git, AuditError> {
 
 pub fn run_audit(a: AuditArgs<'_>) -> Result<Audit, AuditError> {
     let git = open_repository(a.repo)?;
-    let mut g = gather(&git, a.reference, true, a.at)?;
+    let mut g = gather(&git, a.reference, true, a.verify, a.at)?;
     let mut report = Report {
         rows: a.filter.apply(std::mem::take(&mut g.report.rows)),
         problems: std::mem::take(&mut g.report.problems),
@@ -458,6 +464,6 @@ pub fn run_audit(a: AuditArgs<'_>) -> Result<Audit, AuditError> {
 /// The status view of the requests at the tip of `reference`, as of `at`.
 pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>) -> Result<status::View, AuditError> {
     let git = open_repository(repo)?;
-    let g = gather(&git, reference, false, at)?;
+    let g = gather(&git, reference, false, false, at)?;
     Ok(status::view(&g.report, at))
 }

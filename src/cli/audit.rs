@@ -3,6 +3,8 @@
 //! report's problems on stderr, and map the outcome to an exit code: 0, 1 (verification
 //! findings) or 2 (operational failure).
 
+use std::io::Write;
+
 use chrono::Utc;
 
 use crate::app::audit;
@@ -28,11 +30,12 @@ pub fn run_audit(a: AuditArgs) -> Result<Exit, AppError> {
         at: a.at.unwrap_or_else(Utc::now),
     })?;
     let report = &found.report;
-    emit(&match format {
-        AuditFormat::Table => render::table(report, verified),
-        AuditFormat::Csv => render::csv(report, verified),
-        AuditFormat::Json => render::json(report) + "\n",
-        AuditFormat::Markdown => render::markdown(report, verified),
+    // table, csv and json are written as they render, not built whole first
+    emit_with(&mut |out| match format {
+        AuditFormat::Table => render::write_table(report, verified, out),
+        AuditFormat::Csv => render::write_csv(report, verified, out),
+        AuditFormat::Json => render::write_json(report, out),
+        AuditFormat::Markdown => out.write_all(render::markdown(report, verified).as_bytes()),
     })?;
     // json and markdown carry the problems in their output
     if matches!(format, AuditFormat::Table | AuditFormat::Csv) {
@@ -62,9 +65,13 @@ pub fn run_status(a: &StatusArgs) -> Result<Exit, AppError> {
 
 /// Writes the output; a reader that stopped early (`| head`) is not a failure.
 fn emit(text: &str) -> Result<(), AppError> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    emit_with(&mut |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes the output `write` renders, buffered; a reader that stopped early is not a failure.
+fn emit_with(write: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>) -> Result<(), AppError> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(AppError::Output(e)),
         _ => Ok(()),
     }

@@ -249,26 +249,35 @@ impl Ledger {
     pub fn parse<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Ledger {
         let mut l = Ledger::default();
         for (name, text) in files {
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str::<Event>(line) {
-                    Ok(e) if e.kind.is_some() && e.at.is_some() => l.events.push(e),
-                    Ok(_) => l.bad_lines.push(BadLine {
-                        file: name.to_string(),
-                        line: i + 1,
-                        error: "event has no `kind` or `at`".into(),
-                    }),
-                    Err(e) => l.bad_lines.push(BadLine {
-                        file: name.to_string(),
-                        line: i + 1,
-                        error: e.to_string(),
-                    }),
-                }
-            }
+            l.extend_parsed(name, text, &mut |_| {});
         }
         l
+    }
+
+    /// Parses one JSON-lines file onto the ledger, passing each good event through `keep`
+    /// before it is stored (a reader may drop what it does not use).
+    pub fn extend_parsed(&mut self, name: &str, text: &str, keep: &mut dyn FnMut(&mut Event)) {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Event>(line) {
+                Ok(mut e) if e.kind.is_some() && e.at.is_some() => {
+                    keep(&mut e);
+                    self.events.push(e)
+                }
+                Ok(_) => self.bad_lines.push(BadLine {
+                    file: name.to_string(),
+                    line: i + 1,
+                    error: "event has no `kind` or `at`".into(),
+                }),
+                Err(e) => self.bad_lines.push(BadLine {
+                    file: name.to_string(),
+                    line: i + 1,
+                    error: e.to_string(),
+                }),
+            }
+        }
     }
 
     fn key_of(e: &Event) -> Option<AssignmentKey> {

@@ -71,30 +71,54 @@ impl Git {
 
     /// Reads every event of the ledger at its tip (empty when there is no ledger yet).
     pub fn read_ledger(&self) -> Result<Ledger, GitError> {
+        self.read_ledger_with(&mut |_| {})
+    }
+
+    /// Reads the ledger like `read_ledger`, passing each event through `keep` as soon as it
+    /// is parsed, one file at a time (`audit` drops what its rows do not use there, so a
+    /// large ledger is never held whole).
+    pub fn read_ledger_with(&self, keep: &mut dyn FnMut(&mut Event)) -> Result<Ledger, GitError> {
         let Some(tip) = self.ledger_tip() else {
             return Ok(Ledger::default());
         };
         let tree = self.read_tree(&tip, &["events"])?;
-        let mut files: Vec<(String, String)> = Vec::new();
+        let mut ledger = Ledger::default();
+        // one allocation for the events (a line is at most an event): growing by doubling
+        // would hold the old and the new vector at once
+        let lines: usize = tree
+            .entries
+            .values()
+            .map(|e| match e {
+                Entry::File(b) => b.iter().filter(|c| **c == b'\n').count() + 1,
+                _ => 0,
+            })
+            .sum();
+        ledger.events.reserve_exact(lines);
         let mut unread = Vec::new();
-        for (p, e) in &tree.entries {
-            match e {
-                Entry::File(b) if p.ends_with(".jsonl") => {
-                    files.push((p.clone(), String::from_utf8_lossy(b).into_owned()))
-                }
+        // the entries are sorted by path: consumed one by one, each file's text is freed
+        // once its events are parsed
+        for (p, e) in tree.entries {
+            let bytes = match e {
+                Entry::File(b) if p.ends_with(".jsonl") => b,
                 // a month of events may outgrow the policy-file limit: read it all the same
                 Entry::Large(_) if p.ends_with(".jsonl") => {
                     let got = self.cat_many(&[format!("{tip}:{p}")])?;
                     match got.into_iter().next().flatten() {
-                        Some(b) => files.push((p.clone(), String::from_utf8_lossy(&b).into_owned())),
-                        None => unread.push((p.clone(), "could not be read")),
+                        Some(b) => b,
+                        None => {
+                            unread.push((p, "could not be read"));
+                            continue;
+                        }
                     }
                 }
-                _ => unread.push((p.clone(), "is not an events file (`events/*.jsonl`) and was not read")),
-            }
+                _ => {
+                    unread.push((p, "is not an events file (`events/*.jsonl`) and was not read"));
+                    continue;
+                }
+            };
+            let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            ledger.extend_parsed(&p, &text, keep);
         }
-        files.sort();
-        let mut ledger = Ledger::parse(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
         ledger
             .bad_lines
             .extend(unread.into_iter().map(|(file, why)| crate::core::ledger::BadLine {

@@ -6,6 +6,7 @@
 //! `types` holds the data, `history` turns the branch's history into stays of each path,
 //! `join` places the ledger's events on them, `row` builds each row.
 
+pub mod compact;
 pub mod filter;
 mod history;
 mod join;

@@ -1,6 +1,9 @@
 //! Rendering audit rows: an aligned text table, CSV (RFC 4180), JSON and a Markdown table.
 //! Text from files and reviews is user input: the table and Markdown neutralise control
-//! characters and Markdown syntax; CSV and JSON keep it exact (quoted or escaped).
+//! characters and Markdown syntax; CSV and JSON keep it exact (quoted or escaped). The
+//! table, CSV and JSON are also written row by row to a writer (`write_*`), never whole.
+
+use std::io::{self, Write};
 
 use super::{Report, Review, Row, fmt_time};
 
@@ -170,15 +173,20 @@ fn cut(text: String, max: Option<usize>) -> String {
 
 /// An aligned text table, columns separated by two spaces.
 pub fn table(report: &Report, with_verify: bool) -> String {
+    let mut out = Vec::new();
+    // writing to memory cannot fail
+    let _ = write_table(report, with_verify, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `table`, written row by row: a first pass measures the columns, the second renders each
+/// row as it is written, so no row's cells are held beyond its line.
+pub fn write_table(report: &Report, with_verify: bool, out: &mut dyn Write) -> io::Result<()> {
     let cols = short_columns(with_verify);
-    let cells: Vec<Vec<String>> = report
-        .rows
-        .iter()
-        .map(|r| cols.iter().map(|c| cut(printable(&(c.cell)(r)), c.max)).collect())
-        .collect();
+    let cells = |r: &Row| -> Vec<String> { cols.iter().map(|c| cut(printable(&(c.cell)(r)), c.max)).collect() };
     let mut widths: Vec<usize> = cols.iter().map(|c| c.header.chars().count()).collect();
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
+    for r in &report.rows {
+        for (w, cell) in widths.iter_mut().zip(cells(r)) {
             *w = (*w).max(cell.chars().count());
         }
     }
@@ -194,11 +202,11 @@ pub fn table(report: &Report, with_verify: bool) -> String {
         }
         out.trim_end().to_string() + "\n"
     };
-    let mut out = line(cols.iter().map(|c| c.header.to_string()).collect());
-    for row in cells {
-        out.push_str(&line(row));
+    out.write_all(line(cols.iter().map(|c| c.header.to_string()).collect()).as_bytes())?;
+    for r in &report.rows {
+        out.write_all(line(cells(r)).as_bytes())?;
     }
-    out
+    Ok(())
 }
 
 fn csv_field(text: &str) -> String {
@@ -212,25 +220,40 @@ fn csv_field(text: &str) -> String {
 /// RFC 4180: a header line, CRLF line ends, fields with commas, quotes or line breaks
 /// quoted with quotes doubled. Every column, text exact.
 pub fn csv(report: &Report, with_verify: bool) -> String {
+    let mut out = Vec::new();
+    // writing to memory cannot fail
+    let _ = write_csv(report, with_verify, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `csv`, written row by row.
+pub fn write_csv(report: &Report, with_verify: bool, out: &mut dyn Write) -> io::Result<()> {
     let cols = all_columns(with_verify);
-    let mut out = cols.iter().map(|c| csv_field(c.header)).collect::<Vec<_>>().join(",");
-    out.push_str("\r\n");
+    let header = cols.iter().map(|c| csv_field(c.header)).collect::<Vec<_>>().join(",");
+    out.write_all(header.as_bytes())?;
+    out.write_all(b"\r\n")?;
     for r in &report.rows {
-        out.push_str(
-            &cols
-                .iter()
-                .map(|c| csv_field(&(c.cell)(r)))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
+        let line = cols
+            .iter()
+            .map(|c| csv_field(&(c.cell)(r)))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\r\n")?;
     }
-    out
+    Ok(())
 }
 
 /// `{"rows": [...], "problems": [...]}`.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default()
+}
+
+/// `json` and a line end, serialized straight to `out` (never whole in memory).
+pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // serde_json hands back the writer's own error (a closed pipe stays `BrokenPipe`)
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// Markdown special characters of user text are escaped, so a reason cannot add links,

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::filter::Filter;
 use super::*;
-use crate::core::ledger::{BadLine, Event, Kind, Ledger};
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::ledger::{BadLine, Event, Kind, Ledger};
 
 fn t(s: &str) -> DateTime<Utc> {
     format!("2026-11-{s}:00Z").parse().unwrap()
@@ -568,19 +568,31 @@ fn policy_set() -> crate::core::files::load::PolicySet {
     for (p, text) in [
         (
             crate::core::files::tree::ACCESS,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/base/policies/access.toml")),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/base/policies/access.toml"
+            )),
         ),
         (
             crate::core::files::tree::IDENTITIES,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/base/policies/identities.toml")),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/base/policies/identities.toml"
+            )),
         ),
         (
             crate::core::files::tree::DIRECTORY,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/base/policies/directory.toml")),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/base/policies/directory.toml"
+            )),
         ),
         (
             crate::core::files::tree::CODEOWNERS,
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/base/.github/CODEOWNERS")),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/base/.github/CODEOWNERS"
+            )),
         ),
     ] {
         tree.insert(p, Entry::File(text.as_bytes().to_vec()));
@@ -849,5 +861,103 @@ fn humane_time_left() {
         (-5, "0m"),
     ] {
         assert_eq!(humane(chrono::TimeDelta::seconds(secs)), want);
+    }
+}
+
+/// A merge's replay snapshot as the gate records it: the PR, its files with their contents,
+/// check runs, and reviews (one approval, one comment, one approval later dismissed by a
+/// request for changes).
+fn snapshot_evidence() -> serde_json::Value {
+    serde_json::json!({
+        "pr": {"number": 7, "body": "x".repeat(4096), "head": {"sha": "h1"}, "base": {"sha": "b0"}},
+        "files": [{"filename": P1, "status": "added", "patch": "y".repeat(8192)}],
+        "contents": {P1: "z".repeat(8192)},
+        "check_runs": [{"name": "gitgrant", "conclusion": "success", "output": {"text": "w".repeat(2048)}}],
+        "reviews": [
+            {"id": 11, "user": {"login": "carol", "id": 5, "avatar_url": "https://acme.example/a.png"},
+             "state": "APPROVED", "submitted_at": "2026-11-22T11:00:00Z", "body": "ok for INC-1",
+             "commit_id": "h1", "html_url": "https://acme.example/pr/7#r11"},
+            {"id": 12, "user": {"login": "dave"}, "state": "COMMENTED",
+             "submitted_at": "2026-11-22T11:05:00Z", "body": "looking"},
+            {"id": 13, "user": {"login": "erin"}, "state": "APPROVED",
+             "submitted_at": "2026-11-22T11:10:00Z", "body": "fine"},
+            {"id": 14, "user": {"login": "Erin"}, "state": "CHANGES_REQUESTED",
+             "submitted_at": "2026-11-22T11:20:00Z", "body": "wait"}
+        ]
+    })
+}
+
+#[test]
+fn audit_keeps_only_the_reviews_of_a_merges_evidence_and_rows_stay_the_same() {
+    let history = || History::Log(vec![commit("m1", "22T11:45", "Add (#7)", &[(A, P1, "b1")])]);
+    let mut merged = ev(Kind::Merged, "22T11:45", P1, Some(7), &[("merge_commit", "m1")]);
+    merged.evidence = Some(snapshot_evidence());
+    let mut approved = ev(Kind::Approved, "22T11:00", P1, Some(7), &[("actor", "carol")]);
+    approved.evidence = Some(snapshot_evidence());
+    // the ledger recorded no review events: the row's approvals come from the evidence
+    let full = run(history(), vec![merged.clone()], "22T12:00", &BTreeSet::new());
+    let mut compacted = merged.clone();
+    compact::for_rows(&mut compacted);
+    compact::for_rows(&mut approved);
+    assert_eq!(approved.evidence, None, "only a merge's evidence is read by rows");
+    let kept = compacted.evidence.clone().expect("the reviews are kept");
+    let text = kept.to_string();
+    for dropped in [
+        "\"files\"",
+        "\"contents\"",
+        "\"check_runs\"",
+        "\"pr\"",
+        "avatar_url",
+        "html_url",
+        "xxxx",
+    ] {
+        assert!(!text.contains(dropped), "{dropped} is still held: {text}");
+    }
+    assert!(text.len() < 800, "the kept evidence is {} bytes", text.len());
+    let small = run(history(), vec![compacted], "22T12:00", &BTreeSet::new());
+    assert_eq!(
+        serde_json::to_string(&full).unwrap(),
+        serde_json::to_string(&small).unwrap()
+    );
+    let by: Vec<&str> = small.rows[0].approvals.iter().map(|r| r.by.as_str()).collect();
+    assert_eq!(by, vec!["carol"]);
+    assert_eq!(small.rows[0].approvals[0].review_id, Some(11));
+    assert_eq!(small.rows[0].approvals[0].note, "ok for INC-1");
+}
+
+#[test]
+fn the_streamed_renderings_are_the_strings() {
+    let report = run(
+        History::Log(vec![commit(
+            "m1",
+            "22T11:45",
+            "Add (#7)",
+            &[(A, P1, "b1"), (A, P2, "b2")],
+        )]),
+        vec![ev(Kind::Merged, "22T11:45", P1, Some(7), &[("merge_commit", "m1")])],
+        "22T12:00",
+        &BTreeSet::new(),
+    );
+    let mut json = Vec::new();
+    render::write_json(&report, &mut json).unwrap();
+    assert_eq!(String::from_utf8(json).unwrap(), render::json(&report) + "\n");
+    // a reader that stopped early stays a closed pipe, which the command line ignores
+    struct Closed;
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let closed = render::write_json(&report, &mut Closed).unwrap_err();
+    assert_eq!(closed.kind(), std::io::ErrorKind::BrokenPipe);
+    for verify in [false, true] {
+        let mut csv = Vec::new();
+        render::write_csv(&report, verify, &mut csv).unwrap();
+        assert_eq!(String::from_utf8(csv).unwrap(), render::csv(&report, verify));
+        let table = render::table(&report, verify);
+        assert_eq!(table.lines().count(), 3, "{table}");
     }
 }
