@@ -64,18 +64,7 @@ impl World {
         let moto = Moto::start();
         let seeded = rt().block_on(async { seed(&moto.sdk_config().await).await });
         let tmp = tempfile::tempdir().unwrap();
-        let origin = tmp.path().join("origin.git");
-        git(
-            tmp.path(),
-            &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()],
-            "admin",
-        );
-        let repo = tmp.path().join("checkout");
-        git(
-            tmp.path(),
-            &["clone", "-q", origin.to_str().unwrap(), repo.to_str().unwrap()],
-            "admin",
-        );
+        let (_origin, repo) = crate::support::bare_origin_and_clone(tmp.path(), "checkout");
         copy_dir(&fixtures().join("base"), &repo);
         std::fs::remove_dir_all(repo.join("requests")).unwrap();
         std::fs::write(repo.join("policies/directory.toml"), directory(&seeded)).unwrap();

@@ -18,18 +18,7 @@ struct Repos {
 
 fn repos() -> Repos {
     let tmp = tempfile::tempdir().unwrap();
-    let origin = tmp.path().join("origin.git");
-    git(
-        tmp.path(),
-        &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()],
-        "admin",
-    );
-    let clone = tmp.path().join("clone");
-    git(
-        tmp.path(),
-        &["clone", "-q", origin.to_str().unwrap(), clone.to_str().unwrap()],
-        "admin",
-    );
+    let (_origin, clone) = crate::support::bare_origin_and_clone(tmp.path(), "clone");
     std::fs::write(clone.join("a"), "a").unwrap();
     git(&clone, &["add", "a"], "admin");
     git(&clone, &["commit", "-q", "-m", "a"], "admin");
