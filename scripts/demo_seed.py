@@ -43,8 +43,8 @@ def main():
     sets = []
     for ps in directory.get("permission_set", []):
         arn = sso.create_permission_set(InstanceArn=instance_arn, Name=ps["name"], SessionDuration="PT1H")["PermissionSet"]["PermissionSetArn"]
-        # moto 5.2.5 spells the ARN `...:::instance/...`; AWS (and gitgrant's schema) `...:::permissionSet/...`
-        sets.append((ps["name"], arn.replace(":::instance/", ":::permissionSet/", 1)))
+        # kept verbatim: moto 5.2.5 spells it `...:::instance/...`, AWS `...:::permissionSet/...`
+        sets.append((ps["name"], arn))
 
     user_ids = {}
     for login, user_name in identities.get("users", {}).items():

@@ -214,9 +214,13 @@ mod tests {
         let renamed = EXAMPLE.replace("name = \"data-dev\"", "name = \"data-development\"");
         assert_eq!(decide(Some(EXAMPLE), &renamed), Decision::Write(vec![]));
         assert_eq!(decide(None, EXAMPLE), Decision::Write(vec![]));
-        let broken = EXAMPLE.replace("permissionSet/", "instance/");
+        // moto's spelling of a permission set ARN is taken verbatim (docs/decisions/0022)
+        let moto = EXAMPLE.replace(":sso:::permissionSet/", ":sso:::instance/");
+        assert_ne!(moto, EXAMPLE);
+        assert_eq!(decide(Some(EXAMPLE), &moto), Decision::Write(vec![]));
+        let broken = EXAMPLE.replace("arn:aws:sso:::permissionSet/", "arn:aws:iam:::permissionSet/");
         let Decision::Invalid(diags) = decide(Some(EXAMPLE), &broken) else {
-            panic!("a permission set ARN of the wrong shape must not be written")
+            panic!("a permission set ARN of another service must not be written")
         };
         assert!(diags.iter().all(|d| d.code == "invalid-arn"), "{diags:?}");
     }

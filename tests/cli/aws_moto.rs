@@ -95,13 +95,10 @@ async fn reads_the_seeded_organization_and_renders_a_stable_loadable_directory()
     assert_ne!(text, later);
     assert!(aws::same_content(&text, &later));
 
-    // moto 5.2.5 makes permission set ARNs `…:instance/ssoins-…/ps-…` where AWS has
-    // `…:permissionSet/ssoins-…/ps-…`; the loader rightly refuses moto's shape, so the
-    // text is checked with AWS's shape (everything else exactly as rendered)
-    let diags = gitgrant::app::directory_sync::validate(&text);
-    assert_eq!(diags.len(), moto::PERMISSION_SETS.len(), "{diags:#?}");
-    assert!(diags.iter().all(|d| d.code == "invalid-arn"), "{diags:#?}");
-    let text = aws_shaped(&text);
+    // moto 5.2.5 spells permission set ARNs `…:instance/ssoins-…/ps-…` (AWS
+    // `…:permissionSet/…`); an ARN is an identifier AWS hands back, so the rendered text
+    // keeps moto's spelling verbatim and checks clean (docs/decisions/0022)
+    assert!(text.contains("arn = \"arn:aws:sso:::instance/"), "{text}");
     let diags = gitgrant::app::directory_sync::validate(&text);
     assert!(diags.is_empty(), "{diags:#?}\n{text}");
 
@@ -220,20 +217,6 @@ async fn assignments_are_created_read_once_and_deleted_with_counted_calls() {
     assert!(!calls.contains_key("DescribeAccountAssignmentCreationStatus"));
 }
 
-/// Permission set ARNs in AWS's shape instead of moto's (see the test above).
-fn aws_shaped(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            if l.starts_with("arn = ") {
-                l.replacen(":sso:::instance/", ":sso:::permissionSet/", 1)
-            } else {
-                l.to_string()
-            }
-        })
-        .map(|l| l + "\n")
-        .collect()
-}
-
 fn example_repo() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -275,23 +258,45 @@ fn directory_sync_needs_only_the_aws_environment_and_writes_only_what_loads() {
     };
     let path = repo.path().join("policies/directory.toml");
 
-    // the AWS environment alone reaches moto: its organization comes back, and the
-    // permission set ARNs in moto's shape (see above) keep the new file from being written
+    // the AWS environment alone reaches moto: its organization comes back and is written
+    // with moto's permission set ARNs verbatim (`…:instance/ssoins-…/ps-…`), which `check`
+    // accepts (docs/decisions/0022)
     let (code, out, err) = sync(&["--at", "2026-11-22T00:00:00Z"]);
-    assert_eq!(code, Some(1), "{out}{err}");
-    assert!(
-        out.contains("error[invalid-arn]") && out.contains(&seeded.instance_arn),
-        "{out}"
-    );
-    assert!(
-        out.contains("does not make a valid policies/directory.toml; nothing written"),
-        "{out}"
-    );
-    let example = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        example.contains("ssoins-1234567890abcdef"),
-        "the example file was overwritten"
-    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains(&seeded.instance_arn), "{written}");
+    for (name, arn) in &seeded.permission_sets {
+        assert!(arn.contains(":sso:::instance/"), "{name}: {arn}");
+        assert!(
+            written.contains(&format!("arn = \"{arn}\"")),
+            "{arn} not verbatim in\n{written}"
+        );
+    }
+    std::fs::remove_dir_all(repo.path().join("requests")).unwrap();
+    let check = |repo: &std::path::Path| {
+        let out = bin()
+            .args(["check", "--repo"])
+            .arg(repo)
+            .args(["--at", "2026-11-22T12:00:00Z"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, out) = check(repo.path());
+    assert_eq!(code, Some(0), "{out}");
+
+    // an ARN of another service is still refused, with file:line
+    let (line, _) = written
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with("arn = "))
+        .unwrap();
+    let iam = written.replacen("\narn = \"arn:aws:sso:::", "\narn = \"arn:aws:iam:::", 1);
+    std::fs::write(&path, &iam).unwrap();
+    let (code, out) = check(repo.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("error[invalid-arn]"), "{out}");
+    assert!(out.contains(&format!("policies/directory.toml:{}:", line + 1)), "{out}");
 
     // a file with the same content is left alone, its synced_at too
     let runtime = tokio::runtime::Builder::new_current_thread()

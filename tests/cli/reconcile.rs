@@ -48,8 +48,6 @@ fn directory(s: &Seeded) -> String {
         ));
     }
     for (name, arn) in &s.permission_sets {
-        // moto 5.2.5 spells permission set ARNs `...:::instance/...`; AWS `...:::permissionSet/...`
-        let arn = arn.replacen(":::instance/", ":::permissionSet/", 1);
         t.push_str(&format!(
             "\n[[permission_set]]\nname = \"{name}\"\narn = \"{arn}\"\nsession_duration = \"PT1H\"\n"
         ));

@@ -374,9 +374,9 @@ error[invalid-user-name]: `Alice Smith` is not an Identity Center user name
 "#,
 }
 "invalid-arn" {
-    "An ARN in policies/directory.toml, the `instance_arn` or a permission set's `arn`, does not have the shape Identity Center uses.",
+    "An ARN in policies/directory.toml, the `instance_arn` or a permission set's `arn`, does not have the shape Identity Center uses: an instance ARN is `arn:<partition>:sso:::instance/ssoins-...`; a permission set ARN is only checked for its partition and service prefix (`arn:aws:sso:::`, `arn:aws-us-gov:sso:::`, ...) and is otherwise kept as AWS returned it.",
     "The reconciler passes these ARNs to AWS; a malformed one means the directory was edited by hand or is corrupt.",
-    "Run `gitgrant directory sync` to rewrite the directory from AWS, or correct the ARN (`arn:aws:sso:::instance/ssoins-...`, `arn:aws:sso:::permissionSet/ssoins-.../ps-...`).",
+    "Run `gitgrant directory sync` to rewrite the directory from AWS, or correct the ARN (`arn:aws:sso:::instance/ssoins-...`; a permission set ARN exactly as `aws sso-admin list-permission-sets` prints it).",
     r#"
 error[invalid-arn]: `arn:aws:sso:::instanc/ssoins-1234567890abcdef` is not an Identity Center instance ARN
   --> policies/directory.toml:4:16

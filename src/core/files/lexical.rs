@@ -107,8 +107,11 @@ pattern_fn!(
     is_instance_arn, r"^arn:aws[a-z-]*:sso:::instance/(?:sso)?ins-[A-Za-z0-9.-]{16}$"
 );
 pattern_fn!(
-    /// Permission set ARN.
-    is_permission_set_arn, r"^arn:aws[a-z-]*:sso:::permissionSet/(?:sso)?ins-[A-Za-z0-9.-]{16}/ps-[A-Za-z0-9.-]{16}$"
+    /// Permission set ARN: an identifier AWS hands back, so only the partition and the
+    /// service prefix are checked (AWS spells `…:permissionSet/ssoins-…/ps-…`, moto
+    /// `…:instance/ssoins-…/ps-…`); the rest is printable ASCII without spaces, kept and
+    /// sent verbatim (docs/decisions/0022).
+    is_permission_set_arn, r"^arn:aws[a-z-]*:sso:::[!-~]+$"
 );
 pattern_fn!(
     /// Identity store id such as `d-1234567890`.

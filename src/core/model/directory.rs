@@ -199,7 +199,7 @@ impl Directory {
         let name = p.name.get_ref().clone();
         cx.permission_set_name(p.name.span(), &name);
         if !lexical::is_permission_set_arn(p.arn.get_ref()) {
-            cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs look like `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`");
+            cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs start `arn:aws:sso:::` (or another AWS partition), e.g. `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`; `gitgrant directory sync` writes them as AWS returns them");
         }
         if let Some(sd) = &p.session_duration
             && !lexical::is_session_duration(sd.get_ref())
