@@ -28,14 +28,17 @@ const PUSH_BACKOFF: Backoff = Backoff {
 
 /// A push origin declined itself (`! [remote rejected] ... (pre-receive hook declined)`,
 /// a protected branch), as opposed to one that lost a race.
+/// A racing push that updated the ref first makes origin answer `[remote rejected] ... (failed
+/// to update ref)` / `cannot lock ref`: that is a race, not a refusal.
 fn is_refused(stderr: &str) -> bool {
-    stderr.contains("[remote rejected]") || stderr.contains("hook declined")
+    let lost_lock = stderr.contains("failed to update ref") || stderr.contains("cannot lock ref");
+    stderr.contains("hook declined") || (stderr.contains("[remote rejected]") && !lost_lock)
 }
 
 /// A push rejected because origin's tip moved on (another run appended first).
 fn is_race(stderr: &str) -> bool {
     !is_refused(stderr)
-        && (stderr.contains("[rejected]") || stderr.contains("non-fast-forward") || stderr.contains("fetch first"))
+        && (stderr.contains("rejected") || stderr.contains("non-fast-forward") || stderr.contains("fetch first"))
 }
 
 /// The remote's own lines (`remote: ...`) and git's `[remote rejected]` line, joined on one line.
