@@ -161,3 +161,37 @@ fn a_corrupt_line_is_reported_and_skipped() {
     assert_eq!(l.bad_lines.len(), 1);
     assert_eq!(l.bad_lines[0].line, 2);
 }
+
+#[test]
+fn a_push_declined_by_a_hook_is_tried_once_and_shows_the_remote_message() {
+    let (tmp, clones) = origin_and_clones(1);
+    let origin = tmp.path().join("origin.git");
+    let count = tmp.path().join("hook-count");
+    let refuse = tmp.path().join("refuse");
+    let hook = origin.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho x >> '{}'\nif [ -e '{}' ]; then echo 'ledger frozen by acme.example policy' >&2; exit 1; fi\nexit 0\n",
+            count.display(),
+            refuse.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let g = Git::open(&clones[0]).unwrap();
+    // the intent commit lands
+    g.append_ledger(&[event(1)], "intent").unwrap();
+    let before = std::fs::read_to_string(&count).unwrap().lines().count();
+    std::fs::write(&refuse, "").unwrap();
+    let err = g
+        .append_ledger(&[event(2)], "outcome")
+        .expect_err("a declined push is an error")
+        .to_string();
+    let after = std::fs::read_to_string(&count).unwrap().lines().count();
+    assert_eq!(after - before, 1, "a hook rejection is attempted once: {err}");
+    assert!(err.contains("ledger frozen by acme.example policy"), "{err}");
+    assert!(err.contains("NOT on origin"), "{err}");
+    assert!(!err.contains("nothing was lost"), "{err}");
+}

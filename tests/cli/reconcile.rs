@@ -107,49 +107,63 @@ impl World {
     /// Merges a PR adding a request, approved by the two platform leads, and saves its
     /// replay snapshot as evidence.
     fn merge_request(&mut self, id: &str, who: &str, account: &str, ps: &str, start: &str, duration: &str) -> String {
+        self.merge_requests(who, &[(id, account, ps, start, duration)], false)
+            .remove(0)
+    }
+
+    /// Merges one PR by `who` adding every request `(id, account, permission set, start,
+    /// duration)`, with a merge commit or squashed, and saves its replay snapshot.
+    fn merge_requests(&mut self, who: &str, requests: &[(&str, &str, &str, &str, &str)], squash: bool) -> Vec<String> {
         self.prs += 1;
         let n = self.prs;
-        let path = format!("requests/{account}/{ps}/{id}.toml");
         let dir = &self.repo;
         let base = git(dir, &["rev-parse", "main"], "admin");
         git(dir, &["checkout", "-q", "-b", &format!("pr{n}")], who);
-        std::fs::create_dir_all(dir.join(&path).parent().unwrap()).unwrap();
-        std::fs::write(
-            dir.join(&path),
-            format!("requester = \"{who}\"\naccount = \"{account}\"\npermission_set = \"{ps}\"\nstart = {start}\nduration = \"{duration}\"\nreason = \"Scenario {id}\"\n"),
-        )
-        .unwrap();
+        let mut paths = Vec::new();
+        for (id, account, ps, start, duration) in requests {
+            let path = format!("requests/{account}/{ps}/{id}.toml");
+            std::fs::create_dir_all(dir.join(&path).parent().unwrap()).unwrap();
+            std::fs::write(
+                dir.join(&path),
+                format!("requester = \"{who}\"\naccount = \"{account}\"\npermission_set = \"{ps}\"\nstart = {start}\nduration = \"{duration}\"\nreason = \"Scenario {id}\"\n"),
+            )
+            .unwrap();
+            paths.push(path);
+        }
         git(dir, &["add", "-A"], who);
-        git(dir, &["commit", "-q", "-m", &format!("request {id}")], who);
+        git(dir, &["commit", "-q", "-m", &format!("request {}", requests[0].0)], who);
         let head = git(dir, &["rev-parse", "HEAD"], who);
         git(dir, &["checkout", "-q", "main"], "admin");
-        git(
-            dir,
-            &[
-                "merge",
-                "-q",
-                "--no-ff",
-                "-m",
-                &format!("Merge pull request #{n}"),
-                &format!("pr{n}"),
-            ],
-            "web-flow",
-        );
+        let title = format!("Merge pull request #{n}");
+        if squash {
+            git(dir, &["merge", "-q", "--squash", &format!("pr{n}")], "web-flow");
+            git(dir, &["commit", "-q", "-m", &title], "web-flow");
+        } else {
+            git(
+                dir,
+                &["merge", "-q", "--no-ff", "-m", &title, &format!("pr{n}")],
+                "web-flow",
+            );
+        }
         let merge = git(dir, &["rev-parse", "HEAD"], "admin");
         git(dir, &["push", "-q", "origin", "main"], "admin");
         let user = |l: &str| json!({"login": l, "id": 1, "type": "User"});
         let review = |i: u64, l: &str| json!({"id": i, "user": user(l), "body": "Checked the incident; approved.", "state": "APPROVED", "commit_id": head, "submitted_at": self.pr_times[1]});
+        let files: Vec<Value> = paths
+            .iter()
+            .map(|p| json!({"filename": p, "status": "added"}))
+            .collect();
         let snap = json!({
             "pull_request": {"number": n, "state": "closed", "merged": true, "merged_at": self.pr_times[2], "merge_commit_sha": merge,
                              "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}}},
             "commits": [{"sha": head, "commit": {"author": {"email": format!("{who}@users.noreply.github.com")}, "committer": {"email": format!("{who}@users.noreply.github.com")}, "message": "request"},
                          "author": user(who), "committer": user(who)}],
             "reviews": [review(1, "dan"), review(2, "heidi"), review(3, "carol")],
-            "files": [{"filename": path, "status": "added"}],
+            "files": files,
             "teams": {"acme/platform-leads": ["dan", "heidi"], "acme/platform-oncall": self.oncall, "acme/engineering": ["bob"], "acme/dba-leads": ["heidi"]}
         });
         std::fs::write(self.evidence.join(format!("{n}.json")), snap.to_string()).unwrap();
-        path
+        paths
     }
 
     /// A commit straight to main (no PR), pushed.
@@ -1366,4 +1380,72 @@ fn team_membership_is_read_live_and_unreadable_keeps_but_never_grants() {
     // offline (no token), the same run reads teams from the snapshots, and says so
     let (_, v) = w.run("plan", "2026-11-22T13:50:00Z", &[]);
     assert_eq!(v["membership"]["teams"], "snapshot");
+}
+
+/// A PR adding three requests on two accounts (issue 11 item 8), merged with a merge commit
+/// or squashed: all three are granted, then one expires and one is revoked independently
+/// while the third stays, each at its time; `audit --verify` finds nothing.
+fn a_pr_with_several_requests(squash: bool) {
+    let mut w = World::new();
+    let paths = w.merge_requests(
+        "alice",
+        &[
+            ("multi-1", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h"),
+            ("multi-2", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "4h"),
+            ("multi-3", "payments-prod", ADMIN, "2026-11-22T16:00:00Z", "4h"),
+        ],
+        squash,
+    );
+    let v = w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(v["blocked"], json!([]), "{v:#}");
+    assert_eq!(
+        w.assignments(),
+        BTreeSet::from([a("payments-prod", ADMIN, "alice"), a("data-prod", ADMIN, "alice")]),
+        "{v:#}"
+    );
+    // multi-1 expires at 15:00; multi-2 stays
+    let v = w.apply("2026-11-22T15:00:00Z");
+    assert_eq!(v["delete"][0]["reason"], "expired", "{v:#}");
+    assert_eq!(w.assignments(), BTreeSet::from([a("data-prod", ADMIN, "alice")]));
+    // multi-2 revoked by deleting its file; multi-3 starts at 16:00
+    w.commit_on_main(
+        |r| std::fs::remove_file(r.join(&paths[1])).unwrap(),
+        "Revert: revoke multi-2",
+    );
+    let v = w.apply("2026-11-22T15:30:00Z");
+    assert_eq!(v["delete"][0]["reason"], "revoked", "{v:#}");
+    assert!(w.assignments().is_empty());
+    let v = w.apply("2026-11-22T16:00:00Z");
+    assert_eq!(v["create"][0]["request"], paths[2].as_str(), "{v:#}");
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
+    let out = bin()
+        .args([
+            "audit",
+            "--verify",
+            "--repo",
+            w.repo.to_str().unwrap(),
+            "--at",
+            "2026-11-22T16:30:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "issue 11 item 8, unfinished: `audit --verify` reports file-changed-after-approval for every row of a PR adding several requests"]
+fn a_pr_with_several_requests_merged_with_a_merge_commit() {
+    a_pr_with_several_requests(false);
+}
+
+#[test]
+#[ignore = "issue 11 item 8, unfinished: `audit --verify` reports file-changed-after-approval for every row of a PR adding several requests"]
+fn a_pr_with_several_requests_squashed() {
+    a_pr_with_several_requests(true);
 }

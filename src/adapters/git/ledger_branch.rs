@@ -26,6 +26,37 @@ const PUSH_BACKOFF: Backoff = Backoff {
     deadline: None,
 };
 
+/// A push origin declined itself (`! [remote rejected] ... (pre-receive hook declined)`,
+/// a protected branch), as opposed to one that lost a race.
+/// A racing push that updated the ref first makes origin answer `[remote rejected] ... (failed
+/// to update ref)` / `cannot lock ref`: that is a race, not a refusal.
+fn is_refused(stderr: &str) -> bool {
+    let lost_lock = stderr.contains("failed to update ref") || stderr.contains("cannot lock ref");
+    stderr.contains("hook declined") || (stderr.contains("[remote rejected]") && !lost_lock)
+}
+
+/// A push rejected because origin's tip moved on (another run appended first).
+fn is_race(stderr: &str) -> bool {
+    !is_refused(stderr)
+        && (stderr.contains("rejected") || stderr.contains("non-fast-forward") || stderr.contains("fetch first"))
+}
+
+/// The remote's own lines (`remote: ...`) and git's `[remote rejected]` line, joined on one line.
+fn remote_message(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("remote:") || l.contains("[remote rejected]"))
+        .map(|l| l.strip_prefix("remote:").map_or(l, str::trim))
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        stderr.lines().map(str::trim).collect::<Vec<_>>().join(" / ")
+    } else {
+        lines.join(" / ")
+    }
+}
+
 impl Git {
     fn has_origin(&self) -> bool {
         let repo = self.repo();
@@ -162,17 +193,21 @@ impl Git {
                     self.output(&["update-ref", LOCAL_REF, &commit])?;
                     return Ok(Some(commit));
                 }
+                // origin itself declined (a pre-receive hook, a protection): not a race, so
+                // it is attempted once and the remote's own words are shown
+                Err(GitError::Failed { stderr, .. }) if is_refused(&stderr) => {
+                    return Err(GitError::Refused {
+                        branch: BRANCH.to_string(),
+                        remote: remote_message(&stderr),
+                    });
+                }
                 // someone else appended first: fetch their tip and append again on it
-                Err(GitError::Failed { stderr, .. })
-                    if stderr.contains("rejected")
-                        || stderr.contains("non-fast-forward")
-                        || stderr.contains("fetch first") =>
-                {
+                Err(GitError::Failed { stderr, .. }) if is_race(&stderr) => {
                     match schedule.next_wait(std::time::Duration::ZERO, None) {
                         Ok(wait) => std::thread::sleep(wait),
                         Err(_) => {
                             return Err(GitError::Parse(format!(
-                                "the push to `{BRANCH}` was rejected {MAX_ATTEMPTS} times; nothing was lost, run again"
+                                "the push to `{BRANCH}` lost the race to other runs {MAX_ATTEMPTS} times; this run's events are NOT on origin"
                             )));
                         }
                     }

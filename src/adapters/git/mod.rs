@@ -52,6 +52,11 @@ pub enum GitError {
     AmbiguousRef { name: String, refs: Vec<String> },
     #[error("the clone is shallow, so its history cannot answer; check out with `fetch-depth: 0`")]
     Shallow,
+    /// origin refused the push itself (a hook, a branch protection): retrying cannot help
+    #[error(
+        "origin refused the push to `{branch}` (tried once, not retried): {remote}; this run's events are NOT on origin"
+    )]
+    Refused { branch: String, remote: String },
 }
 
 pub struct Git {
