@@ -11,6 +11,7 @@ mod desired;
 mod explain;
 mod fixtures;
 mod gate;
+mod history_check;
 mod gate_online;
 mod git_in_process;
 mod layers;
