@@ -11,7 +11,9 @@ use crate::core::files::tree;
 pub fn run(a: &CheckArgs) -> Result<Exit, AppError> {
     let run = crate::app::check::run(&a.repo, a.at.unwrap_or_else(Utc::now))?;
     if let Some(why) = &run.ledger_unreadable {
-        eprintln!("gitgrant: warning: the ledger does not read ({why}); request files without `start` are checked as live");
+        eprintln!(
+            "gitgrant: warning: the ledger does not read ({why}); request files without `start` are checked as live"
+        );
     }
     let (tree, checked) = (&run.tree, &run.checked);
     let diags = &checked.diagnostics.0;
@@ -24,10 +26,7 @@ pub fn run(a: &CheckArgs) -> Result<Exit, AppError> {
                 checked.diagnostics.error_count(),
                 checked.diagnostics.warning_count(),
                 checked.requests.len() + checked.invalid_requests,
-                tree::TRUSTED_FILES
-                    .iter()
-                    .filter(|p| tree.file(p).is_some())
-                    .count()
+                tree::TRUSTED_FILES.iter().filter(|p| tree.file(p).is_some()).count()
             );
         }
         Format::Json => println!("{}", render::json(diags, sources)),

@@ -26,10 +26,21 @@ fn body(requester: &str, account: &str, ps: &str, start: Option<&str>) -> String
 /// Exit code, and the request files the findings name with their codes.
 fn check(dir: &Path) -> (i32, String) {
     let out = bin()
-        .args(["check", "--repo", dir.to_str().unwrap(), "--at", AT, "--format", "github"])
+        .args([
+            "check",
+            "--repo",
+            dir.to_str().unwrap(),
+            "--at",
+            AT,
+            "--format",
+            "github",
+        ])
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 const OLD_OFFBOARDED: &str = "requests/payments-prod/DatabaseAdmin/old-mallory.toml";
@@ -42,10 +53,27 @@ fn repository() -> tempfile::TempDir {
     let dir = repo_with_case(None);
     let d = dir.path();
     let old = Some("2026-01-05T10:00:00Z");
-    request(d, OLD_OFFBOARDED, &body("mallory", "payments-prod", "DatabaseAdmin", old));
+    request(
+        d,
+        OLD_OFFBOARDED,
+        &body("mallory", "payments-prod", "DatabaseAdmin", old),
+    );
     request(d, OLD_CLOSED, &body("alice", "closed-account", "ReadOnlyAccess", old));
-    request(d, OLD_MOVED, &body("alice", "payments-prod", "AdministratorAccess", old));
-    request(d, LIVE, &body("mallory", "payments-prod", "DatabaseAdmin", Some("2026-11-23T10:00:00Z")));
+    request(
+        d,
+        OLD_MOVED,
+        &body("alice", "payments-prod", "AdministratorAccess", old),
+    );
+    request(
+        d,
+        LIVE,
+        &body(
+            "mallory",
+            "payments-prod",
+            "DatabaseAdmin",
+            Some("2026-11-23T10:00:00Z"),
+        ),
+    );
     request(d, NO_START, &body("mallory", "payments-prod", "DatabaseAdmin", None));
     dir
 }
@@ -55,10 +83,17 @@ fn ended_requests_are_history_live_ones_keep_every_check() {
     let dir = repository();
     let (code, out) = check(dir.path());
     assert_eq!(code, 1, "{out}");
-    assert!(!out.contains(OLD_OFFBOARDED), "an ended request is not re-judged by today's rules:\n{out}");
-    assert!(!out.contains(OLD_CLOSED), "a closed account does not fail an ended request:\n{out}");
     assert!(
-        out.lines().any(|l| l.contains(OLD_MOVED) && l.contains("path-mismatch")),
+        !out.contains(OLD_OFFBOARDED),
+        "an ended request is not re-judged by today's rules:\n{out}"
+    );
+    assert!(
+        !out.contains(OLD_CLOSED),
+        "a closed account does not fail an ended request:\n{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains(OLD_MOVED) && l.contains("path-mismatch")),
         "an ended request's path must still be canonical:\n{out}"
     );
     assert!(
@@ -79,7 +114,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -110,7 +149,11 @@ fn ledger_with_record(dir: &Path, path: &str, end: &str) {
         .spawn()
         .unwrap();
     use std::io::Write;
-    sub.stdin.as_ref().unwrap().write_all(format!("100644 blob {blob}\t2026-02.jsonl\n").as_bytes()).unwrap();
+    sub.stdin
+        .as_ref()
+        .unwrap()
+        .write_all(format!("100644 blob {blob}\t2026-02.jsonl\n").as_bytes())
+        .unwrap();
     let events_tree = String::from_utf8(sub.wait_with_output().unwrap().stdout).unwrap();
     let root = Command::new("git")
         .arg("-C")
@@ -120,7 +163,11 @@ fn ledger_with_record(dir: &Path, path: &str, end: &str) {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    root.stdin.as_ref().unwrap().write_all(format!("040000 tree {}\tevents\n", events_tree.trim()).as_bytes()).unwrap();
+    root.stdin
+        .as_ref()
+        .unwrap()
+        .write_all(format!("040000 tree {}\tevents\n", events_tree.trim()).as_bytes())
+        .unwrap();
     let tree = String::from_utf8(root.wait_with_output().unwrap().stdout).unwrap();
     let commit = git(dir, &["commit-tree", tree.trim(), "-m", "ledger"]);
     git(dir, &["update-ref", "refs/heads/gitgrant-ledger", &commit]);
@@ -132,7 +179,10 @@ fn a_request_without_start_ends_where_its_approval_record_says() {
     ledger_with_record(dir.path(), NO_START, "2026-02-01T12:00:00Z");
     let (_, out) = check(dir.path());
     assert!(!out.contains(NO_START), "the record says this request ended:\n{out}");
-    assert!(out.lines().any(|l| l.contains(LIVE) && l.contains("not-eligible")), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains(LIVE) && l.contains("not-eligible")),
+        "{out}"
+    );
 
     let live = repository();
     ledger_with_record(live.path(), NO_START, "2026-11-22T13:00:00Z");
