@@ -2,6 +2,7 @@
 //! errors are [`error::AppError`].
 
 pub mod audit;
+pub mod check;
 pub mod directory_sync;
 pub mod error;
 pub mod index;

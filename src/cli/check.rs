@@ -9,10 +9,15 @@ use crate::core::diag::render::{self, Format};
 use crate::core::files::tree;
 
 pub fn run(a: &CheckArgs) -> Result<Exit, AppError> {
-    let tree = crate::adapters::fs::read_tree(&a.repo)?;
-    let checked = crate::core::rules::check::check(&tree, a.at.unwrap_or_else(Utc::now));
+    let run = crate::app::check::run(&a.repo, a.at.unwrap_or_else(Utc::now))?;
+    if let Some(why) = &run.ledger_unreadable {
+        eprintln!(
+            "gitgrant: warning: the ledger does not read ({why}); request files without `start` are checked as live"
+        );
+    }
+    let (tree, checked) = (&run.tree, &run.checked);
     let diags = &checked.diagnostics.0;
-    let sources: &dyn render::Sources = &tree;
+    let sources: &dyn render::Sources = tree;
     match a.format {
         Format::Human => {
             print!("{}", render::human(diags, sources));

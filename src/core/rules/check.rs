@@ -35,7 +35,18 @@ pub const PROTECTED_PATHS: [&str; 5] = [
     ".github/workflows/gitgrant.yml",
 ];
 
+/// When the approval records say a request's window ended, by request path (a request file
+/// without `start` starts at its merge, so only its record knows its end).
+pub type RecordedEnds = HashMap<String, DateTime<Utc>>;
+
 pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
+    check_with(tree, at, &RecordedEnds::new())
+}
+
+/// `check`, where a request whose window ended before `at` (from its `start` and `duration`,
+/// else from `ends`) is history: its syntax, canonical path and id are checked, not today's
+/// eligibility or whether its account and permission set still exist (issue 12 item 3).
+pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &RecordedEnds) -> Checked {
     let mut diags = Vec::new();
     let set = load::policy_files(tree, &mut diags);
     if let Some(co) = &set.codeowners {
@@ -53,7 +64,7 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
     let mut ids: HashMap<String, String> = HashMap::new();
     for (path, entry) in tree.requests() {
         let mut found = Vec::new();
-        let loaded = load::request(path, entry, set.directory.as_ref(), &mut found);
+        let (loaded, ended) = load_request(path, entry, &set, at, ends, &mut found);
         if let Ok(p) = RequestPath::parse(path) {
             if let Some(first) = ids.get(&p.id) {
                 found.push(
@@ -70,7 +81,7 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
         }
         match loaded {
             Some(r) if !found.iter().any(Diagnostic::is_error) => {
-                if let Some(view) = set.view() {
+                if !ended && let Some(view) = set.view() {
                     check_request(&r, view, at, &Teams::Unknown, &mut found);
                 }
                 requests.push(r);
@@ -87,6 +98,38 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
         requests,
         invalid_requests: invalid,
     }
+}
+
+/// Loads one request file; the flag says its window ended before `at` (history). A request
+/// that is history and names an account or permission set the directory no longer has is
+/// loaded without the directory: its syntax and the path's permission set are still
+/// checked, and it is never granted again (the reconciler re-decides from its approval).
+fn load_request(
+    path: &str,
+    entry: &tree::Entry,
+    set: &PolicyFiles,
+    at: DateTime<Utc>,
+    ends: &RecordedEnds,
+    diags: &mut Vec<Diagnostic>,
+) -> (Option<Request>, bool) {
+    let mut bare = Vec::new();
+    let syntax = load::request(path, entry, None, &mut bare);
+    let ended = syntax
+        .as_ref()
+        .and_then(|r| match r.start {
+            Some(start) => Some(start + r.duration.to_chrono()),
+            None => ends.get(path).copied(),
+        })
+        .is_some_and(|end| end <= at);
+    let mut full = Vec::new();
+    let loaded = load::request(path, entry, set.directory.as_ref(), &mut full);
+    let gone = |d: &Diagnostic| matches!(d.code, "unknown-account" | "unknown-permission-set");
+    if ended && full.iter().any(gone) {
+        diags.extend(bare);
+        return (syntax, true);
+    }
+    diags.extend(full);
+    (loaded, ended)
 }
 
 /// Rules about one valid request against the policy: limits, ticket, start window,
