@@ -67,7 +67,9 @@ pub enum AppError {
     AmbiguousRequestId { id: String, paths: Vec<String> },
     #[error("cannot tell the GitHub repository: set GITHUB_REPOSITORY=owner/repo")]
     UnknownRepository,
-    #[error("cannot tell the pull request's base branch from `--base {0}`; pass the default branch as `refs/remotes/origin/<name>`")]
+    #[error(
+        "cannot tell the pull request's base branch from `--base {0}`; pass the default branch as `refs/remotes/origin/<name>`"
+    )]
     UnknownBaseBranch(String),
     /// An argument clap cannot check by itself (a kind name, a duration, a combination).
     #[error("{0}")]

@@ -246,7 +246,8 @@ pub fn open_pull_request(c: &Common, b: &Branch) -> Result<Opened, AppError> {
         .or_else(|| git.origin_repository())
         .ok_or(AppError::UnknownRepository)?;
     let repo = crate::adapters::github::Repo::parse(&full)?;
-    let base_branch = crate::adapters::git::refs::branch_name(&c.base).ok_or_else(|| AppError::UnknownBaseBranch(c.base.clone()))?;
+    let base_branch =
+        crate::adapters::git::refs::branch_name(&c.base).ok_or_else(|| AppError::UnknownBaseBranch(c.base.clone()))?;
     let rt = crate::adapters::github::runtime().map_err(AppError::Runtime)?;
     let number = rt.block_on(async {
         let gh = crate::adapters::github::GitHub::from_env(c.env)?;

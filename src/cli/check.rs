@@ -21,10 +21,7 @@ pub fn run(a: &CheckArgs) -> Result<Exit, AppError> {
                 checked.diagnostics.error_count(),
                 checked.diagnostics.warning_count(),
                 checked.requests.len() + checked.invalid_requests,
-                tree::TRUSTED_FILES
-                    .iter()
-                    .filter(|p| tree.file(p).is_some())
-                    .count()
+                tree::TRUSTED_FILES.iter().filter(|p| tree.file(p).is_some()).count()
             );
         }
         Format::Json => println!("{}", render::json(diags, sources)),

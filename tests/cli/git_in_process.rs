@@ -30,7 +30,11 @@ fn git(dir: &Path, t: u32, args: &[&str]) -> String {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -101,7 +105,17 @@ fn history_answers_agree_with_the_git_cli() {
     let d = tmp.path();
     let g = Git::open(d).unwrap();
     let main = git(d, 0, &["rev-parse", "main"]);
-    for path in [KEPT, SIDE, GONE, BACK, NEWLINE, MERGED, "requests/never.toml", "requests", "policies/access.toml"] {
+    for path in [
+        KEPT,
+        SIDE,
+        GONE,
+        BACK,
+        NEWLINE,
+        MERGED,
+        "requests/never.toml",
+        "requests",
+        "policies/access.toml",
+    ] {
         let want = cli_log(d, &[&main, "--", path]);
         let got = match g.path_history(&main, path) {
             PathHistory::Existed(c) => Some(c),
@@ -115,7 +129,11 @@ fn history_answers_agree_with_the_git_cli() {
             assert_eq!(g.deleted_in(&main, path).unwrap(), want, "deleted_in {path:?}");
         }
         let want = cli_log(d, &["--first-parent", &main, "--", path]);
-        assert_eq!(g.introducing_commit(&main, path).unwrap(), want, "introducing_commit {path:?}");
+        assert_eq!(
+            g.introducing_commit(&main, path).unwrap(),
+            want,
+            "introducing_commit {path:?}"
+        );
     }
     // the side-only file existed in history git's simplification does not follow
     assert_eq!(g.path_history(&main, SIDE), PathHistory::Never);
@@ -148,8 +166,25 @@ fn history_answers_agree_with_the_git_cli() {
     assert_eq!(got.len(), 4, "{got:?}");
     assert_eq!(got[0].commit.subject, "three requests");
     // the tree at the tip and the request files agree with ls-tree
-    let listed = git(d, 0, &["ls-tree", "-r", "--full-tree", "--name-only", "-z", &main, "--", "requests/"]);
-    let want: BTreeSet<String> = listed.split('\0').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let listed = git(
+        d,
+        0,
+        &[
+            "ls-tree",
+            "-r",
+            "--full-tree",
+            "--name-only",
+            "-z",
+            &main,
+            "--",
+            "requests/",
+        ],
+    );
+    let want: BTreeSet<String> = listed
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
     let files: BTreeSet<String> = g.request_files(&main).unwrap().into_iter().map(|(p, _)| p).collect();
     assert_eq!(files, want);
     let tree = g.read_tree(&main, &["requests/", "policies"]).unwrap();
@@ -173,7 +208,19 @@ fn odd_names_answer_absent_and_an_id_is_never_a_ref() {
     assert_eq!(g.first_parent(fake), None);
     assert_eq!(g.blob_at(fake, KEPT), None);
     assert!(g.read_tree(fake, &["requests"]).is_err());
-    for odd in ["", "\0", "a\0b", "main\n", "-x", ":", "main:", "main:\0", "::", &"f".repeat(64), "main^{sausage}"] {
+    for odd in [
+        "",
+        "\0",
+        "a\0b",
+        "main\n",
+        "-x",
+        ":",
+        "main:",
+        "main:\0",
+        "::",
+        &"f".repeat(64),
+        "main^{sausage}",
+    ] {
         assert!(!g.commit_exists(odd) || odd.is_empty(), "{odd:?}");
         assert_eq!(g.blob(odd), None, "{odd:?}");
         let _ = g.blob_at(&main, odd);
@@ -196,12 +243,24 @@ fn audit_needs_no_git_program() {
     let d = tmp.path();
     let audit = |path: &str| {
         let out = Command::new(env!("CARGO_BIN_EXE_gitgrant"))
-            .args(["audit", "--repo", d.to_str().unwrap(), "--format", "json", "--at", "2026-11-22T12:00:00Z"])
+            .args([
+                "audit",
+                "--repo",
+                d.to_str().unwrap(),
+                "--format",
+                "json",
+                "--at",
+                "2026-11-22T12:00:00Z",
+            ])
             .env("PATH", path)
             .output()
             .unwrap();
         let _ = std::fs::remove_file(d.join(".git/gitgrant/audit-history"));
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let with_git = audit(&std::env::var("PATH").unwrap());
     let empty = tempfile::tempdir().unwrap();

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use gitgrant::adapters::github::{CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted};
+use gitgrant::adapters::github::{
+    CheckRun, CommitStatus, Conclusion, Error, GitHub, Repo, RetryPolicy, StatusState, Upserted,
+};
 
 const HEAD: &str = "6dcb09b5b57875f334f61aebed695e2e4193db5e";
 

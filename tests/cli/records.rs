@@ -411,7 +411,12 @@ fn a_side_branch_merge_with_an_edited_policy_is_not_evidence_and_the_last_file_d
     let d = wanted(&dir, Some(&ev));
     let codes = blocked(&d, &path);
     assert!(
-        ["not-approved", "record-not-introducing-merge", "base-not-default-branch"].contains(&codes[0]),
+        [
+            "not-approved",
+            "record-not-introducing-merge",
+            "base-not-default-branch"
+        ]
+        .contains(&codes[0]),
         "{codes:?}"
     );
 }

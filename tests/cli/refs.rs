@@ -158,7 +158,11 @@ fn fetching_the_ledger_brings_no_tags_into_the_clone() {
     git(&writer, &["checkout", "-q", "--orphan", "gitgrant-ledger"], "mallory");
     git(&writer, &["commit", "-q", "--allow-empty", "-m", "ledger"], "mallory");
     git(&writer, &["tag", "origin/main"], "mallory");
-    git(&writer, &["push", "-q", "origin", "gitgrant-ledger", "refs/tags/origin/main"], "mallory");
+    git(
+        &writer,
+        &["push", "-q", "origin", "gitgrant-ledger", "refs/tags/origin/main"],
+        "mallory",
+    );
     Git::open(&r.clone).unwrap().fetch_ledger().unwrap();
     assert_eq!(git(&r.clone, &["tag", "-l"], "admin"), "");
     assert_eq!(resolve(&r.clone, "origin/main").unwrap(), r.main);

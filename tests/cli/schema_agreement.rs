@@ -6,13 +6,13 @@
 
 use gitgrant::core::diag::diagnostic::Diagnostic;
 use gitgrant::core::files::document::TomlDocument;
+use gitgrant::core::files::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest};
+use gitgrant::core::files::schema::{self, FileKind};
 use gitgrant::core::model::Ctx;
 use gitgrant::core::model::directory::Directory;
 use gitgrant::core::model::identities::Identities;
 use gitgrant::core::model::policy::Policy;
 use gitgrant::core::model::request::Request;
-use gitgrant::core::files::raw::{RawAccess, RawDirectory, RawIdentities, RawRequest};
-use gitgrant::core::files::schema::{self, FileKind};
 
 use crate::support::fixtures;
 

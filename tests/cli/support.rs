@@ -80,8 +80,16 @@ pub fn git_as(dir: &Path, args: &[&str], who: &str) -> String {
 /// `dir/<name>`: the two repositories the tests that fetch and push need.
 pub fn bare_origin_and_clone(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let origin = dir.join("origin.git");
-    git_as(dir, &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()], "admin");
+    git_as(
+        dir,
+        &["init", "-q", "--bare", "-b", "main", origin.to_str().unwrap()],
+        "admin",
+    );
     let clone = dir.join(name);
-    git_as(dir, &["clone", "-q", origin.to_str().unwrap(), clone.to_str().unwrap()], "admin");
+    git_as(
+        dir,
+        &["clone", "-q", origin.to_str().unwrap(), clone.to_str().unwrap()],
+        "admin",
+    );
     (origin, clone)
 }

@@ -4,5 +4,5 @@
 pub mod desired;
 pub mod live;
 pub mod membership;
-pub mod selection;
 pub mod run;
+pub mod selection;

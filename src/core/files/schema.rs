@@ -55,7 +55,9 @@ impl FileKind {
         match self {
             FileKind::Request => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/request.schema.json")),
             FileKind::Access => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/access.schema.json")),
-            FileKind::Identities => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/identities.schema.json")),
+            FileKind::Identities => {
+                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/identities.schema.json"))
+            }
             FileKind::Directory => include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/directory.schema.json")),
         }
     }

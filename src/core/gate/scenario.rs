@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::core::gate::facts::PrFacts;
-use crate::core::gate::{self, PathHistory, PrOutcome};
-use crate::core::gate::snapshot::Snapshot;
 use crate::core::files::tree::{Entry, Tree};
+use crate::core::gate::facts::PrFacts;
+use crate::core::gate::snapshot::Snapshot;
+use crate::core::gate::{self, PathHistory, PrOutcome};
 
 pub const HEAD_SHA: &str = "1111111111111111111111111111111111111111";
 pub const OLD_SHA: &str = "2222222222222222222222222222222222222222";
