@@ -56,6 +56,8 @@ pub enum AuditError {
 /// What was read from git, for the join and for `--verify`.
 struct Gathered {
     tip: String,
+    /// Where the history came from, when it was not the ledger's index.
+    notice: Option<String>,
     report: Report,
     ledger: Ledger,
     history: Vec<HistoryCommit>,
@@ -83,20 +85,13 @@ fn gather(git: &Git, reference: &str, walk: bool, evidence: bool, at: DateTime<U
             source,
         })?
         .into_string();
-    // the history walk and the request files are git's work; read the ledger and the
-    // policy meanwhile
-    let (history, side) = std::thread::scope(|s| {
-        let side = s.spawn(|| read_ledger_and_policy(git, &tip, evidence));
-        (read_requests(git, reference, &tip, walk), side.join())
-    });
-    let (history, contents) = history?;
+    // the ledger first: its index is the history (DESIGN 11); the walk is the fallback
     let LedgerAndPolicy {
         ledger,
         ledger_found,
         policy,
-    } = side
-        .map_err(|_| AuditError::LedgerReaderPanicked)?
-        .map_err(AuditError::Ledger)?;
+    } = read_ledger_and_policy(git, &tip, evidence).map_err(AuditError::Ledger)?;
+    let (history, contents, notice) = read_requests(git, reference, &tip, walk, &ledger, at)?;
     let on_branch = ledger_merges_on_branch(git, reference, &tip, &history, &ledger)?;
     let mut report = audit::build(&Input {
         history: &history,
@@ -109,6 +104,7 @@ fn gather(git: &Git, reference: &str, walk: bool, evidence: bool, at: DateTime<U
     note_missing_sources(&mut report, reference, ledger_found, policy.is_some());
     Ok(Gathered {
         tip,
+        notice,
         report,
         ledger,
         history: match history {
@@ -137,23 +133,32 @@ fn read_ledger_and_policy(git: &Git, tip: &str, evidence: bool) -> Result<Ledger
     })
 }
 
-/// The history of `requests/` (`walk`) or the files at the tip, and the request files'
-/// bytes by blob id.
+/// The history of `requests/` (`walk`) or the files at the tip, the request files' bytes by
+/// blob id, and a notice when the history had to be walked (no usable index in the ledger).
 fn read_requests(
     git: &Git,
     reference: &str,
     tip: &str,
     walk: bool,
-) -> Result<(History, HashMap<String, Vec<u8>>), AuditError> {
-    let history = if walk {
-        git.request_history(tip).map(History::Log)
-    } else {
-        git.request_files(tip).map(History::Tip)
-    }
-    .map_err(|source| AuditError::History {
+    ledger: &Ledger,
+    at: DateTime<Utc>,
+) -> Result<(History, HashMap<String, Vec<u8>>, Option<String>), AuditError> {
+    let failed = |source| AuditError::History {
         reference: reference.to_string(),
         source,
-    })?;
+    };
+    let mut notice = None;
+    let history = if walk {
+        match from_index(git, ledger, tip, at) {
+            Ok(h) => History::Log(h),
+            Err(problem) => {
+                notice = Some(format!("the history of `{reference}` was walked: {problem}"));
+                History::Log(git.request_history(tip).map_err(failed)?)
+            }
+        }
+    } else {
+        History::Tip(git.request_files(tip).map_err(failed)?)
+    };
     let blob_ids: Vec<String> = match &history {
         History::Log(c) => c
             .iter()
@@ -162,7 +167,36 @@ fn read_requests(
         History::Tip(f) => f.iter().map(|(_, b)| b.clone()).collect(),
     };
     let contents = history::blobs(git, blob_ids).map_err(AuditError::RequestFiles)?;
-    Ok((history, contents))
+    Ok((history, contents, notice))
+}
+
+/// The history of `requests/` read from the ledger's index, extended through `tip` (the
+/// commits after its marker only), with the commits' headers read from git. `Err` when the
+/// ledger has no usable index (the caller walks the history instead).
+fn from_index(
+    git: &Git,
+    ledger: &Ledger,
+    tip: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<HistoryCommit>, crate::app::index::IndexProblem> {
+    let (chain, _) = crate::core::index::chain(ledger).ok_or(crate::app::index::IndexProblem::Missing)?;
+    let extended = crate::app::index::extend(git, ledger, tip, at)?;
+    let tail = extended.event.as_ref().and_then(|e| e.index.as_ref());
+    let changes = crate::core::index::changes_of(chain.into_iter().chain(tail));
+    let shas: Vec<&str> = changes.iter().map(|(sha, _)| sha.as_str()).collect();
+    let headers = match git.commit_headers(&shas) {
+        Ok(h) => h,
+        Err(e) => {
+            return Err(crate::app::index::IndexProblem::Damaged(format!(
+                "a commit it lists cannot be read: {e}"
+            )));
+        }
+    };
+    Ok(headers
+        .into_iter()
+        .zip(changes)
+        .map(|(commit, (_, changes))| HistoryCommit { commit, changes })
+        .collect())
 }
 
 /// Ledger merge commits that the walk did not see: which are on the branch (the rest were
@@ -421,6 +455,8 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), AuditErr
 /// problems of the report.
 pub struct Audit {
     pub report: Report,
+    /// Set when the history was walked rather than read from the ledger's index, and why.
+    pub notice: Option<String>,
     /// Rows whose re-verified decision is a finding (`--verify`).
     pub findings: usize,
     /// What the report was joined from, kept so that the caller decides when (whether) to
@@ -456,6 +492,7 @@ pub fn run_audit(a: AuditArgs<'_>) -> Result<Audit, AuditError> {
     let findings = report.rows.iter().filter(|r| verify::is_finding(r)).count();
     Ok(Audit {
         report,
+        notice: g.notice.clone(),
         findings,
         read: g,
     })

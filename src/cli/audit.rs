@@ -29,6 +29,9 @@ pub fn run_audit(a: AuditArgs) -> Result<Exit, AppError> {
         verify: a.verify,
         at: a.at.unwrap_or_else(Utc::now),
     })?;
+    if let Some(n) = &found.notice {
+        eprintln!("gitgrant audit: note: {n}");
+    }
     let report = &found.report;
     // table, csv and json are written as they render, not built whole first
     emit_with(&mut |out| match format {

@@ -140,6 +140,57 @@ pub fn event(delta: IndexDelta, at: DateTime<Utc>) -> Event {
     e
 }
 
+/// The deltas `Index::from_ledger` folds, in the order it folds them (from the last build from
+/// the root, each delta from the marker so far), and how many `indexed` events the ledger
+/// holds; `None` when it holds no build from the root.
+pub fn chain(ledger: &Ledger) -> Option<(Vec<&IndexDelta>, usize)> {
+    let deltas: Vec<&IndexDelta> = ledger.events.iter().filter_map(|e| e.index.as_ref()).collect();
+    let root = deltas.iter().rposition(|d| d.from.is_none())?;
+    // marker -> the deltas from it, in ledger order (the first one wins)
+    let mut from: BTreeMap<&str, std::collections::VecDeque<usize>> = BTreeMap::new();
+    for (i, d) in deltas.iter().enumerate() {
+        if let Some(f) = d.from.as_deref() {
+            from.entry(f).or_default().push_back(i);
+        }
+    }
+    let mut chain = vec![deltas[root]];
+    let mut through = deltas[root].through.as_str();
+    while let Some(next) = from.get_mut(through).and_then(|q| q.pop_front()) {
+        chain.push(deltas[next]);
+        through = deltas[next].through.as_str();
+    }
+    Some((chain, deltas.len()))
+}
+
+/// The first-parent commits the deltas list (oldest first), each with its changes, in the
+/// audit's form; commits that changed nothing under `requests/` are left out, as the history
+/// walk leaves them out. The commits' headers are git's to read (`Commit` by sha).
+pub fn changes_of<'a>(
+    deltas: impl IntoIterator<Item = &'a IndexDelta>,
+) -> Vec<(String, Vec<crate::core::audit::PathChange>)> {
+    deltas
+        .into_iter()
+        .flat_map(|d| d.commits.iter())
+        .filter(|c| !c.changes.is_empty())
+        .map(|c| {
+            let changes = c
+                .changes
+                .iter()
+                .map(|ch| crate::core::audit::PathChange {
+                    path: ch.path.clone(),
+                    kind: match ch.kind {
+                        'A' => ChangeKind::Added,
+                        'D' => ChangeKind::Removed,
+                        _ => ChangeKind::Modified,
+                    },
+                    blob: ch.blob.clone(),
+                })
+                .collect();
+            (c.commit.clone(), changes)
+        })
+        .collect()
+}
+
 impl Index {
     /// Folds the ledger's `indexed` events: from the last delta without `from` (a build from
     /// the root), each delta whose `from` is the marker so far extends it, wherever it is in
@@ -147,28 +198,12 @@ impl Index {
     /// (a racing run's delta: its commits are indexed again from the marker). `None` when
     /// the ledger holds no index at all.
     pub fn from_ledger(ledger: &Ledger) -> Option<Index> {
-        let deltas: Vec<&IndexDelta> = ledger.events.iter().filter_map(|e| e.index.as_ref()).collect();
-        let root = deltas.iter().rposition(|d| d.from.is_none())?;
-        // marker -> the deltas from it, in ledger order (the first one wins)
-        let mut from: BTreeMap<&str, std::collections::VecDeque<usize>> = BTreeMap::new();
-        for (i, d) in deltas.iter().enumerate() {
-            if let Some(f) = d.from.as_deref() {
-                from.entry(f).or_default().push_back(i);
-            }
-        }
+        let (chain, total) = chain(ledger)?;
         let mut index = Index::default();
-        index.apply(deltas[root]);
-        let mut applied = 1;
-        while let Some(next) = index
-            .through
-            .as_deref()
-            .and_then(|t| from.get_mut(t))
-            .and_then(|q| q.pop_front())
-        {
-            applied += 1;
-            index.apply(deltas[next]);
+        for d in &chain {
+            index.apply(d);
         }
-        index.skipped = deltas.len() - applied;
+        index.skipped = total - chain.len();
         Some(index)
     }
 

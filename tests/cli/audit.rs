@@ -761,3 +761,97 @@ fn the_kept_history_walk_is_extended_and_survives_damage() {
     let (_, v3) = r.audit_json(&[]);
     assert_eq!(v3, v);
 }
+
+/// Issue 10 item 5: with an index in the ledger the audit reads its history from it
+/// (extended by the commits after the marker) and walks nothing; its output is the walk's,
+/// byte for byte; without an index it walks, and says so naming `gitgrant ledger index`.
+#[test]
+fn the_ledger_index_is_the_history_and_its_output_is_the_walks() {
+    let r = Repo::new();
+    let body = request("alice", "payments-prod", Some("2026-11-22T13:00:00Z"), "2h");
+    let a = format!("{PROD}/first.toml");
+    let b = format!("{PROD}/second.toml");
+    let c = format!("{STAGING}/third.toml");
+    let m1 = r.pr(1, "alice", &a, &body, Style::MergeCommit, &["dan", "heidi"]);
+    let m2 = r.pr(2, "alice", &b, &body, Style::Squash, &["dan", "heidi"]);
+    r.delete(&a, "Revert (#3)");
+    r.ledger(&[merged(&a, 1, &m1), merged(&b, 2, &m2)]);
+    let out = bin()
+        .args(["ledger", "index", "--repo", r.dir.to_str().unwrap(), "--ref", "main"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // after the marker: read from git, the index is not written by audit
+    let m3 = r.pr(
+        4,
+        "bob",
+        &c,
+        &request("bob", "payments-staging", None, "4h"),
+        Style::MergeCommit,
+        &["carol"],
+    );
+    r.ledger(&[merged(&c, 4, &m3)]);
+    // the same repository with a ledger of no index: the walk
+    let walked = tempfile::tempdir().unwrap();
+    let copy = walked.path().join("repo");
+    copy_dir(&r.dir, &copy);
+    let ledger_log = r.git(&["log", "--format=%H %s", "gitgrant-ledger"], "admin");
+    let before_index = ledger_log
+        .lines()
+        .filter(|l| l.contains("test run"))
+        .last()
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_string();
+    let index_commit = ledger_log.lines().find(|l| l.contains("ledger index")).unwrap();
+    assert!(index_commit.len() > 40, "{ledger_log}");
+    // rebuild the copy's ledger without the index commit: the test runs' events only
+    let run = |dir: &PathBuf, args: &[&str]| {
+        let out = bin()
+            .args(["audit", "--repo", dir.to_str().unwrap(), "--at", AT])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let gitc = |args: &[&str]| {
+        let o = Command::new("git")
+            .arg("-C")
+            .arg(&copy)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    gitc(&["branch", "-f", "gitgrant-ledger", &before_index]);
+    Git::open(&copy)
+        .unwrap()
+        .append_ledger(&[merged(&c, 4, &m3)], "gitgrant: test run")
+        .unwrap();
+    for args in [
+        &["--format", "json"][..],
+        &["--format", "csv"],
+        &["--format", "table"],
+        &["--format", "markdown"],
+        &["--format", "json", "--verify"],
+    ] {
+        let (ci, oi, ei) = run(&r.dir, args);
+        let (cw, ow, ew) = run(&copy, args);
+        assert_eq!((ci, &oi), (cw, &ow), "{args:?}: {ei}\n{ew}");
+        assert!(!ei.contains("walked"), "{args:?}: the index was used: {ei}");
+        assert!(
+            ew.contains("was walked") && ew.contains("gitgrant ledger index"),
+            "{args:?}: the walk says so: {ew}"
+        );
+        assert!(oi.contains("third"), "{oi}");
+    }
+    assert!(
+        !r.dir.join(".git/gitgrant/audit-history").exists(),
+        "with an index nothing is walked"
+    );
+}

@@ -240,6 +240,31 @@ impl Git {
         Ok(commits)
     }
 
+    /// The headers of commits (committer time, author name, subject), in the history walk's
+    /// form; a commit that is missing is an error.
+    pub fn commit_headers(&self, shas: &[&str]) -> Result<Vec<Commit>, GitError> {
+        let repo = self.repo();
+        let clean = |b: &[u8]| {
+            String::from_utf8_lossy(&b.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>()).into_owned()
+        };
+        shas.iter()
+            .map(|sha| {
+                let c = git2::Oid::from_str(sha)
+                    .ok()
+                    .and_then(|id| repo.find_commit(id).ok())
+                    .ok_or_else(|| GitError::MissingCommit(sha.to_string()))?;
+                let time = DateTime::<Utc>::from_timestamp(c.time().seconds(), 0)
+                    .ok_or_else(|| GitError::Parse(format!("commit {sha}: bad commit time")))?;
+                Ok(Commit {
+                    sha: sha.to_string(),
+                    time,
+                    author: clean(c.author().name_bytes()),
+                    subject: clean(c.summary_bytes().unwrap_or_default()),
+                })
+            })
+            .collect()
+    }
+
     /// The contents of objects (blob ids or `rev:path`), as `git cat-file --batch` gives
     /// them; `None` for a missing object.
     pub fn cat_many(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {

@@ -1,8 +1,9 @@
 //! What the audit keeps of each ledger event (issue 10 item 5): rows read a merge's PR,
 //! merge commit, paths, approval records' counted approvers and, failing those, the
 //! reviews of its evidence; the rest of the replay snapshot (files, contents, the PR's
-//! body, check runs...) and the index deltas are dropped as each event is parsed, so the
-//! audit's memory follows its rows, not the ledger's bytes. `--verify` keeps the evidence.
+//! body, check runs...) is dropped as each event is parsed, so the audit's memory follows its
+//! rows, not the ledger's bytes. The index deltas are kept: they are the history the audit
+//! reads (docs/decisions/0019). `--verify` keeps the evidence.
 
 use serde_json::{Map, Value};
 
@@ -13,7 +14,9 @@ const REVIEW_FIELDS: [&str; 4] = ["state", "submitted_at", "body", "id"];
 
 /// Drops from `e` what no audit row reads.
 pub fn for_rows(e: &mut Event) {
-    e.index = None;
+    if let Some(d) = e.index.as_mut() {
+        d.verdicts = Vec::new();
+    }
     if e.kind != Some(Kind::Merged) {
         e.evidence = None;
         return;
