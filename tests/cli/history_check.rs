@@ -4,17 +4,10 @@
 //! ends where the ledger's approval record says.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::support::{bin, repo_with_case};
+use crate::support::{bin, git, repo_with_case, write_file as request};
 
 const AT: &str = "2026-11-22T12:00:00Z";
-
-fn request(dir: &Path, path: &str, body: &str) {
-    let file = dir.join(path);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(file, body).unwrap();
-}
 
 fn body(requester: &str, account: &str, ps: &str, start: Option<&str>) -> String {
     let start = start.map(|s| format!("start = {s}\n")).unwrap_or_default();
@@ -106,22 +99,6 @@ fn ended_requests_are_history_live_ones_keep_every_check() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@acme.example"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// A `gitgrant-ledger` branch holding one `merged` event whose approval record for `path`
 /// ends at `end`.
 fn ledger_with_record(dir: &Path, path: &str, end: &str) {
@@ -136,41 +113,11 @@ fn ledger_with_record(dir: &Path, path: &str, end: &str) {
     let event = serde_json::json!({"at": "2026-02-01T10:00:00Z", "kind": "merged", "pr": 7,
         "paths": [path], "records": [record]});
     git(dir, &["init", "-q", "-b", "main"]);
-    let events = dir.join("ledger-events.jsonl");
-    std::fs::write(&events, format!("{event}\n")).unwrap();
-    let blob = git(dir, &["hash-object", "-w", events.to_str().unwrap()]);
-    std::fs::remove_file(events).unwrap();
-    let sub = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["mktree"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    sub.stdin
-        .as_ref()
-        .unwrap()
-        .write_all(format!("100644 blob {blob}\t2026-02.jsonl\n").as_bytes())
-        .unwrap();
-    let events_tree = String::from_utf8(sub.wait_with_output().unwrap().stdout).unwrap();
-    let root = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["mktree"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    root.stdin
-        .as_ref()
-        .unwrap()
-        .write_all(format!("040000 tree {}\tevents\n", events_tree.trim()).as_bytes())
-        .unwrap();
-    let tree = String::from_utf8(root.wait_with_output().unwrap().stdout).unwrap();
-    let commit = git(dir, &["commit-tree", tree.trim(), "-m", "ledger"]);
-    git(dir, &["update-ref", "refs/heads/gitgrant-ledger", &commit]);
+    git(dir, &["checkout", "-q", "--orphan", "gitgrant-ledger"]);
+    request(dir, "events/2026-02.jsonl", &format!("{event}\n"));
+    git(dir, &["add", "events"]);
+    git(dir, &["commit", "-q", "-m", "ledger"]);
+    std::fs::remove_dir_all(dir.join("events")).unwrap();
 }
 
 #[test]

@@ -93,3 +93,26 @@ pub fn bare_origin_and_clone(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     );
     (origin, clone)
 }
+
+/// Runs `git -C dir ARGS` with no global or system configuration and a test identity;
+/// panics with git's message when it fails; returns its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@acme.example"])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Writes `body` at `dir/path`, creating its folders.
+pub fn write_file(dir: &Path, path: &str, body: &str) {
+    let p = dir.join(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
