@@ -393,3 +393,39 @@ async fn no_region_is_a_clear_error_before_any_call() {
         "no AWS region is configured; set `AWS_REGION` (or a region in the AWS profile)"
     );
 }
+
+/// A server that accepts connections and never answers (a held-back response): every AWS
+/// call ends at the adapter's attempt timeout instead of hanging the run (issue 11 item 4).
+#[tokio::test]
+async fn a_held_back_answer_ends_at_the_attempt_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // keeps every accepted connection open, unanswered, until the test binary exits
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let timeouts = gitgrant::adapters::aws::Timeouts {
+        connect: Duration::from_secs(1),
+        attempt: Duration::from_millis(500),
+    };
+    let config = gitgrant::adapters::aws::config_loader_with(timeouts)
+        .endpoint_url(&url)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ssoadmin::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_ssoadmin::Client::new(&config);
+    let started = Instant::now();
+    let answer = tokio::time::timeout(Duration::from_secs(20), client.list_instances().send()).await;
+    let took = started.elapsed();
+    let Ok(result) = answer else {
+        panic!("the call was still waiting after 20 s: no attempt timeout");
+    };
+    assert!(result.is_err(), "a server that never answers cannot succeed");
+    assert!(took < Duration::from_secs(5), "the attempt took {took:?}, over its 500 ms timeout");
+    let defaults = gitgrant::adapters::aws::Timeouts::default();
+    assert!(defaults.attempt <= Duration::from_secs(60) && defaults.connect <= Duration::from_secs(10));
+}

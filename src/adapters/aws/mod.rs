@@ -22,6 +22,7 @@
 //! ic.delete_assignment(account_id, permission_set_arn, user_id) -> Result<ChangeOutcome, AwsError>
 //! ic.api_calls() -> BTreeMap<String, u64>                                       attempts per operation name
 //! config_loader() -> aws_config::ConfigLoader                                   the SDK defaults this adapter uses
+//! config_loader_with(Timeouts) -> aws_config::ConfigLoader                       the same with other timeouts
 //! render_directory_toml(&OrgSnapshot, &[Group], synced_at) -> String            policies/directory.toml
 //! same_content(old_toml, new_toml) -> bool                                      equal but for `synced_at`
 //! ```
@@ -183,13 +184,45 @@ impl Clients {
 /// credential chain and environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, …), HTTPS through
 /// rustls with `ring`, and the SDK's own retries off ([`RetryPolicy`] decides instead).
 pub fn config_loader() -> aws_config::ConfigLoader {
+    config_loader_with(Timeouts::default())
+}
+
+/// How long one AWS call may take (issue 11 item 4): a held-back answer ends the attempt,
+/// which the adapter's [`RetryPolicy`] then treats like any other transient failure (and a
+/// create or delete left without an answer is `unknown`, never `failed`).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Establishing the TCP and TLS connection.
+    pub connect: Duration,
+    /// One attempt, from sending the request to the end of the answer.
+    pub attempt: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            attempt: Duration::from_secs(30),
+        }
+    }
+}
+
+/// [`config_loader`] with the given timeouts.
+pub fn config_loader_with(timeouts: Timeouts) -> aws_config::ConfigLoader {
     use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
+    let timeout_config = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(timeouts.connect)
+        .read_timeout(timeouts.attempt)
+        .operation_attempt_timeout(timeouts.attempt)
+        .operation_timeout(timeouts.attempt)
+        .build();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http_client)
         .retry_config(aws_config::retry::RetryConfig::disabled())
+        .timeout_config(timeout_config)
 }
 
 /// A connection to one Identity Center instance and its organization.
