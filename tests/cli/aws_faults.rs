@@ -425,7 +425,10 @@ async fn a_held_back_answer_ends_at_the_attempt_timeout() {
         panic!("the call was still waiting after 20 s: no attempt timeout");
     };
     assert!(result.is_err(), "a server that never answers cannot succeed");
-    assert!(took < Duration::from_secs(5), "the attempt took {took:?}, over its 500 ms timeout");
+    assert!(
+        took < Duration::from_secs(5),
+        "the attempt took {took:?}, over its 500 ms timeout"
+    );
     let defaults = gitgrant::adapters::aws::Timeouts::default();
     assert!(defaults.attempt <= Duration::from_secs(60) && defaults.connect <= Duration::from_secs(10));
 }
