@@ -37,11 +37,32 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("scenarios/example-auto-approved.toml", template!("scenario.toml")),
 ];
 
-/// (path, contents) of every file `init` writes: the templates and the schemas.
-pub fn files() -> Vec<(String, String)> {
+/// The reference every workflow template carries until it is given a real one: an all-zero
+/// commit that does not exist, so an unedited workflow fails instead of running something.
+pub const ACTION_PLACEHOLDER: &str = "gitgrant/gitgrant@0000000000000000000000000000000000000000";
+
+/// `--action-ref OWNER/REPO@SHA`: where the workflows get the gitgrant action, pinned to a
+/// full commit id. `None` when it is not of that form (or is the placeholder).
+pub fn parse_action_ref(text: &str) -> Option<String> {
+    let (repo, sha) = text.split_once('@')?;
+    let (owner, name) = repo.split_once('/')?;
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let commit = sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()) && sha.chars().any(|c| c != '0');
+    (word(owner) && word(name) && commit).then(|| format!("{owner}/{name}@{}", sha.to_ascii_lowercase()))
+}
+
+/// (path, contents) of every file `init` writes: the templates (with `action_ref` in place
+/// of the placeholder when given) and the schemas.
+pub fn files(action_ref: Option<&str>) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = TEMPLATES
         .iter()
-        .map(|(path, text)| (path.to_string(), text.to_string()))
+        .map(|(path, text)| {
+            let text = match action_ref {
+                Some(r) => text.replace(ACTION_PLACEHOLDER, r),
+                None => text.to_string(),
+            };
+            (path.to_string(), text)
+        })
         .collect();
     for kind in FileKind::ALL {
         files.push((
@@ -53,7 +74,7 @@ pub fn files() -> Vec<(String, String)> {
 }
 
 /// Writes the templates into `dir`, which must be missing or empty. Returns the paths.
-pub fn write(dir: &Path) -> Result<Vec<String>, AppError> {
+pub fn write(dir: &Path, action_ref: Option<&str>) -> Result<Vec<String>, AppError> {
     if dir.exists() {
         let mut entries = std::fs::read_dir(dir).map_err(|source| AppError::Read {
             path: dir.to_path_buf(),
@@ -64,7 +85,7 @@ pub fn write(dir: &Path) -> Result<Vec<String>, AppError> {
         }
     }
     let mut written = Vec::new();
-    for (path, contents) in files() {
+    for (path, contents) in files(action_ref) {
         write_file(&dir.join(&path), contents.as_bytes())?;
         written.push(path);
     }

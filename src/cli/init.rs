@@ -5,9 +5,27 @@ use std::path::Path;
 use crate::app::error::AppError;
 use crate::cli::Exit;
 
-pub fn run(dir: &Path) -> Result<Exit, AppError> {
-    for path in crate::app::init::write(dir)? {
+pub fn run(dir: &Path, action_ref: Option<&str>) -> Result<Exit, AppError> {
+    use crate::app::init::{ACTION_PLACEHOLDER, parse_action_ref};
+    let action_ref = match action_ref {
+        Some(text) => match parse_action_ref(text) {
+            Some(r) => Some(r),
+            None => {
+                eprintln!(
+                    "gitgrant: --action-ref `{text}` is not OWNER/REPO@SHA with a full 40-hex-digit commit id; nothing written"
+                );
+                return Ok(Exit::Failure);
+            }
+        },
+        None => None,
+    };
+    for path in crate::app::init::write(dir, action_ref.as_deref())? {
         println!("wrote {}", dir.join(path).display());
+    }
+    if action_ref.is_none() {
+        println!(
+            "note: the workflows use `{ACTION_PLACEHOLDER}`, which does not exist: they fail until you replace it (or run `gitgrant init --action-ref OWNER/REPO@SHA`)"
+        );
     }
     println!(
         "next: edit policies/, then run `gitgrant check --repo {}`",

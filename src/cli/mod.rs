@@ -251,6 +251,11 @@ pub struct SchemaArgs {
 pub struct InitArgs {
     /// Where to write it (created if missing; must be empty)
     pub dir: PathBuf,
+    /// Where the workflows get the gitgrant action, pinned to a full commit id
+    /// (`your-org/gitgrant@<40 hex digits>`); without it they carry an all-zero placeholder
+    /// that fails until replaced
+    #[arg(long, value_name = "OWNER/REPO@SHA")]
+    pub action_ref: Option<String>,
 }
 
 // `gitgrant apply`
@@ -466,7 +471,7 @@ fn run(command: Command, env: &RunEnvironment) -> Result<Exit, AppError> {
         Command::Status(a) => audit::run_status(&a),
         Command::Test(a) => scenarios::run(&a),
         Command::Schema(a) => schema::run(a.kind.as_deref()),
-        Command::Init(a) => init::run(&a.dir),
+        Command::Init(a) => init::run(&a.dir, a.action_ref.as_deref()),
         Command::Plan(a) => reconcile::run(&a, env, reconcile::Mode::Plan),
         Command::Apply(a) => reconcile::run(
             &a.args,

@@ -157,3 +157,40 @@ fn every_code_is_documented_and_explained() {
     let (code, _, _) = run(&["explain", "no-such-code"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn init_writes_the_action_reference_it_is_given_and_refuses_a_malformed_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pinned = "acme-example/gitgrant@0123456789abcdef0123456789abcdef01234567";
+    let dir = tmp.path().join("pinned");
+    let (code, out, err) = run(&["init", dir.to_str().unwrap(), "--action-ref", pinned]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("does not exist"), "{out}");
+    let mut workflows = 0;
+    for e in std::fs::read_dir(dir.join(".github/workflows")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!text.contains("gitgrant/gitgrant@0000000000000000000000000000000000000000"));
+        workflows += usize::from(text.contains(&format!("uses: {pinned}")));
+    }
+    assert!(workflows >= 3, "every workflow that runs gitgrant uses the given reference");
+
+    let placeholder = tmp.path().join("placeholder");
+    let (code, out, _) = run(&["init", placeholder.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("gitgrant/gitgrant@0000000000000000000000000000000000000000"), "{out}");
+    assert!(out.contains("--action-ref"), "says how to replace the placeholder: {out}");
+
+    for bad in [
+        "acme-example/gitgrant@v1.2.3",
+        "acme-example/gitgrant@0123456",
+        "gitgrant@0123456789abcdef0123456789abcdef01234567",
+        "gitgrant/gitgrant@0000000000000000000000000000000000000000",
+        "acme example/gitgrant@0123456789abcdef0123456789abcdef01234567",
+    ] {
+        let dir = tmp.path().join("bad");
+        let (code, _, err) = run(&["init", dir.to_str().unwrap(), "--action-ref", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(err.contains("OWNER/REPO@SHA") && err.contains(bad), "{err}");
+        assert!(!dir.exists(), "nothing written for {bad}");
+    }
+}
