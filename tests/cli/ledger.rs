@@ -8,19 +8,7 @@ use gitgrant::adapters::git::Git;
 use gitgrant::core::ledger::{Event, Kind};
 
 fn sh(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    crate::support::git(dir, args)
 }
 
 fn origin_and_clones(n: usize) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {

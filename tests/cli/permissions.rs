@@ -148,10 +148,6 @@ fn every_api_call_needs_only_what_the_gate_asks_for() {
     // the gate pushes gitgrant-ledger (`pr --ledger`) and starts the reconciler after a /revoke
     let text = read(TEMPLATES[0]);
     assert!(
-        text.contains("gitgrant pr") || text.contains("ledger"),
-        "the gate writes the ledger"
-    );
-    assert!(
         gate.get("contents") == Some(&2),
         "pushing gitgrant-ledger needs contents: write"
     );

@@ -112,24 +112,27 @@ fn load_request(
     ends: &RecordedEnds,
     diags: &mut Vec<Diagnostic>,
 ) -> (Option<Request>, bool) {
-    let mut bare = Vec::new();
-    let syntax = load::request(path, entry, None, &mut bare);
-    let ended = syntax
-        .as_ref()
-        .and_then(|r| match r.start {
+    let ended = |r: &Request| {
+        let end = match r.start {
             Some(start) => Some(start + r.duration.to_chrono()),
             None => ends.get(path).copied(),
-        })
-        .is_some_and(|end| end <= at);
+        };
+        end.is_some_and(|end| end <= at)
+    };
     let mut full = Vec::new();
     let loaded = load::request(path, entry, set.directory.as_ref(), &mut full);
     let gone = |d: &Diagnostic| matches!(d.code, "unknown-account" | "unknown-permission-set");
-    if ended && full.iter().any(gone) {
-        diags.extend(bare);
-        return (syntax, true);
+    if loaded.is_none() && full.iter().any(gone) {
+        let mut bare = Vec::new();
+        let syntax = load::request(path, entry, None, &mut bare);
+        if syntax.as_ref().is_some_and(ended) {
+            diags.extend(bare);
+            return (syntax, true);
+        }
     }
+    let is_ended = loaded.as_ref().is_some_and(ended);
     diags.extend(full);
-    (loaded, ended)
+    (loaded, is_ended)
 }
 
 /// Rules about one valid request against the policy: limits, ticket, start window,
