@@ -52,6 +52,7 @@ pub struct Indexed {
 pub fn extend(git: &Git, ledger: &Ledger, tip: &str, at: DateTime<Utc>) -> Result<Indexed, IndexProblem> {
     let mut idx = Index::from_ledger(ledger).ok_or(IndexProblem::Missing)?;
     let marker = idx.through.clone().unwrap_or_default();
+    reach_marker(git, &marker, tip)?;
     let on_chain = git
         .on_first_parent_chain(&marker, tip)
         .map_err(|e| IndexProblem::Damaged(e.to_string()))?;
@@ -81,8 +82,24 @@ pub fn extend(git: &Git, ledger: &Ledger, tip: &str, at: DateTime<Utc>) -> Resul
     })
 }
 
-/// The index built from the whole first-parent history of `tip`: the one full walk.
+/// In a shallow clone, fetches the history between the default branch commit `tip` and the
+/// index's `marker` (DESIGN 11: deepened on demand); a fetch that fails makes the index
+/// unusable for this run, with the fetch's error. Nothing in a full clone.
+fn reach_marker(git: &Git, marker: &str, tip: &str) -> Result<(), IndexProblem> {
+    if marker.is_empty() {
+        return Ok(());
+    }
+    let related = |g: &Git| g.is_ancestor(marker, tip) || g.is_ancestor(tip, marker);
+    git.deepen_until(&[tip, marker], &related)
+        .map(|_| ())
+        .map_err(|e| IndexProblem::Damaged(format!("cannot fetch the history since its marker {marker}: {e}")))
+}
+
+/// The index built from the whole first-parent history of `tip`: the one full walk (a
+/// shallow clone fetches the whole history first).
 pub fn rebuild(git: &Git, tip: &str, at: DateTime<Utc>, why: String) -> Result<Indexed, String> {
+    git.unshallow(&[tip])
+        .map_err(|e| format!("cannot fetch the default branch's whole history to index it: {e}"))?;
     let commits = git
         .index_commits(None, tip)
         .map_err(|e| format!("cannot index the default branch's history: {e}"))?;
@@ -172,13 +189,16 @@ pub fn gate_history(
     };
     let ahead = |idx: &Index| idx.through.as_deref().is_some_and(|m| git.is_ancestor(base, m));
     let indexed = match Index::from_ledger(ledger) {
-        Some(idx) if ahead(&idx) => Ok(Indexed {
-            index: idx,
-            event: None,
-            commits: 0,
-            rebuilt: None,
-        }),
-        Some(_) => extend(git, ledger, base, at),
+        Some(idx) => match reach_marker(git, idx.through.as_deref().unwrap_or_default(), base) {
+            Err(p) => Err(p),
+            Ok(()) if ahead(&idx) => Ok(Indexed {
+                index: idx,
+                event: None,
+                commits: 0,
+                rebuilt: None,
+            }),
+            Ok(()) => extend(git, ledger, base, at),
+        },
         None => Err(IndexProblem::Missing),
     };
     match indexed {
@@ -189,7 +209,8 @@ pub fn gate_history(
                 .collect(),
             i.event,
         ),
-        Err(IndexProblem::Missing) if matches!(git.is_shallow(), Ok(false)) => (
+        // no index yet (before the first reconcile): git's own history, fetched whole if shallow
+        Err(IndexProblem::Missing) if git.unshallow(&[base]).is_ok() => (
             paths
                 .iter()
                 .map(|p| (p.to_string(), git.path_history(base, p)))

@@ -120,6 +120,8 @@ pub fn evaluate(
             at,
         ),
         None => {
+            // without the ledger's index, git's own history answers: all of it (DESIGN 11)
+            let _ = git.unshallow(&[&facts.base_sha]);
             let history: BTreeMap<String, PathHistory> = added
                 .iter()
                 .map(|p| (p.to_string(), git.path_history(&facts.base_sha, p)))
@@ -164,7 +166,7 @@ fn at_merge(
     merged_at: DateTime<Utc>,
 ) -> (PrOutcome, Vec<ApprovalRecord>) {
     let merge = facts.merge_commit_sha.as_deref().unwrap_or_default();
-    let parent = git.ensure_commit(merge).then(|| git.first_parent(merge)).flatten();
+    let parent = git.fetched_first_parent(merge);
     let parent_tree = parent
         .as_deref()
         .and_then(|p| git.read_tree(p, &tree::TRUSTED_FILES).ok());

@@ -210,50 +210,187 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     );
     assert_eq!(code, 0, "{out}");
 
-    // a shallow clone cannot prove a path is new: not approved
+    // a shallow clone fetches the history it needs from origin (DESIGN 11): the same answer
     let fresh3 = "requests/payments-prod/AdministratorAccess/inc-9002.toml";
     let head3 = branch(repo.path(), "req3", &new_base, &[(fresh3, &request("alice"))], "alice");
     let reviews3 = json!([review(1, "dan", &head3), review(2, "heidi", &head3)]);
-    let (code, out, _) = run_pr(
-        repo.path(),
-        &snapshot("alice", &new_base, &head3, added(fresh3), reviews3.clone()),
-        &[],
-    );
+    let snap3 = snapshot("alice", &new_base, &head3, added(fresh3), reviews3);
+    let (code, out, _) = run_pr(repo.path(), &snap3, &[]);
     assert_eq!(code, 0, "with full history the new path is fine: {out}");
     let shallow = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", repo.path().display());
-    let clone = shallow.path().join("c");
+    let clone = shallow_clone(repo.path(), shallow.path(), &["req3"]);
+    let (code, out, err) = run_pr(&clone, &snap3, &["--format", "json"]);
+    assert_eq!(code, 0, "deepened from origin: {out}{err}");
+
+    // a shallow clone that cannot fetch (origin gone) cannot prove the path is new: not approved
+    let cut = shallow_clone(repo.path(), shallow.path(), &["req3"]);
+    git(
+        &cut,
+        &["remote", "set-url", "origin", "file:///nonexistent/origin"],
+        "admin",
+    );
+    let (code, out, err) = run_pr(&cut, &snap3, &["--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"], "invalid");
+    assert_eq!(
+        v["requests"][0]["reasons"][0]["code"], "changed-files-unavailable",
+        "{out}"
+    );
+    assert!(
+        out.contains("nonexistent/origin"),
+        "the fetch's own error is shown: {out}"
+    );
+}
+
+/// A clone as the gate workflow makes one: the default branch at depth 1, the given branches
+/// of `origin` at depth 1 (the PR heads the workflow fetches as data), and the whole ledger
+/// branch when there is one. Returns its path (a new folder under `parent`).
+fn shallow_clone(origin: &Path, parent: &Path, heads: &[&str]) -> PathBuf {
+    let clone = tempfile::Builder::new().tempdir_in(parent).unwrap().keep();
+    let url = format!("file://{}", origin.display());
     let out = Command::new("git")
         .args([
             "clone",
             "-q",
             "--depth",
             "1",
-            "--no-single-branch",
-            "--no-local",
+            "--single-branch",
+            "--branch",
+            "main",
             &url,
-            clone.to_str().unwrap(),
         ])
+        .arg(&clone)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (code, out, err) = run_pr(
-        &clone,
-        &snapshot("alice", &new_base, &head3, added(fresh3), reviews3),
-        &["--format", "json"],
-    );
-    assert_eq!(code, 1, "{out}{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["decision"], "invalid");
-    // neither whether the path is new nor the git diff (no merge base) can be told there
-    assert_eq!(
-        v["requests"][0]["reasons"][0]["code"], "changed-files-unavailable",
-        "{out}"
-    );
+    for h in heads {
+        let spec = format!("+refs/heads/{h}:refs/gitgrant/{h}");
+        git(
+            &clone,
+            &["fetch", "-q", "--depth=1", "--no-tags", "origin", &spec],
+            "admin",
+        );
+    }
+    let has_ledger = Command::new("git")
+        .args([
+            "-C",
+            origin.to_str().unwrap(),
+            "rev-parse",
+            "-q",
+            "--verify",
+            "refs/heads/gitgrant-ledger",
+        ])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    if has_ledger {
+        let spec = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
+        git(&clone, &["fetch", "-q", "--depth=1", "--no-tags", "origin", spec], "admin");
+    }
+    clone
+}
+
+/// How many commits of `rev`'s history the clone has.
+fn commits_in(clone: &Path, rev: &str) -> usize {
+    git(clone, &["rev-list", "--count", rev], "admin").parse().unwrap()
+}
+
+/// Issue 10 item 4: the gate on the workflow's depth-1 checkout (base tip, PR head, ledger
+/// tip). The PR branched 42 commits before the base, so its merge base is fetched; the
+/// ledger's marker is behind the base, and between them a path was used and deleted (the
+/// reuse a stale index would miss); a marker ahead of an older base is reached too. Only
+/// the history asked for is fetched: the clone stays shallow.
+#[test]
+fn the_gate_decides_from_a_depth_1_checkout_fetching_only_what_it_needs() {
+    let (repo, _) = base_repo();
+    let dir = repo.path();
+    for i in 0..200 {
+        git(
+            dir,
+            &["commit", "-q", "--allow-empty", "-m", &format!("earlier {i}")],
+            "admin",
+        );
+    }
+    let a = git(dir, &["rev-parse", "HEAD"], "admin");
+    let out = bin()
+        .args([
+            "ledger",
+            "index",
+            "--repo",
+            dir.to_str().unwrap(),
+            "--ref",
+            "refs/heads/main",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let fresh = "requests/payments-prod/AdministratorAccess/inc-9004.toml";
+    let new = branch(dir, "new", &a, &[(fresh, &request("alice"))], "alice");
+    // after the marker: PATH used and deleted, then 40 more commits on main
+    std::fs::create_dir_all(dir.join(PATH).parent().unwrap()).unwrap();
+    std::fs::write(dir.join(PATH), request("alice")).unwrap();
+    git(dir, &["add", "-A"], "admin");
+    git(dir, &["commit", "-q", "-m", "a request"], "admin");
+    git(dir, &["rm", "-q", PATH], "admin");
+    git(dir, &["commit", "-q", "-m", "revoked"], "admin");
+    for i in 0..40 {
+        git(
+            dir,
+            &["commit", "-q", "--allow-empty", "-m", &format!("later {i}")],
+            "admin",
+        );
+    }
+    let b = git(dir, &["rev-parse", "HEAD"], "admin");
+    let reused = branch(dir, "reuse", &b, &[(PATH, &request("alice"))], "alice");
+    let decide = |clone: &Path, base: &str, head: &str, path: &str| {
+        let reviews = json!([review(1, "dan", head), review(2, "heidi", head)]);
+        let (code, out, err) = run_pr(
+            clone,
+            &snapshot("alice", base, head, added(path), reviews),
+            &["--format", "json", "--ledger"],
+        );
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+        (code, v)
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = shallow_clone(dir, tmp.path(), &["new", "reuse"]);
+    assert_eq!(commits_in(&clone, "HEAD"), 1);
+    let (code, v) = decide(&clone, &b, &new, fresh);
+    assert_eq!((code, v["decision"].as_str()), (0, Some("approved")), "{v:#}");
+    let (code, v) = decide(&clone, &b, &reused, PATH);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "request-path-reused", "{v:#}");
+    assert!(git(&clone, &["rev-parse", "--is-shallow-repository"], "admin") == "true");
+    let total = commits_in(dir, "main");
     assert!(
-        out.contains("have no merge base in the repository (a shallow clone?"),
-        "{out}"
+        commits_in(&clone, "HEAD") < total,
+        "deepened by 64, not the whole {total}"
     );
+
+    // the marker ahead of the PR's (older) base: the reconciler indexed main since
+    let out = bin()
+        .args([
+            "ledger",
+            "index",
+            "--repo",
+            dir.to_str().unwrap(),
+            "--ref",
+            "refs/heads/main",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let older = git(dir, &["rev-parse", "HEAD~20"], "admin");
+    let late = branch(dir, "late", &older, &[(PATH, &request("alice"))], "alice");
+    let clone = shallow_clone(dir, tmp.path(), &["late", "new"]);
+    let (code, v) = decide(&clone, &older, &late, PATH);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["requests"][0]["reasons"][0]["code"], "request-path-reused", "{v:#}");
+    let (code, v) = decide(&clone, &older, &new, fresh);
+    assert_eq!((code, v["decision"].as_str()), (0, Some("approved")), "{v:#}");
+    assert!(git(&clone, &["rev-parse", "--is-shallow-repository"], "admin") == "true");
 }
 
 /// The request paths and policy paths of a PR's decision, and each one's first reason code.

@@ -1447,3 +1447,94 @@ fn a_pr_with_several_requests_merged_with_a_merge_commit() {
 fn a_pr_with_several_requests_squashed() {
     a_pr_with_several_requests(true);
 }
+
+/// Issue 10 item 4: the reconciler on the workflow's depth-1 checkout of the default branch
+/// plus the ledger. The index is current, so nothing is walked; a record it has never
+/// verified, merged 80 commits back, is verified by fetching that merge and its parents by
+/// id (its policy, its head), and the clone stays shallow: the grant is made, the history
+/// is not fetched.
+#[test]
+fn the_reconciler_verifies_from_a_depth_1_checkout_fetching_only_the_merge() {
+    let mut w = World::new();
+    for i in 0..150 {
+        git(
+            &w.repo,
+            &["commit", "-q", "--allow-empty", "-m", &format!("earlier {i}")],
+            "admin",
+        );
+    }
+    let path = w.merge_request("inc-40", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    for i in 0..80 {
+        git(
+            &w.repo,
+            &["commit", "-q", "--allow-empty", "-m", &format!("later {i}")],
+            "admin",
+        );
+    }
+    git(&w.repo, &["push", "-q", "origin", "main"], "admin");
+    let out = bin()
+        .args([
+            "ledger",
+            "index",
+            "--repo",
+            w.repo.to_str().unwrap(),
+            "--ref",
+            "refs/heads/main",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // the checkout the reconcile workflow makes: main at depth 1, the ledger branch whole
+    let origin = w.repo.parent().unwrap().join("origin.git");
+    let clone = w.repo.parent().unwrap().join("shallow");
+    let url = format!("file://{}", origin.display());
+    git(
+        w.repo.parent().unwrap(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--branch",
+            "main",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+        "admin",
+    );
+    let ledger = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
+    git(&clone, &["fetch", "-q", "--depth=1", "--no-tags", "origin", ledger], "admin");
+    let full = std::mem::replace(&mut w.repo, clone.clone());
+    let v = w.apply("2026-11-22T13:30:00Z");
+    assert_eq!(
+        w.assignments(),
+        BTreeSet::from([a("payments-prod", ADMIN, "alice")]),
+        "{v:#}"
+    );
+    assert_eq!(git(&clone, &["rev-parse", "--is-shallow-repository"], "admin"), "true");
+    let have = commits_of_main(&clone);
+    let total = commits_of_main(&full);
+    assert!(have < 10, "the tip, the merge, its parents: {have} of {total}");
+    // its verdict is kept: the next run fetches nothing more
+    w.apply("2026-11-22T13:40:00Z");
+    assert_eq!(commits_of_main(&clone), have, "{path}");
+}
+
+/// The commit objects a clone holds (fetched by id or not), gitgrant's ledger commits left out.
+fn commits_of_main(clone: &Path) -> usize {
+    let all = git(
+        clone,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname) %(objecttype)",
+        ],
+        "admin",
+    );
+    let mut args = vec!["show", "-s", "--no-walk=unsorted", "--format=%s"];
+    args.extend(all.lines().filter_map(|l| l.strip_suffix(" commit")));
+    let subjects = git(clone, &args, "admin");
+    subjects.lines().filter(|s| !s.starts_with("gitgrant ")).count()
+}

@@ -10,6 +10,7 @@ pub mod index;
 pub mod ledger_branch;
 pub mod objects;
 pub mod refs;
+pub mod shallow;
 
 pub use refs::CommitId;
 
@@ -36,7 +37,7 @@ pub enum GitError {
     )]
     MissingCommit(String),
     #[error(
-        "commits `{base}` and `{head}` have no merge base in the repository (a shallow clone? check out with `fetch-depth: 0`)"
+        "commits `{base}` and `{head}` have no merge base (unrelated histories, even after fetching the whole history of a shallow clone)"
     )]
     NoMergeBase { base: String, head: String },
     #[error("unexpected output from git: {0}")]
@@ -50,7 +51,7 @@ pub enum GitError {
         refs.join(" and ")
     )]
     AmbiguousRef { name: String, refs: Vec<String> },
-    #[error("the clone is shallow, so its history cannot answer; check out with `fetch-depth: 0`")]
+    #[error("the clone is shallow and its history could not be fetched, so it cannot answer")]
     Shallow,
     /// origin refused the push itself (a hook, a branch protection): retrying cannot help
     #[error(
@@ -83,6 +84,13 @@ impl Git {
     /// The in-process repository (a poisoned lock still holds a usable handle).
     pub(crate) fn repo(&self) -> MutexGuard<'_, Repository> {
         self.repo.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens the repository again (after a fetch: new packs, a new shallow boundary).
+    pub(crate) fn reopen(&self) -> Result<(), GitError> {
+        let fresh = open_repository(&self.dir)?;
+        *self.repo() = fresh;
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -189,24 +197,20 @@ impl Git {
 
     /// The files a pull request changes, as GitHub lists them: the diff from the merge base
     /// of `base` and `head` to `head` (`git diff --name-status -M base...head`). A missing
-    /// commit is [`GitError::MissingCommit`]; no merge base (a shallow clone, unrelated
-    /// histories) is [`GitError::NoMergeBase`].
+    /// commit is fetched by id, else [`GitError::MissingCommit`]; a shallow clone is deepened
+    /// until the merge base is in it; no merge base at all (unrelated histories) is
+    /// [`GitError::NoMergeBase`].
     pub fn changed_files(&self, base: &str, head: &str) -> Result<Vec<FileChange>, GitError> {
         for c in [base, head] {
-            if !self.has_commit(c) {
+            if !self.ensure_commit(c) {
                 return Err(GitError::MissingCommit(c.to_string()));
             }
         }
-        let no_merge_base = || GitError::NoMergeBase {
+        self.deepen_until(&[base, head], &|g| g.merge_base(base, head).is_some())?;
+        let merge_base = self.merge_base(base, head).ok_or_else(|| GitError::NoMergeBase {
             base: base.to_string(),
             head: head.to_string(),
-        };
-        let merge_base = String::from_utf8_lossy(&self.run(&["merge-base", base, head]).map_err(|_| no_merge_base())?)
-            .trim()
-            .to_string();
-        if merge_base.is_empty() {
-            return Err(no_merge_base());
-        }
+        })?;
         let out = self.run(&[
             "diff",
             "--name-status",
@@ -219,6 +223,13 @@ impl Git {
             "--",
         ])?;
         parse_name_status(&out)
+    }
+
+    /// The merge base of two commits in the history the clone has (`git merge-base`).
+    fn merge_base(&self, a: &str, b: &str) -> Option<String> {
+        let out = self.run(&["merge-base", a, b]).ok()?;
+        let id = String::from_utf8_lossy(&out).trim().to_string();
+        (!id.is_empty()).then_some(id)
     }
 
     /// Whether `ancestor` is `commit` or one of its ancestors.
@@ -278,32 +289,23 @@ impl Git {
         (!b.is_empty()).then_some(b)
     }
 
-    /// Fetches a commit by id from `origin` when it is missing (a merge commit the checkout
-    /// does not have yet). Whether it is there now.
-    pub fn ensure_commit(&self, sha: &str) -> bool {
-        if !is_object_id(sha) {
-            return false;
-        }
-        if self.commit_exists(sha) {
-            return true;
-        }
-        let _ = self.run(&["fetch", "-q", "--no-tags", "origin", sha]);
-        self.commit_exists(sha)
-    }
-
     /// Fetches a pull request's head (`refs/pull/N/head`) from `origin` when its commit is
     /// missing, as after a squash or rebase merge in a fresh clone. Whether it is there now.
     pub fn ensure_pull_head(&self, number: u64, head_sha: &str) -> bool {
         if self.commit_exists(head_sha) {
             return true;
         }
-        let _ = self.run(&[
-            "fetch",
-            "-q",
-            "--no-tags",
-            "origin",
-            &format!("refs/pull/{number}/head"),
-        ]);
+        // in a shallow clone the head alone: without a depth, its whole history would come
+        let depth: &[&str] = match self.is_shallow() {
+            Ok(false) => &[],
+            _ => &["--depth=1"],
+        };
+        let refspec = format!("refs/pull/{number}/head");
+        let mut args = vec!["fetch", "-q", "--no-tags", "--no-write-fetch-head"];
+        args.extend_from_slice(depth);
+        args.extend(["origin", refspec.as_str()]);
+        let _ = self.run(&args);
+        let _ = self.reopen();
         self.commit_exists(head_sha)
     }
 
@@ -335,7 +337,7 @@ impl Git {
         match self.is_shallow() {
             Ok(false) => {}
             Ok(true) => {
-                return PathHistory::Unknown("the clone is shallow; check out with `fetch-depth: 0`".into());
+                return PathHistory::Unknown(GitError::Shallow.to_string());
             }
             Err(e) => return PathHistory::Unknown(e.to_string()),
         }

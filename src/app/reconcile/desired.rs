@@ -552,6 +552,9 @@ fn verify_evidence(
     let unreadable = |e: crate::adapters::git::GitError| vec![reason("evidence-unreadable", e.to_string())];
     let added = evidence::added_requests(f);
     let added_paths: Vec<&str> = added.iter().map(String::as_str).collect();
+    // first the merge with its parents (a shallow clone fetches them by id: DESIGN 11), which
+    // brings the head of a PR merged with a merge commit
+    let parent = git.fetched_first_parent(binding.introduced_by);
     // the head itself; else the blobs the records bound (a squash or rebase merge in a fresh
     // clone); else the head fetched from `refs/pull/N/head`
     let read_head = || git.read_tree(&f.head_sha, &added_paths).map_err(unreadable);
@@ -570,11 +573,11 @@ fn verify_evidence(
             .map_err(unreadable)?;
         Ok(load::policy_set(&tree, &mut Vec::new()))
     };
-    let base = match git.commit_exists(&f.base_sha) {
+    // a shallow clone fetches the base, and the merge with its parents, by id (DESIGN 11)
+    let base = match git.ensure_commit(&f.base_sha) {
         true => Some(policy_at(&f.base_sha)?),
         false => None,
     };
-    let parent = git.first_parent(binding.introduced_by);
     let parent_policy = match &parent {
         Some(p) => Some(policy_at(p)?),
         None => None,
@@ -598,7 +601,7 @@ fn verify_evidence(
         merge_on_branch: f
             .merge_commit_sha
             .as_deref()
-            .is_some_and(|m| git.is_ancestor(m, cx.branch.tip)),
+            .is_some_and(|m| m == binding.introduced_by || git.is_ancestor_fetched(m, cx.branch.tip)),
         branch_file,
         head: head.as_ref(),
         base: base.as_ref(),

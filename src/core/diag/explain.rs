@@ -929,12 +929,12 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
 "#,
 }
 "history-unavailable" {
-    "gitgrant could not tell whether the request's path was used before: the clone is shallow, git failed, or the path's history was not looked up.",
+    "gitgrant could not tell whether the request's path was used before: the ledger's index is missing or damaged and git's history could not answer, or a shallow clone could not fetch the history it needed from origin.",
     "Reusing a path is forbidden (see `request-path-reused`); when that cannot be ruled out, the gate fails closed.",
-    "Check out the repository with its history (`actions/checkout` with `fetch-depth: 0`) and re-run the gate.",
+    "Run `gitgrant ledger index` (or `--rebuild`, as the message says) on a clone with the history; make sure the workflow's token can fetch from origin (a shallow checkout fetches the commits it needs by id) and re-run the gate.",
     r#"
 invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
-  [history-unavailable] cannot tell whether `requests/payments-prod/AdministratorAccess/inc-4821.toml` was used before: the clone is shallow; check out with `fetch-depth: 0`
+  [history-unavailable] cannot tell whether `requests/payments-prod/AdministratorAccess/inc-4821.toml` was used before: the clone is shallow and its history could not be fetched, so it cannot answer
 "#,
 }
 "stale" {
@@ -965,12 +965,12 @@ invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
 "#,
 }
 "changed-files-unavailable" {
-    "The git diff of the PR (merge base to head) could not be computed, usually because the clone is shallow and the merge base of the PR's base and head commits is not in it, so GitHub's list of changed files cannot be cross-checked. Every request and policy file the list names is invalid.",
+    "The git diff of the PR (merge base to head) could not be computed, so GitHub's list of changed files cannot be cross-checked: a shallow clone could not fetch the history down to the merge base of the PR's base and head commits (origin unreachable, a token that cannot read), or the two have no common history. Every request and policy file the list names is invalid.",
     "The gate decides on the changed files the commits show, never on a list it cannot check (section 10.7 of the design): without the diff, a request or policy change could be hidden from it.",
-    "Check out the base branch with its history (`fetch-depth: 0` in actions/checkout) and fetch the PR head (`git fetch origin refs/pull/N/head`), as the workflow template does.",
+    "Fetch the PR head (`git fetch --depth=1 origin refs/pull/N/head`) and let gitgrant fetch from origin with a token that can read the repository, as the workflow template does; a PR from unrelated history cannot be decided.",
     r#"
 invalid requests/payments-prod/AdministratorAccess/inc-4821.toml
-  [changed-files-unavailable] the git diff of the PR cannot be computed, so GitHub's list of its changed files cannot be cross-checked: commits `e9763c919f0fed54d709f4f58ab1e74972336b27` and `0d0d6fbdca209d6887d4aad7c601db4a95efd76c` have no merge base in the repository (a shallow clone? check out with `fetch-depth: 0`)
+  [changed-files-unavailable] the git diff of the PR cannot be computed, so GitHub's list of its changed files cannot be cross-checked: commits `e9763c919f0fed54d709f4f58ab1e74972336b27` and `0d0d6fbdca209d6887d4aad7c601db4a95efd76c` have no merge base (unrelated histories, even after fetching the whole history of a shallow clone)
 "#,
 }
 // ---- reviews that do not count
