@@ -64,6 +64,8 @@ fn main() {
                     ends_at: Some(c.end),
                     user_name: c.user_name.clone(),
                     permission_set: Some(c.permission_set.clone()),
+                    activated: true,
+                    claimed_at: None,
                 },
             );
         }
@@ -87,6 +89,8 @@ fn main() {
                 ends_at: Some(at),
                 user_name: None,
                 permission_set: Some("Set0".into()),
+                activated: true,
+                claimed_at: None,
             },
         );
     }

@@ -152,6 +152,18 @@ fn target(c: &AssignmentChange) -> String {
 
 pub fn human(r: &Report, applied: bool) -> String {
     let mut out = String::new();
+    for path in &r.recorded_activations {
+        let _ = writeln!(
+            out,
+            "recorded    activation of {path}: made by an earlier run that stopped before recording it"
+        );
+    }
+    for path in &r.recorded_ends {
+        let _ = writeln!(
+            out,
+            "recorded    end of {path}: Identity Center no longer holds it and no run had recorded its end"
+        );
+    }
     if applied {
         for o in &r.outcomes {
             let _ = writeln!(

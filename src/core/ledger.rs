@@ -87,6 +87,11 @@ pub struct Event {
     /// Activated: the assignment's end by the request's window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<DateTime<Utc>>,
+    /// Activated by observation (a run found the assignment present that the run which made
+    /// it never recorded): the earliest it can have started, that run's intent; `at` is the
+    /// latest (issue 11 item 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_after: Option<DateTime<Utc>>,
     /// Identity Center's request id for a create or delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment_request_id: Option<String>,
@@ -242,6 +247,10 @@ pub struct Owned {
     pub ends_at: Option<DateTime<Utc>>,
     pub user_name: Option<String>,
     pub permission_set: Option<String>,
+    /// Whether an `activated` event confirms it (false: only an intent or an unknown outcome).
+    pub activated: bool,
+    /// The first intent (`assigning`) or unknown outcome of the current claim.
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 impl Ledger {
@@ -313,7 +322,14 @@ impl Ledger {
                         ends_at: None,
                         user_name: e.user_name.clone(),
                         permission_set: e.permission_set.clone(),
+                        activated: false,
+                        claimed_at: None,
                     });
+                    if e.kind == Some(Kind::Activated) {
+                        entry.activated = true;
+                    } else if entry.claimed_at.is_none() {
+                        entry.claimed_at = e.at;
+                    }
                     if let Some(r) = &e.request {
                         entry.requests.insert(r.clone());
                     }

@@ -295,6 +295,25 @@ impl World {
         })
     }
 
+    /// Deletes an assignment by hand, as an admin in the console would.
+    fn unassign_by_hand(&self, account: &str, ps: &str, login: &str) {
+        rt().block_on(async {
+            let cfg = self.moto.sdk_config().await;
+            let ic = gitgrant::adapters::aws::IdentityCenter::from_sdk_config(&cfg, Some(&self.seeded.instance_arn))
+                .await
+                .unwrap();
+            let o = ic
+                .delete_assignment(
+                    &self.seeded.accounts[account],
+                    &self.seeded.permission_sets[ps],
+                    &self.seeded.users[login],
+                )
+                .await
+                .unwrap();
+            assert!(o.succeeded());
+        })
+    }
+
     /// Takes `login` out of Identity Center group `group`, as an admin in the console would.
     fn leave_group(&self, group: &str, login: &str) {
         rt().block_on(async {
@@ -1505,7 +1524,11 @@ fn the_reconciler_verifies_from_a_depth_1_checkout_fetching_only_the_merge() {
         "admin",
     );
     let ledger = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
-    git(&clone, &["fetch", "-q", "--depth=1", "--no-tags", "origin", ledger], "admin");
+    git(
+        &clone,
+        &["fetch", "-q", "--depth=1", "--no-tags", "origin", ledger],
+        "admin",
+    );
     let full = std::mem::replace(&mut w.repo, clone.clone());
     let v = w.apply("2026-11-22T13:30:00Z");
     assert_eq!(
@@ -1537,4 +1560,156 @@ fn commits_of_main(clone: &Path) -> usize {
     args.extend(all.lines().filter_map(|l| l.strip_suffix(" commit")));
     let subjects = git(clone, &args, "admin");
     subjects.lines().filter(|s| !s.starts_with("gitgrant ")).count()
+}
+
+/// The ledger events of origin's `gitgrant-ledger` (what a fresh checkout would read).
+fn origin_ledger(w: &World) -> Vec<Value> {
+    w.ledger()
+}
+
+/// Issue 11 items 2 and 3: a run killed (SIGKILL) after its creates, while its outcome commit
+/// was still being pushed, and a run whose outcome push origin's hook refused, both leave
+/// AWS holding grants the ledger shows only as intents. The next run finds them present and
+/// records each activation, started after the intent and no later than the observation; the
+/// audit row shows both times and says so.
+#[test]
+fn a_run_killed_or_refused_after_creating_is_recorded_by_the_next_from_what_aws_holds() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut w = World::new();
+    let first = w.merge_request("inc-50", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let origin = w.repo.parent().unwrap().join("origin.git");
+    let (waiting, release, refuse) = (origin.join("waiting"), origin.join("release"), origin.join("refuse"));
+    // outcome commits ("N activated, ...") wait until released, then are refused; with
+    // `refuse` present they are refused at once
+    let hook = origin.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nwhile read old new ref; do\n  git log -1 --format=%s \"$new\" | grep -Eq ' [1-9][0-9]* activated, ' || continue\n  if [ -e '{r}' ]; then echo 'ledger frozen by acme.example policy' >&2; exit 1; fi\n  touch '{w}'\n  while [ ! -e '{l}' ]; do sleep 0.1; done\n  exit 1\ndone\nexit 0\n",
+            r = refuse.display(),
+            w = waiting.display(),
+            l = release.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // run 1: killed while its outcome push waits in the hook
+    let mut c = bin();
+    c.args([
+        "apply",
+        "--repo",
+        w.repo.to_str().unwrap(),
+        "--evidence",
+        w.evidence.to_str().unwrap(),
+    ])
+    .args(["--at", "2026-11-22T13:30:00Z", "--format", "json"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let mut child = c.env_remove("GITHUB_TOKEN").spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !waiting.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outcome push never reached the hook"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::write(&release, "").unwrap();
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
+    let kinds = |events: &[Value], path: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["request"] == path)
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let run1 = kinds(&origin_ledger(&w), &first);
+    assert!(
+        run1.contains(&"assigning".to_string()) && !run1.contains(&"activated".to_string()),
+        "{run1:?}"
+    );
+
+    // run 2 (the hook lets it through: no activation of its own): records what run 1 made
+    let (code, v) = w.run("apply", "2026-11-22T13:40:00Z", &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["recorded_activations"], json!([first]), "{v:#}");
+    let events = origin_ledger(&w);
+    let act: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["request"] == first.as_str() && e["kind"] == "activated")
+        .collect();
+    assert_eq!(act.len(), 1, "{events:#?}");
+    assert_eq!(act[0]["started_after"], "2026-11-22T13:30:00Z");
+    assert_eq!(act[0]["at"], "2026-11-22T13:40:00Z");
+    assert_eq!(act[0]["ends_at"], "2026-11-22T15:00:00Z");
+    // and only once
+    let (_, v) = w.run("apply", "2026-11-22T13:45:00Z", &[]);
+    assert!(v.get("recorded_activations").is_none(), "{v:#}");
+
+    // run 3: origin refuses the outcome push outright; run 4 records it from AWS
+    std::fs::write(&refuse, "").unwrap();
+    let second = w.merge_request("inc-51", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let mut c = bin();
+    c.args([
+        "apply",
+        "--repo",
+        w.repo.to_str().unwrap(),
+        "--evidence",
+        w.evidence.to_str().unwrap(),
+    ])
+    .args(["--at", "2026-11-22T13:50:00Z"]);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the changes were made") && err.contains("NOT on origin"),
+        "{err}"
+    );
+    assert_eq!(w.assignments().len(), 2);
+    std::fs::remove_file(&refuse).unwrap();
+    let (code, v) = w.run("apply", "2026-11-22T14:00:00Z", &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["recorded_activations"], json!([second]), "{v:#}");
+
+    // audit shows the window in which each started, and says why
+    let out = bin()
+        .args([
+            "audit",
+            "--repo",
+            w.repo.to_str().unwrap(),
+            "--format",
+            "json",
+            "--at",
+            "2026-11-22T14:05:00Z",
+        ])
+        .output()
+        .unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == first.as_str())
+        .unwrap();
+    assert_eq!(
+        (row["activated_at"].as_str(), row["activated_after"].as_str()),
+        (Some("2026-11-22T13:40:00Z"), Some("2026-11-22T13:30:00Z")),
+        "{row:#}"
+    );
+    assert!(
+        row["problems"]
+            .to_string()
+            .contains("activation recorded by a later run"),
+        "{row:#}"
+    );
+    assert_eq!(row["status"], "active", "{row:#}");
 }

@@ -18,6 +18,7 @@ use crate::adapters::aws::{AwsError, ChangeOutcome, ChangeStatus, IdentityCenter
 use crate::adapters::git::Git;
 use crate::core::ledger::{AssignmentKey, Event, Kind, Ledger, Owned};
 use crate::core::model::policy::Settings;
+use crate::core::reconcile::observed;
 use crate::core::reconcile::plan::{self, Actual, AssignmentAction, AssignmentChange, Candidate, Plan, PlanInput};
 
 #[derive(Debug, Clone)]
@@ -88,6 +89,14 @@ pub struct Report {
     pub api_calls: BTreeMap<String, u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger_commit: Option<String>,
+    /// Requests whose assignment an earlier run made without recording it (stopped, or its
+    /// outcome never reached origin), found present and recorded as activated by this run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recorded_activations: Vec<String>,
+    /// Requests whose owned assignment Identity Center no longer holds without an `ended`
+    /// in the ledger (a lost outcome, a removal outside gitgrant): recorded as ended.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recorded_ends: Vec<String>,
     /// Things the run could not read (ledger lines, request files), reported and skipped.
     pub problems: Vec<String>,
     /// Why the run could not decide what to grant (the policy does not load, the ledger
@@ -475,6 +484,8 @@ fn apply_plan(
     // owning what it made
     let mut first: Vec<Event> = observed.index_event.iter().cloned().collect();
     first.extend(d.records.iter().cloned());
+    // what an earlier run made or ended and never recorded, before this run changes anything
+    first.extend(unrecorded_outcomes(observed, opts.at, report));
     first.extend(intent_events(&report.plan, opts.at));
     git.append_ledger(
         &first,
@@ -503,8 +514,34 @@ fn apply_plan(
     let message = ledger_message(opts.at, &events);
     report.ledger_commit = git
         .append_ledger(&events, &message)
-        .map_err(|e| format!("the changes were made but the ledger could not be written: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "the changes were made but the ledger could not be written: {e}; the next run that can push records them from what Identity Center holds (activations present, ends absent), with the intent's time as the earliest start"
+            )
+        })?;
     Ok(())
+}
+
+/// Outcomes earlier runs never recorded, re-derived from what Identity Center holds (issue
+/// 11 items 2 and 3): owned assignments present with no `activated`, and owned assignments
+/// of managed permission sets gone with no `ended` that this run does not create again.
+fn unrecorded_outcomes(observed: &Observed, at: DateTime<Utc>, report: &mut Report) -> Vec<Event> {
+    let present: BTreeSet<AssignmentKey> = observed.actual.iter().map(Actual::key).collect();
+    let mut events = observed::unrecorded_activations(&observed.owned, &present, at);
+    report.recorded_activations = events.iter().filter_map(|e| e.request.clone()).collect();
+    let creating: BTreeSet<AssignmentKey> = report.plan.create.iter().map(AssignmentChange::key).collect();
+    // absence is known only where every assignment was listed: managed permission sets
+    let managed: BTreeSet<&String> = observed.permission_sets.values().collect();
+    let listed: BTreeMap<AssignmentKey, Owned> = observed
+        .owned
+        .iter()
+        .filter(|(k, _)| managed.contains(&k.permission_set_arn))
+        .map(|(k, o)| (k.clone(), o.clone()))
+        .collect();
+    let ends = observed::unrecorded_ends(&listed, &present, &creating, at);
+    report.recorded_ends = ends.iter().filter_map(|e| e.request.clone()).collect();
+    events.extend(ends);
+    events
 }
 
 /// One `assigning` event per request behind each planned create.

@@ -30,6 +30,7 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
     note_path_problems(stay.as_ref(), parsed_path.is_ok(), &mut problems);
     let fields = file_fields(stay.as_ref(), input.contents, &mut problems);
     let events = Events::sort(&slot.pre, &slot.post, &mut problems);
+    note_observed_activation(&events, &mut problems);
     let (approvals, rejections) = approvals_and_rejections(&path, &slot.pre, &events);
     let target = Target::of(&fields, &parsed_path, &events, input.policy);
     let window = Window::of(&fields, &events, stay.as_ref(), &mut problems);
@@ -87,6 +88,7 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
             .chain(events.failed.iter())
             .find_map(|e| e.user_name.clone()),
         activated_at: events.activated.first().and_then(|e| e.at),
+        activated_after: events.activated.first().and_then(|e| e.started_after),
         ends_at: life.last_activation.and_then(|e| e.ends_at),
         ended_at: life.end_event.and_then(|e| e.at),
         end_reason: life.end_reason,
@@ -96,6 +98,20 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
         merge_event: events.merge().and_then(|m| index_of(&input.ledger.events, m)),
         added_blob: stay.as_ref().and_then(|s| s.blob.clone()),
         earlier_add: stay.as_ref().and_then(|s| s.earlier_add.clone()),
+    }
+}
+
+/// An activation a later run recorded (issue 11 item 2): the grant's start is known only
+/// to lie between the intent and that observation, which the row says.
+fn note_observed_activation(events: &Events<'_>, problems: &mut Vec<String>) {
+    if let Some(e) = events.activated.first()
+        && let (Some(after), Some(seen)) = (e.started_after, e.at)
+    {
+        problems.push(format!(
+            "activation recorded by a later run: the assignment started between {} and {} (the run that made it stopped before recording it)",
+            after.to_rfc3339(),
+            seen.to_rfc3339()
+        ));
     }
 }
 

@@ -695,6 +695,7 @@ fn row(status: Status, requester: &str, account: &str, start: &str, end: &str) -
         revoke_reason: None,
         user_name: None,
         activated_at: None,
+        activated_after: None,
         ends_at: None,
         ended_at: None,
         end_reason: None,

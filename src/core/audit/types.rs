@@ -198,6 +198,10 @@ pub struct Row {
     pub revoke_reason: Option<String>,
     pub user_name: Option<String>,
     pub activated_at: Option<DateTime<Utc>>,
+    /// When the activation was recorded by a later run (the run that made the assignment
+    /// stopped first): the earliest it can have started; `activated_at` is the latest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activated_after: Option<DateTime<Utc>>,
     /// The assignment's end recorded at activation.
     pub ends_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,

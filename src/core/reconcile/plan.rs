@@ -38,6 +38,16 @@ pub struct Actual {
     pub user_id: String,
 }
 
+impl Actual {
+    pub fn key(&self) -> AssignmentKey {
+        AssignmentKey {
+            account_id: self.account_id.clone(),
+            permission_set_arn: self.permission_set_arn.clone(),
+            user_id: self.user_id.clone(),
+        }
+    }
+}
+
 pub struct PlanInput<'a> {
     pub candidates: &'a [Candidate],
     /// False when the default branch's requests or policy could not be read: then nothing
@@ -196,15 +206,7 @@ fn reason(code: &'static str, message: impl Into<String>) -> Reason {
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut out = Plan::default();
     let wanted = wanted_now(input, &mut out);
-    let actual: BTreeSet<AssignmentKey> = input
-        .actual
-        .iter()
-        .map(|a| AssignmentKey {
-            account_id: a.account_id.clone(),
-            permission_set_arn: a.permission_set_arn.clone(),
-            user_id: a.user_id.clone(),
-        })
-        .collect();
+    let actual: BTreeSet<AssignmentKey> = input.actual.iter().map(Actual::key).collect();
     out.create = creates(&wanted, &actual);
     plan_removals(input, &wanted, &actual, &mut out);
     out.halted = safety_brake(input, out.delete.len());
@@ -452,6 +454,8 @@ mod tests {
                 ends_at: Some(t(ends)),
                 user_name: Some("alice@acme.example".into()),
                 permission_set: Some("AdministratorAccess".into()),
+                activated: true,
+                claimed_at: None,
             },
         )]
         .into()
