@@ -271,6 +271,11 @@ pub struct ApplyArgs {
     /// runs; ends early once no grant is active and none starts within this horizon
     #[arg(long, value_name = "DURATION")]
     pub watch: Option<String>,
+    /// Bound each pass's assignment changes (default 10m): after this long since the pass
+    /// began, no new change starts (recorded `failed`: not started) and changes still waiting
+    /// for AWS are recorded `unknown` (a create keeps its claim); the run then exits 1
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub deadline: String,
 }
 
 // `gitgrant request`
@@ -479,6 +484,7 @@ fn run(command: Command, env: &RunEnvironment) -> Result<Exit, AppError> {
             reconcile::Mode::Apply {
                 force: a.force,
                 watch: a.watch,
+                deadline: a.deadline,
             },
         ),
         Command::Request(a) => request::request(a, env),

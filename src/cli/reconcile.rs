@@ -17,17 +17,32 @@ use crate::core::reconcile::plan::{AssignmentChange, RemovalReason};
 /// `plan`, or `apply` with its own flags.
 pub enum Mode {
     Plan,
-    Apply { force: bool, watch: Option<String> },
+    Apply {
+        force: bool,
+        watch: Option<String>,
+        deadline: String,
+    },
 }
 
+/// `apply --deadline`'s default: one pass's changes end within it, well inside a scheduled
+/// job's limits (docs/faults.md).
+const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+
 pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exit, AppError> {
-    let (apply, force, watch) = match mode {
-        Mode::Plan => (false, false, None),
-        Mode::Apply { force, watch } => (true, force, watch),
+    let (apply, force, watch, deadline) = match mode {
+        Mode::Plan => (false, false, None, None),
+        Mode::Apply { force, watch, deadline } => (true, force, watch, Some(deadline)),
     };
-    let watch = match watch {
-        None => None,
-        Some(w) => Some(HumaneDuration::parse(&w).map_err(|e| AppError::Usage(format!("--watch: {}", e.message(&w))))?),
+    let duration = |flag: &str, w: &str| {
+        HumaneDuration::parse(w).map_err(|e| AppError::Usage(format!("{flag}: {}", e.message(w))))
+    };
+    let watch = watch.map(|w| duration("--watch", &w)).transpose()?;
+    let deadline = match deadline {
+        Some(d) => duration("--deadline", &d)?
+            .to_chrono()
+            .to_std()
+            .unwrap_or(DEFAULT_DEADLINE),
+        None => DEFAULT_DEADLINE,
     };
     if watch.is_some() && args.at.is_some() {
         return Err(AppError::Usage(
@@ -48,6 +63,7 @@ pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exi
         force,
         at: args.at.unwrap_or_else(Utc::now),
         env: env.clone(),
+        deadline,
     };
     let Some(watch) = watch else {
         let report = reconcile(&opts, apply).map_err(AppError::Reconcile)?;

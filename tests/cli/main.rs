@@ -9,6 +9,7 @@ mod aws_moto;
 mod commands;
 mod desired;
 mod explain;
+mod fault_proxy;
 mod fixtures;
 mod gate;
 mod gate_online;

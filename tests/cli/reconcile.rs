@@ -1713,3 +1713,70 @@ fn a_run_killed_or_refused_after_creating_is_recorded_by_the_next_from_what_aws_
     );
     assert_eq!(row["status"], "active", "{row:#}");
 }
+
+/// Issue 11 item 4: a run's deadline, end to end through a proxy in front of moto that never
+/// answers `CreateAccountAssignment`. With one change at a time, the first create waits past
+/// `--deadline 3s` (its attempt timeout is 30 s): it is recorded `unknown` (its claim kept),
+/// the second never starts (`failed`: not started), the run exits 1 within seconds, and the
+/// next run without the fault grants both.
+#[test]
+fn the_run_deadline_stops_waiting_records_unknown_and_starts_nothing_new() {
+    let mut w = World::new();
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/access.toml");
+            let t = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, t.replacen("[settings]\n", "[settings]\napply_concurrency = 1\n", 1)).unwrap();
+        },
+        "one change at a time",
+    );
+    let first = w.merge_request("inc-60", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let second = w.merge_request("inc-61", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let proxy = crate::fault_proxy::FaultProxy::start(&w.moto.url, &[".CreateAccountAssignment"]);
+    let started = std::time::Instant::now();
+    let (code, v, err) = w.run_full(
+        "apply",
+        "2026-11-22T13:30:00Z",
+        &["--deadline", "3s"],
+        &[("AWS_ENDPOINT_URL", &proxy.url)],
+    );
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{v:#}{err}");
+    assert!(took < std::time::Duration::from_secs(25), "the run took {took:?}");
+    assert_eq!(
+        proxy.held.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one create sent, one not"
+    );
+    let outcomes = v["outcomes"].as_array().unwrap();
+    let of = |path: &str| outcomes.iter().find(|o| o["change"]["request"] == path).unwrap();
+    let (held, waiting) = match of(&first)["status"] == "unknown" {
+        true => (first.clone(), second.clone()),
+        false => (second.clone(), first.clone()),
+    };
+    assert_eq!(of(&held)["status"], "unknown", "{v:#}");
+    assert!(of(&held)["error"].as_str().unwrap().contains("deadline"), "{v:#}");
+    assert_eq!(of(&waiting)["status"], "failed", "{v:#}");
+    assert!(
+        of(&waiting)["error"].as_str().unwrap().starts_with("not started"),
+        "{v:#}"
+    );
+    let ledger = w.ledger();
+    let kinds = |path: &str| -> Vec<&str> {
+        ledger
+            .iter()
+            .filter(|e| e["request"] == path)
+            .filter_map(|e| e["kind"].as_str())
+            .collect()
+    };
+    assert!(kinds(&held).ends_with(&["assigning", "unknown"]), "{ledger:#?}");
+    assert!(kinds(&waiting).ends_with(&["assigning", "failed"]), "{ledger:#?}");
+    drop(proxy);
+    // without the fault: both granted
+    let v = w.apply("2026-11-22T13:35:00Z");
+    assert_eq!(
+        w.assignments(),
+        BTreeSet::from([a("payments-prod", ADMIN, "alice"), a("data-prod", ADMIN, "alice")]),
+        "{v:#}"
+    );
+}

@@ -126,7 +126,7 @@ where
     let started = tokio::time::Instant::now();
     let mut schedule = Schedule::new(policy.schedule(), Random::from_entropy());
     loop {
-        counter.add(operation);
+        counter.admit(operation).await;
         let err = match attempt_fn().await {
             Ok(out) => return Ok(out),
             Err(err) => err,

@@ -33,6 +33,9 @@ pub struct Options {
     pub at: DateTime<Utc>,
     /// The run's environment (`GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_API_URL`).
     pub env: crate::adapters::actions::RunEnvironment,
+    /// How long the changes of one pass may take (`apply --deadline`): after it nothing new
+    /// starts and what is still waiting for AWS is recorded `unknown` (issue 11 item 4).
+    pub deadline: std::time::Duration,
 }
 
 /// How a change ended, as the JSON output, the human output and the ledger commit message
@@ -498,11 +501,17 @@ fn apply_plan(
     )
     .map_err(|e| format!("the ledger could not be written, so nothing was changed: {e}"))?;
 
-    let concurrency = settings.map_or(4, |s| s.apply_concurrency);
-    let results = rt.block_on(make_changes(&observed.ic, &report.plan, concurrency))?;
+    // never more outstanding assignment writes than Identity Center allows (issue 11 item 5)
+    let most = crate::core::model::policy::MAX_APPLY_CONCURRENCY as usize;
+    let concurrency = settings.map_or(4, |s| s.apply_concurrency).clamp(1, most);
+    let changes = rt.block_on(make_changes(&observed.ic, &report.plan, concurrency, opts.deadline))?;
     let mut events = observed.vanished.clone();
-    for (action, change, result) in results {
-        let outcome = Outcome::of(action, change, result);
+    let answered = changes.done.into_iter().map(|(a, c, r)| Outcome::of(a, c, r));
+    let cut = changes
+        .cut
+        .into_iter()
+        .map(|(a, c, cut)| Outcome::cut(a, c, cut, opts.deadline));
+    for outcome in answered.chain(cut) {
         if outcome.status != OutcomeStatus::Succeeded {
             report.failures += 1;
         }
@@ -567,42 +576,114 @@ fn intent_events(plan: &Plan, at: DateTime<Utc>) -> Vec<Event> {
 /// A planned change and what Identity Center answered to it.
 type ChangeResult = (AssignmentAction, AssignmentChange, Result<ChangeOutcome, AwsError>);
 
+/// A change the pass's deadline cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// Never sent to AWS.
+    NotStarted,
+    /// Sent, and still waiting for an answer or a final status.
+    InFlight,
+}
+
+/// What `make_changes` did: the changes AWS answered, and those the deadline cut.
+#[derive(Default)]
+struct Changes {
+    done: Vec<ChangeResult>,
+    cut: Vec<(AssignmentAction, AssignmentChange, Cut)>,
+}
+
 /// Makes the plan's creates, then its deletes, at most `concurrency` at a time; the results
-/// in the order they finish. The adapter retries and polls each change.
-async fn make_changes(ic: &IdentityCenter, plan: &Plan, concurrency: usize) -> Result<Vec<ChangeResult>, String> {
+/// in the order they finish. The adapter retries and polls each change. After `deadline`
+/// nothing new starts and what is still running is stopped (issue 11 item 4).
+async fn make_changes(
+    ic: &IdentityCenter,
+    plan: &Plan,
+    concurrency: usize,
+    deadline: std::time::Duration,
+) -> Result<Changes, String> {
+    let until = tokio::time::Instant::now() + deadline;
     let creates = plan.create.iter().map(|c| (AssignmentAction::Create, c.clone()));
     let deletes = plan.delete.iter().map(|c| (AssignmentAction::Delete, c.clone()));
     let mut queue = creates.chain(deletes);
-    let mut out = Vec::new();
+    let mut out = Changes::default();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut running = std::collections::HashMap::new();
     loop {
-        while tasks.len() < concurrency {
+        while tasks.len() < concurrency && tokio::time::Instant::now() < until {
             let Some((action, change)) = queue.next() else { break };
-            let ic = ic.clone();
-            tasks.spawn(async move {
-                let r = match action {
-                    AssignmentAction::Create => {
-                        ic.create_assignment(&change.account, &change.permission_set_arn, &change.user_id)
-                            .await
-                    }
-                    AssignmentAction::Delete => {
-                        ic.delete_assignment(&change.account, &change.permission_set_arn, &change.user_id)
-                            .await
-                    }
-                };
-                (action, change, r)
-            });
+            let handle = tasks.spawn(one_change(ic.clone(), action, change.clone()));
+            running.insert(handle.id(), (action, change));
         }
-        match tasks.join_next().await {
-            None => break,
-            Some(Ok(done)) => out.push(done),
-            Some(Err(e)) => return Err(format!("an assignment change stopped unexpectedly: {e}")),
+        match tokio::time::timeout_at(until, tasks.join_next_with_id()).await {
+            Ok(None) => break,
+            Ok(Some(Ok((id, done)))) => {
+                running.remove(&id);
+                out.done.push(done);
+            }
+            Ok(Some(Err(e))) => return Err(format!("an assignment change stopped unexpectedly: {e}")),
+            Err(_) => {
+                tasks.abort_all();
+                // what finished at the deadline still counts; the rest was stopped
+                while let Some(r) = tasks.join_next_with_id().await {
+                    match r {
+                        Ok((id, done)) => {
+                            running.remove(&id);
+                            out.done.push(done);
+                        }
+                        Err(e) => {
+                            if let Some((action, change)) = running.remove(&e.id()) {
+                                out.cut.push((action, change, Cut::InFlight));
+                            }
+                        }
+                    }
+                }
+                break;
+            }
         }
     }
+    out.cut.extend(queue.map(|(a, c)| (a, c, Cut::NotStarted)));
     Ok(out)
 }
 
+/// One create or delete, polled to its end by the adapter.
+async fn one_change(ic: IdentityCenter, action: AssignmentAction, change: AssignmentChange) -> ChangeResult {
+    let r = match action {
+        AssignmentAction::Create => {
+            ic.create_assignment(&change.account, &change.permission_set_arn, &change.user_id)
+                .await
+        }
+        AssignmentAction::Delete => {
+            ic.delete_assignment(&change.account, &change.permission_set_arn, &change.user_id)
+                .await
+        }
+    };
+    (action, change, r)
+}
+
 impl Outcome {
+    /// A change the deadline cut: not started is a definitive "not made" (`failed`); one
+    /// still waiting for AWS may have been made (`unknown`: a create keeps its claim).
+    fn cut(action: AssignmentAction, change: AssignmentChange, cut: Cut, deadline: std::time::Duration) -> Outcome {
+        let secs = deadline.as_secs();
+        let (status, error) = match cut {
+            Cut::NotStarted => (
+                OutcomeStatus::Failed,
+                format!("not started: the run's deadline ({secs} s, --deadline) passed first"),
+            ),
+            Cut::InFlight => (
+                OutcomeStatus::Unknown,
+                format!("the run's deadline ({secs} s, --deadline) passed while waiting for AWS; re-read next run"),
+            ),
+        };
+        Outcome {
+            action,
+            change,
+            status,
+            error: Some(error),
+            assignment_request_id: None,
+        }
+    }
+
     /// The outcome of a change from Identity Center's answer: only SUCCEEDED succeeded.
     fn of(action: AssignmentAction, change: AssignmentChange, result: Result<ChangeOutcome, AwsError>) -> Outcome {
         let (status, error, assignment_request_id) = match result {

@@ -249,15 +249,19 @@ fn max_removals_per_run(cx: &mut Ctx<'_>, v: &Option<S<i64>>) -> u64 {
     }
 }
 
+/// IAM Identity Center's quota of outstanding asynchronous assignment writes (issue 11
+/// item 5): each change the reconciler makes at once is one until it is polled to an end.
+pub const MAX_APPLY_CONCURRENCY: i64 = 10;
+
 fn apply_concurrency(cx: &mut Ctx<'_>, v: &Option<S<i64>>) -> usize {
     match v {
-        Some(n) if (1..=32).contains(n.get_ref()) => *n.get_ref() as usize,
+        Some(n) if (1..=MAX_APPLY_CONCURRENCY).contains(n.get_ref()) => *n.get_ref() as usize,
         Some(n) => {
             cx.error(
                 "invalid-value",
                 n.span(),
                 format!("`{}` is not a concurrency", n.get_ref()),
-                "use a whole number from 1 to 32",
+                "use a whole number from 1 to 10 (IAM Identity Center allows at most 10 outstanding assignment changes)",
             );
             4
         }
