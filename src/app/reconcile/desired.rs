@@ -220,6 +220,7 @@ pub fn desired_indexed(
         index,
         evidence,
         membership,
+        policies: PolicyCache::default(),
     };
     let revoked = ledger.revoked();
     let selection = super::selection::Selection::new(ledger, policy.policy(), at);
@@ -287,6 +288,31 @@ struct Cx<'a> {
     evidence: &'a dyn EvidenceSource,
     /// Reads memberships live for requests in their window; `None`: from snapshots.
     membership: Option<&'a dyn MembershipReader>,
+    /// The policies of base and merge-parent commits, loaded once per set of files.
+    policies: PolicyCache,
+}
+
+/// Base and merge-parent policies for verifying evidence, loaded once per distinct set of
+/// policy blobs (issue 10: 200 live requests of the same policy load it once, not 400 times).
+#[derive(Default)]
+struct PolicyCache(std::cell::RefCell<BTreeMap<Vec<Option<String>>, std::rc::Rc<BasePolicy>>>);
+
+impl PolicyCache {
+    /// The policy at `commit`: its trusted files' blob ids are the key.
+    fn at(&self, git: &Git, commit: &str) -> Result<std::rc::Rc<BasePolicy>, crate::adapters::git::GitError> {
+        if !git.commit_exists(commit) {
+            return Err(crate::adapters::git::GitError::MissingCommit(commit.to_string()));
+        }
+        let files = crate::core::files::tree::TRUSTED_FILES;
+        let key: Vec<Option<String>> = files.iter().map(|p| git.blob_id(commit, p)).collect();
+        if let Some(p) = self.0.borrow().get(&key) {
+            return Ok(p.clone());
+        }
+        let tree = git.read_tree(commit, &files)?;
+        let loaded = std::rc::Rc::new(load::policy_set(&tree, &mut Vec::new()));
+        self.0.borrow_mut().insert(key, loaded.clone());
+        Ok(loaded)
+    }
 }
 
 /// A request's approval: the record that binds it, the PR's facts (its team listings), and
@@ -567,12 +593,7 @@ fn verify_evidence(
     } else {
         None
     };
-    let policy_at = |commit: &str| -> Result<BasePolicy, Vec<Reason>> {
-        let tree = git
-            .read_tree(commit, &crate::core::files::tree::TRUSTED_FILES)
-            .map_err(unreadable)?;
-        Ok(load::policy_set(&tree, &mut Vec::new()))
-    };
+    let policy_at = |commit: &str| cx.policies.at(git, commit).map_err(unreadable);
     // a shallow clone fetches the base, and the merge with its parents, by id (DESIGN 11)
     let base = match git.ensure_commit(&f.base_sha) {
         true => Some(policy_at(&f.base_sha)?),
@@ -583,7 +604,10 @@ fn verify_evidence(
         None => None,
     };
     let merge_parent = match (&parent, &parent_policy) {
-        (Some(commit), Some(policy)) => MergeParent::Policy { commit, policy },
+        (Some(commit), Some(policy)) => MergeParent::Policy {
+            commit,
+            policy: policy.as_ref(),
+        },
         _ => MergeParent::Missing(binding.introduced_by),
     };
     let history: BTreeMap<String, PathHistory> = added
@@ -604,7 +628,7 @@ fn verify_evidence(
             .is_some_and(|m| m == binding.introduced_by || git.is_ancestor_fetched(m, cx.branch.tip)),
         branch_file,
         head: head.as_ref(),
-        base: base.as_ref(),
+        base: base.as_deref(),
         history: &history,
         merge_parent,
     };
