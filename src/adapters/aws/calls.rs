@@ -1,8 +1,9 @@
 //! Every AWS call of a run passes here before it is sent (each attempt, retries included):
 //! it is counted by operation name, and it waits for its turn under one rate limit shared by
 //! every clone of an adapter (issue 11 item 5): a token bucket of `CALLS_PER_SECOND` tokens
-//! a second and a burst of as many, half of IAM Identity Center's collective 20 TPS, so that
-//! one run never throttles itself or the console and other tools sharing the quota.
+//! a second and a burst of as many, under IAM Identity Center's collective 20 TPS (the
+//! account access API's documented throttle) with room for the console and other tools
+//! sharing the quota, so that one run never throttles itself.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use tokio::time::Instant;
 use super::Shared;
 
 /// Calls a second, and the burst, of the shared limit.
-pub const CALLS_PER_SECOND: u32 = 10;
+pub const CALLS_PER_SECOND: u32 = 15;
 
 #[derive(Debug, Clone)]
 pub(super) struct CallCounter {
