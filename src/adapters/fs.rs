@@ -31,7 +31,29 @@ pub fn read_tree(root: &Path) -> Result<Tree, FsError> {
     if requests.symlink_metadata().is_ok() {
         walk(&requests, "requests", &mut tree)?;
     }
+    read_workflows(root, &mut tree)?;
     Ok(tree)
+}
+
+/// The workflow files GitHub runs (`.github/workflows/*.yml`, `*.yaml`; not a folder below),
+/// for `check`'s look at their action references.
+fn read_workflows(root: &Path, tree: &mut Tree) -> Result<(), FsError> {
+    let dir = root.join(".github/workflows");
+    let Ok(listing) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for item in listing {
+        let item = item.map_err(|e| with_path(e, &dir))?;
+        let Some(name) = item.file_name().to_str().map(str::to_string) else { continue };
+        let rel = format!(".github/workflows/{name}");
+        if !crate::core::rules::workflows::is_workflow(&rel) {
+            continue;
+        }
+        if let Some(entry) = read_entry(&item.path(), MAX_POLICY_BYTES)? {
+            tree.insert(&rel, entry);
+        }
+    }
+    Ok(())
 }
 
 fn read_entry(path: &Path, limit: usize) -> Result<Option<Entry>, FsError> {

@@ -287,7 +287,11 @@ fn shallow_clone(origin: &Path, parent: &Path, heads: &[&str]) -> PathBuf {
         .success();
     if has_ledger {
         let spec = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
-        git(&clone, &["fetch", "-q", "--depth=1", "--no-tags", "origin", spec], "admin");
+        git(
+            &clone,
+            &["fetch", "-q", "--depth=1", "--no-tags", "origin", spec],
+            "admin",
+        );
     }
     clone
 }
@@ -314,18 +318,7 @@ fn the_gate_decides_from_a_depth_1_checkout_fetching_only_what_it_needs() {
         );
     }
     let a = git(dir, &["rev-parse", "HEAD"], "admin");
-    let out = bin()
-        .args([
-            "ledger",
-            "index",
-            "--repo",
-            dir.to_str().unwrap(),
-            "--ref",
-            "refs/heads/main",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    crate::support::ledger_index(dir);
     let fresh = "requests/payments-prod/AdministratorAccess/inc-9004.toml";
     let new = branch(dir, "new", &a, &[(fresh, &request("alice"))], "alice");
     // after the marker: PATH used and deleted, then 40 more commits on main
@@ -370,18 +363,7 @@ fn the_gate_decides_from_a_depth_1_checkout_fetching_only_what_it_needs() {
     );
 
     // the marker ahead of the PR's (older) base: the reconciler indexed main since
-    let out = bin()
-        .args([
-            "ledger",
-            "index",
-            "--repo",
-            dir.to_str().unwrap(),
-            "--ref",
-            "refs/heads/main",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    crate::support::ledger_index(dir);
     let older = git(dir, &["rev-parse", "HEAD~20"], "admin");
     let late = branch(dir, "late", &older, &[(PATH, &request("alice"))], "alice");
     let clone = shallow_clone(dir, tmp.path(), &["late", "new"]);

@@ -382,25 +382,7 @@ fn a_grant_starts_at_its_start_and_ends_at_its_end() {
     assert_eq!(approvers, ["dan", "heidi"], "carol is no code owner of the path");
     assert_eq!(record["account_id"], w.seeded.accounts["payments-prod"].as_str());
     // so `audit` shows who approved
-    let out = bin()
-        .args([
-            "audit",
-            "--repo",
-            w.repo.to_str().unwrap(),
-            "--at",
-            "2026-11-22T12:00:00Z",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let audit: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = audit["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["path"] == path.as_str())
-        .unwrap();
+    let row = audit_row(&w, "2026-11-22T12:00:00Z", &path);
     let by: Vec<&str> = row["approvals"]
         .as_array()
         .unwrap()
@@ -1491,18 +1473,7 @@ fn the_reconciler_verifies_from_a_depth_1_checkout_fetching_only_the_merge() {
         );
     }
     git(&w.repo, &["push", "-q", "origin", "main"], "admin");
-    let out = bin()
-        .args([
-            "ledger",
-            "index",
-            "--repo",
-            w.repo.to_str().unwrap(),
-            "--ref",
-            "refs/heads/main",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    crate::support::ledger_index(&w.repo);
 
     // the checkout the reconcile workflow makes: main at depth 1, the ledger branch whole
     let origin = w.repo.parent().unwrap().join("origin.git");
@@ -1681,25 +1652,7 @@ fn a_run_killed_or_refused_after_creating_is_recorded_by_the_next_from_what_aws_
     assert_eq!(v["recorded_activations"], json!([second]), "{v:#}");
 
     // audit shows the window in which each started, and says why
-    let out = bin()
-        .args([
-            "audit",
-            "--repo",
-            w.repo.to_str().unwrap(),
-            "--format",
-            "json",
-            "--at",
-            "2026-11-22T14:05:00Z",
-        ])
-        .output()
-        .unwrap();
-    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = rows["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["path"] == first.as_str())
-        .unwrap();
+    let row = audit_row(&w, "2026-11-22T14:05:00Z", &first);
     assert_eq!(
         (row["activated_at"].as_str(), row["activated_after"].as_str()),
         (Some("2026-11-22T13:40:00Z"), Some("2026-11-22T13:30:00Z")),
@@ -1779,4 +1732,28 @@ fn the_run_deadline_stops_waiting_records_unknown_and_starts_nothing_new() {
         BTreeSet::from([a("payments-prod", ADMIN, "alice"), a("data-prod", ADMIN, "alice")]),
         "{v:#}"
     );
+}
+
+/// The `audit --format json` row of `path` at `at`.
+fn audit_row(w: &World, at: &str, path: &str) -> Value {
+    let out = bin()
+        .args([
+            "audit",
+            "--repo",
+            w.repo.to_str().unwrap(),
+            "--at",
+            at,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let audit: Value = serde_json::from_slice(&out.stdout).unwrap();
+    audit["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == path)
+        .cloned()
+        .unwrap_or_else(|| panic!("no row for {path}: {audit:#}"))
 }

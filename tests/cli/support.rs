@@ -120,3 +120,19 @@ pub fn write_file(dir: &Path, path: &str, body: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, body).unwrap();
 }
+
+/// `gitgrant ledger index --repo dir --ref refs/heads/main`, which must succeed.
+pub fn ledger_index(dir: &Path) {
+    let out = bin()
+        .args([
+            "ledger",
+            "index",
+            "--repo",
+            dir.to_str().unwrap(),
+            "--ref",
+            "refs/heads/main",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -155,6 +155,7 @@ codes! {
         "codeowners-syntax" "error" => "a CODEOWNERS line is malformed",
         "codeowners-invalid-owner" "error" => "a CODEOWNERS owner is not `@user`, `@org/team` or an e-mail",
         "codeowners-email-unverified" "warning" => "an e-mail owner in CODEOWNERS is no login listed in identities.toml",
+        "action-placeholder" "error" => "a workflow still uses the templates' all-zero action reference",
     }
     "Requests" {
         "unexpected-file" "error" => "a non-request file is under `requests/`",

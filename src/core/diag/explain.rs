@@ -681,6 +681,19 @@ error[codeowners-syntax]: unexpected character in pattern
   = help: see GitHub's CODEOWNERS syntax: a pattern followed by owners
 "#,
 }
+"action-placeholder" {
+    "A workflow under `.github/workflows/` has a `uses:` whose reference is `OWNER/REPO@` followed by 40 zeros: the placeholder `gitgrant init` writes when it is not given `--action-ref`. No commit has that id, so the workflow fails at its first step and no request is ever decided or granted.",
+    "The action is the code that decides and grants access; which release runs must be a choice somebody reviewed, pinned to a full commit SHA, never a default. Failing `check` says so before the workflows are pushed.",
+    "Replace the reference with the repository and full commit SHA of the gitgrant release you reviewed (a mirror in your organization, or upstream), e.g. `uses: acme/gitgrant@0123456789abcdef0123456789abcdef01234567 # v0.1.0`, or run `gitgrant init NEW_DIR --action-ref OWNER/REPO@SHA` and copy its workflows.",
+    r#"
+error[action-placeholder]: `gitgrant/gitgrant@0000000000000000000000000000000000000000` is the template's placeholder: this workflow cannot run
+  --> .github/workflows/gitgrant.yml:132:15
+    |
+132 |         uses: gitgrant/gitgrant@0000000000000000000000000000000000000000 # vX.Y.Z
+    |               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = help: pin the gitgrant action to the repository and full commit SHA of the release you reviewed (`uses: OWNER/REPO@<40-hex SHA>`), or write the workflows again with `gitgrant init --action-ref OWNER/REPO@SHA`
+"#,
+}
 "codeowners-email-unverified" {
     "A CODEOWNERS line names an owner by e-mail address, and no login under `[users]` in `policies/identities.toml` has that address as its Identity Center user name. Nobody can approve as that owner; the line's other owners still count. At the gate the same warning names the request path.",
     "GitHub ties an e-mail owner to the account that verified the address, which gitgrant cannot see; the identities file is the trusted mapping it has. The `user_name_template` is a guess, not a mapping, so it does not count. Refusing the whole file for it would stop every request, so it is a warning.",

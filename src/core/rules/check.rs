@@ -49,6 +49,7 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
 pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &RecordedEnds) -> Checked {
     let mut diags = Vec::new();
     let set = load::policy_files(tree, &mut diags);
+    super::workflows::check_placeholders(tree, &mut diags);
     if let Some(co) = &set.codeowners {
         check_protected(co, &mut diags);
         if let Some(ids) = &set.identities {
