@@ -11,13 +11,14 @@ use chrono::{DateTime, Utc};
 
 use crate::adapters::git::history::{self, CatSession};
 use crate::adapters::git::{Git, GitError};
+use crate::core::audit::compact::AuditLedger;
 use crate::core::audit::filter::Filter;
 use crate::core::audit::{self, History, HistoryCommit, Input, Report, Row, status, verify};
 use crate::core::files::load::{self, PolicySet};
 use crate::core::files::tree::{Entry, Tree};
 use crate::core::gate::PathHistory;
 use crate::core::gate::evidence::{self, EvidenceCheck, MergeEvidence};
-use crate::core::ledger::{Kind, Ledger};
+use crate::core::ledger::Kind;
 
 pub struct AuditArgs<'a> {
     pub repo: &'a Path,
@@ -59,7 +60,7 @@ struct Gathered {
     /// Where the history came from, when it was not the ledger's index.
     notice: Option<String>,
     report: Report,
-    ledger: Ledger,
+    ledger: AuditLedger,
     history: Vec<HistoryCommit>,
     contents: HashMap<String, Vec<u8>>,
     on_branch: BTreeSet<String>,
@@ -67,15 +68,15 @@ struct Gathered {
 
 /// The ledger and the policy files at the tip, read beside the history walk.
 struct LedgerAndPolicy {
-    ledger: Ledger,
+    ledger: AuditLedger,
     /// Whether a ledger branch was found at all.
     ledger_found: bool,
     /// The tip's policy, when every file of it loaded.
     policy: Option<PolicySet>,
 }
 
-/// `evidence`: keep every merge's evidence whole (`--verify` re-decides from it); else
-/// only what rows read is kept of each event (`audit::compact`).
+/// Only what rows read is kept of each event (`audit::compact`); `evidence`: keep every
+/// merge's evidence whole too (`--verify` re-decides from it).
 fn gather(git: &Git, reference: &str, walk: bool, evidence: bool, at: DateTime<Utc>) -> Result<Gathered, AuditError> {
     let tip = git
         .resolve_branch(reference)
@@ -87,11 +88,13 @@ fn gather(git: &Git, reference: &str, walk: bool, evidence: bool, at: DateTime<U
         .into_string();
     // the ledger first: its index is the history (DESIGN 11); the walk is the fallback
     let LedgerAndPolicy {
-        ledger,
+        mut ledger,
         ledger_found,
         policy,
     } = read_ledger_and_policy(git, &tip, evidence).map_err(AuditError::Ledger)?;
-    let (history, contents, notice) = read_requests(git, reference, &tip, walk, &ledger, at)?;
+    let (history, contents, notice) = read_requests(git, reference, &tip, walk, &ledger)?;
+    // the deltas are the history now
+    ledger.deltas = Vec::new();
     let on_branch = ledger_merges_on_branch(git, reference, &tip, &history, &ledger)?;
     let mut report = audit::build(&Input {
         history: &history,
@@ -117,11 +120,8 @@ fn gather(git: &Git, reference: &str, walk: bool, evidence: bool, at: DateTime<U
 }
 
 fn read_ledger_and_policy(git: &Git, tip: &str, evidence: bool) -> Result<LedgerAndPolicy, GitError> {
-    let ledger = if evidence {
-        git.read_ledger()?
-    } else {
-        git.read_ledger_with(&mut audit::compact::for_rows)?
-    };
+    let mut ledger = AuditLedger::new(evidence);
+    git.read_ledger_into(&mut ledger)?;
     let ledger_found = git.ledger_tip().is_some();
     let tree = git.read_tree(tip, &crate::core::files::tree::TRUSTED_FILES)?;
     let mut diags = Vec::new();
@@ -140,8 +140,7 @@ fn read_requests(
     reference: &str,
     tip: &str,
     walk: bool,
-    ledger: &Ledger,
-    at: DateTime<Utc>,
+    ledger: &AuditLedger,
 ) -> Result<(History, HashMap<String, Vec<u8>>, Option<String>), AuditError> {
     let failed = |source| AuditError::History {
         reference: reference.to_string(),
@@ -149,7 +148,7 @@ fn read_requests(
     };
     let mut notice = None;
     let history = if walk {
-        match from_index(git, ledger, tip, at) {
+        match from_index(git, ledger, tip) {
             Ok(h) => History::Log(h),
             Err(problem) => {
                 notice = Some(format!("the history of `{reference}` was walked: {problem}"));
@@ -175,14 +174,14 @@ fn read_requests(
 /// ledger has no usable index (the caller walks the history instead).
 fn from_index(
     git: &Git,
-    ledger: &Ledger,
+    ledger: &AuditLedger,
     tip: &str,
-    at: DateTime<Utc>,
 ) -> Result<Vec<HistoryCommit>, crate::app::index::IndexProblem> {
-    let (chain, _) = crate::core::index::chain(ledger).ok_or(crate::app::index::IndexProblem::Missing)?;
-    let extended = crate::app::index::extend(git, ledger, tip, at)?;
-    let tail = extended.event.as_ref().and_then(|e| e.index.as_ref());
-    let changes = crate::core::index::changes_of(chain.into_iter().chain(tail));
+    let (chain, _) =
+        crate::core::index::chain_of(ledger.deltas.iter().collect()).ok_or(crate::app::index::IndexProblem::Missing)?;
+    let marker = chain.last().map(|d| d.through.as_str()).unwrap_or_default();
+    let tail = crate::app::index::delta_since(git, marker, tip)?;
+    let changes = crate::core::index::changes_of(chain.into_iter().chain(tail.as_ref()));
     let shas: Vec<&str> = changes.iter().map(|(sha, _)| sha.as_str()).collect();
     let headers = match git.commit_headers(&shas) {
         Ok(h) => h,
@@ -206,7 +205,7 @@ fn ledger_merges_on_branch(
     reference: &str,
     tip: &str,
     history: &History,
-    ledger: &Ledger,
+    ledger: &AuditLedger,
 ) -> Result<BTreeSet<String>, AuditError> {
     let History::Log(c) = history else {
         return Ok(BTreeSet::new());
@@ -216,7 +215,7 @@ fn ledger_merges_on_branch(
         .events
         .iter()
         .filter(|e| e.kind == Some(Kind::Merged))
-        .filter_map(|e| e.merge_commit.clone())
+        .filter_map(|e| e.merge_commit().cloned())
         .filter(|m| !seen.contains(m.as_str()))
         .collect();
     git.ancestors_among(tip, &unknown)
@@ -384,7 +383,7 @@ fn verify_rows(git: &Git, g: &Gathered, rows: &mut [Row]) -> Result<(), AuditErr
         .map(|r| {
             r.merge_event
                 .and_then(|i| g.ledger.events.get(i))
-                .and_then(|e| e.evidence.as_ref())
+                .and_then(|e| e.evidence())
                 .map(verify::parse)
         })
         .collect();

@@ -52,9 +52,29 @@ pub struct Indexed {
 pub fn extend(git: &Git, ledger: &Ledger, tip: &str, at: DateTime<Utc>) -> Result<Indexed, IndexProblem> {
     let mut idx = Index::from_ledger(ledger).ok_or(IndexProblem::Missing)?;
     let marker = idx.through.clone().unwrap_or_default();
-    reach_marker(git, &marker, tip)?;
+    let Some(d) = delta_since(git, &marker, tip)? else {
+        return Ok(Indexed {
+            index: idx,
+            event: None,
+            commits: 0,
+            rebuilt: None,
+        });
+    };
+    idx.apply(&d);
+    Ok(Indexed {
+        index: idx,
+        commits: d.commits.len(),
+        event: Some(index::event(d, at)),
+        rebuilt: None,
+    })
+}
+
+/// The first-parent commits after the index's `marker` through `tip` as a delta; `None`
+/// when the marker is the tip. `Err` when the marker is not on the tip's first-parent chain.
+pub fn delta_since(git: &Git, marker: &str, tip: &str) -> Result<Option<index::IndexDelta>, IndexProblem> {
+    reach_marker(git, marker, tip)?;
     let on_chain = git
-        .on_first_parent_chain(&marker, tip)
+        .on_first_parent_chain(marker, tip)
         .map_err(|e| IndexProblem::Damaged(e.to_string()))?;
     if !on_chain {
         return Err(IndexProblem::Damaged(format!(
@@ -62,24 +82,12 @@ pub fn extend(git: &Git, ledger: &Ledger, tip: &str, at: DateTime<Utc>) -> Resul
         )));
     }
     if marker == tip {
-        return Ok(Indexed {
-            index: idx,
-            event: None,
-            commits: 0,
-            rebuilt: None,
-        });
+        return Ok(None);
     }
     let commits = git
-        .index_commits(Some(&marker), tip)
+        .index_commits(Some(marker), tip)
         .map_err(|e| IndexProblem::Damaged(e.to_string()))?;
-    let d = index::delta(Some(&marker), tip, &commits);
-    idx.apply(&d);
-    Ok(Indexed {
-        index: idx,
-        event: Some(index::event(d, at)),
-        commits: commits.len(),
-        rebuilt: None,
-    })
+    Ok(Some(index::delta(Some(marker), tip, &commits)))
 }
 
 /// In a shallow clone, fetches the history between the default branch commit `tip` and the

@@ -144,7 +144,11 @@ pub fn event(delta: IndexDelta, at: DateTime<Utc>) -> Event {
 /// the root, each delta from the marker so far), and how many `indexed` events the ledger
 /// holds; `None` when it holds no build from the root.
 pub fn chain(ledger: &Ledger) -> Option<(Vec<&IndexDelta>, usize)> {
-    let deltas: Vec<&IndexDelta> = ledger.events.iter().filter_map(|e| e.index.as_ref()).collect();
+    chain_of(ledger.events.iter().filter_map(|e| e.index.as_ref()).collect())
+}
+
+/// `chain` of the deltas of a ledger's events, in ledger order.
+pub fn chain_of(deltas: Vec<&IndexDelta>) -> Option<(Vec<&IndexDelta>, usize)> {
     let root = deltas.iter().rposition(|d| d.from.is_none())?;
     // marker -> the deltas from it, in ledger order (the first one wins)
     let mut from: BTreeMap<&str, std::collections::VecDeque<usize>> = BTreeMap::new();

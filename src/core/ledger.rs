@@ -230,6 +230,73 @@ pub struct Ledger {
     pub bad_lines: Vec<BadLine>,
 }
 
+/// Where parsed ledger lines go: a reader keeps what it uses of each event, in its own form
+/// (`Ledger` keeps them whole; the audit keeps what its rows read, `core::audit::compact`).
+pub trait EventSink {
+    /// How many lines the events files hold (an upper bound on the events to come).
+    fn reserve(&mut self, _lines: usize) {}
+    /// A good event (it has a `kind` and an `at`), in ledger order.
+    fn event(&mut self, e: Event);
+    /// A line that could not be read, or an events file that could not be.
+    fn bad_line(&mut self, b: BadLine);
+}
+
+impl EventSink for Ledger {
+    fn reserve(&mut self, lines: usize) {
+        // one allocation for the events: growing by doubling would hold the old and the new
+        // vector at once
+        self.events.reserve_exact(lines);
+    }
+    fn event(&mut self, e: Event) {
+        self.events.push(e);
+    }
+    fn bad_line(&mut self, b: BadLine) {
+        self.bad_lines.push(b);
+    }
+}
+
+/// A ledger whose reader passes each event through `keep` before it is stored.
+pub struct Keeping<'a> {
+    pub ledger: &'a mut Ledger,
+    pub keep: &'a mut dyn FnMut(&mut Event),
+}
+
+impl EventSink for Keeping<'_> {
+    fn reserve(&mut self, lines: usize) {
+        self.ledger.reserve(lines);
+    }
+    fn event(&mut self, mut e: Event) {
+        (self.keep)(&mut e);
+        self.ledger.events.push(e);
+    }
+    fn bad_line(&mut self, b: BadLine) {
+        self.ledger.bad_lines.push(b);
+    }
+}
+
+/// Parses one JSON-lines file into `sink`: each good event, and each line that is not one
+/// (with its number and why). Blank lines are skipped.
+pub fn parse_into(sink: &mut dyn EventSink, name: &str, text: &str) {
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Event>(line) {
+            Ok(e) if e.kind.is_some() && e.at.is_some() => sink.event(e),
+            Ok(_) => sink.bad_line(BadLine {
+                file: name.to_string(),
+                line: i + 1,
+                error: "event has no `kind` or `at`".into(),
+            }),
+            Err(e) => sink.bad_line(BadLine {
+                file: name.to_string(),
+                line: i + 1,
+                error: e.to_string(),
+            }),
+        }
+    }
+}
+
 /// The key of an Identity Center user assignment.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AssignmentKey {
@@ -266,27 +333,7 @@ impl Ledger {
     /// Parses one JSON-lines file onto the ledger, passing each good event through `keep`
     /// before it is stored (a reader may drop what it does not use).
     pub fn extend_parsed(&mut self, name: &str, text: &str, keep: &mut dyn FnMut(&mut Event)) {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Event>(line) {
-                Ok(mut e) if e.kind.is_some() && e.at.is_some() => {
-                    keep(&mut e);
-                    self.events.push(e)
-                }
-                Ok(_) => self.bad_lines.push(BadLine {
-                    file: name.to_string(),
-                    line: i + 1,
-                    error: "event has no `kind` or `at`".into(),
-                }),
-                Err(e) => self.bad_lines.push(BadLine {
-                    file: name.to_string(),
-                    line: i + 1,
-                    error: e.to_string(),
-                }),
-            }
-        }
+        parse_into(&mut Keeping { ledger: self, keep }, name, text);
     }
 
     fn key_of(e: &Event) -> Option<AssignmentKey> {

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use crate::adapters::backoff::{Backoff, Jitter, Random, Schedule};
 use crate::adapters::git::{Git, GitError};
 use crate::core::files::tree::Entry;
-use crate::core::ledger::{BRANCH, Event, Ledger};
+use crate::core::ledger::{BRANCH, Event, EventSink, Ledger};
 
 const REMOTE_REF: &str = "refs/remotes/origin/gitgrant-ledger";
 const LOCAL_REF: &str = "refs/heads/gitgrant-ledger";
@@ -54,6 +54,14 @@ fn remote_message(stderr: &str) -> String {
         stderr.lines().map(str::trim).collect::<Vec<_>>().join(" / ")
     } else {
         lines.join(" / ")
+    }
+}
+
+/// Parses an events file's bytes (invalid UTF-8 replaced, so the bad lines are reported).
+fn parse_bytes(sink: &mut dyn EventSink, path: &str, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => crate::core::ledger::parse_into(sink, path, text),
+        Err(_) => crate::core::ledger::parse_into(sink, path, &String::from_utf8_lossy(bytes)),
     }
 }
 
@@ -106,16 +114,25 @@ impl Git {
     }
 
     /// Reads the ledger like `read_ledger`, passing each event through `keep` as soon as it
-    /// is parsed, one file at a time (`audit` drops what its rows do not use there, so a
-    /// large ledger is never held whole).
+    /// is parsed.
     pub fn read_ledger_with(&self, keep: &mut dyn FnMut(&mut Event)) -> Result<Ledger, GitError> {
+        let mut ledger = Ledger::default();
+        self.read_ledger_into(&mut crate::core::ledger::Keeping {
+            ledger: &mut ledger,
+            keep,
+        })?;
+        Ok(ledger)
+    }
+
+    /// Reads every event of the ledger at its tip into `sink` as soon as it is parsed, one
+    /// file at a time (`audit` keeps only what its rows read, so a large ledger is never
+    /// held whole). No ledger yet: nothing.
+    pub fn read_ledger_into(&self, sink: &mut dyn EventSink) -> Result<(), GitError> {
         let Some(tip) = self.ledger_tip() else {
-            return Ok(Ledger::default());
+            return Ok(());
         };
         let tree = self.read_tree(&tip, &["events"])?;
-        let mut ledger = Ledger::default();
-        // one allocation for the events (a line is at most an event): growing by doubling
-        // would hold the old and the new vector at once
+        // a line is at most an event
         let lines: usize = tree
             .entries
             .values()
@@ -124,7 +141,7 @@ impl Git {
                 _ => 0,
             })
             .sum();
-        ledger.events.reserve_exact(lines);
+        sink.reserve(lines);
         let mut unread = Vec::new();
         // the entries are sorted by path: consumed one by one, each file's text is freed
         // once its events are parsed
@@ -133,31 +150,55 @@ impl Git {
                 Entry::File(b) if p.ends_with(".jsonl") => b,
                 // a month of events may outgrow the policy-file limit: read it all the same
                 Entry::Large(_) if p.ends_with(".jsonl") => {
-                    let got = self.cat_many(&[format!("{tip}:{p}")])?;
-                    match got.into_iter().next().flatten() {
-                        Some(b) => b,
-                        None => {
-                            unread.push((p, "could not be read"));
-                            continue;
-                        }
+                    if !self.parse_large(&tip, &p, sink)? {
+                        unread.push((p, "could not be read"));
                     }
+                    continue;
                 }
                 _ => {
                     unread.push((p, "is not an events file (`events/*.jsonl`) and was not read"));
                     continue;
                 }
             };
-            let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-            ledger.extend_parsed(&p, &text, keep);
+            parse_bytes(sink, &p, &bytes);
         }
-        ledger
-            .bad_lines
-            .extend(unread.into_iter().map(|(file, why)| crate::core::ledger::BadLine {
+        for (file, why) in unread {
+            sink.bad_line(crate::core::ledger::BadLine {
                 file,
                 line: 0,
                 error: why.to_string(),
-            }));
-        Ok(ledger)
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses the events file `path` of the ledger commit `tip` where git holds its bytes (a
+    /// copy would hold a large month twice). `false` when it is not there.
+    fn parse_large(&self, tip: &str, path: &str, sink: &mut dyn EventSink) -> Result<bool, GitError> {
+        if path.contains('\n') {
+            return Err(GitError::Parse(format!(
+                "object name `{}` holds a line break",
+                format!("{tip}:{path}").escape_debug()
+            )));
+        }
+        let repo = self.repo();
+        let Some(obj) = super::objects::object(&repo, &format!("{tip}:{path}")) else {
+            return Ok(false);
+        };
+        let reserve =
+            |sink: &mut dyn EventSink, bytes: &[u8]| sink.reserve(bytes.iter().filter(|c| **c == b'\n').count() + 1);
+        match obj.as_blob() {
+            Some(blob) => {
+                reserve(sink, blob.content());
+                parse_bytes(sink, path, blob.content());
+            }
+            None => {
+                let bytes = super::objects::contents(&repo, &obj)?;
+                reserve(sink, &bytes);
+                parse_bytes(sink, path, &bytes);
+            }
+        }
+        Ok(true)
     }
 
     /// Appends events (one commit; a file per month) and pushes. Returns the commit. Its

@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::compact::{AuditEvent as Event, AuditLedger as Ledger};
 use super::history::{Stay, pr_from_subject, stays};
 use super::row::make_row;
 use super::types::{History, Input, Report, Row};
 use super::{fmt_time, short};
-use crate::core::ledger::{Event, Kind, Ledger};
+use crate::core::ledger::Kind;
 
 /// Ledger events before the merge, keyed by (path, PR).
 #[derive(Debug, Default)]
@@ -35,7 +36,8 @@ pub(super) struct Slot<'a> {
     pub path: String,
     pub pr: Option<u64>,
     pub pr_source: Option<&'static str>,
-    pub stay: Option<Stay>,
+    /// Boxed: most of a slot, and the slots are all held until the rows are made.
+    pub stay: Option<Box<Stay>>,
     /// Events up to the merge (requested, reviews, merged, closed).
     pub pre: Vec<&'a Event>,
     /// Events after the merge (activated, ended, failed, revoked).
@@ -241,7 +243,7 @@ impl<'g, 'a> Claims<'g, 'a> {
             path: stay.path.clone(),
             pr: pr.map(|p| p.0),
             pr_source: pr.map(|p| p.1),
-            stay: Some(stay),
+            stay: Some(Box::new(stay)),
             pre,
             post: vec![],
             problems,
@@ -255,7 +257,7 @@ impl<'g, 'a> Claims<'g, 'a> {
         if let Some(e) = candidates
             .iter()
             .copied()
-            .find(|e| e.merge_commit.is_some() && e.merge_commit.as_ref() == added_sha)
+            .find(|e| e.merge_commit().is_some() && e.merge_commit() == added_sha)
         {
             return Some(e);
         }
@@ -286,7 +288,7 @@ impl<'g, 'a> Claims<'g, 'a> {
             list.retain(|e| !std::ptr::eq(*e, merge));
         }
         let added_sha = stay.added.as_ref().map(|c| &c.sha);
-        if let Some(mc) = &merge.merge_commit
+        if let Some(mc) = merge.merge_commit()
             && Some(mc) != added_sha
             && self.complete
             && !self.is_on_branch(mc)

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::compact::AuditEvent as Event;
 use super::history::{Stay, pr_from_subject};
 use super::join::Slot;
 use super::types::{Commit, Failure, Input, Review, Row, Status};
@@ -14,7 +15,7 @@ use super::{fmt_time, short};
 use crate::core::files::duration::HumaneDuration;
 use crate::core::files::lexical::is_account_id;
 use crate::core::files::load::PolicySet;
-use crate::core::ledger::{Event, Kind};
+use crate::core::ledger::Kind;
 use crate::core::model::codeowners::Owner;
 use crate::core::model::directory::Account;
 use crate::core::model::request::{PathProblem, RequestPath};
@@ -23,7 +24,7 @@ use crate::core::model::request::{PathProblem, RequestPath};
 /// status they add up to, and what the default branch's policy says of an open request.
 pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row {
     let mut problems = slot.problems;
-    let stay = slot.stay;
+    let stay = slot.stay.map(|s| *s);
     let path = slot.path;
     let parsed_path = RequestPath::parse(&path);
     let id = request_id(&path, &parsed_path);
@@ -72,7 +73,7 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
         approvals_required: open.approvals_required,
         can_approve: open.can_approve,
         merged_at: events.merge().and_then(|m| m.at),
-        merge_commit: events.merge().and_then(|m| m.merge_commit.clone()),
+        merge_commit: events.merge().and_then(|m| m.merge_commit().cloned()),
         added_commit: window.added.as_ref().map(|c| c.sha.clone()),
         added_at: window.added.as_ref().map(|c| c.time),
         removed_commit: window.removed.as_ref().map(|c| c.sha.clone()),
@@ -86,10 +87,10 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
             .activated
             .iter()
             .chain(events.failed.iter())
-            .find_map(|e| e.user_name.clone()),
+            .find_map(|e| e.user_name().cloned()),
         activated_at: events.activated.first().and_then(|e| e.at),
-        activated_after: events.activated.first().and_then(|e| e.started_after),
-        ends_at: life.last_activation.and_then(|e| e.ends_at),
+        activated_after: events.activated.first().and_then(|e| e.started_after()),
+        ends_at: life.last_activation.and_then(|e| e.ends_at()),
         ended_at: life.end_event.and_then(|e| e.at),
         end_reason: life.end_reason,
         failures: failures(&events.failed),
@@ -105,7 +106,7 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
 /// to lie between the intent and that observation, which the row says.
 fn note_observed_activation(events: &Events<'_>, problems: &mut Vec<String>) {
     if let Some(e) = events.activated.first()
-        && let (Some(after), Some(seen)) = (e.started_after, e.at)
+        && let (Some(after), Some(seen)) = (e.started_after(), e.at)
     {
         problems.push(format!(
             "activation recorded by a later run: the assignment started between {} and {} (the run that made it stopped before recording it)",
@@ -200,7 +201,7 @@ impl<'e> Events<'e> {
 /// of each reviewer, else the approvals of the merge's evidence when the ledger recorded none.
 fn approvals_and_rejections(path: &str, pre: &[&Event], events: &Events<'_>) -> (Vec<Review>, Vec<Review>) {
     let (approvals, rejections) = reviews(pre);
-    let record = events.merge().and_then(|m| m.records.iter().find(|r| r.path == path));
+    let record = events.merge().and_then(|m| m.records().iter().find(|r| r.path == path));
     if let Some(r) = record {
         let counted = r
             .approvers
@@ -214,8 +215,9 @@ fn approvals_and_rejections(path: &str, pre: &[&Event], events: &Events<'_>) -> 
             .collect();
         return (counted, rejections);
     }
-    match events.merge().and_then(|m| m.evidence.as_ref()) {
-        Some(evidence) if approvals.is_empty() => (evidence_approvals(evidence), rejections),
+    // no approval recorded in the ledger: the evidence's (none without evidence)
+    match events.merge().and_then(|m| m.merge.as_ref()) {
+        Some(m) if approvals.is_empty() => (m.evidence_approvals.clone(), rejections),
         _ => (approvals, rejections),
     }
 }
@@ -260,7 +262,7 @@ impl<'p> Target<'p> {
                     .activated
                     .iter()
                     .chain(events.failed.iter())
-                    .find_map(|e| e.account_id.clone())
+                    .find_map(|e| e.account_id().cloned())
             });
         let account_name = match (&account, directory_account) {
             (Some(a), Some(d)) if is_account_id(a) => Some(d.name.clone()),
@@ -461,7 +463,7 @@ fn granted_status(f: &Facts<'_, '_>, problems: &mut Vec<String>) -> Status {
     let life = f.life;
     let end = f.window.end;
     if life.active_now {
-        if let Some(e) = life.last_activation.and_then(|a| a.ends_at).or(end)
+        if let Some(e) = life.last_activation.and_then(|a| a.ends_at()).or(end)
             && e <= f.at
         {
             problems.push(format!(
@@ -639,45 +641,10 @@ fn reviews(events: &[&Event]) -> (Vec<Review>, Vec<Review>) {
     }
     approvals.sort_by(|a, b| a.at.cmp(&b.at).then(a.by.cmp(&b.by)));
     rejections.sort_by(|a, b| a.at.cmp(&b.at).then(a.by.cmp(&b.by)));
+    // every row keeps its reviews: no spare capacity
+    approvals.shrink_to_fit();
+    rejections.shrink_to_fit();
     (approvals, rejections)
-}
-
-/// Approving reviews in a merge's evidence (GitHub's review JSON), latest per reviewer.
-fn evidence_approvals(evidence: &serde_json::Value) -> Vec<Review> {
-    let mut latest: BTreeMap<String, Review> = BTreeMap::new();
-    let mut states: BTreeMap<String, String> = BTreeMap::new();
-    for r in evidence.get("reviews").and_then(|v| v.as_array()).into_iter().flatten() {
-        let Some(login) = r.pointer("/user/login").and_then(|v| v.as_str()) else {
-            continue;
-        };
-        let state = r.get("state").and_then(|v| v.as_str()).unwrap_or("");
-        if state == "COMMENTED" || state == "PENDING" {
-            continue;
-        }
-        let at = r
-            .get("submitted_at")
-            .and_then(|v| v.as_str())
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|d| d.with_timezone(&Utc));
-        let key = login.to_ascii_lowercase();
-        states.insert(key.clone(), state.to_string());
-        latest.insert(
-            key,
-            Review {
-                by: login.to_string(),
-                at,
-                note: r.get("body").and_then(|v| v.as_str()).unwrap_or("").to_string(),
-                review_id: r.get("id").and_then(|v| v.as_u64()),
-            },
-        );
-    }
-    let mut out: Vec<Review> = latest
-        .into_iter()
-        .filter(|(k, _)| states.get(k).map(String::as_str) == Some("APPROVED"))
-        .map(|(_, r)| r)
-        .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.by.cmp(&b.by)));
-    out
 }
 
 /// The position of an event borrowed from `events` (address arithmetic, no `unsafe`).

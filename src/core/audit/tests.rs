@@ -123,7 +123,7 @@ fn run(history: History, events: Vec<Event>, at: &str, on_branch: &BTreeSet<Stri
     build(&Input {
         history: &history,
         contents: &contents(),
-        ledger: &ledger,
+        ledger: &compact::AuditLedger::of(ledger, false),
         on_branch,
         policy: None,
         at: t(at),
@@ -514,7 +514,7 @@ fn unreadable_ledger_lines_and_events_without_a_request_are_reported() {
     let report = build(&Input {
         history: &History::Log(vec![]),
         contents: &contents(),
-        ledger: &ledger,
+        ledger: &compact::AuditLedger::of(ledger, false),
         on_branch: &BTreeSet::new(),
         policy: None,
         at: t("22T14:00"),
@@ -641,7 +641,7 @@ fn open_requests_count_approvals_against_the_branch_policy() {
     let report = build(&Input {
         history: &History::Log(vec![]),
         contents: &contents(),
-        ledger: &ledger,
+        ledger: &compact::AuditLedger::of(ledger, false),
         on_branch: &BTreeSet::new(),
         policy: Some(&set),
         at: t("22T12:00"),
@@ -888,42 +888,61 @@ fn snapshot_evidence() -> serde_json::Value {
     })
 }
 
+fn build_from(history: &History, ledger: &compact::AuditLedger) -> Report {
+    build(&Input {
+        history,
+        contents: &contents(),
+        ledger,
+        on_branch: &BTreeSet::new(),
+        policy: None,
+        at: t("22T12:00"),
+    })
+}
+
 #[test]
-fn audit_keeps_only_the_reviews_of_a_merges_evidence_and_rows_stay_the_same() {
-    let history = || History::Log(vec![commit("m1", "22T11:45", "Add (#7)", &[(A, P1, "b1")])]);
+fn audit_keeps_only_what_rows_read_of_each_event_and_rows_stay_the_same() {
+    let history = History::Log(vec![commit("m1", "22T11:45", "Add (#7)", &[(A, P1, "b1")])]);
     let mut merged = ev(Kind::Merged, "22T11:45", P1, Some(7), &[("merge_commit", "m1")]);
     merged.evidence = Some(snapshot_evidence());
-    let mut approved = ev(Kind::Approved, "22T11:00", P1, Some(7), &[("actor", "carol")]);
-    approved.evidence = Some(snapshot_evidence());
-    // the ledger recorded no review events: the row's approvals come from the evidence
-    let full = run(history(), vec![merged.clone()], "22T12:00", &BTreeSet::new());
-    let mut compacted = merged.clone();
-    compact::for_rows(&mut compacted);
-    compact::for_rows(&mut approved);
-    assert_eq!(approved.evidence, None, "only a merge's evidence is read by rows");
-    let kept = compacted.evidence.clone().expect("the reviews are kept");
-    let text = kept.to_string();
-    for dropped in [
-        "\"files\"",
-        "\"contents\"",
-        "\"check_runs\"",
-        "\"pr\"",
-        "avatar_url",
-        "html_url",
-        "xxxx",
-    ] {
-        assert!(!text.contains(dropped), "{dropped} is still held: {text}");
+    let mut pushed = ev(Kind::Pushed, "22T11:00", "", Some(7), &[("actor", "alice")]);
+    pushed.head_sha = Some("h1".into());
+    let mut indexed = crate::core::index::event(crate::core::index::delta(None, "m1", &[]), t("22T11:50"));
+    if let Some(d) = indexed.index.as_mut() {
+        d.verdicts.push(crate::core::index::Verdict {
+            path: P1.into(),
+            blob: "b1".into(),
+            merge_commit: "m1".into(),
+            policy_commits: vec!["b0".into()],
+        });
     }
-    assert!(text.len() < 800, "the kept evidence is {} bytes", text.len());
-    let small = run(history(), vec![compacted], "22T12:00", &BTreeSet::new());
+    // the ledger recorded no review events: the row's approvals come from the evidence
+    let ledger = || Ledger {
+        events: vec![pushed.clone(), merged.clone(), indexed.clone()],
+        bad_lines: vec![],
+    };
+    let kept = compact::AuditLedger::of(ledger(), false);
+    let whole = compact::AuditLedger::of(ledger(), true);
+    assert_eq!(kept.events.len(), 1, "a push and the index are no row's events");
+    assert_eq!(kept.deltas.len(), 1, "the index is the history");
+    assert!(kept.deltas[0].verdicts.is_empty(), "no row reads verdicts");
+    assert_eq!(
+        kept.events[0].evidence(),
+        None,
+        "without --verify the evidence is not held"
+    );
+    assert_eq!(whole.events[0].evidence(), Some(&snapshot_evidence()));
+    let small = build_from(&history, &kept);
+    let full = build_from(&history, &whole);
     assert_eq!(
         serde_json::to_string(&full).unwrap(),
         serde_json::to_string(&small).unwrap()
     );
+    // dave only commented; erin's latest review requests changes
     let by: Vec<&str> = small.rows[0].approvals.iter().map(|r| r.by.as_str()).collect();
     assert_eq!(by, vec!["carol"]);
     assert_eq!(small.rows[0].approvals[0].review_id, Some(11));
     assert_eq!(small.rows[0].approvals[0].note, "ok for INC-1");
+    assert_eq!(small.rows[0].merge_event, Some(0));
 }
 
 #[test]

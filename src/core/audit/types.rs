@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::compact::AuditLedger;
 use crate::core::files::load::PolicySet;
-use crate::core::ledger::Ledger;
 
 /// A commit of the default branch's first-parent history that touched `requests/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,8 @@ pub struct Input<'a> {
     pub history: &'a History,
     /// Blob id -> bytes, for the blobs the history names.
     pub contents: &'a HashMap<String, Vec<u8>>,
-    pub ledger: &'a Ledger,
+    /// The ledger as the audit reads it (`compact`).
+    pub ledger: &'a AuditLedger,
     /// Commits known to be on the default branch besides those in `history` (ledger merge
     /// commits confirmed by the adapter). Used to tell a rewritten history.
     pub on_branch: &'a BTreeSet<String>,
@@ -210,7 +211,7 @@ pub struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<Verification>,
     pub problems: Vec<String>,
-    /// The ledger's merge event (an index into `Ledger::events`), whose evidence
+    /// The ledger's merge event (an index into `AuditLedger::events`), whose evidence
     /// `--verify` re-decides (not printed).
     #[serde(skip)]
     pub merge_event: Option<usize>,
