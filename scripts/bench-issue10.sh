@@ -24,45 +24,55 @@ gen() { # gen NAME ARGS...: generate WORK/NAME once
 }
 
 # measure LABEL CMD...: runs CMD $runs times (PREP, when set, before each, untimed), prints
-# "LABEL | median s | min-max s | peak MiB"
+# "| LABEL | median wall | min-max wall | median CPU (user+sys: gitgrant's own time, AWS and
+# moto excluded) | peak MiB |"
 measure() {
   local label=$1; shift
-  local times=() peak=0 t kb
+  local times=() cpus=() peak=0 t kb u s
   for _ in $(seq "$runs"); do
-    [[ -n ${PREP:-} ]] && eval "$PREP"
-    /usr/bin/time -f '%e %M' -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
+    if [[ -n ${PREP:-} ]]; then eval "$PREP"; fi
+    /usr/bin/time -f '%e %M %U %S' -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
       echo "$label: exit $? ($(tail -2 "$work/stderr.txt"))" >&2; }
-    read -r t kb < <(tail -1 "$work/time.txt")
-    times+=("$t"); (( kb > peak )) && peak=$kb
+    read -r t kb u s < <(tail -1 "$work/time.txt")
+    times+=("$t"); cpus+=("$(awk -v a="$u" -v b="$s" 'BEGIN { print a + b }')")
+    if (( kb > peak )); then peak=$kb; fi
   done
-  printf '%s\n' "${times[@]}" | sort -g | awk -v l="$label" -v p="$peak" '
-    { v[NR] = $1 } END { printf "| %s | %.2f s | %.2f-%.2f s | %d MiB |\n", l, v[int((NR+1)/2)], v[1], v[NR], p/1024 }'
+  local cpu
+  cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR+1)/2)] }')
+  printf '%s\n' "${times[@]}" | sort -g | awk -v l="$label" -v p="$peak" -v c="$cpu" '
+    { v[NR] = $1 } END { printf "| %s | %.2f s | %.2f-%.2f s | %s s | %d MiB |\n", l, v[int((NR+1)/2)], v[1], v[NR], c, p/1024 }'
 }
+
+# ONLY="gate plan" runs only those sections (index check audit gate plan)
+want() { [[ " ${ONLY:-index check audit gate plan} " == *" $1 "* ]]; }
 
 gen big --commits 20001 --ledger-events 100000 --live-now 200
 gen hist --commits 50000
 
-echo "| measure | median of $runs | min-max | peak |"
-echo "|---|---|---|---|"
+echo "| measure | median of $runs (wall) | min-max | CPU, median | peak |"
+echo "|---|---|---|---|---|"
 
 # the one-off: the ledger index from scratch (`--rebuild`: the one full walk), kept for the
 # measures below
-runs_saved=$runs; runs=${INDEX_RUNS:-1}
-measure "ledger index from scratch, 50,000 commits" "$bin" ledger index --rebuild --repo "$work/hist" --ref refs/heads/main
-measure "ledger index from scratch, 20,001 commits" "$bin" ledger index --rebuild --repo "$work/big" --ref refs/heads/main
-runs=$runs_saved
+if want index; then
+  runs_saved=$runs; runs=${INDEX_RUNS:-1}
+  measure "ledger index from scratch, 50,000 commits" "$bin" ledger index --rebuild --repo "$work/hist" --ref refs/heads/main
+  measure "ledger index from scratch, 20,001 commits" "$bin" ledger index --rebuild --repo "$work/big" --ref refs/heads/main
+  runs=$runs_saved
+fi
 
 # check on 20,000 requests
-measure "check, 20,000 requests" "$bin" check --repo "$work/big" --at 2026-11-22T12:00:00Z
+want check && measure "check, 20,000 requests" "$bin" check --repo "$work/big" --at 2026-11-22T12:00:00Z
 
 # audit cold: nothing kept in .git/gitgrant
-PREP="rm -rf $work/big/.git/gitgrant" \
+want audit && PREP="rm -rf $work/big/.git/gitgrant" \
   measure "audit cold (json)" "$bin" audit --repo "$work/big" --format json --at 2026-11-22T12:00:00Z
 
 # the gate on a depth-1 clone of the 50,000-commit repository plus the PR head and the ledger tip
 hist=$work/hist
+if want gate; then
 if ! git -C "$hist" rev-parse -q --verify refs/heads/bench-pr >/dev/null; then
-  f=$(git -C "$hist" ls-files requests | head -1)
+  f=$(git -C "$hist" ls-files requests | awk 'NR == 1')
   git -C "$hist" checkout -q -b bench-pr main
   cp "$hist/$f" "$hist/$(dirname "$f")/bench-new-request.toml"
   git -C "$hist" add -A && git -C "$hist" -c user.name=b -c user.email=b@acme.example commit -q -m bench
@@ -90,6 +100,8 @@ PREP="rm -rf $work/gate && git clone -q --depth 1 --single-branch --branch main 
   && git -C $work/gate fetch -q --depth=1 --no-tags origin +refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger" \
   measure "gate decision, depth-1 clone + PR head + ledger tip, 50,000 commits" \
   "$bin" pr --repo "$work/gate" --snapshot "$work/snap.json" --at 2026-11-22T12:00:00Z --format json --ledger
+fi
+want plan || exit 0
 
 # plan against moto: nothing live, and 200 live grants whose evidence verifies
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

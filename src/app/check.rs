@@ -2,6 +2,8 @@
 //! approval records give the request files that name no `start`, so that a request whose
 //! window has ended is checked as history (issue 12 item 3).
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +13,19 @@ use crate::app::error::AppError;
 use crate::core::files::tree::Tree;
 use crate::core::ledger::{Event, Kind};
 use crate::core::rules::check::{self, Checked, RecordedEnds};
+
+/// The ledger's recorded ends, read the first time a request without `start` asks (a
+/// repository whose requests all name their start never reads its ledger).
+struct LedgerEnds<'a> {
+    repo: &'a Path,
+    read: OnceCell<(HashMap<String, DateTime<Utc>>, Option<String>)>,
+}
+
+impl RecordedEnds for LedgerEnds<'_> {
+    fn end_of(&self, path: &str) -> Option<DateTime<Utc>> {
+        self.read.get_or_init(|| recorded_ends(self.repo)).0.get(path).copied()
+    }
+}
 
 /// What `check` found, the tree it read (for rendering), and why the ledger could not be
 /// read when it could not (then every request without `start` is checked as live).
@@ -22,20 +37,23 @@ pub struct CheckRun {
 
 pub fn run(repo: &Path, at: DateTime<Utc>) -> Result<CheckRun, AppError> {
     let tree = crate::adapters::fs::read_tree(repo)?;
-    let (ends, ledger_unreadable) = recorded_ends(repo);
+    let ends = LedgerEnds {
+        repo,
+        read: OnceCell::new(),
+    };
     let checked = check::check_with(&tree, at, &ends);
     Ok(CheckRun {
         tree,
         checked,
-        ledger_unreadable,
+        ledger_unreadable: ends.read.into_inner().and_then(|(_, why)| why),
     })
 }
 
 /// The latest recorded end of each request path in the local ledger (origin's ledger ref
 /// when there is a remote). No repository or no ledger: none, silently; a ledger that does
 /// not read: none, and why.
-fn recorded_ends(repo: &Path) -> (RecordedEnds, Option<String>) {
-    let mut ends = RecordedEnds::new();
+fn recorded_ends(repo: &Path) -> (HashMap<String, DateTime<Utc>>, Option<String>) {
+    let mut ends = HashMap::new();
     let Ok(git) = Git::open(repo) else {
         return (ends, None);
     };

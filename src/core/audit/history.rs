@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::short;
 use super::types::{ChangeKind, Commit, History, PathChange};
+use crate::core::files::load::is_ignorable;
 
 /// One stay of a path on the default branch: added by a commit, maybe removed by another.
 #[derive(Debug, Clone, Default)]
@@ -23,13 +24,15 @@ pub(super) struct Stay {
     pub problems: Vec<String>,
 }
 
-/// The stays of every path, and whether they come from the whole history (`Log`) rather
+/// The stays of every request path (README and `.gitkeep` files are not requests: issue 12),
+/// and whether they come from the whole history (`Log`) rather
 /// than the branch's tip alone.
 pub(super) fn stays(history: &History, at: DateTime<Utc>) -> (Vec<Stay>, bool) {
     match history {
         History::Tip(files) => (
             files
                 .iter()
+                .filter(|(p, _)| !is_ignorable(p))
                 .map(|(p, b)| Stay {
                     path: p.clone(),
                     blob: Some(b.clone()),
@@ -41,7 +44,7 @@ pub(super) fn stays(history: &History, at: DateTime<Utc>) -> (Vec<Stay>, bool) {
         History::Log(commits) => {
             let mut walk = Walk::default();
             for hc in commits.iter().filter(|c| c.commit.time <= at) {
-                for change in &hc.changes {
+                for change in hc.changes.iter().filter(|c| !is_ignorable(&c.path)) {
                     match change.kind {
                         ChangeKind::Added => walk.added(change, &hc.commit),
                         ChangeKind::Removed => walk.removed(change, &hc.commit),

@@ -981,3 +981,24 @@ fn the_streamed_renderings_are_the_strings() {
         assert_eq!(table.lines().count(), 3, "{table}");
     }
 }
+
+#[test]
+fn readme_and_gitkeep_files_under_requests_are_no_rows() {
+    let readme = "requests/README.md";
+    let keep = "requests/payments-prod/.gitkeep";
+    let log = History::Log(vec![commit(
+        "c1",
+        "22T11:45",
+        "Add a request and notes",
+        &[(A, P1, "b1"), (A, readme, "r1"), (A, keep, "k1")],
+    )]);
+    let report = run(log, vec![], "22T12:00", &BTreeSet::new());
+    let paths: Vec<&str> = report.rows.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, vec![P1]);
+    let tip = History::Tip(vec![
+        (P1.to_string(), "b1".to_string()),
+        (readme.to_string(), "r1".to_string()),
+    ]);
+    let report = run(tip, vec![], "22T12:00", &BTreeSet::new());
+    assert_eq!(report.rows.len(), 1, "{:?}", report.rows);
+}

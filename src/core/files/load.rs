@@ -328,8 +328,8 @@ pub fn request(
     )
 }
 
-/// `.gitkeep` and README files may sit in `requests/` folders.
-fn is_ignorable(path: &str) -> bool {
+/// `.gitkeep` and README files may sit in `requests/` folders: not requests, never rows.
+pub fn is_ignorable(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     matches!(name, ".gitkeep" | "README.md")
 }

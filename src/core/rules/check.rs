@@ -35,18 +35,28 @@ pub const PROTECTED_PATHS: [&str; 5] = [
     ".github/workflows/gitgrant.yml",
 ];
 
-/// When the approval records say a request's window ended, by request path (a request file
-/// without `start` starts at its merge, so only its record knows its end).
-pub type RecordedEnds = HashMap<String, DateTime<Utc>>;
+/// When the approval records say a request's window ended (a request file without `start`
+/// starts at its merge, so only its record knows its end). Asked only for such requests, so
+/// that a reader behind it (the ledger) is read only when one exists.
+pub trait RecordedEnds {
+    fn end_of(&self, path: &str) -> Option<DateTime<Utc>>;
+}
+
+/// Recorded ends by request path.
+impl RecordedEnds for HashMap<String, DateTime<Utc>> {
+    fn end_of(&self, path: &str) -> Option<DateTime<Utc>> {
+        self.get(path).copied()
+    }
+}
 
 pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
-    check_with(tree, at, &RecordedEnds::new())
+    check_with(tree, at, &HashMap::new())
 }
 
 /// `check`, where a request whose window ended before `at` (from its `start` and `duration`,
 /// else from `ends`) is history: its syntax, canonical path and id are checked, not today's
 /// eligibility or whether its account and permission set still exist (issue 12 item 3).
-pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &RecordedEnds) -> Checked {
+pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds) -> Checked {
     let mut diags = Vec::new();
     let set = load::policy_files(tree, &mut diags);
     super::workflows::check_placeholders(tree, &mut diags);
@@ -110,13 +120,13 @@ fn load_request(
     entry: &tree::Entry,
     set: &PolicyFiles,
     at: DateTime<Utc>,
-    ends: &RecordedEnds,
+    ends: &dyn RecordedEnds,
     diags: &mut Vec<Diagnostic>,
 ) -> (Option<Request>, bool) {
     let ended = |r: &Request| {
         let end = match r.start {
             Some(start) => Some(start + r.duration.to_chrono()),
-            None => ends.get(path).copied(),
+            None => ends.end_of(path),
         };
         end.is_some_and(|end| end <= at)
     };

@@ -60,7 +60,7 @@ mod tests {
     fn tree(files: &[(&str, &str)]) -> Tree {
         let mut t = Tree::default();
         for (p, c) in files {
-            t.insert(p, Entry::File(c.as_bytes().to_vec()));
+            t.insert(*p, Entry::File(c.as_bytes().to_vec()));
         }
         t
     }
