@@ -218,12 +218,12 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
     let (code, out, _) = run_pr(repo.path(), &snap3, &[]);
     assert_eq!(code, 0, "with full history the new path is fine: {out}");
     let shallow = tempfile::tempdir().unwrap();
-    let clone = shallow_clone(repo.path(), shallow.path(), &["req3"]);
+    let clone = crate::support::shallow_clone(repo.path(), shallow.path(), &["req3"]);
     let (code, out, err) = run_pr(&clone, &snap3, &["--format", "json"]);
     assert_eq!(code, 0, "deepened from origin: {out}{err}");
 
     // a shallow clone that cannot fetch (origin gone) cannot prove the path is new: not approved
-    let cut = shallow_clone(repo.path(), shallow.path(), &["req3"]);
+    let cut = crate::support::shallow_clone(repo.path(), shallow.path(), &["req3"]);
     git(
         &cut,
         &["remote", "set-url", "origin", "file:///nonexistent/origin"],
@@ -241,59 +241,6 @@ fn a_path_used_earlier_in_history_is_refused_and_a_shallow_clone_fails_closed() 
         out.contains("nonexistent/origin"),
         "the fetch's own error is shown: {out}"
     );
-}
-
-/// A clone as the gate workflow makes one: the default branch at depth 1, the given branches
-/// of `origin` at depth 1 (the PR heads the workflow fetches as data), and the whole ledger
-/// branch when there is one. Returns its path (a new folder under `parent`).
-fn shallow_clone(origin: &Path, parent: &Path, heads: &[&str]) -> PathBuf {
-    let clone = tempfile::Builder::new().tempdir_in(parent).unwrap().keep();
-    let url = format!("file://{}", origin.display());
-    let out = Command::new("git")
-        .args([
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--single-branch",
-            "--branch",
-            "main",
-            &url,
-        ])
-        .arg(&clone)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for h in heads {
-        let spec = format!("+refs/heads/{h}:refs/gitgrant/{h}");
-        git(
-            &clone,
-            &["fetch", "-q", "--depth=1", "--no-tags", "origin", &spec],
-            "admin",
-        );
-    }
-    let has_ledger = Command::new("git")
-        .args([
-            "-C",
-            origin.to_str().unwrap(),
-            "rev-parse",
-            "-q",
-            "--verify",
-            "refs/heads/gitgrant-ledger",
-        ])
-        .output()
-        .unwrap()
-        .status
-        .success();
-    if has_ledger {
-        let spec = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
-        git(
-            &clone,
-            &["fetch", "-q", "--depth=1", "--no-tags", "origin", spec],
-            "admin",
-        );
-    }
-    clone
 }
 
 /// How many commits of `rev`'s history the clone has.
@@ -348,7 +295,7 @@ fn the_gate_decides_from_a_depth_1_checkout_fetching_only_what_it_needs() {
         (code, v)
     };
     let tmp = tempfile::tempdir().unwrap();
-    let clone = shallow_clone(dir, tmp.path(), &["new", "reuse"]);
+    let clone = crate::support::shallow_clone(dir, tmp.path(), &["new", "reuse"]);
     assert_eq!(commits_in(&clone, "HEAD"), 1);
     let (code, v) = decide(&clone, &b, &new, fresh);
     assert_eq!((code, v["decision"].as_str()), (0, Some("approved")), "{v:#}");
@@ -366,7 +313,7 @@ fn the_gate_decides_from_a_depth_1_checkout_fetching_only_what_it_needs() {
     crate::support::ledger_index(dir);
     let older = git(dir, &["rev-parse", "HEAD~20"], "admin");
     let late = branch(dir, "late", &older, &[(PATH, &request("alice"))], "alice");
-    let clone = shallow_clone(dir, tmp.path(), &["late", "new"]);
+    let clone = crate::support::shallow_clone(dir, tmp.path(), &["late", "new"]);
     let (code, v) = decide(&clone, &older, &late, PATH);
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(v["requests"][0]["reasons"][0]["code"], "request-path-reused", "{v:#}");

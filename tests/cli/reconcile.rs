@@ -1477,29 +1477,7 @@ fn the_reconciler_verifies_from_a_depth_1_checkout_fetching_only_the_merge() {
 
     // the checkout the reconcile workflow makes: main at depth 1, the ledger branch whole
     let origin = w.repo.parent().unwrap().join("origin.git");
-    let clone = w.repo.parent().unwrap().join("shallow");
-    let url = format!("file://{}", origin.display());
-    git(
-        w.repo.parent().unwrap(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--single-branch",
-            "--branch",
-            "main",
-            &url,
-            clone.to_str().unwrap(),
-        ],
-        "admin",
-    );
-    let ledger = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
-    git(
-        &clone,
-        &["fetch", "-q", "--depth=1", "--no-tags", "origin", ledger],
-        "admin",
-    );
+    let clone = crate::support::shallow_clone(&origin, w.repo.parent().unwrap(), &[]);
     let full = std::mem::replace(&mut w.repo, clone.clone());
     let v = w.apply("2026-11-22T13:30:00Z");
     assert_eq!(

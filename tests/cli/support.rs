@@ -136,3 +136,56 @@ pub fn ledger_index(dir: &Path) {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A clone as the gate workflow makes one: the default branch at depth 1, the given branches
+/// of `origin` at depth 1 (the PR heads the workflow fetches as data), and the whole ledger
+/// branch's tip when there is one. Returns its path (a new folder under `parent`).
+pub fn shallow_clone(origin: &Path, parent: &Path, heads: &[&str]) -> PathBuf {
+    let clone = tempfile::Builder::new().tempdir_in(parent).unwrap().keep();
+    let url = format!("file://{}", origin.display());
+    let out = std::process::Command::new("git")
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--branch",
+            "main",
+            &url,
+        ])
+        .arg(&clone)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for h in heads {
+        let spec = format!("+refs/heads/{h}:refs/gitgrant/{h}");
+        git_as(
+            &clone,
+            &["fetch", "-q", "--depth=1", "--no-tags", "origin", &spec],
+            "admin",
+        );
+    }
+    let has_ledger = std::process::Command::new("git")
+        .args([
+            "-C",
+            origin.to_str().unwrap(),
+            "rev-parse",
+            "-q",
+            "--verify",
+            "refs/heads/gitgrant-ledger",
+        ])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    if has_ledger {
+        let spec = "+refs/heads/gitgrant-ledger:refs/remotes/origin/gitgrant-ledger";
+        git_as(
+            &clone,
+            &["fetch", "-q", "--depth=1", "--no-tags", "origin", spec],
+            "admin",
+        );
+    }
+    clone
+}
