@@ -1643,6 +1643,26 @@ fn a_run_killed_or_refused_after_creating_is_recorded_by_the_next_from_what_aws_
         "{row:#}"
     );
     assert_eq!(row["status"], "active", "{row:#}");
+
+    // an owned grant removed outside gitgrant (or whose `ended` was lost) is recorded as
+    // ended once seen absent, not owned for ever; its revoked request is not created again
+    w.unassign_by_hand("data-prod", ADMIN, "alice");
+    std::fs::remove_file(w.repo.join(&second)).unwrap();
+    git(&w.repo, &["commit", "-q", "-am", "revoke inc-51"], "admin");
+    git(&w.repo, &["push", "-q", "origin", "main"], "admin");
+    let (code, v) = w.run("apply", "2026-11-22T14:10:00Z", &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["recorded_ends"], json!([second]), "{v:#}");
+    let ended: Vec<Value> = origin_ledger(&w)
+        .into_iter()
+        .filter(|e| e["request"] == second.as_str() && e["kind"] == "ended")
+        .collect();
+    assert_eq!(ended.len(), 1, "{ended:#?}");
+    assert!(
+        ended[0]["reason"].as_str().unwrap().starts_with("observed absent"),
+        "{ended:#?}"
+    );
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
 }
 
 /// Issue 11 item 4: a run's deadline, end to end through a proxy in front of moto that never
