@@ -45,7 +45,7 @@ target/debug/gitgrant audit --repo "$tmp/hist" --at 2026-11-22T12:00:00Z --forma
   python3 -c 'import json, sys
 v = json.load(sys.stdin)
 bad = v["problems"] + [p for r in v["rows"] for p in r["problems"]]
-# 520: the generator's merges now carry real evidence (approval records, team lists), so
-# 2,000 events hold fewer closed-unmerged PRs than before (562)
+# 520: the merges of the generator now carry real evidence (approval records, team lists),
+# so 2,000 events hold fewer closed-unmerged PRs than before (562)
 assert not bad and len(v["rows"]) == 520, (len(v["rows"]), bad[:5])
 print(len(v["rows"]), "rows, no problems")'
