@@ -60,6 +60,39 @@ impl Kind {
     }
 }
 
+/// A merge's evidence (the replay snapshot, DESIGN 4.8) as the ledger line holds it: JSON
+/// text checked to be well formed but not parsed into a tree. Only a live request's
+/// verification reads it (`parse`), so a run reading a ledger of many merges pays for the
+/// few it needs (issue 10: "plan, nothing live").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Evidence(Box<serde_json::value::RawValue>);
+
+impl Evidence {
+    /// `value` as evidence; `None` when it does not serialize (plain data always does).
+    pub fn of<T: Serialize>(value: &T) -> Option<Evidence> {
+        serde_json::value::to_raw_value(value).ok().map(Evidence)
+    }
+
+    /// The evidence read as `T` (a snapshot, or only the parts a caller reads).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+
+    /// The evidence's JSON text, as written.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Evidence) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Evidence {}
+
 /// One ledger event. Fields not relevant to a kind are absent from its JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Event {
@@ -112,7 +145,7 @@ pub struct Event {
     pub blob: Option<String>,
     /// Merged: the replay snapshot that approved it (DESIGN 4.8 shape).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<serde_json::Value>,
+    pub evidence: Option<Evidence>,
     /// Merged: the approval record of each request the PR added and the gate approved at
     /// merge (DESIGN 10.3); what the reconciler grants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -236,7 +236,7 @@ fn merged(path: &str, pr: u64, m: &Merged) -> Event {
     e.pr = Some(pr);
     e.paths = vec![path.into()];
     e.merge_commit = Some(m.merge.clone());
-    e.evidence = Some(m.evidence.clone());
+    e.evidence = gitgrant::core::ledger::Evidence::of(&m.evidence);
     e
 }
 

@@ -219,7 +219,8 @@ fn the_gate_records_the_approval_at_merge_and_the_reconciler_grants_what_it_bind
     );
     assert_eq!(record["merge_commit"], merge_sha.as_str());
     assert_eq!(record["policy_commits"], json!([base, parent]));
-    assert_eq!(merged.evidence.as_ref().unwrap()["pull_request"]["number"], 7);
+    let evidence: serde_json::Value = merged.evidence.as_ref().unwrap().parse().unwrap();
+    assert_eq!(evidence["pull_request"]["number"], 7);
 
     // the reconciler grants it from the ledger alone, on the recorded account and user
     let d = wanted(&dir, None);

@@ -491,7 +491,7 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
     }
     let snap = e
         .evidence
-        .clone()
+        .as_ref()
         .ok_or_else(|| {
             unreadable(format!(
                 "the ledger's merge record of PR #{} carries no evidence",
@@ -499,7 +499,7 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
             ))
         })
         .and_then(|v| {
-            serde_json::from_value::<Snapshot>(v)
+            v.parse::<Snapshot>()
                 .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
         })?;
     let mut snap = snap;
@@ -557,7 +557,7 @@ fn record_event(record: &ApprovalRecord, snap: &Snapshot) -> Event {
     e.merge_commit = Some(record.merge_commit.clone());
     e.actor = Some("gitgrant reconciler".into());
     e.reason = Some("approved: verified by the reconciler from the PR's evidence".into());
-    e.evidence = serde_json::to_value(snap).ok();
+    e.evidence = crate::core::ledger::Evidence::of(snap);
     e.records = vec![record.clone()];
     e
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::types::Review;
 use crate::core::gate::record::{ApprovalRecord, RecordApprover};
 use crate::core::index::IndexDelta;
-use crate::core::ledger::{BadLine, Event, EventSink, Kind, Ledger};
+use crate::core::ledger::{BadLine, Event, EventSink, Evidence, Kind, Ledger};
 
 /// One ledger event as the audit reads it. The fields are the ledger event's, of the same
 /// meaning; those of a merge and of an activation are held apart (most events have none).
@@ -45,7 +45,7 @@ pub struct MergeFacts {
     /// ledger recorded no review events); empty without evidence.
     pub evidence_approvals: Vec<Review>,
     /// The whole evidence, kept for `--verify` only.
-    pub evidence: Option<Value>,
+    pub evidence: Option<Evidence>,
 }
 
 /// The approvers an approval record counted for one path.
@@ -75,7 +75,7 @@ impl AuditEvent {
     }
 
     /// The merge's whole evidence (kept with `--verify` only).
-    pub fn evidence(&self) -> Option<&Value> {
+    pub fn evidence(&self) -> Option<&Evidence> {
         self.merge.as_ref().and_then(|m| m.evidence.as_ref())
     }
 
@@ -147,7 +147,7 @@ pub fn audit_event(e: Event, evidence: bool) -> Option<AuditEvent> {
 fn merge_facts(
     merge_commit: Option<String>,
     records: Vec<ApprovalRecord>,
-    evidence: Option<Value>,
+    evidence: Option<Evidence>,
     keep_evidence: bool,
 ) -> MergeFacts {
     MergeFacts {
@@ -164,11 +164,23 @@ fn merge_facts(
     }
 }
 
-/// Approving reviews in a merge's evidence (GitHub's review JSON), latest per reviewer.
-fn evidence_approvals(evidence: &Value) -> Vec<Review> {
+/// The one part of a merge's evidence a row reads: its reviews (GitHub's review JSON).
+#[derive(serde::Deserialize)]
+struct EvidenceReviews {
+    #[serde(default)]
+    reviews: Value,
+}
+
+/// Approving reviews in a merge's evidence, latest per reviewer. Evidence that does not
+/// read as an object has none.
+fn evidence_approvals(evidence: &Evidence) -> Vec<Review> {
+    let reviews = evidence
+        .parse::<EvidenceReviews>()
+        .map(|e| e.reviews)
+        .unwrap_or_default();
     let mut latest: BTreeMap<String, Review> = BTreeMap::new();
     let mut states: BTreeMap<String, String> = BTreeMap::new();
-    for r in evidence.get("reviews").and_then(|v| v.as_array()).into_iter().flatten() {
+    for r in reviews.as_array().into_iter().flatten() {
         let Some(login) = r.pointer("/user/login").and_then(|v| v.as_str()) else {
             continue;
         };

@@ -903,7 +903,7 @@ fn build_from(history: &History, ledger: &compact::AuditLedger) -> Report {
 fn audit_keeps_only_what_rows_read_of_each_event_and_rows_stay_the_same() {
     let history = History::Log(vec![commit("m1", "22T11:45", "Add (#7)", &[(A, P1, "b1")])]);
     let mut merged = ev(Kind::Merged, "22T11:45", P1, Some(7), &[("merge_commit", "m1")]);
-    merged.evidence = Some(snapshot_evidence());
+    merged.evidence = crate::core::ledger::Evidence::of(&snapshot_evidence());
     let mut pushed = ev(Kind::Pushed, "22T11:00", "", Some(7), &[("actor", "alice")]);
     pushed.head_sha = Some("h1".into());
     let mut indexed = crate::core::index::event(crate::core::index::delta(None, "m1", &[]), t("22T11:50"));
@@ -930,7 +930,10 @@ fn audit_keeps_only_what_rows_read_of_each_event_and_rows_stay_the_same() {
         None,
         "without --verify the evidence is not held"
     );
-    assert_eq!(whole.events[0].evidence(), Some(&snapshot_evidence()));
+    assert_eq!(
+        whole.events[0].evidence(),
+        crate::core::ledger::Evidence::of(&snapshot_evidence()).as_ref()
+    );
     let small = build_from(&history, &kept);
     let full = build_from(&history, &whole);
     assert_eq!(

@@ -7,7 +7,7 @@ use crate::core::gate::evidence::{self, EvidenceCheck, EvidenceVerdict, MergeEvi
 use crate::core::rules::eligibility::Reason;
 
 /// Parses a ledger event's evidence; the error is the row's reason.
-pub fn parse(value: &serde_json::Value) -> Result<MergeEvidence, String> {
+pub fn parse(value: &crate::core::ledger::Evidence) -> Result<MergeEvidence, String> {
     evidence::parse_ledger_evidence(value).map_err(|r| format!("[{}] {}", r.code, r.message))
 }
 

@@ -37,8 +37,8 @@ pub fn parse_snapshot(snap: &Snapshot) -> Result<MergeEvidence, Reason> {
 }
 
 /// Parses the evidence a ledger `merged` event carries (a replay snapshot as JSON).
-pub fn parse_ledger_evidence(value: &serde_json::Value) -> Result<MergeEvidence, Reason> {
-    let snap: Snapshot = serde_json::from_value(value.clone()).map_err(|e| {
+pub fn parse_ledger_evidence(value: &crate::core::ledger::Evidence) -> Result<MergeEvidence, Reason> {
+    let snap: Snapshot = value.parse().map_err(|e| {
         reason(
             "evidence-unreadable",
             format!("the ledger's evidence is not a replay snapshot: {e}"),
@@ -578,7 +578,7 @@ mod tests {
         v["pull_request"]["merge_commit_sha"] = MERGE.into();
         v["pull_request"]["merged_at"] = "2026-11-22T12:30:00Z".into();
         edit(&mut v);
-        parse_ledger_evidence(&v).unwrap()
+        parse_ledger_evidence(&crate::core::ledger::Evidence::of(&v).unwrap()).unwrap()
     }
 
     struct Case {

@@ -82,7 +82,7 @@ pub fn pr_events(
         e.paths = paths.clone();
         e.merge_commit = facts.merge_commit_sha.clone();
         e.reason = Some(outcome.decision.as_str().to_string());
-        e.evidence = serde_json::to_value(snapshot).ok();
+        e.evidence = crate::core::ledger::Evidence::of(snapshot);
         out.push(e);
         out.extend(deletion_revocations(facts, snapshot, &seen, merged_at.unwrap_or(at)));
     } else if closed && !facts.merged && !already(Kind::ClosedUnmerged) && !paths.is_empty() {
