@@ -385,13 +385,18 @@ async fn pages_are_followed_and_a_missing_user_is_none() {
 }
 
 #[tokio::test]
-async fn no_region_is_a_clear_error_before_any_call() {
-    let config = aws_config::SdkConfig::builder().build();
-    let err = IdentityCenter::from_sdk_config(&config, None).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "no AWS region is configured; set `AWS_REGION` (or a region in the AWS profile)"
-    );
+async fn no_region_or_an_empty_one_is_a_clear_error_before_any_call() {
+    let unset = aws_config::SdkConfig::builder().build();
+    let empty = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new(""))
+        .build();
+    for config in [unset, empty] {
+        let err = IdentityCenter::from_sdk_config(&config, None).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no AWS region is configured (unset or empty); set `AWS_REGION` (or a region in the AWS profile)"
+        );
+    }
 }
 
 /// A server that accepts connections and never answers (a held-back response): every AWS

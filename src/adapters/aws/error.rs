@@ -12,7 +12,7 @@ pub enum AwsError {
     ManyInstances(Vec<String>),
     #[error("the IAM Identity Center instance `{wanted}` is not visible to these credentials (visible: {})", list(.visible))]
     UnknownInstance { wanted: String, visible: Vec<String> },
-    #[error("no AWS region is configured; set `AWS_REGION` (or a region in the AWS profile)")]
+    #[error("no AWS region is configured (unset or empty); set `AWS_REGION` (or a region in the AWS profile)")]
     NoRegion,
     #[error(
         "aws credentials expired during `{operation}`: {message}; renew them (re-run the role or login step) and run again"

@@ -247,7 +247,8 @@ impl IdentityCenter {
         config: &aws_config::SdkConfig,
         instance_arn: Option<&str>,
     ) -> Result<IdentityCenter, AwsError> {
-        if config.region().is_none() {
+        // `AWS_REGION=""` (an unset workflow variable) is no region, not a region named ""
+        if config.region().is_none_or(|r| r.as_ref().trim().is_empty()) {
             return Err(AwsError::NoRegion);
         }
         Self::from_clients(Clients::from_sdk_config(config), instance_arn).await
