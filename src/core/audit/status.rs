@@ -67,10 +67,13 @@ pub fn view(report: &Report, at: DateTime<Utc>) -> View {
         if is_open(r) {
             v.open.push(with(r, &[]));
         } else if r.status == Status::Scheduled {
-            let starts_in = r.start.map(|s| humane(s - at));
+            // a window already open and not yet granted says since when, never "in 0m"
+            let starts_in = r.start.filter(|s| *s > at).map(|s| humane(s - at));
+            let opened_ago = r.start.filter(|s| *s <= at).map(|s| humane(at - s));
+            let value = |x: Option<String>| x.map(Value::from).unwrap_or(Value::Null);
             v.scheduled.push(with(
                 r,
-                &[("starts_in", starts_in.map(Value::from).unwrap_or(Value::Null))],
+                &[("starts_in", value(starts_in)), ("opened_ago", value(opened_ago))],
             ));
         } else if r.status == Status::Active {
             let end = r.ends_at.or(r.end);
@@ -165,6 +168,11 @@ pub fn human(view: &View, branch: &str) -> String {
     });
     section("Scheduled", &view.scheduled, &|v| match field(v, "start") {
         "" => format!("start unknown, for {}", field(v, "duration")),
+        start if !field(v, "opened_ago").is_empty() => format!(
+            "window opened {start} ({} ago) for {}; not granted yet: waiting for the reconciler's next run",
+            field(v, "opened_ago"),
+            field(v, "duration")
+        ),
         start => format!(
             "starts {start} (in {}) for {}",
             field(v, "starts_in"),

@@ -825,6 +825,18 @@ fn csv_quotes_per_rfc_4180_and_the_table_and_markdown_neutralise_text() {
 }
 
 #[test]
+fn a_window_that_opened_hours_ago_and_is_not_granted_yet_says_so_not_starts_in_0m() {
+    let rows = vec![row(Status::Scheduled, "b", "x", "22T09:00", "22T15:00")];
+    let v = status::view(&Report { rows, problems: vec![] }, t("22T12:00"));
+    assert_eq!(v.scheduled[0]["starts_in"], serde_json::Value::Null);
+    assert_eq!(v.scheduled[0]["opened_ago"], "3h");
+    let human = status::human(&v, "main");
+    assert!(human.contains("(3h ago)"), "{human}");
+    assert!(human.contains("not granted yet"), "{human}");
+    assert!(!human.contains("in 0m"), "{human}");
+}
+
+#[test]
 fn status_sections_follow_the_time() {
     let rows = vec![
         row(Status::Active, "a", "x", "22T10:00", "22T13:30"),
