@@ -28,8 +28,10 @@ jq '{openapi, info, servers,
            "/repos/{owner}/{repo}/issues/comments/{comment_id}",
            "/repos/{owner}/{repo}/check-runs",
            "/repos/{owner}/{repo}/statuses/{sha}",
-           "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"] | index($k)))
-       | map_values(with_entries(select(.key | IN("get", "post", "patch", "parameters")))))}
+           "/repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+           "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+           "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"] | index($k)))
+       | map_values(with_entries(select(.key | IN("get", "post", "patch", "put", "parameters")))))}
     | del(.paths[][].responses?[]?.headers)' \
   "$work/node_modules/@octokit/openapi/generated/api.github.com.deref.json" >"$work/github.json"
 

@@ -24,6 +24,7 @@ use crate::adapters::actions::RunEnvironment;
 use crate::app::error::AppError;
 use crate::core::audit::Status;
 use crate::core::diag::render::Format;
+use crate::core::gate::merge::MergeMethod;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -157,6 +158,19 @@ pub struct PrArgs {
     /// GITHUB_TOKEN and GITHUB_REPOSITORY
     #[arg(long, conflicts_with_all = ["snapshot", "record", "report", "ledger"])]
     pub close_stale: bool,
+    /// Merge the PR when it is approved and only adds request files, or only deletes them
+    /// (online runs; the App needs a ruleset bypass for pull requests,
+    /// docs/branch-protection.md). Pinned to the decided head: a later push is refused
+    #[arg(long, conflicts_with = "snapshot")]
+    pub merge: bool,
+    /// How `--merge` merges
+    #[arg(long, value_enum, default_value_t = MergeMethod::Squash, requires = "merge")]
+    pub merge_method: MergeMethod,
+    /// After `--merge` merged, start this workflow (a file in .github/workflows) on the
+    /// default branch, e.g. gitgrant-reconcile.yml, so access begins without waiting for
+    /// its schedule
+    #[arg(long, value_name = "WORKFLOW_FILE", requires = "merge")]
+    pub start_reconciler: Option<String>,
 }
 
 // `gitgrant audit`

@@ -47,16 +47,141 @@ pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
     }
     let evaluated = pr::evaluate(&a.repo, &snap, known.as_ref(), at)?;
     print_decision(&evaluated, a.format);
+    // the ledger first: a run cancelled after it has lost only the comment
+    let refused = match a.ledger {
+        true => record_in_ledger(&a.repo, &snap, &evaluated, at, env)?,
+        false => None,
+    };
+    let merged = match (&online, a.merge && env.revoke_comment().is_none()) {
+        (Some(o), true) => self_merge(a, o, &evaluated, env, at)?,
+        _ => None,
+    };
     if a.report {
-        post(&evaluated, online.as_ref(), env)?;
+        post(
+            merged.as_ref().map_or(&evaluated, |m| &m.evaluated),
+            online.as_ref(),
+            env,
+        )?;
     }
-    if a.ledger
-        && let Some(why) = record_in_ledger(&a.repo, &snap, &evaluated, at, env)?
+    if let Some(m) = &merged
+        && let Some(why) = &m.failed
     {
+        eprintln!("gitgrant: {why}");
+        return Ok(Exit::Failure);
+    }
+    if let Some(why) = refused {
         eprintln!("gitgrant: {why}");
         return Ok(Exit::Findings);
     }
     Ok(Exit::findings_if(evaluated.outcome.decision != Decision::Approved))
+}
+
+/// What `--merge` did: the PR as it stands afterwards, decided again (merged: with its
+/// approval records), and what went wrong, if anything did.
+struct SelfMerged {
+    evaluated: Evaluated,
+    failed: Option<String>,
+}
+
+/// `--merge`: merges an approved requests-only or deletion-only PR at its decided head,
+/// then reads it back, records the merge (with `--ledger`) and starts the reconciler.
+/// `None` when the gate leaves the PR to people (said on stdout).
+fn self_merge(
+    a: &PrArgs,
+    o: &Online,
+    evaluated: &Evaluated,
+    env: &RunEnvironment,
+    at: DateTime<Utc>,
+) -> Result<Option<SelfMerged>, AppError> {
+    use crate::core::gate::merge;
+    let plan = match merge::plan(&evaluated.facts, &evaluated.outcome, a.merge_method) {
+        Ok(p) => p,
+        Err(why) => {
+            println!("not merged by gitgrant: {}", why.message);
+            return Ok(None);
+        }
+    };
+    let answer =
+        o.rt.block_on(o.gh.merge_pull(&o.repo, plan.number, &plan.head_sha, plan.method.as_str(), &plan.title));
+    let mut failed = None;
+    match &answer {
+        Ok(commit) => println!(
+            "merged PR #{} at head {} as {} ({})",
+            plan.number,
+            short(&plan.head_sha),
+            short(commit),
+            plan.method.as_str()
+        ),
+        Err(e) => failed = Some(format!("approved, but the merge of PR #{} failed: {e}", plan.number)),
+    }
+    // read back whatever happened: an answer lost on the way may still have merged
+    let (snap, _) = fetch(&a.repo, env)?;
+    let mut snap = snap;
+    let known = pr::read_ledger(&a.repo)?;
+    pr::add_pushers(&mut snap, Some(&known), None)?;
+    let after = pr::evaluate(&a.repo, &snap, Some(&known), at)?;
+    if !after.facts.merged {
+        return Ok(Some(SelfMerged {
+            evaluated: after,
+            failed: failed.or_else(|| Some(format!("PR #{} does not read as merged after the merge", plan.number))),
+        }));
+    }
+    if a.ledger {
+        record_pr_events(&a.repo, &snap, &after, at)?;
+    }
+    if let (Some(file), Some(branch)) = (&a.start_reconciler, &after.facts.default_branch) {
+        match o.rt.block_on(o.gh.dispatch_workflow(&o.repo, file, branch)) {
+            Ok(()) => println!("started {file} on {branch}"),
+            Err(e) => {
+                failed = Some(format!(
+                    "merged, but {file} could not be started (the scheduled run will grant): {e}"
+                ))
+            }
+        }
+    }
+    Ok(Some(SelfMerged {
+        evaluated: after,
+        failed,
+    }))
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// Appends a PR's events (a merge with its approval records) and the index it extended.
+fn record_pr_events(repo: &Path, snap: &Snapshot, evaluated: &Evaluated, at: DateTime<Utc>) -> Result<(), AppError> {
+    let git = crate::adapters::git::Git::open(repo)?;
+    git.fetch_ledger()?;
+    let existing = git.read_ledger()?;
+    let mut events = pr_events(snap, evaluated, &existing, at);
+    if !events.is_empty() {
+        events.extend(evaluated.index_event.iter().cloned());
+    }
+    git.append_ledger(&events, &ledger_subject(evaluated, events.len()))?;
+    Ok(())
+}
+
+/// The ledger events the PR's state adds to `existing`, approval records attached.
+fn pr_events(
+    snap: &Snapshot,
+    evaluated: &Evaluated,
+    existing: &crate::core::ledger::Ledger,
+    at: DateTime<Utc>,
+) -> Vec<crate::core::ledger::Event> {
+    use crate::core::gate::ledger_events;
+    let mut events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, existing, at);
+    ledger_events::attach_records(&mut events, &evaluated.records);
+    events
+}
+
+fn ledger_subject(evaluated: &Evaluated, events: usize) -> String {
+    // the adapter adds one line per event to the subject
+    format!(
+        "gitgrant: PR #{} {} ({events} event(s))",
+        evaluated.facts.number,
+        evaluated.outcome.decision.as_str(),
+    )
 }
 
 /// Reads the run's pull request from GitHub's API, with the teams its decision needs.
@@ -97,13 +222,19 @@ fn print_decision(evaluated: &Evaluated, format: Format) {
 /// `--report`: the check run and the comment (online runs), and the job summary.
 fn post(evaluated: &Evaluated, online: Option<&Online>, env: &RunEnvironment) -> Result<(), AppError> {
     let outcome = &evaluated.outcome;
-    let body = report::markdown(outcome, &EvaluatedSources(evaluated));
+    let merged_as = evaluated
+        .facts
+        .merge_commit_sha
+        .as_deref()
+        .filter(|_| evaluated.facts.merged);
+    let body = report::markdown_for(outcome, &EvaluatedSources(evaluated), merged_as);
     match online {
         Some(o) => {
-            let conclusion = if outcome.decision == Decision::Approved {
-                Conclusion::Success
-            } else {
-                Conclusion::Failure
+            // pending waits on people: in progress (never a red failure, never a pass)
+            let conclusion = match outcome.decision {
+                Decision::Approved => Some(Conclusion::Success),
+                Decision::Pending => None,
+                Decision::Rejected | Decision::Invalid => Some(Conclusion::Failure),
             };
             let title = report::summary_line(outcome);
             let check = CheckRun {
@@ -204,9 +335,7 @@ fn record_in_ledger(
         Some(push) => ledger_events::pushed_event(&push, &existing, at).into_iter().collect(),
         None => vec![],
     };
-    let mut pr_events = ledger_events::pr_events(&evaluated.facts, snap, &evaluated.outcome, &existing, at);
-    ledger_events::attach_records(&mut pr_events, &evaluated.records);
-    events.extend(pr_events);
+    events.extend(pr_events(snap, evaluated, &existing, at));
     let mut refused = None;
     if let Some(comment) = env.revoke_comment() {
         // authority from the merged request and the default branch's CODEOWNERS, never from
@@ -228,13 +357,6 @@ fn record_in_ledger(
     if !events.is_empty() {
         events.extend(evaluated.index_event.iter().cloned());
     }
-    // the adapter adds one line per event to the subject
-    let subject = format!(
-        "gitgrant: PR #{} {} ({} event(s))",
-        evaluated.facts.number,
-        evaluated.outcome.decision.as_str(),
-        events.len()
-    );
-    git.append_ledger(&events, &subject)?;
+    git.append_ledger(&events, &ledger_subject(evaluated, events.len()))?;
     Ok(refused)
 }

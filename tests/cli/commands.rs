@@ -130,8 +130,14 @@ fn init_writes_a_repository_that_passes_check() {
     let (code, out, _) = run(&["check", "--repo", dir.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error")).collect();
-    assert!(!errors.is_empty() && errors.iter().all(|l| l.starts_with("error[action-placeholder]")), "{out}");
-    assert!(out.contains(".github/workflows/gitgrant.yml:"), "at the file and line: {out}");
+    assert!(
+        !errors.is_empty() && errors.iter().all(|l| l.starts_with("error[action-placeholder]")),
+        "{out}"
+    );
+    assert!(
+        out.contains(".github/workflows/gitgrant.yml:"),
+        "at the file and line: {out}"
+    );
     // its example scenario passes against its policy
     let out = crate::support::bin()
         .args(["test", "--repo", dir.to_str().unwrap()])
@@ -176,15 +182,24 @@ fn init_writes_the_action_reference_it_is_given_and_refuses_a_malformed_one() {
         assert!(!text.contains("gitgrant/gitgrant@0000000000000000000000000000000000000000"));
         workflows += usize::from(text.contains(&format!("uses: {pinned}")));
     }
-    assert!(workflows >= 3, "every workflow that runs gitgrant uses the given reference");
+    assert!(
+        workflows >= 3,
+        "every workflow that runs gitgrant uses the given reference"
+    );
     let (code, out, _) = run(&["check", "--repo", dir.to_str().unwrap()]);
     assert_eq!(code, 0, "pinned: nothing to report: {out}");
 
     let placeholder = tmp.path().join("placeholder");
     let (code, out, _) = run(&["init", placeholder.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert!(out.contains("gitgrant/gitgrant@0000000000000000000000000000000000000000"), "{out}");
-    assert!(out.contains("--action-ref"), "says how to replace the placeholder: {out}");
+    assert!(
+        out.contains("gitgrant/gitgrant@0000000000000000000000000000000000000000"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--action-ref"),
+        "says how to replace the placeholder: {out}"
+    );
 
     for bad in [
         "acme-example/gitgrant@v1.2.3",

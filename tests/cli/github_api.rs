@@ -741,7 +741,7 @@ async fn check_runs_and_commit_statuses_are_posted_in_githubs_shape() {
             &CheckRun {
                 name: "gitgrant",
                 head_sha: HEAD,
-                conclusion: Conclusion::Failure,
+                conclusion: Some(Conclusion::Failure),
                 title: "pending: 1 of 2 approvals",
                 summary: "requests/payments-prod/AdministratorAccess/req-0001.toml: pending",
                 text: None,

@@ -67,7 +67,7 @@ async fn requests_match_githubs_openapi_description() {
             &CheckRun {
                 name: "gitgrant",
                 head_sha: HEAD,
-                conclusion: Conclusion::ActionRequired,
+                conclusion: Some(Conclusion::ActionRequired),
                 title: "pending",
                 summary: "1 of 2 approvals",
                 text: Some("details"),
@@ -75,6 +75,42 @@ async fn requests_match_githubs_openapi_description() {
             },
         )
         .await,
+    )
+    .unwrap();
+    accepted(
+        "create a check run in progress (a pending decision)",
+        gh.create_check_run(
+            &repo,
+            &CheckRun {
+                name: "gitgrant",
+                head_sha: HEAD,
+                conclusion: None,
+                title: "pending",
+                summary: "1 of 2 approvals",
+                text: None,
+                details_url: None,
+            },
+        )
+        .await,
+    )
+    .unwrap();
+    // `pr --merge`: the merge pinned to the head, then the reconciler's dispatch
+    let merged = accepted(
+        "merge a pull request",
+        gh.merge_pull(
+            &repo,
+            1347,
+            HEAD,
+            "squash",
+            "gitgrant: grant 1 approved request(s) (#1347)",
+        )
+        .await,
+    )
+    .unwrap();
+    assert!(!merged.is_empty());
+    accepted(
+        "start a workflow",
+        gh.dispatch_workflow(&repo, "gitgrant-reconcile.yml", "main").await,
     )
     .unwrap();
     accepted(

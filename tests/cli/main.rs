@@ -26,4 +26,5 @@ mod records;
 mod refs;
 mod request;
 mod schema_agreement;
+mod self_merge;
 mod support;

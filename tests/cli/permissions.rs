@@ -101,7 +101,11 @@ fn every_permission_a_template_asks_for_is_documented_and_every_documented_one_i
 
 /// What each GitHub API call of the adapter needs: (a piece of its path, method, permission,
 /// level). A path in the adapter that no entry covers fails the test below.
-const CALLS: [(&str, &str, &str, u8); 9] = [
+const CALLS: [(&str, &str, &str, u8); 12] = [
+    // `pr --merge`: merging needs both
+    ("/pulls/{number}/merge\"", "PUT", "contents", 2),
+    ("/pulls/{number}/merge\"", "PUT", "pull-requests", 2),
+    ("/actions/workflows/{file}/dispatches\"", "POST", "actions", 2),
     ("/pulls/{number}\"", "GET", "pull-requests", 1),
     ("{path}/commits", "GET", "pull-requests", 1),
     ("{path}/reviews", "GET", "pull-requests", 1),

@@ -130,13 +130,15 @@ pub enum Conclusion {
     TimedOut,
 }
 
-/// A completed check run to create on `head_sha`. `summary` and `text` are Markdown, fitted
-/// under GitHub's 65,535-character limit.
+/// A check run to create on `head_sha`. `summary` and `text` are Markdown, fitted under
+/// GitHub's 65,535-character limit.
 #[derive(Debug, Clone)]
 pub struct CheckRun<'a> {
     pub name: &'a str,
     pub head_sha: &'a str,
-    pub conclusion: Conclusion,
+    /// `None`: the run is `in_progress` (yellow, and a required check in progress blocks
+    /// merging), for a decision still waiting on people; otherwise completed with it.
+    pub conclusion: Option<Conclusion>,
     pub title: &'a str,
     pub summary: &'a str,
     pub text: Option<&'a str>,
@@ -444,7 +446,7 @@ impl GitHub {
         })
     }
 
-    /// Creates a completed check run; returns its id. Needs a GitHub App token (Checks:
+    /// Creates a check run (completed, or in progress without a conclusion); returns its id. Needs a GitHub App token (Checks:
     /// write); with other tokens use [`GitHub::set_commit_status`].
     pub async fn create_check_run(&self, repo: &Repo, run: &CheckRun<'_>) -> Result<u64, Error> {
         let sha = commit_sha(run.head_sha)?;
@@ -458,10 +460,13 @@ impl GitHub {
         let mut payload = json!({
             "name": run.name,
             "head_sha": sha,
-            "status": "completed",
-            "conclusion": run.conclusion,
+            "status": "in_progress",
             "output": output,
         });
+        if let Some(c) = run.conclusion {
+            payload["status"] = json!("completed");
+            payload["conclusion"] = json!(c);
+        }
         if let Some(url) = run.details_url {
             payload["details_url"] = json!(url);
         }
@@ -542,6 +547,50 @@ impl GitHub {
         let path = format!("{}/pulls/{number}", repo.path());
         self.transport
             .write_json(Method::PATCH, &path, &json!({ "state": "closed" }), Repeat::Safe)
+            .await?;
+        Ok(())
+    }
+
+    /// Merges pull request `number` exactly at head `sha` (`PUT .../pulls/{n}/merge`) with
+    /// `method` (`squash` or `merge`) and `title`; returns the merge commit. GitHub refuses
+    /// (409) when the head moved since `sha` was decided, and (405) when the PR cannot be
+    /// merged. Not repeated after an uncertain failure: the caller re-reads the PR.
+    pub async fn merge_pull(
+        &self,
+        repo: &Repo,
+        number: u64,
+        sha: &str,
+        method: &str,
+        title: &str,
+    ) -> Result<String, Error> {
+        let number = pr_number(number)?;
+        let sha = commit_sha(sha)?;
+        let payload = json!({ "sha": sha, "merge_method": method, "commit_title": text::fit(title, 250) });
+        let path = format!("{}/pulls/{number}/merge", repo.path());
+        let merged = self
+            .transport
+            .write_json(Method::PUT, &path, &payload, Repeat::Unsafe)
+            .await?;
+        match (merged["merged"].as_bool(), merged["sha"].as_str()) {
+            (Some(true), Some(commit)) => Ok(commit.to_owned()),
+            _ => Err(Error::Decode {
+                method: "PUT",
+                path,
+                reason: format!(
+                    "the answer does not say the pull request merged: {}",
+                    merged["message"].as_str().unwrap_or("no message")
+                ),
+            }),
+        }
+    }
+
+    /// Starts the workflow in `.github/workflows/{file}` on branch `reference`
+    /// (`POST .../actions/workflows/{file}/dispatches`, answered 204 with no body).
+    pub async fn dispatch_workflow(&self, repo: &Repo, file: &str, reference: &str) -> Result<(), Error> {
+        let file = segment("workflow file name", file)?;
+        let path = format!("{}/actions/workflows/{file}/dispatches", repo.path());
+        self.transport
+            .send(Method::POST, &path, Some(&json!({ "ref": reference })), Repeat::Safe)
             .await?;
         Ok(())
     }

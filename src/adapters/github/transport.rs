@@ -62,7 +62,8 @@ impl Transport {
             Method::GET => self.octo._get(path_and_query).await,
             Method::POST => self.octo._post(path_and_query, body).await,
             Method::PATCH => self.octo._patch(path_and_query, body).await,
-            _ => unreachable!("the adapter sends GET, POST and PATCH only"),
+            Method::PUT => self.octo._put(path_and_query, body).await,
+            _ => unreachable!("the adapter sends GET, POST, PATCH and PUT only"),
         }
         .map_err(|e| describe(&e))?;
         let status = response.status().as_u16();
@@ -294,6 +295,7 @@ fn method_name(method: &Method) -> &'static str {
         Method::GET => "GET",
         Method::POST => "POST",
         Method::PATCH => "PATCH",
+        Method::PUT => "PUT",
         _ => "?",
     }
 }

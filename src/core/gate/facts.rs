@@ -55,7 +55,7 @@ pub struct FileChange {
     pub previous_filename: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PrFacts {
     pub number: u64,
     pub author: String,

@@ -7,6 +7,7 @@ pub mod changed;
 pub mod evidence;
 pub mod facts;
 pub mod ledger_events;
+pub mod merge;
 pub mod record;
 pub mod report;
 pub mod scenario;

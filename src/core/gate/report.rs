@@ -154,6 +154,12 @@ fn section(out: &mut String, item: &ItemOutcome) {
 
 /// The PR comment, never longer than `COMMENT_LIMIT` characters.
 pub fn markdown(outcome: &PrOutcome, sources: &dyn Sources) -> String {
+    markdown_for(outcome, sources, None)
+}
+
+/// As [`markdown`], for a PR that may be merged already (`merged_as`: its merge commit), so
+/// that a merged PR's comment never says "Ready to merge".
+pub fn markdown_for(outcome: &PrOutcome, sources: &dyn Sources, merged_as: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -183,17 +189,43 @@ pub fn markdown(outcome: &PrOutcome, sources: &dyn Sources) -> String {
             text.replace("```", "'''")
         );
     }
-    let next = match outcome.decision {
-        Decision::Approved => "Ready to merge. Access starts at the requested start (or at merge) and ends on its own.",
-        Decision::Pending => {
+    let merged_line;
+    let next = match (outcome.decision, merged_as) {
+        (_, Some(commit)) => {
+            merged_line = merged_next(outcome, commit);
+            merged_line.as_str()
+        }
+        (Decision::Approved, None) => {
+            "Ready to merge. Access starts at the requested start (or at merge) and ends on its own."
+        }
+        (Decision::Pending, None) => {
             "Next: a code owner listed under *can approve* reviews with **Approve** and a comment explaining the decision."
         }
-        Decision::Rejected => "A code owner requested changes. Address them, or close the PR to withdraw the request.",
-        Decision::Invalid => "Fix the findings above and push; run `gitgrant check` locally to see them first.",
+        (Decision::Rejected, None) => {
+            "A code owner requested changes. Address them, or close the PR to withdraw the request."
+        }
+        (Decision::Invalid, None) => "Fix the findings above and push; run `gitgrant check` locally to see them first.",
     };
     let _ = writeln!(out, "{next}\n");
     let _ = writeln!(out, "<sub>{}</sub>", summary_line(outcome));
     truncate(out)
+}
+
+/// The closing line of a merged PR's comment.
+fn merged_next(outcome: &PrOutcome, commit: &str) -> String {
+    let commit = md(commit.get(..12).unwrap_or(commit));
+    match (outcome.decision, outcome.requests.is_empty()) {
+        (Decision::Approved, true) => {
+            format!("Merged as `{commit}`. The reconciler removes the revoked access at its next run.")
+        }
+        (Decision::Approved, false) => format!(
+            "Merged as `{commit}`. The reconciler grants access at the requested start (or now) and removes it at the end."
+        ),
+        (d, _) => format!(
+            "Merged as `{commit}` while `{}`: the reconciler re-verifies the approvals and grants nothing they do not prove.",
+            d.as_str()
+        ),
+    }
 }
 
 fn truncate(mut s: String) -> String {
