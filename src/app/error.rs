@@ -52,7 +52,7 @@ pub enum AppError {
     #[error("cannot write the job summary `{}`: {source}", path.display())]
     JobSummary { path: PathBuf, source: std::io::Error },
     /// `init` writes only into a new or empty directory.
-    #[error("`{}` is not empty; init writes only into a new or empty directory", .0.display())]
+    #[error("`{}` is not empty; init writes only into a new or empty directory (or one holding only `.git`)", .0.display())]
     NotEmpty(PathBuf),
     #[error("no scenario file or folder at `{}`", .0.display())]
     NoScenario(PathBuf),

@@ -73,14 +73,16 @@ pub fn files(action_ref: Option<&str>) -> Vec<(String, String)> {
     files
 }
 
-/// Writes the templates into `dir`, which must be missing or empty. Returns the paths.
+/// Writes the templates into `dir`, which must be missing, empty, or hold only `.git` (a
+/// fresh clone of an empty repository, or `git init .`). Returns the paths.
 pub fn write(dir: &Path, action_ref: Option<&str>) -> Result<Vec<String>, AppError> {
     if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(|source| AppError::Read {
+        let entries = std::fs::read_dir(dir).map_err(|source| AppError::Read {
             path: dir.to_path_buf(),
             source,
         })?;
-        if entries.next().is_some() {
+        let mut others = entries.filter(|e| e.as_ref().map_or(true, |e| e.file_name() != ".git"));
+        if others.next().is_some() {
             return Err(AppError::NotEmpty(dir.to_path_buf()));
         }
     }

@@ -152,6 +152,29 @@ fn init_writes_a_repository_that_passes_check() {
 }
 
 #[test]
+fn init_writes_into_a_fresh_clone_holding_only_git_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = tmp.path().join("access");
+    let made = std::process::Command::new("git")
+        .args(["init", "-q", clone.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, out, err) = run(&["init", clone.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(clone.join("policies/access.toml").is_file());
+    assert!(clone.join(".git/HEAD").is_file(), "the repository is kept");
+    // `.git` and anything else is still a directory in use
+    let other = tmp.path().join("used");
+    std::fs::create_dir_all(other.join(".git")).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let (code, _, err) = run(&["init", other.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not empty"), "{err}");
+    assert_eq!(std::fs::read_to_string(other.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
 fn every_code_is_documented_and_explained() {
     let docs =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md")).unwrap();
