@@ -187,6 +187,7 @@ pub fn evaluate_with(
                 findings.best_max = findings.best_max.max(max);
             }
             Verdict::TooLong(max) => findings.too_long.push((rule.id.as_str(), max)),
+            Verdict::TooLongThroughTeams(max) => findings.too_long_through_teams.push((rule.id.as_str(), max)),
             Verdict::MaybeThroughTeams(unknown) => {
                 findings.unknown_teams.extend(unknown);
                 findings.unknown_rules.push(rule.id.clone());
@@ -210,7 +211,10 @@ enum Verdict {
     /// It allows the duration and may name the requester through these teams, whose
     /// membership is unknown.
     MaybeThroughTeams(Vec<String>),
-    /// It does not name the requester (or only through unknown teams, and not for this long).
+    /// It may name the requester through teams whose membership is unknown, but allows at
+    /// most this long: the nearest reason, rather than "not a principal".
+    TooLongThroughTeams(HumaneDuration),
+    /// It does not name the requester.
     NotNamed,
 }
 
@@ -237,6 +241,7 @@ fn judge_rule(
         (true, true) => Verdict::Allows(max),
         (true, false) => Verdict::TooLong(max),
         (false, true) if !unknown.is_empty() => Verdict::MaybeThroughTeams(unknown),
+        (false, false) if !unknown.is_empty() => Verdict::TooLongThroughTeams(max),
         (false, _) => Verdict::NotNamed,
     }
 }
@@ -248,6 +253,8 @@ struct Findings<'p> {
     best_max: HumaneDuration,
     covering: Vec<&'p str>,
     too_long: Vec<(&'p str, HumaneDuration)>,
+    /// Rules that may name the requester through teams of unknown membership, too short.
+    too_long_through_teams: Vec<(&'p str, HumaneDuration)>,
     unknown_teams: Vec<String>,
     unknown_rules: Vec<String>,
 }
@@ -259,6 +266,7 @@ impl Default for Findings<'_> {
             best_max: HumaneDuration::from_seconds(0),
             covering: Vec::new(),
             too_long: Vec::new(),
+            too_long_through_teams: Vec::new(),
             unknown_teams: Vec::new(),
             unknown_rules: Vec::new(),
         }
@@ -301,7 +309,7 @@ impl Findings<'_> {
                     s.permission_set, s.account_id
                 ),
             });
-        } else if self.too_long.is_empty() {
+        } else if self.too_long.is_empty() && self.too_long_through_teams.is_empty() {
             reasons.push(Reason {
                 code: "requester-not-eligible",
                 message: format!(
@@ -319,6 +327,18 @@ impl Findings<'_> {
                     s.duration
                 ),
             });
+        }
+        // only when nothing names the requester for sure: the rule they may reach through a team
+        if self.too_long.is_empty() {
+            for (id, max) in &self.too_long_through_teams {
+                reasons.push(Reason {
+                    code: "duration-exceeds-maximum",
+                    message: format!(
+                        "duration `{}` is longer than `{max}`, the maximum under rule `{id}` (which names `{}` if a member of one of its teams)",
+                        s.duration, s.requester
+                    ),
+                });
+            }
         }
         reasons
     }
@@ -890,13 +910,13 @@ permission_sets = ["AdministratorAccess"]
                 Undetermined(&["@acme/oncall"], &["prod-direct"]),
             ),
             row(
-                "unknown team membership does not make a too-long request undetermined",
+                "unknown team membership does not make a too-long request undetermined; the reason is the duration, the nearest one",
                 "dave",
                 CORE,
                 ADMIN,
                 "5h",
                 Teams::Unknown,
-                Not(&["requester-not-eligible"]),
+                Not(&["duration-exceeds-maximum"]),
             ),
             row(
                 "an Identity Center group member through identities.toml",
@@ -967,6 +987,15 @@ permission_sets = ["AdministratorAccess"]
                 ADMIN,
                 "3h",
                 teams(&["acme/oncall"]),
+                Not(&["duration-exceeds-maximum"]),
+            ),
+            row(
+                "too long for a rule that may name the requester through a team of unknown membership: the nearest reason",
+                "dave",
+                CORE,
+                ADMIN,
+                "3h",
+                Teams::Unknown,
                 Not(&["duration-exceeds-maximum"]),
             ),
         ];
