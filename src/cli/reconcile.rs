@@ -90,7 +90,7 @@ fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<
         opts.at = Utc::now();
         let pause = match reconcile(opts, apply) {
             Ok(report) => {
-                print(&report, format, apply);
+                print_pass(&report, format, apply, opts.at);
                 worst = worst.max(exit(&report));
                 if !watch_has_work(&report, until) {
                     eprintln!(
@@ -103,6 +103,9 @@ fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<
                 let mut wake = (now + chrono::TimeDelta::seconds(60)).min(until);
                 if let Some(b) = report.plan.next_boundary {
                     wake = wake.min(b.max(now));
+                }
+                if format != Format::Json {
+                    println!("{}", next_pass_line(wake, report.plan.next_boundary));
                 }
                 (wake - now).to_std().unwrap_or_default() + std::time::Duration::from_millis(200)
             }
@@ -147,6 +150,32 @@ fn exit(r: &Report) -> Exit {
         return Exit::Failure;
     }
     Exit::findings_if(r.failures > 0 || r.plan.halted.is_some())
+}
+
+/// One `--watch` pass: the human report under the pass's time, or the report as one JSON
+/// line (JSON lines, one per pass).
+fn print_pass(r: &Report, format: Format, applied: bool, at: DateTime<Utc>) {
+    match format {
+        Format::Json => {
+            for u in &r.undecided {
+                eprintln!("gitgrant: cannot decide: {u}");
+            }
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        }
+        _ => {
+            println!("--- {} ---", at.format("%Y-%m-%dT%H:%M:%SZ"));
+            print(r, format, applied);
+        }
+    }
+}
+
+/// When the watch runs next, and the window boundary that decides it, if any.
+fn next_pass_line(wake: DateTime<Utc>, boundary: Option<DateTime<Utc>>) -> String {
+    let fmt = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    match boundary {
+        Some(b) => format!("next pass at {} (next window boundary {})", fmt(wake), fmt(b)),
+        None => format!("next pass at {}", fmt(wake)),
+    }
 }
 
 /// The report on stdout; each reason the run could not decide on one stderr line, in
@@ -242,5 +271,26 @@ pub fn human(r: &Report, applied: bool) -> String {
         r.plan.scheduled.len(),
         r.failures
     );
+    if applied {
+        let _ = writeln!(out, "{}", apply_complete(&r.outcomes));
+    }
     out
+}
+
+/// The closing line of an apply, as terraform ends one: what was made, counted from the
+/// outcomes (a change not definitively done is never counted as made).
+fn apply_complete(outcomes: &[crate::app::reconcile::run::Outcome]) -> String {
+    use crate::app::reconcile::run::OutcomeStatus;
+    use crate::core::reconcile::plan::AssignmentAction;
+    let count = |action: Option<AssignmentAction>, status: OutcomeStatus| {
+        outcomes
+            .iter()
+            .filter(|o| o.status == status && action.is_none_or(|a| o.action == a))
+            .count()
+    };
+    let created = count(Some(AssignmentAction::Create), OutcomeStatus::Succeeded);
+    let deleted = count(Some(AssignmentAction::Delete), OutcomeStatus::Succeeded);
+    let failed = count(None, OutcomeStatus::Failed);
+    let open = count(None, OutcomeStatus::InProgress) + count(None, OutcomeStatus::Unknown);
+    format!("Apply complete: {created} created, {deleted} deleted, {failed} failed, {open} not yet known.")
 }

@@ -775,6 +775,20 @@ fn watch_acts_at_each_window_boundary() {
     // one run created the grant at its start, a later one removed it at its end
     assert!(stdout.contains("succeeded   create AdministratorAccess"), "{stdout}");
     assert!(stdout.contains("succeeded   delete AdministratorAccess"), "{stdout}");
+    // each pass under its time, ending as terraform ends an apply, then when the next one runs
+    assert!(
+        stdout.contains("Apply complete: 1 created, 0 deleted, 0 failed, 0 not yet known."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Apply complete: 0 created, 1 deleted, 0 failed, 0 not yet known."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("--- 20") && l.ends_with("Z ---")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("next pass at "), "{stdout}");
     assert!(t.elapsed() < std::time::Duration::from_secs(40));
     assert!(w.assignments().is_empty());
     let kinds: Vec<String> = w
@@ -823,6 +837,26 @@ fn watch_with_nothing_active_or_starting_within_the_horizon_exits_at_once() {
     assert!(stderr.contains("no grant is active and none starts before"), "{stderr}");
     assert_eq!(stdout.matches("gitgrant apply:").count(), 1, "{stdout}");
     assert!(w.assignments().is_empty());
+    // with --format json a watch writes JSON lines: one object per pass, one line each
+    let mut c = bin();
+    c.args([
+        "apply",
+        "--repo",
+        w.repo.to_str().unwrap(),
+        "--evidence",
+        w.evidence.to_str().unwrap(),
+    ])
+    .args(["--watch", "10m", "--format", "json"]);
+    for (k, v) in w.moto.env() {
+        c.env(k, v);
+    }
+    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let pass: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(pass["failures"], 0);
 }
 
 /// Issue 9, "a tag takes over the reconciler": a pushed tag `origin/main` whose commit maps
