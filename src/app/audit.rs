@@ -497,9 +497,11 @@ pub fn run_audit(a: AuditArgs<'_>) -> Result<Audit, AuditError> {
     })
 }
 
-/// The status view of the requests at the tip of `reference`, as of `at`.
+/// The status view of the requests at the tip of `reference`, as of `at`: from the same
+/// history as `audit` (the ledger's index, else a walk), so that both say the same of every
+/// request (one pushed straight to the branch is `blocked` in both).
 pub fn run_status(repo: &Path, reference: &str, at: DateTime<Utc>) -> Result<status::View, AuditError> {
     let git = open_repository(repo)?;
-    let g = gather(&git, reference, false, false, at)?;
+    let g = gather(&git, reference, true, false, at)?;
     Ok(status::view(&g.report, at))
 }

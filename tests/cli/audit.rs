@@ -608,6 +608,14 @@ fn status_shows_open_scheduled_active_and_recently_ended_requests() {
         Style::MergeCommit,
         &["dan", "heidi"],
     );
+    // pushed straight to main, its window open: blocked, in status as in audit
+    let direct = format!("{PROD}/direct.toml");
+    r.write(
+        &direct,
+        &request("alice", "payments-prod", Some("2026-11-22T10:00:00Z"), "4h"),
+    );
+    r.git(&["add", "-A"], "mallory");
+    r.git(&["commit", "-q", "-m", "my access"], "mallory");
     r.ledger(&[
         requested(&open, 4, "alice"),
         review(Kind::Approved, "2026-11-22T07:40:00Z", &open, 4, "dan", "fine by me"),
@@ -641,6 +649,9 @@ fn status_shows_open_scheduled_active_and_recently_ended_requests() {
     };
     assert_eq!(ids("open"), vec!["open"]);
     assert_eq!(ids("scheduled"), vec!["later"]);
+    assert_eq!(ids("blocked"), vec!["direct"]);
+    let (_, audited) = r.audit_json(&[]);
+    assert_eq!(row(&audited, &direct)["status"], "blocked");
     assert_eq!(ids("active"), vec!["now"]);
     assert_eq!(ids("recently_ended"), vec!["earlier"]);
     let o = &v["open"][0];
@@ -656,6 +667,16 @@ fn status_shows_open_scheduled_active_and_recently_ended_requests() {
         .unwrap();
     let human = String::from_utf8_lossy(&out.stdout);
     assert!(human.contains("Open requests (1)\n  open  alice  payments-prod/AdministratorAccess  #4  pending; 1 of 2 approval(s); approved by dan; can approve: @acme/platform-leads"), "{human}");
+    assert!(
+        human.contains(
+            "Blocked: on the branch, never granted (1)\n  direct  alice  payments-prod/AdministratorAccess  blocked: "
+        ),
+        "{human}"
+    );
+    assert!(
+        !human.contains("direct  alice  payments-prod/AdministratorAccess  window opened"),
+        "{human}"
+    );
     assert!(human.contains("Ended in the last 24 hours (1)\n  earlier  alice  payments-prod/AdministratorAccess  #3  expired at 2026-11-22T09:30:00Z"), "{human}");
 }
 

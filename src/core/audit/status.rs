@@ -17,6 +17,9 @@ pub struct View {
     pub open: Vec<Value>,
     pub scheduled: Vec<Value>,
     pub active: Vec<Value>,
+    /// On the default branch but never granted (no approved PR, no longer eligible, ...),
+    /// window not yet over: what `audit` calls `blocked`.
+    pub blocked: Vec<Value>,
     pub recently_ended: Vec<Value>,
     pub problems: Vec<String>,
 }
@@ -60,6 +63,7 @@ pub fn view(report: &Report, at: DateTime<Utc>) -> View {
         open: vec![],
         scheduled: vec![],
         active: vec![],
+        blocked: vec![],
         recently_ended: vec![],
         problems: report.problems.clone(),
     };
@@ -88,6 +92,8 @@ pub fn view(report: &Report, at: DateTime<Utc>) -> View {
                     ),
                 ],
             ));
+        } else if r.status == Status::Blocked && r.end.is_none_or(|e| e > at) {
+            v.blocked.push(with(r, &[]));
         } else if let Some(t) = ended_at(r)
             && t <= at
             && t > at - RECENT
@@ -178,6 +184,17 @@ pub fn human(view: &View, branch: &str) -> String {
             field(v, "starts_in"),
             field(v, "duration")
         ),
+    });
+    section("Blocked: on the branch, never granted", &view.blocked, &|v| {
+        let problems: Vec<&str> = v
+            .get("problems")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match problems.first() {
+            Some(p) => format!("blocked: {p}"),
+            None => "blocked".to_string(),
+        }
     });
     section("Active", &view.active, &|v| {
         let until = v.get("ends_at").and_then(Value::as_str).unwrap_or(field(v, "end"));
