@@ -40,7 +40,7 @@ as admin git add -A && as admin git commit -q -m "access repository" && as admin
 say "alice asks for AdministratorAccess on payments-prod, 13:00 to 15:00"
 as alice "$gitgrant" request --requester alice --account payments-prod --permission-set AdministratorAccess \
   --duration 2h --start 2026-11-22T13:00:00Z --reason "Roll back the failed deploy of payments-api" \
-  --ticket INC-4821 --id inc-4821-rollback --no-push
+  --ticket INC-4821 --id inc-4821-rollback --no-push --at 2026-11-22T11:00:00Z
 base=$(git rev-parse main)
 head=$(git rev-parse gitgrant/inc-4821-rollback)
 file=requests/payments-prod/AdministratorAccess/inc-4821-rollback.toml

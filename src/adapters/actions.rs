@@ -26,6 +26,20 @@ pub struct RunEnvironment {
     pub github_step_summary: Option<PathBuf>,
     /// `GITGRANT_PR_NUMBER`: the pull request, for events that do not name one.
     pub pr_number: Option<String>,
+    /// `GH_TOKEN`: the GitHub CLI's token variable, a person's token on a laptop.
+    pub gh_token: Option<String>,
+}
+
+/// The token of the GitHub CLI's login (`gh auth token`), if `gh` is installed and logged in.
+fn gh_cli_token() -> Option<String> {
+    let out = std::process::Command::new("gh")
+        .args(["auth", "token"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && !token.is_empty()).then_some(token)
 }
 
 /// Never prints the token.
@@ -38,6 +52,7 @@ impl std::fmt::Debug for RunEnvironment {
             .field("github_event_name", &self.github_event_name)
             .field("github_event_path", &self.github_event_path)
             .field("github_step_summary", &self.github_step_summary)
+            .field("gh_token", &self.gh_token.as_ref().map(|_| "<set>"))
             .field("pr_number", &self.pr_number)
             .finish()
     }
@@ -54,7 +69,18 @@ impl RunEnvironment {
             github_event_path: lookup("GITHUB_EVENT_PATH").map(PathBuf::from),
             github_step_summary: lookup("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             pr_number: lookup("GITGRANT_PR_NUMBER"),
+            gh_token: lookup("GH_TOKEN"),
         }
+    }
+
+    /// A person's GitHub token, for `request` and `revoke` on a laptop: `GH_TOKEN`, then
+    /// `GITHUB_TOKEN`, then what `gh auth token` prints (the GitHub CLI's login); empty
+    /// values are skipped. `None` when there is none of the three.
+    pub fn user_token(&self) -> Option<String> {
+        let set = |t: &Option<String>| t.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        set(&self.gh_token)
+            .or_else(|| set(&self.github_token))
+            .or_else(gh_cli_token)
     }
 
     /// The process's own environment.

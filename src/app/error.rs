@@ -67,6 +67,22 @@ pub enum AppError {
     AmbiguousRequestId { id: String, paths: Vec<String> },
     #[error("cannot tell the GitHub repository: set GITHUB_REPOSITORY=owner/repo")]
     UnknownRepository,
+    #[error("`{}` has no `origin` remote to push the branch to: clone the access repository, or pass --no-push", .0.display())]
+    NoOrigin(std::path::PathBuf),
+    #[error(
+        "no GitHub token to open the pull request with: set GH_TOKEN or GITHUB_TOKEN, or log in with `gh auth login` (or pass --no-push)"
+    )]
+    NoUserToken,
+    #[error(
+        "the pull request would be opened by `{login}` (the token's user), but the request names `{requester}`: the gate refuses a request whose PR author is not its requester; drop --requester, or use {requester}'s token"
+    )]
+    RequesterNotTokenUser { requester: String, login: String },
+    #[error("no requester: pass --requester LOGIN (with --no-push there is no token to learn it from)")]
+    NoRequester,
+    #[error(
+        "--start {start} is in the past (now {now}): the gate refuses a start before the PR is opened; pass a later --start, or none to start at merge"
+    )]
+    StartInThePast { start: String, now: String },
     #[error(
         "cannot tell the pull request's base branch from `--base {0}`; pass the default branch as `refs/remotes/origin/<name>`"
     )]

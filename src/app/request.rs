@@ -100,6 +100,8 @@ pub struct Filed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opened {
     pub number: u64,
+    /// The pull request's web address, when GitHub gave one.
+    pub url: Option<String>,
     /// `owner/repo`.
     pub repository: String,
 }
@@ -235,6 +237,40 @@ pub fn revoke(c: &Common, id: &str, reason: Option<&str>) -> Result<Branch, AppE
     Ok(branch)
 }
 
+/// A start the gate would refuse (`start` more than `START_GRACE` before the PR is opened,
+/// which is about now): refused before anything is written or pushed.
+pub fn check_start(start: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Result<(), AppError> {
+    match start {
+        Some(s) if s + crate::core::gate::START_GRACE < at => Err(AppError::StartInThePast {
+            start: s.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            now: at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Before anything is written: a repository with an `origin` to push to, and a person's
+/// GitHub token to open the pull request with (`RunEnvironment::user_token`); the
+/// environment to publish with (that token as its `GITHUB_TOKEN`), and the token's login.
+pub fn ready_to_publish(c: &Common) -> Result<(RunEnvironment, String), AppError> {
+    let git = Git::open(&c.repo)?;
+    if git.origin_repository().is_none() {
+        return Err(AppError::NoOrigin(c.repo.clone()));
+    }
+    let token = c.env.user_token().ok_or(AppError::NoUserToken)?;
+    let env = RunEnvironment {
+        github_token: Some(token),
+        ..c.env.clone()
+    };
+    let rt = crate::adapters::github::runtime().map_err(AppError::Runtime)?;
+    let login = rt.block_on(async {
+        crate::adapters::github::GitHub::from_env(&env)?
+            .authenticated_login()
+            .await
+    })?;
+    Ok((env, login))
+}
+
 /// Pushes the branch to `origin` and opens its pull request into the base branch.
 pub fn open_pull_request(c: &Common, b: &Branch) -> Result<Opened, AppError> {
     let git = Git::open(&c.repo)?;
@@ -249,12 +285,13 @@ pub fn open_pull_request(c: &Common, b: &Branch) -> Result<Opened, AppError> {
     let base_branch =
         crate::adapters::git::refs::branch_name(&c.base).ok_or_else(|| AppError::UnknownBaseBranch(c.base.clone()))?;
     let rt = crate::adapters::github::runtime().map_err(AppError::Runtime)?;
-    let number = rt.block_on(async {
+    let (number, url) = rt.block_on(async {
         let gh = crate::adapters::github::GitHub::from_env(c.env)?;
         gh.create_pull(&repo, &b.title, &b.branch, base_branch, &b.body).await
     })?;
     Ok(Opened {
         number,
+        url,
         repository: full,
     })
 }

@@ -295,12 +295,14 @@ pub struct ApplyArgs {
 // `gitgrant request`
 #[derive(clap::Args, Debug)]
 pub struct RequestArgs {
-    /// Your GitHub login
+    /// Your GitHub login; default: the login of the token the pull request is opened with
+    /// (it must be that login: the gate refuses a request its PR author did not make)
     #[arg(long)]
-    pub requester: String,
+    pub requester: Option<String>,
     /// Account name or 12-digit id
     #[arg(long)]
     pub account: String,
+    /// The permission set's name, as policies/access.toml's rules name it
     #[arg(long)]
     pub permission_set: String,
     /// How long: 30m, 2h, 1h30m, 1d
@@ -309,6 +311,7 @@ pub struct RequestArgs {
     /// Why access is needed (shown to approvers, kept in the audit log)
     #[arg(long)]
     pub reason: String,
+    /// A change or incident ticket, when policy asks for one (kept in the audit log)
     #[arg(long)]
     pub ticket: Option<String>,
     /// When access starts (RFC 3339); default: when the pull request is merged
@@ -326,6 +329,7 @@ pub struct RequestArgs {
 pub struct RevokeArgs {
     /// The request id (its file name without `.toml`)
     pub id: String,
+    /// Why access ends early (the PR's description, kept in the audit log)
     #[arg(long)]
     pub reason: Option<String>,
     #[command(flatten)]
@@ -345,6 +349,10 @@ pub struct BranchArgs {
     /// Stop after the commit: do not push or open a pull request
     #[arg(long)]
     pub no_push: bool,
+    /// Act as of this time (RFC 3339), instead of now: the policy's time checks and a
+    /// start in the past are judged against it
+    #[arg(long, value_parser = parse_at)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// Arguments shared by `plan` and `apply`.

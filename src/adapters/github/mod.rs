@@ -500,7 +500,22 @@ impl GitHub {
         Ok(())
     }
 
-    /// Opens a pull request from branch `head` into `base`; returns its number. Not repeated
+    /// The login of the token's user (`GET /user`).
+    pub async fn authenticated_login(&self) -> Result<String, Error> {
+        let me = self.transport.get_json("/user").await?;
+        me["login"]
+            .as_str()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Decode {
+                method: "GET",
+                path: "/user".to_owned(),
+                reason: "the user has no `login`".to_owned(),
+            })
+    }
+
+    /// Opens a pull request from branch `head` into `base`; returns its number and web
+    /// address (`html_url`, when GitHub gives one). Not repeated
     /// after an uncertain failure (a second attempt would fail on the existing PR anyway).
     pub async fn create_pull(
         &self,
@@ -509,7 +524,7 @@ impl GitHub {
         head: &str,
         base: &str,
         body: &str,
-    ) -> Result<u64, Error> {
+    ) -> Result<(u64, Option<String>), Error> {
         let payload =
             json!({ "title": title, "head": head, "base": base, "body": text::fit(body, text::BODY_LIMIT_BYTES) });
         let path = format!("{}/pulls", repo.path());
@@ -517,11 +532,13 @@ impl GitHub {
             .transport
             .write_json(Method::POST, &path, &payload, Repeat::Unsafe)
             .await?;
-        created["number"].as_u64().ok_or_else(|| Error::Decode {
+        let url = created["html_url"].as_str().map(str::to_owned);
+        let number = created["number"].as_u64().ok_or_else(|| Error::Decode {
             method: "POST",
             path,
             reason: "the pull request has no numeric `number`".to_owned(),
-        })
+        })?;
+        Ok((number, url))
     }
 
     /// The open pull requests of the repository, every page, in GitHub's shape
