@@ -317,6 +317,7 @@ mod tests {
             ("GITHUB_EVENT_PATH", "/run/event.json"),
             ("GITHUB_STEP_SUMMARY", "/run/summary.md"),
             ("GITGRANT_PR_NUMBER", "42"),
+            ("GH_TOKEN", "ghp_person"),
             ("UNRELATED", "x"),
         ]);
         assert_eq!(
@@ -329,9 +330,12 @@ mod tests {
                 github_event_path: Some("/run/event.json".into()),
                 github_step_summary: Some("/run/summary.md".into()),
                 pr_number: Some("42".into()),
+                gh_token: Some("ghp_person".into()),
             }
         );
         assert!(!format!("{e:?}").contains("ghs_secret"), "{e:?}");
+        assert!(!format!("{e:?}").contains("ghp_person"), "{e:?}");
+        assert_eq!(e.user_token().as_deref(), Some("ghp_person"), "GH_TOKEN first");
         assert_eq!(env(&[]), RunEnvironment::default());
         // An empty value is kept as set.
         assert_eq!(env(&[("GITHUB_TOKEN", "")]).github_token.as_deref(), Some(""));
