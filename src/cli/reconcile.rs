@@ -259,9 +259,15 @@ pub fn human(r: &Report, applied: bool) -> String {
     if let Some(h) = &r.plan.halted {
         let _ = writeln!(out, "halted: {h}");
     }
+    summary(&mut out, r, applied);
+    out
+}
+
+/// The closing lines: the counts of the plan (or apply), then an apply's terraform line.
+fn summary(out: &mut String, r: &Report, applied: bool) {
     let calls: u64 = r.api_calls.values().sum();
     let _ = writeln!(
-        out,
+        *out,
         "gitgrant {}: {} to create, {} to delete, {} drift, {} blocked, {} scheduled, {} failed; {calls} AWS API call(s)",
         if applied { "apply" } else { "plan" },
         r.plan.create.len(),
@@ -272,9 +278,8 @@ pub fn human(r: &Report, applied: bool) -> String {
         r.failures
     );
     if applied {
-        let _ = writeln!(out, "{}", apply_complete(&r.outcomes));
+        let _ = writeln!(*out, "{}", apply_complete(&r.outcomes));
     }
-    out
 }
 
 /// The closing line of an apply, as terraform ends one: what was made, counted from the

@@ -3,13 +3,12 @@
 //! files come from a real git repository; the decision is posted as a check run and one
 //! comment, written to the job summary, and recorded as a snapshot that replays the same.
 
-use std::path::Path;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{bin, copy_dir, fixtures, git_as};
+use crate::support::{bin, repo_with_request_branch};
 
 const REQ: &str = "requests/payments-prod/AdministratorAccess/inc-9100.toml";
 
@@ -29,21 +28,11 @@ async fn list(server: &MockServer, route: &str, items: Value) {
 async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
-    copy_dir(&fixtures().join("base"), &repo);
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "base"]);
-    let base = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["checkout", "-q", "-b", "req"]);
-    std::fs::write(
-        repo.join(REQ),
+    let (base, head) = repo_with_request_branch(
+        &repo,
+        REQ,
         "requester = \"alice\"\naccount = \"payments-prod\"\npermission_set = \"AdministratorAccess\"\nstart = 2026-11-22T13:00:00Z\nduration = \"1h\"\nreason = \"Rotate the leaked key\"\n",
-    )
-    .unwrap();
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "request"]);
-    let head = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["checkout", "-q", "main"]);
+    );
 
     let server = MockServer::start().await;
     let pr = json!({"number": 7, "state": "open", "user": user("alice"), "created_at": "2026-11-22T11:00:00Z",
@@ -188,8 +177,4 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
     assert_eq!(replay.status.code(), Some(0));
     let r: Value = serde_json::from_slice(&replay.stdout).unwrap();
     assert_eq!(r["requests"], v["requests"]);
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    git_as(dir, args, "alice")
 }

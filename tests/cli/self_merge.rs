@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::support::{bin, copy_dir, fixtures, git_as};
+use crate::support::{bin, git_as, repo_with_request_branch};
 
 const REQ: &str = "requests/payments-prod/AdministratorAccess/inc-9300.toml";
 
@@ -31,27 +31,17 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// `merge_commit_sha` can be read). Returns (repo, base, head, squash).
 fn repository(tmp: &Path) -> (PathBuf, String, String, String) {
     let repo = tmp.join("repo");
-    copy_dir(&fixtures().join("base"), &repo);
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "base"]);
-    let base = git(&repo, &["rev-parse", "HEAD"]);
-    git(&repo, &["checkout", "-q", "-b", "req"]);
-    std::fs::write(
-        repo.join(REQ),
+    let (base, head) = repo_with_request_branch(
+        &repo,
+        REQ,
         "requester = \"alice\"\naccount = \"payments-prod\"\npermission_set = \"AdministratorAccess\"\nstart = 2026-11-22T13:00:00Z\nduration = \"1h\"\nreason = \"Rotate the leaked key\"\n",
-    )
-    .unwrap();
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "request"]);
-    let head = git(&repo, &["rev-parse", "HEAD"]);
-    let tree = git(&repo, &["rev-parse", "HEAD^{tree}"]);
+    );
+    let tree = git(&repo, &["rev-parse", &format!("{head}^{{tree}}")]);
     let squash = git(
         &repo,
         &["commit-tree", &tree, "-p", &base, "-m", "gitgrant: grant (#7)"],
     );
     git(&repo, &["update-ref", "refs/gitgrant-test/squashed", &squash]);
-    git(&repo, &["checkout", "-q", "main"]);
     (repo, base, head, squash)
 }
 
@@ -194,6 +184,13 @@ async fn requests_to(server: &MockServer, verb: &str, route: &str) -> Vec<Value>
         .collect()
 }
 
+/// No reconciler was started and the ledger records no merge.
+async fn nothing_merged_or_started(server: &MockServer, repo: &Path) {
+    let dispatches = "/repos/acme/access/actions/workflows/gitgrant-reconcile.yml/dispatches";
+    assert!(requests_to(server, "POST", dispatches).await.is_empty());
+    assert!(merged_events(repo).is_empty());
+}
+
 fn merged_events(repo: &Path) -> Vec<gitgrant::core::ledger::Event> {
     let ledger = Git::open(repo).unwrap().read_ledger().unwrap();
     ledger
@@ -271,16 +268,7 @@ async fn a_pr_the_gate_did_not_approve_is_never_merged() {
             .await
             .is_empty()
     );
-    assert!(
-        requests_to(
-            &server,
-            "POST",
-            "/repos/acme/access/actions/workflows/gitgrant-reconcile.yml/dispatches"
-        )
-        .await
-        .is_empty()
-    );
-    assert!(merged_events(&repo).is_empty());
+    nothing_merged_or_started(&server, &repo).await;
 }
 
 #[tokio::test]
@@ -312,14 +300,5 @@ async fn a_merge_github_refuses_because_the_head_moved_fails_loudly_and_records_
         1,
         "tried once"
     );
-    assert!(
-        requests_to(
-            &server,
-            "POST",
-            "/repos/acme/access/actions/workflows/gitgrant-reconcile.yml/dispatches"
-        )
-        .await
-        .is_empty()
-    );
-    assert!(merged_events(&repo).is_empty());
+    nothing_merged_or_started(&server, &repo).await;
 }

@@ -76,6 +76,25 @@ pub fn git_as(dir: &Path, args: &[&str], who: &str) -> String {
     out
 }
 
+/// The fixture's base policy committed on `main` in a new repository at `repo`, and branch
+/// `req` adding `path` with `body` (committed by alice); `main` is checked out again.
+/// Returns (base, head).
+pub fn repo_with_request_branch(repo: &Path, path: &str, body: &str) -> (String, String) {
+    let git = |args: &[&str]| git_as(repo, args, "alice");
+    copy_dir(&fixtures().join("base"), repo);
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    let base = git(&["rev-parse", "HEAD"]);
+    git(&["checkout", "-q", "-b", "req"]);
+    std::fs::write(repo.join(path), body).unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "request"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    git(&["checkout", "-q", "main"]);
+    (base, head)
+}
+
 /// A bare `origin.git` in `dir` with default branch `main`, and a clone of it at
 /// `dir/<name>`: the two repositories the tests that fetch and push need.
 pub fn bare_origin_and_clone(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
