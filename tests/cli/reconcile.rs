@@ -184,8 +184,9 @@ impl World {
         (code, v)
     }
 
-    /// As [`World::run_env`], with the run's stderr.
-    fn run_full(&self, cmd: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
+    /// `gitgrant CMD` on this world's repository and evidence, then `args`, against its moto
+    /// and without a GitHub token.
+    fn command(&self, cmd: &str, args: &[&str]) -> std::process::Command {
         let mut c = bin();
         c.args([
             cmd,
@@ -193,16 +194,19 @@ impl World {
             self.repo.to_str().unwrap(),
             "--evidence",
             self.evidence.to_str().unwrap(),
-            "--at",
-            at,
-            "--format",
-            "json",
-        ]);
-        c.args(extra);
+        ])
+        .args(args);
         for (k, v) in self.moto.env() {
             c.env(k, v);
         }
         c.env_remove("GITHUB_TOKEN");
+        c
+    }
+
+    /// As [`World::run_env`], with the run's stderr.
+    fn run_full(&self, cmd: &str, at: &str, extra: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
+        let mut c = self.command(cmd, &["--at", at, "--format", "json"]);
+        c.args(extra);
         for (k, v) in env {
             c.env(k, v);
         }
@@ -750,21 +754,9 @@ fn watch_acts_at_each_window_boundary() {
     };
     w.pr_times = [ago(60), ago(40), ago(20)];
     w.merge_request("watch-1", "alice", "payments-prod", ADMIN, &start, "4s");
-    let mut c = bin();
-    c.args([
-        "apply",
-        "--repo",
-        w.repo.to_str().unwrap(),
-        "--evidence",
-        w.evidence.to_str().unwrap(),
-        "--watch",
-        "12s",
-    ]);
-    for (k, v) in w.moto.env() {
-        c.env(k, v);
-    }
+    let mut c = w.command("apply", &["--watch", "12s"]);
     let t = std::time::Instant::now();
-    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let out = c.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -813,19 +805,7 @@ fn watch_with_nothing_active_or_starting_within_the_horizon_exits_at_once() {
     w.merge_request("old-1", "alice", "payments-prod", ADMIN, &ago(7200), "1h");
     let later = fmt(now + chrono::TimeDelta::hours(2));
     w.merge_request("later-1", "alice", "payments-prod", ADMIN, &later, "1h");
-    let mut c = bin();
-    c.args([
-        "apply",
-        "--repo",
-        w.repo.to_str().unwrap(),
-        "--evidence",
-        w.evidence.to_str().unwrap(),
-        "--watch",
-        "10m",
-    ]);
-    for (k, v) in w.moto.env() {
-        c.env(k, v);
-    }
+    let mut c = w.command("apply", &["--watch", "10m"]);
     let t = std::time::Instant::now();
     let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
     let (stdout, stderr) = (
@@ -838,19 +818,10 @@ fn watch_with_nothing_active_or_starting_within_the_horizon_exits_at_once() {
     assert_eq!(stdout.matches("gitgrant apply:").count(), 1, "{stdout}");
     assert!(w.assignments().is_empty());
     // with --format json a watch writes JSON lines: one object per pass, one line each
-    let mut c = bin();
-    c.args([
-        "apply",
-        "--repo",
-        w.repo.to_str().unwrap(),
-        "--evidence",
-        w.evidence.to_str().unwrap(),
-    ])
-    .args(["--watch", "10m", "--format", "json"]);
-    for (k, v) in w.moto.env() {
-        c.env(k, v);
-    }
-    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let out = w
+        .command("apply", &["--watch", "10m", "--format", "json"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -1578,21 +1549,10 @@ fn a_run_killed_or_refused_after_creating_is_recorded_by_the_next_from_what_aws_
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
 
     // run 1: killed while its outcome push waits in the hook
-    let mut c = bin();
-    c.args([
-        "apply",
-        "--repo",
-        w.repo.to_str().unwrap(),
-        "--evidence",
-        w.evidence.to_str().unwrap(),
-    ])
-    .args(["--at", "2026-11-22T13:30:00Z", "--format", "json"])
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
-    for (k, v) in w.moto.env() {
-        c.env(k, v);
-    }
-    let mut child = c.env_remove("GITHUB_TOKEN").spawn().unwrap();
+    let mut c = w.command("apply", &["--at", "2026-11-22T13:30:00Z", "--format", "json"]);
+    c.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = c.spawn().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !waiting.exists() {
         assert!(
@@ -1638,19 +1598,7 @@ fn a_run_killed_or_refused_after_creating_is_recorded_by_the_next_from_what_aws_
     // run 3: origin refuses the outcome push outright; run 4 records it from AWS
     std::fs::write(&refuse, "").unwrap();
     let second = w.merge_request("inc-51", "alice", "data-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
-    let mut c = bin();
-    c.args([
-        "apply",
-        "--repo",
-        w.repo.to_str().unwrap(),
-        "--evidence",
-        w.evidence.to_str().unwrap(),
-    ])
-    .args(["--at", "2026-11-22T13:50:00Z"]);
-    for (k, v) in w.moto.env() {
-        c.env(k, v);
-    }
-    let out = c.env_remove("GITHUB_TOKEN").output().unwrap();
+    let out = w.command("apply", &["--at", "2026-11-22T13:50:00Z"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
