@@ -226,6 +226,25 @@ pub fn revoke_codeowners(git: &Git, snapshot: &Snapshot) -> Option<crate::core::
 /// `refs/remotes/origin/<name>` or `refs/heads/<name>`), then the ledger's `requested`
 /// event of the PR that merged it. A path that was never merged has no requester: only a
 /// code owner or an admin may revoke it (its author can close the PR). Unknown is "".
+/// The `requester` of each request file the PR deletes, as the file stands at the PR's base
+/// (`None`: unreadable, or without a requester).
+pub fn deleted_requesters(git: &Git, facts: &PrFacts) -> BTreeMap<String, Option<String>> {
+    gate::classify(&facts.files)
+        .into_iter()
+        .filter_map(|c| match c {
+            FileRole::RemovedRequest(p) => Some(p),
+            _ => None,
+        })
+        .map(|path| {
+            let requester = git
+                .blob_at(&facts.base_sha, &path)
+                .and_then(|b| toml::from_str::<toml::Table>(&String::from_utf8_lossy(&b)).ok())
+                .and_then(|t| t.get("requester").and_then(|v| v.as_str()).map(str::to_string));
+            (path, requester)
+        })
+        .collect()
+}
+
 pub fn merged_requesters(
     git: &Git,
     snapshot: &Snapshot,

@@ -158,7 +158,8 @@ pub struct PrArgs {
     /// GITHUB_TOKEN and GITHUB_REPOSITORY
     #[arg(long, conflicts_with_all = ["snapshot", "record", "report", "ledger"])]
     pub close_stale: bool,
-    /// Merge the PR when it is approved and only adds request files, or only deletes them
+    /// Merge the PR when it is approved and only adds request files, or only deletes its
+    /// author's own
     /// (online runs; the App needs a ruleset bypass for pull requests,
     /// docs/branch-protection.md). Pinned to the decided head: a later push is refused
     #[arg(long, conflicts_with = "snapshot")]

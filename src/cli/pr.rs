@@ -94,7 +94,9 @@ fn self_merge(
     at: DateTime<Utc>,
 ) -> Result<Option<SelfMerged>, AppError> {
     use crate::core::gate::merge;
-    let plan = match merge::plan(&evaluated.facts, &evaluated.outcome, a.merge_method) {
+    let git = crate::adapters::git::Git::open(&a.repo)?;
+    let deleted = pr::deleted_requesters(&git, &evaluated.facts);
+    let plan = match merge::plan(&evaluated.facts, &evaluated.outcome, a.merge_method, &deleted) {
         Ok(p) => p,
         Err(why) => {
             println!("not merged by gitgrant: {}", why.message);
@@ -127,7 +129,7 @@ fn self_merge(
         }));
     }
     if a.ledger {
-        record_pr_events(&a.repo, &snap, &after, at)?;
+        record_pr_events(&git, &known, &snap, &after, at)?;
     }
     if let (Some(file), Some(branch)) = (&a.start_reconciler, &after.facts.default_branch) {
         match o.rt.block_on(o.gh.dispatch_workflow(&o.repo, file, branch)) {
@@ -149,12 +151,16 @@ fn short(sha: &str) -> &str {
     sha.get(..12).unwrap_or(sha)
 }
 
-/// Appends a PR's events (a merge with its approval records) and the index it extended.
-fn record_pr_events(repo: &Path, snap: &Snapshot, evaluated: &Evaluated, at: DateTime<Utc>) -> Result<(), AppError> {
-    let git = crate::adapters::git::Git::open(repo)?;
-    git.fetch_ledger()?;
-    let existing = git.read_ledger()?;
-    let mut events = pr_events(snap, evaluated, &existing, at);
+/// Appends a PR's events (a merge with its approval records) and the index it extended, to
+/// the ledger as `existing` was just fetched and read.
+fn record_pr_events(
+    git: &crate::adapters::git::Git,
+    existing: &crate::core::ledger::Ledger,
+    snap: &Snapshot,
+    evaluated: &Evaluated,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut events = pr_events(snap, evaluated, existing, at);
     if !events.is_empty() {
         events.extend(evaluated.index_event.iter().cloned());
     }

@@ -1,8 +1,12 @@
 //! Whether the gate merges a pull request itself (issue 12 item 4, decision 0026): only a
 //! PR the gate approved, open, into the default branch, whose changed files are all request
 //! files it adds or all request files it deletes, with a changed-file list git confirmed.
+//! Deletions only when the PR's author is the requester of every file it deletes: anyone
+//! else's revocation of someone's access waits for a code owner's review.
 //! The merge is pinned to the head commit that was decided, so a push after the decision
 //! makes GitHub refuse it. Pure: the facts and the outcome are parameters.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -66,8 +70,14 @@ fn not(code: &'static str, message: impl Into<String>) -> NotMerged {
     }
 }
 
-/// The merge to make for this decision, or why there is none.
-pub fn plan(facts: &PrFacts, outcome: &PrOutcome, method: MergeMethod) -> Result<MergePlan, NotMerged> {
+/// The merge to make for this decision, or why there is none. `deleted`: the requester of
+/// each request file the PR deletes, as the base holds it.
+pub fn plan(
+    facts: &PrFacts,
+    outcome: &PrOutcome,
+    method: MergeMethod,
+    deleted: &BTreeMap<String, Option<String>>,
+) -> Result<MergePlan, NotMerged> {
     if outcome.decision != Decision::Approved {
         return Err(not(
             "not-approved",
@@ -93,6 +103,9 @@ pub fn plan(facts: &PrFacts, outcome: &PrOutcome, method: MergeMethod) -> Result
         ));
     }
     let kind = kind_of(&classify(&facts.files))?;
+    if kind == MergeKind::Revocations {
+        own_revocations(facts, deleted)?;
+    }
     Ok(MergePlan {
         number: facts.number,
         head_sha: facts.head_sha.clone(),
@@ -118,6 +131,26 @@ fn kind_of(roles: &[FileRole]) -> Result<MergeKind, NotMerged> {
     }
 }
 
+/// Every deleted request is the PR author's own.
+fn own_revocations(facts: &PrFacts, deleted: &BTreeMap<String, Option<String>>) -> Result<(), NotMerged> {
+    for f in &facts.files {
+        let own = deleted
+            .get(&f.filename)
+            .and_then(Option::as_deref)
+            .is_some_and(|r| r.eq_ignore_ascii_case(&facts.author));
+        if !own {
+            return Err(not(
+                "revocation-not-own",
+                format!(
+                    "`{}` is not a request of the PR's author `{}`: a code owner reviews the revocation",
+                    f.filename, facts.author
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn title(number: u64, kind: MergeKind, outcome: &PrOutcome) -> String {
     match kind {
         MergeKind::Requests => format!(
@@ -137,6 +170,7 @@ mod tests {
     fn facts(files: &[(&str, &str)]) -> PrFacts {
         PrFacts {
             number: 7,
+            author: "alice".into(),
             head_sha: "a".repeat(40),
             base_ref: "main".into(),
             default_branch: Some("main".into()),
@@ -178,7 +212,7 @@ mod tests {
 
     #[test]
     fn an_approved_requests_only_pr_is_merged_at_its_decided_head() {
-        let p = plan(&facts(&[(REQ, "added")]), &approved(1), MergeMethod::Squash).unwrap();
+        let p = plan(&facts(&[(REQ, "added")]), &approved(1), MergeMethod::Squash, &none()).unwrap();
         assert_eq!(p.kind, MergeKind::Requests);
         assert_eq!(p.head_sha, "a".repeat(40));
         assert_eq!(p.number, 7);
@@ -186,12 +220,28 @@ mod tests {
     }
 
     #[test]
-    fn a_deletion_only_pr_is_merged_as_revocations() {
+    fn a_deletion_only_pr_is_merged_as_revocations_only_of_the_authors_own_requests() {
         let mut o = approved(0);
         o.removed = vec![REQ.into()];
-        let p = plan(&facts(&[(REQ, "removed")]), &o, MergeMethod::Merge).unwrap();
+        let by = |who: Option<&str>| BTreeMap::from([(REQ.to_string(), who.map(str::to_string))]);
+        let p = plan(&facts(&[(REQ, "removed")]), &o, MergeMethod::Merge, &by(Some("Alice"))).unwrap();
         assert_eq!(p.kind, MergeKind::Revocations);
         assert_eq!(p.method.as_str(), "merge");
+        // someone else's access, or a file whose requester is unknown: people decide
+        for who in [Some("bob"), None] {
+            let why = plan(&facts(&[(REQ, "removed")]), &o, MergeMethod::Merge, &by(who)).unwrap_err();
+            assert_eq!(why.code, "revocation-not-own");
+        }
+        assert_eq!(
+            plan(&facts(&[(REQ, "removed")]), &o, MergeMethod::Merge, &none())
+                .unwrap_err()
+                .code,
+            "revocation-not-own"
+        );
+    }
+
+    fn none() -> BTreeMap<String, Option<String>> {
+        BTreeMap::new()
     }
 
     #[test]
@@ -218,6 +268,7 @@ mod tests {
             ),
             (facts(&mixed), approved(1), "not-requests-only"),
             (facts(&[(REQ, "modified")]), approved(1), "not-requests-only"),
+            (facts(&[(REQ, "renamed")]), approved(1), "not-requests-only"),
             (facts(&[]), approved(0), "no-files"),
             (
                 PrFacts {
@@ -270,7 +321,7 @@ mod tests {
         ];
         for (f, o, code) in cases {
             assert_eq!(
-                plan(&f, &o, MergeMethod::Squash).unwrap_err().code,
+                plan(&f, &o, MergeMethod::Squash, &none()).unwrap_err().code,
                 code,
                 "{:?}",
                 f.files
