@@ -37,6 +37,17 @@ pub struct Evaluated {
 /// (when the ledger was read) and the push of the current event, added to any the snapshot
 /// already records. An event about another PR than the snapshot's is an operational error.
 pub fn add_pushers(snapshot: &mut Snapshot, ledger: Option<&Ledger>, push: Option<&Push>) -> Result<(), AppError> {
+    let events = ledger.map(|l| l.events.as_slice()).unwrap_or_default();
+    add_pushers_among(snapshot, events.iter(), push)
+}
+
+/// As [`add_pushers`], with the ledger events that may be the PR's pushes
+/// (`Lookup::pushes_of`, or all of them).
+pub fn add_pushers_among<'a>(
+    snapshot: &mut Snapshot,
+    events: impl Iterator<Item = &'a crate::core::ledger::Event>,
+    push: Option<&Push>,
+) -> Result<(), AppError> {
     let number = snapshot
         .pull_request
         .get("number")
@@ -50,7 +61,7 @@ pub fn add_pushers(snapshot: &mut Snapshot, ledger: Option<&Ledger>, push: Optio
             snapshot: number,
         });
     }
-    let mut all = ledger_events::pushers(ledger.unwrap_or(&Ledger::default()), number, push);
+    let mut all = ledger_events::pushers_among(events, number, push);
     all.extend(snapshot.pushers.iter().map(|l| l.to_ascii_lowercase()));
     all.sort();
     all.dedup();

@@ -263,6 +263,26 @@ pub struct Ledger {
     pub bad_lines: Vec<BadLine>,
 }
 
+/// A ledger's events looked up by path and by PR (`Ledger::lookup`), in ledger order.
+#[derive(Debug, Default)]
+pub struct Lookup<'a> {
+    merges: std::collections::HashMap<&'a str, Vec<&'a Event>>,
+    pushes: std::collections::HashMap<u64, Vec<&'a Event>>,
+}
+
+impl<'a> Lookup<'a> {
+    /// The `merged` events that name `path` (in their paths or records), oldest first: what
+    /// `Ledger::merges_of` yields.
+    pub fn merges_of(&self, path: &str) -> &[&'a Event] {
+        self.merges.get(path).map_or(&[], Vec::as_slice)
+    }
+
+    /// The `pushed` events of PR `pr`, oldest first.
+    pub fn pushes_of(&self, pr: u64) -> &[&'a Event] {
+        self.pushes.get(&pr).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Where parsed ledger lines go: a reader keeps what it uses of each event, in its own form
 /// (`Ledger` keeps them whole; the audit keeps what its rows read, `core::audit::compact`).
 pub trait EventSink {
@@ -455,6 +475,33 @@ impl Ledger {
             e.kind == Some(Kind::Merged)
                 && (e.paths.iter().any(|p| p == path) || e.records.iter().any(|r| r.path == path))
         })
+    }
+
+    /// The `merged` events by the paths they name and the `pushed` events by PR, gathered
+    /// in one pass: a run that looks up hundreds of live requests does not scan every event
+    /// for each (issue 10).
+    pub fn lookup(&self) -> Lookup<'_> {
+        let mut out = Lookup::default();
+        for e in &self.events {
+            match e.kind {
+                Some(Kind::Merged) => {
+                    let mut named: Vec<&str> = e.paths.iter().map(String::as_str).collect();
+                    named.extend(e.records.iter().map(|r| r.path.as_str()));
+                    named.sort_unstable();
+                    named.dedup();
+                    for p in named {
+                        out.merges.entry(p).or_default().push(e);
+                    }
+                }
+                Some(Kind::Pushed) => {
+                    if let Some(pr) = e.pr {
+                        out.pushes.entry(pr).or_default().push(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Request paths gitgrant has acted on: merged through a recorded PR, or assigned

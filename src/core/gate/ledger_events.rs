@@ -181,9 +181,12 @@ pub struct Push {
 /// The pushers of a PR: the lowercased actors of the ledger's `pushed` events for it, and
 /// the current push, sorted, without repeats.
 pub fn pushers(ledger: &Ledger, pr: u64, current: Option<&Push>) -> Vec<String> {
-    let mut out: Vec<String> = ledger
-        .events
-        .iter()
+    pushers_among(ledger.events.iter(), pr, current)
+}
+
+/// As [`pushers`], over some of a ledger's events (`Lookup::pushes_of`).
+pub fn pushers_among<'a>(events: impl Iterator<Item = &'a Event>, pr: u64, current: Option<&Push>) -> Vec<String> {
+    let mut out: Vec<String> = events
         .filter(|e| e.kind == Some(Kind::Pushed) && e.pr == Some(pr))
         .filter_map(|e| e.actor.as_deref().map(str::to_ascii_lowercase))
         .chain(current.filter(|p| p.pr == pr).map(|p| p.login.to_ascii_lowercase()))

@@ -1,7 +1,7 @@
 //! The access policy (`policies/access.toml`): settings, eligibility rules and approval
 //! rules, validated against the directory so every reference resolves.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::Ctx;
@@ -67,7 +67,8 @@ impl std::fmt::Display for Principal {
 /// path, whichever way the file named them.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
-    pub account_ids: Vec<String>,
+    /// A set: a rule may name thousands of accounts, and every request asks it.
+    pub account_ids: std::collections::BTreeSet<String>,
     pub ou_paths: Vec<String>,
     pub include_child_ous: bool,
     /// `None` means every permission set (approval rules without the key). An empty list
@@ -77,7 +78,7 @@ pub struct Targets {
 
 impl Targets {
     pub fn covers_account(&self, account_id: &str, account_ou: &str) -> bool {
-        self.account_ids.iter().any(|a| a == account_id)
+        self.account_ids.contains(account_id)
             || self
                 .ou_paths
                 .iter()
@@ -123,6 +124,31 @@ pub struct Policy {
     pub settings: Settings,
     pub eligibility: Vec<EligibilityRule>,
     pub approval: Vec<ApprovalRule>,
+    /// Which eligibility rules may cover an account, built with `eligibility`.
+    covering: CoveringIndex,
+}
+
+/// The eligibility rules by the account ids they name, and those that name OUs: a policy of
+/// hundreds of rules is not scanned whole for each of 20,000 requests (issue 10, `check`).
+#[derive(Debug, Clone, Default)]
+struct CoveringIndex {
+    by_account: HashMap<String, Vec<usize>>,
+    with_ous: Vec<usize>,
+}
+
+impl CoveringIndex {
+    fn of(rules: &[EligibilityRule]) -> CoveringIndex {
+        let mut index = CoveringIndex::default();
+        for (i, rule) in rules.iter().enumerate() {
+            for id in &rule.targets.account_ids {
+                index.by_account.entry(id.clone()).or_default().push(i);
+            }
+            if !rule.targets.ou_paths.is_empty() {
+                index.with_ous.push(i);
+            }
+        }
+        index
+    }
 }
 
 impl Policy {
@@ -131,7 +157,7 @@ impl Policy {
     pub fn from_raw(raw: RawAccess, directory: Option<&Directory>, cx: &mut Ctx<'_>) -> Policy {
         let settings = Settings::from_raw(raw.settings.into_inner(), directory, cx);
         let mut ids = HashSet::new();
-        let eligibility = raw
+        let eligibility: Vec<EligibilityRule> = raw
             .eligibility
             .into_iter()
             .map(|r| EligibilityRule::from_raw(r.into_inner(), directory, &settings, &mut ids, cx))
@@ -144,9 +170,27 @@ impl Policy {
             .collect();
         Policy {
             settings,
+            covering: CoveringIndex::of(&eligibility),
             eligibility,
             approval,
         }
+    }
+
+    /// The eligibility rules whose targets cover this account, in policy order: what
+    /// filtering `eligibility` by `Targets::covers_account` gives, through the index.
+    pub fn eligibility_covering(&self, account_id: &str, account_ou: &str) -> Vec<&EligibilityRule> {
+        let named = self.covering.by_account.get(account_id).map_or(&[][..], Vec::as_slice);
+        let mut found: Vec<usize> = named.to_vec();
+        found.extend(
+            self.covering
+                .with_ous
+                .iter()
+                .copied()
+                .filter(|&i| self.eligibility[i].targets.covers_account(account_id, account_ou)),
+        );
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| &self.eligibility[i]).collect()
     }
 
     /// Code-owner approvals a request on this account and permission set needs, and the
@@ -475,8 +519,8 @@ fn target_accounts<'a>(
     cx: &mut Ctx<'_>,
     directory: Option<&Directory>,
     accounts: impl Iterator<Item = &'a S<String>>,
-) -> Vec<String> {
-    let mut ids = Vec::new();
+) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
     for a in accounts {
         if !lexical::is_account_ref(a.get_ref()) {
             cx.error(
@@ -489,7 +533,9 @@ fn target_accounts<'a>(
         }
         match directory {
             Some(d) => match d.account(a.get_ref()) {
-                Some(acct) => ids.push(acct.id.clone()),
+                Some(acct) => {
+                    ids.insert(acct.id.clone());
+                }
                 None => cx.error(
                     "unknown-account",
                     a.span(),
@@ -497,7 +543,9 @@ fn target_accounts<'a>(
                     "use an account name or id from policies/directory.toml",
                 ),
             },
-            None => ids.push(a.get_ref().clone()),
+            None => {
+                ids.insert(a.get_ref().clone());
+            }
         }
     }
     ids

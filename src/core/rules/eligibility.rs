@@ -179,7 +179,11 @@ pub fn evaluate_with(
     };
     let settings_max = policy.settings.max_duration;
     let mut findings = Findings::default();
-    for rule in policy.eligibility.iter().filter(|r| covers_target(r, s)) {
+    let covering = policy.eligibility_covering(s.account_id, s.account_ou);
+    for rule in covering
+        .into_iter()
+        .filter(|r| r.targets.covers_permission_set(s.permission_set))
+    {
         findings.covering.push(rule.id.as_str());
         match judge_rule(rule, s, teams, &groups, settings_max) {
             Verdict::Allows(max) => {
@@ -196,10 +200,6 @@ pub fn evaluate_with(
         }
     }
     findings.decide(s)
-}
-
-fn covers_target(rule: &EligibilityRule, s: &Subject<'_>) -> bool {
-    rule.targets.covers_account(s.account_id, s.account_ou) && rule.targets.covers_permission_set(s.permission_set)
 }
 
 /// What one rule covering the target says about the request.
@@ -446,6 +446,38 @@ max_duration = "12h"
             map.insert(t.to_string(), true);
         }
         Teams::Known(map)
+    }
+
+    #[test]
+    fn the_covering_index_finds_what_scanning_every_rule_finds() {
+        let (policy, _, dir) = fixture();
+        let mut accounts: Vec<(String, String)> = dir.accounts.iter().map(|a| (a.id.clone(), a.ou.clone())).collect();
+        accounts.push(("999999999999".into(), "Workloads/Prod/Other".into()));
+        accounts.push(("999999999999".into(), "Elsewhere".into()));
+        let mut covered = 0;
+        for (id, ou) in &accounts {
+            let scanned: Vec<&str> = policy
+                .eligibility
+                .iter()
+                .filter(|r| r.targets.covers_account(id, ou))
+                .map(|r| r.id.as_str())
+                .collect();
+            let indexed: Vec<&str> = policy
+                .eligibility_covering(id, ou)
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            assert_eq!(indexed, scanned, "{id} in {ou}");
+            covered += scanned.len();
+        }
+        // payments-prod: by the nested OU rule and by name, not by the OU rule without children
+        assert_eq!(
+            policy
+                .eligibility_covering("111122223333", "Workloads/Prod/Payments")
+                .len(),
+            2
+        );
+        assert!(covered >= 4, "the fixture covers accounts by id and by OU");
     }
 
     #[test]
