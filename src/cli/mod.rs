@@ -377,6 +377,12 @@ pub struct ReconcileArgs {
     /// The IAM Identity Center instance; default: the directory snapshot's
     #[arg(long, value_name = "ARN")]
     pub instance_arn: Option<String>,
+    /// At most this many AWS calls a second, shared by the whole run. The default stays
+    /// under Identity Center's documented 20 calls a second; raise it only where AWS raised
+    /// your quota
+    #[arg(long, value_name = "N", default_value_t = crate::adapters::aws::CALLS_PER_SECOND,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub aws_calls_per_second: u32,
     /// Act as of this time (RFC 3339), instead of now
     #[arg(long, value_parser = parse_at)]
     pub at: Option<DateTime<Utc>>,

@@ -60,6 +60,7 @@ pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exi
         reference,
         evidence: args.evidence.clone(),
         instance_arn: args.instance_arn.clone(),
+        aws_calls_per_second: args.aws_calls_per_second,
         force,
         at: args.at.unwrap_or_else(Utc::now),
         env: env.clone(),

@@ -282,7 +282,12 @@ async fn expired_credentials_give_a_clear_error_naming_the_operation() {
             ),
         )
         .build();
-    let ic = adapter(&[], &[], &[user], fast()).await;
+    // two names walk one page of ListUsers first; an empty directory page finds neither
+    let page = mock!(aws_sdk_identitystore::Client::list_users)
+        .sequence()
+        .http_status(200, ok(r#"{"Users":[]}"#))
+        .build();
+    let ic = adapter(&[], &[], &[page, user], fast()).await;
     let names = ["alice@acme.example".to_string(), "bob@acme.example".to_string()];
     let err = ic.user_ids(&names).await.unwrap_err();
     assert!(
@@ -300,6 +305,7 @@ async fn expired_credentials_give_a_clear_error_naming_the_operation() {
         "aws credentials expired during `GetUserId`: ExpiredTokenException: The security token included in the request is expired (HTTP 400); renew them (re-run the role or login step) and run again"
     );
     assert_eq!(calls(&ic, "GetUserId"), 2);
+    assert_eq!(calls(&ic, "ListUsers"), 1);
 }
 
 #[tokio::test]

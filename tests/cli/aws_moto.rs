@@ -142,7 +142,30 @@ async fn user_ids_finds_users_and_answers_none_for_unknown_ones() {
         Some(seeded.users["grace"].as_str())
     );
     assert_eq!(ids["nobody@acme.example"], None);
-    assert_eq!(ic.api_calls()["GetUserId"], 3);
+    // three names: one page of ListUsers finds the two that exist; the one it does not
+    // spell is asked by GetUserId
+    assert_eq!(ic.api_calls()["ListUsers"], 1);
+    assert_eq!(ic.api_calls()["GetUserId"], 1);
+}
+
+#[tokio::test]
+async fn one_user_name_is_one_get_user_id_and_a_spelling_no_page_has_is_still_asked() {
+    let moto = Moto::start();
+    let (_, seeded, ic) = connect(&moto).await;
+    let ids = ic.user_ids(&[moto::user_name("alice")]).await.unwrap();
+    assert_eq!(
+        ids[&moto::user_name("alice")].as_deref(),
+        Some(seeded.users["alice"].as_str())
+    );
+    assert_eq!(ic.api_calls().get("ListUsers"), None);
+    assert_eq!(ic.api_calls()["GetUserId"], 1);
+    // names no page spells exactly (here: none exist) all end with GetUserId's answer
+    let ghosts: Vec<String> = (0..6).map(|i| format!("ghost{i}@acme.example")).collect();
+    let ids = ic.user_ids(&ghosts).await.unwrap();
+    assert!(ids.values().all(Option::is_none), "{ids:?}");
+    assert_eq!(ids.len(), 6);
+    assert_eq!(ic.api_calls()["GetUserId"], 7);
+    assert_eq!(ic.api_calls()["ListUsers"], 1, "one page holds the seeded directory");
 }
 
 #[tokio::test]

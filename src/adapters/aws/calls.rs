@@ -51,6 +51,15 @@ impl CallCounter {
         }
     }
 
+    /// Sets the shared limit (and burst) to `per_second` calls a second, for every clone.
+    pub(super) fn set_rate(&self, per_second: u32) {
+        let rate = f64::from(per_second.max(1));
+        let mut b = self.pace.lock().unwrap_or_else(|e| e.into_inner());
+        b.tokens = b.tokens.min(rate);
+        b.rate = rate;
+        b.burst = rate;
+    }
+
     /// Counts one attempt of `operation` and waits until the shared limit lets it go.
     pub(super) async fn admit(&self, operation: &'static str) {
         self.add(operation);

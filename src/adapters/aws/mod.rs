@@ -58,6 +58,7 @@ pub use directory_file::{render_directory_toml, same_content};
 pub use error::AwsError;
 pub use retry::RetryPolicy;
 
+pub use calls::CALLS_PER_SECOND;
 use calls::CallCounter;
 
 /// An organizational unit with its path of names from the root (`Workloads/Prod`).
@@ -272,6 +273,13 @@ impl IdentityCenter {
 
     pub fn with_settings(mut self, settings: Settings) -> IdentityCenter {
         self.settings = settings;
+        self
+    }
+
+    /// Sets the run's limit on AWS calls a second (default [`calls::CALLS_PER_SECOND`]),
+    /// shared by every clone: for an organization whose read quota AWS raised.
+    pub fn with_call_rate(self, per_second: u32) -> IdentityCenter {
+        self.calls.set_rate(per_second);
         self
     }
 

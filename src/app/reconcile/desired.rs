@@ -7,7 +7,7 @@
 //! check grants nothing. Records verified from `--evidence DIR` or the API are returned
 //! for the ledger.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -24,7 +24,7 @@ use crate::core::gate::facts::PrFacts;
 use crate::core::gate::record::ApprovalRecord;
 use crate::core::gate::snapshot::Snapshot;
 use crate::core::index::Index;
-use crate::core::ledger::{Event, Kind, Ledger};
+use crate::core::ledger::{Event, Kind, Ledger, Lookup};
 use crate::core::model::request::Request;
 use crate::core::reconcile::plan::Candidate;
 use crate::core::rules::eligibility::{self, Eligibility, Reason, Subject, Teams};
@@ -216,7 +216,7 @@ pub fn desired_indexed(
         branch,
         tree: &tree,
         policy: &policy,
-        ledger,
+        lookup: ledger.lookup(),
         index,
         evidence,
         membership,
@@ -224,20 +224,19 @@ pub fn desired_indexed(
     };
     let revoked = ledger.revoked();
     let selection = super::selection::Selection::new(ledger, policy.policy(), at);
+    let examined = examined(&tree, &blobs, &policy, &selection, &mut diagnostics);
+    if let Some(reader) = membership {
+        let identities = policy.identities();
+        let names: BTreeSet<String> = examined
+            .iter()
+            .filter_map(|(_, r)| identities.user_name(&r.requester))
+            .collect();
+        reader.prepare_users(policy.directory(), &names.into_iter().collect::<Vec<_>>());
+    }
     let mut candidates = Vec::new();
     let mut records = Vec::new();
     let mut verdicts = Vec::new();
-    for (path, entry) in tree.requests() {
-        let mut found = Vec::new();
-        let request = load::request(path, entry, Some(policy.directory()), &mut found);
-        // a file that does not load is not a grant; `check` reports it
-        diagnostics.extend(found);
-        let Some(request) = request else {
-            continue;
-        };
-        if !selection.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
-            continue;
-        }
+    for (path, request) in examined {
         let (mut c, new_record, verdict) = candidate(&cx, path, blobs.get(path.as_str()), request, at);
         verdicts.extend(verdict);
         c.blocked.splice(0..0, path_revoked(index, &revoked, path));
@@ -258,6 +257,28 @@ pub fn desired_indexed(
         records,
         verdicts,
     }
+}
+
+/// The request files of the default branch that load and that the run examines (the live
+/// work of DESIGN 11); a file that does not load is not a grant (`check` reports it).
+fn examined<'t>(
+    tree: &'t Tree,
+    blobs: &BTreeMap<String, String>,
+    policy: &PolicySet,
+    selection: &super::selection::Selection,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(&'t String, Request)> {
+    let mut out = Vec::new();
+    for (path, entry) in tree.requests() {
+        let request = load::request(path, entry, Some(policy.directory()), diagnostics);
+        let Some(request) = request else {
+            continue;
+        };
+        if selection.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
+            out.push((path, request));
+        }
+    }
+    out
 }
 
 /// `file:line: [code] message` for a diagnostic that points into a file of `tree`,
@@ -283,7 +304,8 @@ struct Cx<'a> {
     branch: Branch<'a>,
     tree: &'a Tree,
     policy: &'a PolicySet,
-    ledger: &'a Ledger,
+    /// The ledger's merges by path and pushes by PR, gathered once.
+    lookup: Lookup<'a>,
     index: &'a Index,
     evidence: &'a dyn EvidenceSource,
     /// Reads memberships live for requests in their window; `None`: from snapshots.
@@ -432,7 +454,7 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
         introduced_by: &introduced,
         default_branch: cx.branch.name,
     };
-    let merges: Vec<&Event> = cx.ledger.merges_of(path).collect();
+    let merges = cx.lookup.merges_of(path);
     let in_ledger = merges.iter().rev().find(|e| {
         e.merge_commit.as_deref() == Some(introduced.as_str())
             || e.records.iter().any(|r| r.path == path && r.merge_commit == introduced)
@@ -469,7 +491,7 @@ fn approval(cx: &Cx<'_>, path: &str, blob: Option<&str>) -> Result<Approval, Vec
         )]);
     };
     // the API's PR object (and an older recording) has no pushers: the ledger's count
-    with_ledger_pushers(&mut snap, cx.ledger);
+    with_ledger_pushers(&mut snap, &cx.lookup);
     let (made, facts) = verify_evidence(cx, &binding, &snap, &[])?;
     Ok(Approval {
         new_event: Some(record_event(&made, &snap)),
@@ -503,7 +525,7 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
                 .map_err(|err| unreadable(format!("the ledger's evidence for `{path}` is not a snapshot: {err}")))
         })?;
     let mut snap = snap;
-    with_ledger_pushers(&mut snap, cx.ledger);
+    with_ledger_pushers(&mut snap, &cx.lookup);
     // a record verified before under the same key (path, blob, merge, policy commits) is
     // not verified again (DESIGN 11)
     if let Some(r) = recorded.filter(|r| cx.index.is_verified(r)) {
@@ -539,8 +561,10 @@ fn from_ledger(cx: &Cx<'_>, binding: &Binding<'_>, e: &Event) -> Result<Approval
 /// Adds the ledger's `pushed` events for the snapshot's PR to its pushers (DESIGN 10.6):
 /// GitHub's `sender` of each push, whichever way the evidence came. A snapshot without a
 /// number is refused later, when it is parsed.
-fn with_ledger_pushers(snap: &mut Snapshot, ledger: &Ledger) {
-    let _ = crate::app::pr::add_pushers(snap, Some(ledger), None);
+fn with_ledger_pushers(snap: &mut Snapshot, lookup: &Lookup<'_>) {
+    let number = snap.pull_request.get("number").and_then(|n| n.as_u64());
+    let pushes = number.map(|n| lookup.pushes_of(n)).unwrap_or_default();
+    let _ = crate::app::pr::add_pushers_among(snap, pushes.iter().copied(), None);
 }
 
 fn short(sha: &str) -> &str {

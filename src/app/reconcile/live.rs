@@ -4,7 +4,7 @@
 //! user and group is read at most once per run.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tokio::runtime::Runtime;
 
@@ -19,6 +19,8 @@ pub struct LiveMembership<'a> {
     github: Option<GitHub>,
     /// The run's `--instance-arn`, else the directory's.
     instance_arn: Option<String>,
+    /// The run's `--aws-calls-per-second`.
+    calls_per_second: u32,
     /// Made on first use, and handed on to the rest of the run.
     ic: OnceCell<Result<IdentityCenter, String>>,
     team_members: RefCell<HashMap<String, Result<Vec<String>, String>>>,
@@ -27,11 +29,17 @@ pub struct LiveMembership<'a> {
 }
 
 impl<'a> LiveMembership<'a> {
-    pub fn new(rt: &'a Runtime, github: Option<GitHub>, instance_arn: Option<String>) -> LiveMembership<'a> {
+    pub fn new(
+        rt: &'a Runtime,
+        github: Option<GitHub>,
+        instance_arn: Option<String>,
+        calls_per_second: u32,
+    ) -> LiveMembership<'a> {
         LiveMembership {
             rt,
             github,
             instance_arn,
+            calls_per_second,
             ic: OnceCell::new(),
             team_members: RefCell::default(),
             user_ids: RefCell::default(),
@@ -51,9 +59,17 @@ impl<'a> LiveMembership<'a> {
         }
     }
 
-    /// The Identity Center client it made, if it made one (its API calls counted with the run's).
-    pub fn into_identity_center(self) -> Option<IdentityCenter> {
-        self.ic.into_inner().and_then(Result::ok)
+    /// The Identity Center client it made, if it made one (its API calls counted with the
+    /// run's), and the user ids it read (user name -> id; `None`: no such user), so that
+    /// the rest of the run does not read them again.
+    pub fn into_parts(self) -> (Option<IdentityCenter>, BTreeMap<String, Option<String>>) {
+        let ids = self
+            .user_ids
+            .into_inner()
+            .into_iter()
+            .filter_map(|(name, id)| Some((name, id.ok()?)))
+            .collect();
+        (self.ic.into_inner().and_then(Result::ok), ids)
     }
 
     fn identity_center(&self, directory: &Directory) -> Result<&IdentityCenter, String> {
@@ -62,6 +78,7 @@ impl<'a> LiveMembership<'a> {
                 let instance = self.instance_arn.as_deref().unwrap_or(&directory.instance_arn);
                 self.rt
                     .block_on(IdentityCenter::from_env(Some(instance)))
+                    .map(|ic| ic.with_call_rate(self.calls_per_second))
                     .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))
             })
             .as_ref()
@@ -102,6 +119,25 @@ impl MembershipReader for LiveMembership<'_> {
                 .map_err(|e| e.to_string())
         })?;
         Ok(members.iter().any(|m| m.eq_ignore_ascii_case(login)))
+    }
+
+    fn prepare_users(&self, directory: &Directory, user_names: &[String]) {
+        let names: Vec<String> = {
+            let known = self.user_ids.borrow();
+            user_names.iter().filter(|n| !known.contains_key(*n)).cloned().collect()
+        };
+        if names.is_empty() {
+            return;
+        }
+        // a failed read here is not an answer: each name is asked again on its own
+        let Ok(ic) = self.identity_center(directory) else {
+            return;
+        };
+        if let Ok(ids) = self.rt.block_on(ic.user_ids(&names)) {
+            self.user_ids
+                .borrow_mut()
+                .extend(ids.into_iter().map(|(n, id)| (n, Ok(id))));
+        }
     }
 
     fn group_member(&self, directory: &Directory, group: &str, user_name: &str) -> Result<bool, String> {

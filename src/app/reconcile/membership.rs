@@ -25,6 +25,10 @@ pub trait MembershipReader {
     /// name)? A group or user Identity Center does not have is "not a member". `Err` when it
     /// cannot be read.
     fn group_member(&self, directory: &Directory, group: &str, user_name: &str) -> Result<bool, String>;
+    /// The Identity Center user names the run is about to ask about, so that a reader can
+    /// look them up together (`ListUsers` pages rather than one `GetUserId` each). Only a
+    /// hint: a reader that learns nothing from it answers each question on its own.
+    fn prepare_users(&self, _directory: &Directory, _user_names: &[String]) {}
 }
 
 /// Where a run read memberships from, for the plan output.

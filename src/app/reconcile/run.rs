@@ -29,6 +29,8 @@ pub struct Options {
     pub reference: String,
     pub evidence: Option<PathBuf>,
     pub instance_arn: Option<String>,
+    /// The run's limit on AWS calls a second (`--aws-calls-per-second`).
+    pub aws_calls_per_second: u32,
     pub force: bool,
     pub at: DateTime<Utc>,
     /// The run's environment (`GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_API_URL`).
@@ -202,14 +204,19 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         name: &name,
     };
     let indexed = index_for_run(&git, &ledger, &main, opts.at, &mut report.problems)?;
-    let live = LiveMembership::new(&rt, membership_github(&rt, opts)?, opts.instance_arn.clone());
+    let live = LiveMembership::new(
+        &rt,
+        membership_github(&rt, opts)?,
+        opts.instance_arn.clone(),
+        opts.aws_calls_per_second,
+    );
     let d = desired::desired_indexed(&git, branch, &ledger, &indexed.index, evidence, Some(&live), opts.at);
     report.membership = live.sources();
     report.problems.extend(diagnostic_problems(&d));
     report.undecided.extend(d.undecided.iter().cloned());
     let settings = d.policy.as_ref().map(|p| p.policy().settings.clone());
-    let ic = live.into_identity_center();
-    let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref(), ic)?;
+    let (ic, known_users) = live.into_parts();
+    let mut observed = observe(opts, &rt, &d, &ledger, settings.as_ref(), ic, known_users)?;
     match vanished_paths(&git, &main, &ledger, &indexed.index, opts.at) {
         Ok(events) => {
             observed.revoked.extend(events.iter().filter_map(|e| e.request.clone()));
@@ -340,7 +347,7 @@ struct Observed {
 
 /// Reads the ledger's indexes and, from Identity Center, the managed permission sets, the
 /// active (and kept) requests' users and the actual assignments (in that order). `ic` is the
-/// client the membership check made, if it made one.
+/// client the membership check made, if it made one, and `known_users` the user ids it read.
 fn observe(
     opts: &Options,
     rt: &Runtime,
@@ -348,6 +355,7 @@ fn observe(
     ledger: &Ledger,
     settings: Option<&Settings>,
     ic: Option<IdentityCenter>,
+    mut known_users: BTreeMap<String, Option<String>>,
 ) -> Result<Observed, String> {
     let owned = ledger.owned();
     let revoked: BTreeSet<String> = ledger.revoked().into_keys().collect();
@@ -359,7 +367,8 @@ fn observe(
         Some(ic) => ic,
         None => rt
             .block_on(IdentityCenter::from_env(instance.as_deref()))
-            .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))?,
+            .map_err(|e| format!("cannot reach IAM Identity Center: {e}"))?
+            .with_call_rate(opts.aws_calls_per_second),
     };
     let permission_sets = managed_permission_sets(rt, &ic, settings, &owned)?;
     let active = active_candidates(&d.candidates, opts.at);
@@ -373,10 +382,12 @@ fn observe(
         .copied()
         .chain(kept)
         .filter_map(|c| c.user_name.clone())
+        .filter(|n| !known_users.contains_key(n))
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let user_ids = rt.block_on(ic.user_ids(&names)).map_err(|e| e.to_string())?;
+    known_users.extend(rt.block_on(ic.user_ids(&names)).map_err(|e| e.to_string())?);
+    let user_ids = known_users;
     let actual = actual_assignments(rt, &ic, &permission_sets, &owned, &active)?;
     Ok(Observed {
         ic,

@@ -1236,7 +1236,7 @@ delete AdministratorAccess on 111122223333 for alice@acme.example (no-longer-eli
 "membership-unreadable" {
     "The reconciler reads the GitHub team and Identity Center group memberships a request in its window depends on live (the GitHub API's team members, the Identity Store's `IsMemberInGroups`), and one of those reads failed. Nothing is created for the request; an assignment gitgrant already made for it is kept and reported under `kept` (DESIGN 10.4).",
     "A membership that cannot be read is neither \"a member\" nor \"not a member\": granting on it would grant on a guess, and removing on it would let an API outage or a token without Members: read revoke everyone's access.",
-    "Fix the read: give the reconciler's GitHub token Members: read (a GitHub App installation token), or the reconciler's AWS role identitystore:GetUserId, GetGroupId and IsMemberInGroups; the next run decides the request.",
+    "Fix the read: give the reconciler's GitHub token Members: read (a GitHub App installation token), or the reconciler's AWS role identitystore:ListUsers, GetUserId, GetGroupId and IsMemberInGroups; the next run decides the request.",
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [membership-unreadable] eligibility depends on membership of @acme/platform-oncall which could not be read: GET /orgs/acme/teams/platform-oncall/members: 502 Bad Gateway
 kept requests/payments-prod/AdministratorAccess/inc-4821.toml: its active assignment stays until membership can be read
