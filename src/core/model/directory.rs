@@ -51,6 +51,8 @@ pub struct Directory {
     ou_by_id: HashMap<String, usize>,
     ps_by_name: HashMap<String, usize>,
     group_by_name: HashMap<String, usize>,
+    /// Lowercased member user name -> the groups listing it, in file order.
+    groups_by_member: HashMap<String, Vec<usize>>,
 }
 
 impl Directory {
@@ -120,6 +122,13 @@ impl Directory {
         self.ou_by_id.insert(id.clone(), self.ous.len());
         self.ou_by_path.insert(path.clone(), self.ous.len());
         self.ous.push(Ou { id, path });
+    }
+
+    /// The groups that list `user_name` as a member (compared ASCII case-insensitively, as
+    /// e-mail addresses are), in file order.
+    pub fn groups_of_member(&self, user_name: &str) -> impl Iterator<Item = &Group> {
+        let listed = self.groups_by_member.get(&user_name.to_ascii_lowercase());
+        listed.into_iter().flatten().map(|&i| &self.groups[i])
     }
 
     /// Every OU's parent must be listed. Checked once every OU is known, so order in the file
@@ -257,6 +266,15 @@ impl Directory {
             return;
         }
         self.group_by_name.insert(name.clone(), self.groups.len());
+        for m in &g.members {
+            let listed = self
+                .groups_by_member
+                .entry(m.get_ref().to_ascii_lowercase())
+                .or_default();
+            if listed.last() != Some(&self.groups.len()) {
+                listed.push(self.groups.len());
+            }
+        }
         self.groups.push(Group {
             name,
             members: g.members.into_iter().map(|m| m.into_inner()).collect(),

@@ -142,12 +142,7 @@ pub fn idc_groups<'d>(login: &str, identities: &Identities, directory: &'d Direc
     let Some(user) = identities.user_name(login) else {
         return HashSet::new();
     };
-    directory
-        .groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m.eq_ignore_ascii_case(&user)))
-        .map(|g| g.name.as_str())
-        .collect()
+    directory.groups_of_member(&user).map(|g| g.name.as_str()).collect()
 }
 
 /// Decides eligibility. Any rule that covers the target, names the requester and allows
