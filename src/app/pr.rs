@@ -71,9 +71,16 @@ pub fn add_pushers_among<'a>(
 
 /// The ledger as the gate reads it (fetched from origin when there is one).
 pub fn read_ledger(repo: &Path) -> Result<Ledger, AppError> {
+    Ok(read_ledger_at_tip(repo)?.0)
+}
+
+/// The ledger as [`read_ledger`] reads it, and the tip it was read at (`None`: no ledger
+/// yet), so that a later step can tell whether it is still the ledger's latest.
+pub fn read_ledger_at_tip(repo: &Path) -> Result<(Ledger, Option<String>), AppError> {
     let git = Git::open(repo)?;
     git.fetch_ledger()?;
-    Ok(git.read_ledger()?)
+    let tip = git.ledger_tip();
+    Ok((git.read_ledger()?, tip))
 }
 
 /// Reads a snapshot file; malformed files are operational errors.

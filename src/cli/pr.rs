@@ -33,11 +33,12 @@ pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
         }
     };
     // who pushed: the ledger (always online; for a replay when recording to it) and this event
-    let known = match online.is_some() || a.ledger {
-        true => Some(pr::read_ledger(&a.repo)?),
+    let read = match online.is_some() || a.ledger {
+        true => Some(pr::read_ledger_at_tip(&a.repo)?),
         false => None,
     };
-    pr::add_pushers(&mut snap, known.as_ref(), push.as_ref())?;
+    let known = read.as_ref().map(|(ledger, _)| ledger);
+    pr::add_pushers(&mut snap, known, push.as_ref())?;
     if let Some(path) = &a.record {
         let text = serde_json::to_string_pretty(&snap).map_err(AppError::EncodeSnapshot)?;
         std::fs::write(path, text).map_err(|source| AppError::Write {
@@ -45,11 +46,11 @@ pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
             source,
         })?;
     }
-    let evaluated = pr::evaluate(&a.repo, &snap, known.as_ref(), at)?;
+    let evaluated = pr::evaluate(&a.repo, &snap, known, at)?;
     print_decision(&evaluated, a.format);
     // the ledger first: a run cancelled after it has lost only the comment
     let refused = match a.ledger {
-        true => record_in_ledger(&a.repo, &snap, &evaluated, at, env)?,
+        true => record_in_ledger(&a.repo, &snap, &evaluated, read.as_ref(), at, env)?,
         false => None,
     };
     let merged = match (&online, a.merge && env.revoke_comment().is_none()) {
@@ -325,18 +326,29 @@ fn teams_for(repo: &Path, snap: &Snapshot, env: &RunEnvironment) -> Result<Vec<S
 }
 
 /// Appends the PR's new events (and a `/revoke` comment's revocations) to the ledger.
-/// Returns why a `/revoke` was refused, if it was.
+/// `read` is the ledger the decision read and its tip: reused when origin's tip is still
+/// that one, read again when another run appended since. Returns why a `/revoke` was
+/// refused, if it was.
 fn record_in_ledger(
     repo: &Path,
     snap: &Snapshot,
     evaluated: &Evaluated,
+    read: Option<&(crate::core::ledger::Ledger, Option<String>)>,
     at: DateTime<Utc>,
     env: &RunEnvironment,
 ) -> Result<Option<String>, AppError> {
     use crate::core::gate::ledger_events;
     let git = crate::adapters::git::Git::open(repo)?;
     git.fetch_ledger()?;
-    let existing = git.read_ledger()?;
+    let tip = git.ledger_tip();
+    let reread;
+    let existing = match read {
+        Some((ledger, read_at)) if *read_at == tip => ledger,
+        _ => {
+            reread = git.read_ledger()?;
+            &reread
+        }
+    };
     let mut events: Vec<_> = match env.push_event()? {
         Some(push) => ledger_events::pushed_event(&push, &existing, at).into_iter().collect(),
         None => vec![],
