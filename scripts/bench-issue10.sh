@@ -115,3 +115,18 @@ measure "plan, nothing live (--at 2027-06-01)" \
   "$bin" plan --repo "$work/big" --ref refs/heads/main --at 2027-06-01T00:00:00Z --instance-arn "$instance" --format json
 measure "plan, 200 live grants whose evidence verifies (moto)" \
   "$bin" plan --repo "$work/big" --ref refs/heads/main --at 2026-12-21T00:00:00Z --instance-arn "$instance" --format json
+# the same, without the limiter's waits (moto answers as fast as it can)
+measure "plan, 200 live grants, --aws-calls-per-second 1000 (moto)" \
+  "$bin" plan --repo "$work/big" --ref refs/heads/main --at 2026-12-21T00:00:00Z --instance-arn "$instance" \
+  --aws-calls-per-second 1000 --format json
+
+# the steady state: a copy of the repository where one apply granted the 200 (and stored
+# their verdicts), against moto reset and seeded again; the next run five minutes later
+rm -rf "$work/applied" && cp -a "$work/big" "$work/applied"
+curl -fsS -X POST "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null
+instance2=$("$venv/bin/python" "$here/scripts/bench-moto-seed.py" "$work/applied" | tail -1 | grep -o 'arn:aws:sso:::instance/[A-Za-z0-9-]*')
+"$bin" apply --repo "$work/applied" --ref refs/heads/main --at 2026-12-21T00:00:00Z --instance-arn "$instance2" \
+  --aws-calls-per-second 1000 >/dev/null
+measure "plan, 200 live grants already granted and verified, --aws-calls-per-second 1000 (moto)" \
+  "$bin" plan --repo "$work/applied" --ref refs/heads/main --at 2026-12-21T00:05:00Z --instance-arn "$instance2" \
+  --aws-calls-per-second 1000 --format json
