@@ -191,9 +191,11 @@ fn print(r: &Report, format: Format, applied: bool) {
     }
 }
 
-/// `<permission set> on <account> for <who>`, as every line of the human output says it.
+/// `<permission set> on <account id> (<account name>) for <who>`, as every line of the
+/// human output says it (no name when the directory does not list the id).
 fn target(c: &AssignmentChange) -> String {
-    format!("{} on {} for {}", c.permission_set, c.account, c.who())
+    let name = c.account_name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+    format!("{} on {}{name} for {}", c.permission_set, c.account, c.who())
 }
 
 pub fn human(r: &Report, applied: bool) -> String {

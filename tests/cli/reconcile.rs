@@ -767,6 +767,15 @@ fn watch_acts_at_each_window_boundary() {
     // one run created the grant at its start, a later one removed it at its end
     assert!(stdout.contains("succeeded   create AdministratorAccess"), "{stdout}");
     assert!(stdout.contains("succeeded   delete AdministratorAccess"), "{stdout}");
+    // the account by id and, for people, by its name in the directory
+    let create = stdout
+        .lines()
+        .find(|l| l.starts_with("succeeded   create"))
+        .unwrap_or_default();
+    assert!(
+        create.contains(" on ") && create.contains(" (payments-prod) for "),
+        "{create}"
+    );
     // each pass under its time, ending as terraform ends an apply, then when the next one runs
     assert!(
         stdout.contains("Apply complete: 1 created, 0 deleted, 0 failed, 0 not yet known."),

@@ -464,7 +464,7 @@ fn actual_assignments(
 
 /// The pure plan over what the run read.
 fn plan_run(opts: &Options, d: &Desired, observed: &Observed, settings: Option<&Settings>) -> Plan {
-    plan::plan(&PlanInput {
+    let mut planned = plan::plan(&PlanInput {
         candidates: &d.candidates,
         desired_readable: d.readable,
         user_ids: &observed.user_ids,
@@ -478,7 +478,23 @@ fn plan_run(opts: &Options, d: &Desired, observed: &Observed, settings: Option<&
         }),
         force: opts.force,
         at: opts.at,
-    })
+    });
+    name_accounts(&mut planned, d);
+    planned
+}
+
+/// Puts the directory snapshot's account names next to the ids of the planned changes.
+fn name_accounts(planned: &mut Plan, d: &Desired) {
+    let Some(policy) = &d.policy else { return };
+    let directory = policy.directory();
+    let changes = planned
+        .create
+        .iter_mut()
+        .chain(&mut planned.delete)
+        .chain(&mut planned.drift);
+    for c in changes {
+        c.account_name = directory.account(&c.account).map(|a| a.name.clone());
+    }
 }
 
 /// Makes the planned changes: records the intent to create in the ledger, makes the
@@ -895,6 +911,7 @@ mod tests {
             },
             user_id: "u-alice".into(),
             account: "111122223333".into(),
+            account_name: None,
             permission_set: "AdministratorAccess".into(),
             permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1".into(),
             reason,

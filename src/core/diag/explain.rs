@@ -1230,7 +1230,7 @@ blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [path-revoked]
     "If the access is still needed, ask the policy owners to allow it again, then file a new request.",
     r#"
 blocked requests/payments-prod/AdministratorAccess/inc-4821.toml: [no-longer-eligible] the current policy no longer allows this request
-delete AdministratorAccess on 111122223333 for alice@acme.example (no-longer-eligible)
+delete AdministratorAccess on 111122223333 (payments-prod) for alice@acme.example (no-longer-eligible)
 "#,
 }
 "membership-unreadable" {
@@ -1280,7 +1280,7 @@ gitgrant: error: [ambiguous-ref] `origin/main` names more than one ref: refs/rem
     "Access is just-in-time: it lasts for the approved window and no longer. Expired grants are removed even when the desired state cannot be read.",
     "Nothing to fix. For more time, file a new request.",
     r#"
-delete AdministratorAccess on 111122223333 for alice@acme.example (expired)
+delete AdministratorAccess on 111122223333 (payments-prod) for alice@acme.example (expired)
 "#,
 }
 "revoked" {
@@ -1288,7 +1288,7 @@ delete AdministratorAccess on 111122223333 for alice@acme.example (expired)
     "Ending access never waits: a revocation is final, and a revoked path is never granted again.",
     "Nothing to fix. To get access again, file a new request with a new id.",
     r#"
-delete AdministratorAccess on 111122223333 for alice@acme.example (revoked)
+delete AdministratorAccess on 111122223333 (payments-prod) for alice@acme.example (revoked)
 "#,
 }
 "drift" {
@@ -1296,7 +1296,7 @@ delete AdministratorAccess on 111122223333 for alice@acme.example (revoked)
     "Managed permission sets are meant to be granted only through reviewed requests; an assignment made around gitgrant is access nobody approved here.",
     "Remove the assignment by hand, set `remove_drift = true` to let the reconciler remove such assignments, or stop managing that permission set if permanent assignments are intended.",
     r#"
-drift  AdministratorAccess on 111122223333 for 9067c2f8-4001-70c1-1b2d-6e3f5a7c9d01: assigned by hand, not through gitgrant
+drift  AdministratorAccess on 111122223333 (payments-prod) for 9067c2f8-4001-70c1-1b2d-6e3f5a7c9d01: assigned by hand, not through gitgrant
 "#,
 }
 }

@@ -133,7 +133,12 @@ pub struct AssignmentChange {
     pub request: Option<String>,
     pub user: String,
     pub user_id: String,
+    /// The account id.
     pub account: String,
+    /// The account's name in the directory snapshot, when it lists the id (for people
+    /// reading the output; set after planning, which decides by id alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
     pub permission_set: String,
     pub permission_set_arn: String,
     /// Deletes and drift: why.
@@ -322,6 +327,7 @@ fn creates(wanted: &Wanted<'_>, actual: &BTreeSet<AssignmentKey>) -> Vec<Assignm
             user: user.clone(),
             user_id: key.user_id.clone(),
             account: key.account_id.clone(),
+            account_name: None,
             permission_set: ps.clone(),
             permission_set_arn: key.permission_set_arn.clone(),
             reason: None,
@@ -351,6 +357,7 @@ fn plan_removals(input: &PlanInput<'_>, wanted: &Wanted<'_>, actual: &BTreeSet<A
             user,
             user_id: key.user_id.clone(),
             account: key.account_id.clone(),
+            account_name: None,
             permission_set: permission_set.clone(),
             permission_set_arn: key.permission_set_arn.clone(),
             reason: Some(why),
