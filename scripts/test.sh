@@ -3,8 +3,9 @@
 # (fixture corpus, schema agreement, end-to-end CLI), and a check of a generated
 # repository so the benchmark generator stays valid, and the GitHub adapter's requests
 # against GitHub's OpenAPI description (Prism; needs node/npm and jq, installs its own
-# pinned packages under target/prism). Needs the Rust toolchain and python3 (standard
-# library); later test stages install their own tools here.
+# pinned packages under target/prism), and the audit page in Debian's Chromium (installs
+# chromium with apt-get as root or through sudo). Needs the Rust toolchain and python3
+# (standard library); later test stages install their own tools here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,16 @@ echo "== moto, the AWS emulator the AWS adapter tests start (tests/cli/moto.rs);
 if [[ ! -x .venv/bin/python ]]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check 'moto[server]==5.2.5'
 export GITGRANT_VENV="$PWD/.venv"
+
+echo "== Chromium and playwright-core, for the audit page's browser test (tests/cli/audit.rs)"
+# Debian's Chromium; playwright-core drives it and downloads no browser of its own
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+if [[ ! -x /usr/bin/chromium ]]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+npm install --no-save --no-audit --no-fund --prefix .tools/browser playwright-core@1.64.1 >/dev/null
+export GITGRANT_PLAYWRIGHT="$PWD/.tools/browser/node_modules/playwright-core" GITGRANT_CHROMIUM=/usr/bin/chromium
 
 echo "== cargo test"
 cargo test --locked

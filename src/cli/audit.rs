@@ -11,11 +11,12 @@ use crate::app::audit;
 use crate::app::error::AppError;
 use crate::cli::{AuditArgs, AuditFormat, Exit, StatusArgs, StatusFormat};
 use crate::core::audit::filter::Filter;
-use crate::core::audit::{Report, render, status};
+use crate::core::audit::{Report, html, render, status};
 
 pub fn run_audit(a: AuditArgs) -> Result<Exit, AppError> {
     let verified = a.verify;
     let format = a.format;
+    let at = a.at.unwrap_or_else(Utc::now);
     let found = audit::run_audit(audit::AuditArgs {
         repo: &a.repo,
         reference: &a.reference,
@@ -27,7 +28,7 @@ pub fn run_audit(a: AuditArgs) -> Result<Exit, AppError> {
             statuses: a.status,
         },
         verify: a.verify,
-        at: a.at.unwrap_or_else(Utc::now),
+        at,
     })?;
     if let Some(n) = &found.notice {
         eprintln!("gitgrant audit: note: {n}");
@@ -39,8 +40,9 @@ pub fn run_audit(a: AuditArgs) -> Result<Exit, AppError> {
         AuditFormat::Csv => render::write_csv(report, verified, out),
         AuditFormat::Json => render::write_json(report, out),
         AuditFormat::Markdown => out.write_all(render::markdown(report, verified).as_bytes()),
+        AuditFormat::Html => out.write_all(html::html(report, verified, at).as_bytes()),
     })?;
-    // json and markdown carry the problems in their output
+    // json, markdown and html carry the problems in their output
     if matches!(format, AuditFormat::Table | AuditFormat::Csv) {
         note_problems(report);
     }

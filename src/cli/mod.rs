@@ -217,6 +217,8 @@ pub enum AuditFormat {
     Csv,
     Json,
     Markdown,
+    /// One self-contained page: the table with filters and a timeline of grants
+    Html,
 }
 
 // `gitgrant status`

@@ -876,3 +876,176 @@ fn the_ledger_index_is_the_history_and_its_output_is_the_walks() {
         "with an index nothing is walked"
     );
 }
+
+/// playwright-core (installed by scripts/test.sh under .tools/browser) and Debian's Chromium.
+fn browser() -> (PathBuf, PathBuf) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let playwright = std::env::var_os("GITGRANT_PLAYWRIGHT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".tools/browser/node_modules/playwright-core"));
+    let chromium = std::env::var_os("GITGRANT_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        playwright.join("package.json").is_file() && chromium.is_file(),
+        "the audit page test needs playwright-core at `{}` and Chromium at `{}`: run scripts/test.sh \
+         (or `apt-get install chromium` and `npm install --prefix .tools/browser playwright-core@1.64.1`)",
+        playwright.display(),
+        chromium.display()
+    );
+    (playwright, chromium)
+}
+
+#[test]
+fn the_audit_page_filters_draws_grants_and_runs_no_injected_markup_in_chromium() {
+    let r = Repo::new();
+    let active = format!("{PROD}/on-call-now.toml");
+    let done = format!("{PROD}/earlier.toml");
+    let evil = format!("{STAGING}/staging-fix.toml");
+    let open = format!("{PROD}/still-open.toml");
+    let m1 = r.pr(
+        1,
+        "alice",
+        &active,
+        &request("alice", "payments-prod", Some("2026-11-22T11:00:00Z"), "2h"),
+        Style::MergeCommit,
+        &["dan", "heidi"],
+    );
+    let m2 = r.pr(
+        2,
+        "alice",
+        &done,
+        &request("alice", "payments-prod", Some("2026-11-22T08:30:00Z"), "1h"),
+        Style::MergeCommit,
+        &["dan", "heidi"],
+    );
+    let injected = "requester = \"bob\"\naccount = \"payments-staging\"\npermission_set = \"AdministratorAccess\"\n\
+        start = 2026-11-22T09:00:00Z\nduration = \"4h\"\nreason = '<img src=x onerror=\"window.__pwned=true\"></td><script>window.__pwned=true</script>'\n";
+    let m3 = r.pr(3, "bob", &evil, injected, Style::MergeCommit, &["carol"]);
+    r.ledger(&[
+        review(
+            Kind::Approved,
+            "2026-11-22T07:30:00Z",
+            &active,
+            1,
+            "dan",
+            "Checked INC-4821, go",
+        ),
+        review(
+            Kind::Approved,
+            "2026-11-22T07:31:00Z",
+            &active,
+            1,
+            "heidi",
+            "second look: rollback only",
+        ),
+        merged(&active, 1, &m1),
+        merged(&done, 2, &m2),
+        merged(&evil, 3, &m3),
+        requested(&open, 4, "alice"),
+        aws(Kind::Activated, "2026-11-22T11:00:00Z", &active, None),
+        aws(Kind::Activated, "2026-11-22T08:30:00Z", &done, None),
+        aws(Kind::Ended, "2026-11-22T09:30:00Z", &done, Some("expired")),
+        aws(Kind::Activated, "2026-11-22T09:00:00Z", &evil, None),
+        aws(Kind::Ended, "2026-11-22T10:00:00Z", &evil, Some("expired")),
+    ]);
+    let (code, page, err) = r.audit(&["--format", "html"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(page.starts_with("<!DOCTYPE html>") && !page.contains("<img"), "{page}");
+    let file = r.dir.parent().unwrap().join("audit.html");
+    std::fs::write(&file, &page).unwrap();
+    let shot = r.dir.parent().unwrap().join("audit.png");
+    let (playwright, chromium) = browser();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/audit-page.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&playwright)
+        .arg(&chromium)
+        .arg(&file)
+        .arg(&shot)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    // every row and every grant that held access, before any filter
+    assert_eq!(ids(&seen["initial"]["rows"]).len(), 4, "{seen:#}");
+    assert_eq!(
+        ids(&seen["initial"]["bars"]),
+        vec!["on-call-now", "earlier", "staging-fix"],
+        "{seen:#}"
+    );
+    assert_eq!(seen["initial"]["shown"], "4 of 4 request(s)");
+    assert_eq!(
+        ids(&seen["lanes"]),
+        vec![
+            "alice \u{b7} payments-prod (111122223333)",
+            "bob \u{b7} payments-staging (444455556666)"
+        ]
+    );
+    assert_eq!(ids(&seen["statusOptions"]), vec!["", "pending", "active", "expired"]);
+    // the filters hide rows and bars alike
+    assert_eq!(ids(&seen["active"]["rows"]), vec!["on-call-now"]);
+    assert_eq!(ids(&seen["active"]["bars"]), vec!["on-call-now"]);
+    assert_eq!(seen["active"]["shown"], "1 of 4 request(s)");
+    assert_eq!(ids(&seen["bob"]["rows"]), vec!["staging-fix"]);
+    assert_eq!(ids(&seen["bob"]["bars"]), vec!["staging-fix"]);
+    assert_eq!(
+        ids(&seen["text"]["rows"]),
+        vec!["on-call-now"],
+        "an approver's note is searchable"
+    );
+    // hover: who approved, with their notes, the window and the reason
+    assert_eq!(seen["tipHiddenAtStart"], true);
+    assert_eq!(seen["barTip"]["visible"], true);
+    let tip = seen["barTip"]["text"].as_str().unwrap();
+    assert_eq!(seen["hoveredBar"], "on-call-now");
+    for part in [
+        "on-call-now \u{b7} AdministratorAccess on payments-prod (111122223333)",
+        "2026-11-22T11:00:00Z \u{2192} still active",
+        "dan at 2026-11-22T07:30:00Z: \u{201c}Checked INC-4821, go\u{201d}",
+        "heidi",
+        "reason: Roll back",
+        "PR #1",
+    ] {
+        assert!(tip.contains(part), "{part} in {tip}");
+    }
+    assert!(
+        seen["cellTip"]
+            .as_str()
+            .unwrap()
+            .contains("approved by: dan at 2026-11-22T07:30:00Z"),
+        "{seen:#}"
+    );
+    // the reason's markup is text: nothing ran, no element was made of it, nothing loaded
+    assert_eq!(seen["pwned"], false);
+    assert_eq!(seen["injected"], 1, "only the page's own script");
+    assert!(
+        seen["reasonCells"][0]
+            .as_str()
+            .unwrap()
+            .contains("<script>window.__pwned=true</script>"),
+        "{seen:#}"
+    );
+    assert_eq!(seen["requests"], json!([]), "a self-contained page loads nothing");
+    assert_eq!(
+        seen["errors"],
+        json!([]),
+        "no script or style blocked by the page's own policy"
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "screenshot of {} bytes",
+        png.len()
+    );
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert_eq!(width, 1400);
+}

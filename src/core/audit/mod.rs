@@ -9,6 +9,7 @@
 pub mod compact;
 pub mod filter;
 mod history;
+pub mod html;
 mod join;
 pub mod render;
 mod row;

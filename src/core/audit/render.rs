@@ -8,9 +8,9 @@ use std::io::{self, Write};
 use super::{Report, Review, Row, fmt_time};
 
 /// A column: its header and how a row renders in it.
-struct Column {
-    header: &'static str,
-    cell: fn(&Row) -> String,
+pub(super) struct Column {
+    pub(super) header: &'static str,
+    pub(super) cell: fn(&Row) -> String,
     /// Table only: the longest cell shown (longer text is cut with `…`).
     max: Option<usize>,
 }
@@ -120,7 +120,7 @@ fn all_columns(with_verify: bool) -> Vec<Column> {
 }
 
 /// The columns of the table and Markdown views: what an auditor reads first.
-fn short_columns(with_verify: bool) -> Vec<Column> {
+pub(super) fn short_columns(with_verify: bool) -> Vec<Column> {
     let mut c = vec![
         col!("ID", |r| r.id.clone()),
         col!("STATUS", |r| r.status.as_str().to_string()),
