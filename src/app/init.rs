@@ -14,7 +14,7 @@ macro_rules! template {
 }
 
 /// (where `init` writes it, template) of every templated file.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("policies/access.toml", template!("access.toml")),
     ("policies/identities.toml", template!("identities.toml")),
     ("policies/directory.toml", template!("directory.toml")),
@@ -33,6 +33,10 @@ const TEMPLATES: [(&str, &str); 11] = [
     (
         ".github/workflows/gitgrant-check.yml",
         template!("workflows/gitgrant-check.yml"),
+    ),
+    (
+        ".github/workflows/gitgrant-directory-sync.yml",
+        template!("workflows/gitgrant-directory-sync.yml"),
     ),
     ("scenarios/example-auto-approved.toml", template!("scenario.toml")),
 ];

@@ -66,9 +66,10 @@ fn documented() -> BTreeMap<String, u8> {
         .collect()
 }
 
-const TEMPLATES: [&str; 2] = [
+const TEMPLATES: [&str; 3] = [
     "templates/init/workflows/gitgrant.yml",
     "templates/init/workflows/gitgrant-reconcile.yml",
+    "templates/init/workflows/gitgrant-directory-sync.yml",
 ];
 
 #[test]
@@ -172,4 +173,57 @@ fn every_api_call_needs_only_what_the_gate_asks_for() {
         reconcile.get("members").is_some_and(|l| *l >= 1),
         "live team membership"
     );
+}
+
+#[test]
+fn the_directory_sync_workflow_reads_aws_read_only_and_only_opens_a_pull_request() {
+    let text = read(TEMPLATES[2]);
+    let asked = requested(TEMPLATES[2]);
+    assert_eq!(asked.get("contents"), Some(&2), "push its own branch");
+    assert_eq!(asked.get("pull-requests"), Some(&2), "open or update the PR");
+    assert_eq!(asked.len(), 2, "nothing else: {asked:?}");
+    // its own read-only role, never the reconciler's (which can create assignments)
+    assert!(text.contains("role-to-assume: ${{ vars.GITGRANT_DIRECTORY_ROLE_ARN }}"));
+    assert!(!text.contains("GITGRANT_AWS_ROLE_ARN"));
+    // it pushes one branch and merges nothing
+    let pushes: Vec<&str> = text.lines().filter(|l| l.contains("git push")).collect();
+    assert_eq!(pushes.len(), 1, "{pushes:?}");
+    assert!(pushes[0].contains("\"HEAD:refs/heads/$branch\""), "{}", pushes[0]);
+    assert!(text.contains("branch=gitgrant/directory-sync "));
+    for forbidden in ["gh pr merge", "gh api", "--admin", "gitgrant-ledger", "pull_request"] {
+        assert!(!text.contains(forbidden), "the directory sync workflow must not use `{forbidden}`");
+    }
+    // the role it needs is documented, read-only
+    let doc = read("docs/branch-protection.md");
+    let section = doc
+        .split("### The directory sync role")
+        .nth(1)
+        .expect("docs/branch-protection.md documents the directory sync role");
+    let policy = section.split("```json").nth(1).and_then(|s| s.split("```").next()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(policy).unwrap();
+    let actions: Vec<&str> = v["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap())
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for a in &actions {
+        let verb = a.split(':').nth(1).unwrap();
+        assert!(
+            ["List", "Describe", "Get"].iter().any(|p| verb.starts_with(p)),
+            "the directory role is read-only; `{a}` is not"
+        );
+    }
+    for needed in [
+        "sso:ListInstances",
+        "sso:ListPermissionSets",
+        "sso:DescribePermissionSet",
+        "identitystore:GetGroupId",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListAccountsForParent",
+    ] {
+        assert!(actions.contains(&needed), "the directory role needs {needed}");
+    }
 }
