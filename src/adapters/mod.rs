@@ -6,3 +6,4 @@ pub mod backoff;
 pub mod fs;
 pub mod git;
 pub mod github;
+pub mod progress;

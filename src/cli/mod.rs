@@ -495,6 +495,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // the only read of the process environment: every command gets this value
     let env = RunEnvironment::from_process();
+    // calls that keep being retried say so, on stderr
+    crate::adapters::progress::set_reporter(|line| eprintln!("{line}"));
     run(cli.command, &env).unwrap_or_else(|e| fail(&e)).code()
 }
 

@@ -443,3 +443,49 @@ async fn a_held_back_answer_ends_at_the_attempt_timeout() {
     let defaults = gitgrant::adapters::aws::Timeouts::default();
     assert!(defaults.attempt <= Duration::from_secs(60) && defaults.connect <= Duration::from_secs(10));
 }
+
+/// Every progress line of this test process (the reporter can be set once per process).
+fn progress_lines() -> &'static std::sync::Mutex<Vec<String>> {
+    static LINES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    gitgrant::adapters::progress::set_reporter(|line| LINES.lock().unwrap().push(line.to_string()));
+    &LINES
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_throttled_for_long_says_it_is_still_trying_then_succeeds() {
+    let lines = progress_lines();
+    let settings = Settings {
+        retry: RetryPolicy {
+            initial_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(8),
+            deadline: Duration::from_secs(120),
+        },
+        ..fast()
+    };
+    // throttled for about 50 s (jittered waits of 1-2, 2-4, 4-8, then 4-8 s), then an answer
+    let delete = mock!(aws_sdk_ssoadmin::Client::delete_account_assignment)
+        .sequence()
+        .http_status(400, error("ThrottlingException", "Rate exceeded"))
+        .times(10)
+        .http_status(
+            200,
+            ok(r#"{"AccountAssignmentDeletionStatus":{"Status":"SUCCEEDED","RequestId":"req-9"}}"#),
+        )
+        .build();
+    let ic = adapter(&[delete], &[], &[], settings).await;
+    let outcome = ic.delete_assignment(ACCOUNT, PS, USER).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Succeeded);
+    assert_eq!(calls(&ic, "DeleteAccountAssignment"), 11);
+    let mine: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("still trying DeleteAccountAssignment:"))
+        .cloned()
+        .collect();
+    assert!(!mine.is_empty() && mine.len() <= 2, "{mine:?}");
+    assert!(
+        mine[0].contains("last: ThrottlingException: Rate exceeded (HTTP 400); gives up 120s after the first attempt"),
+        "{mine:?}"
+    );
+}

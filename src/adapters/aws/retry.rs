@@ -12,6 +12,7 @@ use aws_smithy_types::retry::ErrorKind;
 use super::AwsError;
 use super::calls::CallCounter;
 use crate::adapters::backoff::{Backoff, Jitter, Random, Schedule};
+use crate::adapters::progress::{Failed, StillTrying};
 
 /// Backoff and deadline of one operation (all its attempts together).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +126,7 @@ where
 {
     let started = tokio::time::Instant::now();
     let mut schedule = Schedule::new(policy.schedule(), Random::from_entropy());
+    let mut still_trying = StillTrying::default();
     loop {
         counter.admit(operation).await;
         let err = match attempt_fn().await {
@@ -145,8 +147,18 @@ where
             }
             Class::Retry => {
                 let elapsed = started.elapsed();
+                let attempts = schedule.attempts();
                 match schedule.next_wait(elapsed, None) {
-                    Ok(wait) => tokio::time::sleep(wait).await,
+                    Ok(wait) => {
+                        still_trying.note(&Failed {
+                            call: operation,
+                            elapsed,
+                            attempts,
+                            last: &message,
+                            deadline: policy.deadline,
+                        });
+                        tokio::time::sleep(wait).await
+                    }
                     Err(_) => {
                         return Err(AwsError::Deadline {
                             operation,

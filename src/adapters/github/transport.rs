@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::error::Error;
 use super::retry::{RetryPolicy, Verdict};
 use crate::adapters::backoff::{Random, Schedule};
+use crate::adapters::progress::{Failed, StillTrying};
 
 /// Items per page asked for (GitHub's maximum).
 pub const PER_PAGE: u32 = 100;
@@ -164,6 +165,7 @@ where
 {
     let start = tokio::time::Instant::now();
     let mut schedule = Schedule::new(policy.schedule(), random);
+    let mut still_trying = StillTrying::default();
     loop {
         let remaining = policy.deadline.saturating_sub(start.elapsed());
         let limit = remaining.min(policy.attempt_timeout);
@@ -195,6 +197,7 @@ where
             Verdict::RateLimited(wait) => Some(wait),
             _ => None,
         };
+        let attempts = schedule.attempts();
         let Ok(wait) = schedule.next_wait(start.elapsed(), server_wait) else {
             return Err(match verdict {
                 Verdict::RateLimited(wait) => Error::RateLimited {
@@ -212,6 +215,13 @@ where
                 },
             });
         };
+        still_trying.note(&Failed {
+            call: &format!("{name} {path}"),
+            elapsed: start.elapsed(),
+            attempts,
+            last: &last,
+            deadline: policy.deadline,
+        });
         tokio::time::sleep(wait).await;
     }
 }
@@ -370,9 +380,18 @@ mod tests {
         random: Random,
         script: Vec<(Duration, Reply)>,
     ) -> (Result<Reply, Error>, Vec<Duration>) {
+        run_at("/x", policy, random, script).await
+    }
+
+    async fn run_at(
+        path: &str,
+        policy: RetryPolicy,
+        random: Random,
+        script: Vec<(Duration, Reply)>,
+    ) -> (Result<Reply, Error>, Vec<Duration>) {
         let start = Instant::now();
         let times = RefCell::new(Vec::new());
-        let result = with_retries(policy, "GET", "/x".into(), Repeat::Safe, random, || {
+        let result = with_retries(policy, "GET", path.into(), Repeat::Safe, random, || {
             let n = times.borrow().len();
             times.borrow_mut().push(start.elapsed());
             let (delay, answer) = &script[n.min(script.len() - 1)];
@@ -395,6 +414,37 @@ mod tests {
 
     fn ms(v: &[u64]) -> Vec<Duration> {
         v.iter().map(|m| Duration::from_millis(*m)).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_retried_for_long_says_it_is_still_trying_every_thirty_seconds() {
+        let lines = crate::adapters::progress::capture();
+        let policy = RetryPolicy {
+            deadline: Duration::from_secs(90),
+            max_backoff: Duration::from_secs(5),
+            ..exact()
+        };
+        // 502 for 20 attempts (0, 10 ms, 30 ms ... 5.11 s, then every 5 s to 55.11 s), then an answer
+        let mut script: Vec<(Duration, Reply)> = (0..20).map(|_| (Duration::ZERO, reply(502, &[]))).collect();
+        script.push((Duration::ZERO, reply(200, &[])));
+        let (result, times) = run_at("/still-trying", policy, Random::seeded(1), script).await;
+        assert_eq!(result.unwrap().status, 200);
+        assert_eq!(times.len(), 21, "{times:?}");
+        let mine: Vec<String> = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("GET /still-trying"))
+            .cloned()
+            .collect();
+        assert_eq!(mine.len(), 2, "after 10 s and after 40 s: {mine:?}");
+        assert!(
+            mine[0].starts_with("gitgrant: still trying GET /still-trying: 11 attempt(s) in 10s, last: ")
+                && mine[0].contains("502")
+                && mine[0].ends_with("; gives up 90s after the first attempt"),
+            "{mine:?}"
+        );
+        assert!(mine[1].contains(": 17 attempt(s) in 40s, "), "{mine:?}");
     }
 
     #[tokio::test(start_paused = true)]
