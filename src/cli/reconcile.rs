@@ -65,6 +65,7 @@ pub fn run(args: &ReconcileArgs, env: &RunEnvironment, mode: Mode) -> Result<Exi
         at: args.at.unwrap_or_else(Utc::now),
         env: env.clone(),
         deadline,
+        started: std::time::Instant::now(),
     };
     let Some(watch) = watch else {
         let report = reconcile(&opts, apply).map_err(AppError::Reconcile)?;
@@ -89,6 +90,7 @@ fn watch_until(opts: &mut Options, format: Format, apply: bool, until: DateTime<
     loop {
         refetch(opts);
         opts.at = Utc::now();
+        opts.started = std::time::Instant::now();
         let pause = match reconcile(opts, apply) {
             Ok(report) => {
                 print_pass(&report, format, apply, opts.at);
@@ -223,6 +225,9 @@ pub fn human(r: &Report, applied: bool) -> String {
                 o.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
             );
         }
+        for s in &r.sessions {
+            let _ = writeln!(out, "{}", session_line(s));
+        }
     } else {
         for c in &r.plan.create {
             let _ = writeln!(out, "create {} ({})", target(c), c.requests.join(", "));
@@ -266,6 +271,27 @@ pub fn human(r: &Report, applied: bool) -> String {
     out
 }
 
+/// One step of ending live sessions: what was denied (or released) for whom, and how the
+/// provisioning ended.
+fn session_line(s: &crate::app::reconcile::sessions::SessionStep) -> String {
+    let who = if s.user.is_empty() { &s.user_id } else { &s.user };
+    let what = match s.action {
+        "deny" => format!(
+            "end sessions of {who} on {} ({}): tokens issued before {} denied, {}",
+            s.account,
+            s.permission_set,
+            s.before.format("%Y-%m-%dT%H:%M:%SZ"),
+            s.detail
+        ),
+        _ => format!(
+            "release session deny of {who} on {} ({}): {}",
+            s.account, s.permission_set, s.detail
+        ),
+    };
+    let error = s.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+    format!("{:<11} {what}{error}", s.status)
+}
+
 /// The closing lines: the counts of the plan (or apply), then an apply's terraform line.
 fn summary(out: &mut String, r: &Report, applied: bool) {
     let calls: u64 = r.api_calls.values().sum();
@@ -281,7 +307,16 @@ fn summary(out: &mut String, r: &Report, applied: bool) {
         r.failures
     );
     if applied {
-        let _ = writeln!(*out, "{}", apply_complete(&r.outcomes));
+        let ended = r
+            .sessions
+            .iter()
+            .filter(|s| s.action == "deny" && s.status == crate::app::reconcile::run::OutcomeStatus::Succeeded)
+            .count();
+        let mut line = apply_complete(&r.outcomes);
+        if !r.sessions.is_empty() {
+            line = format!("{} {ended} user session(s) ended.", line);
+        }
+        let _ = writeln!(*out, "{line}");
     }
 }
 

@@ -37,6 +37,11 @@ pub enum Kind {
     /// The ledger as the index (DESIGN 11): the request paths of the default branch's
     /// first-parent commits after one marker through the next (`Event::index`).
     Indexed,
+    /// Live sessions ended (issue 13 item 1): the permission set's inline policy denies the
+    /// user in the account for tokens issued before `at`, until `ends_at`.
+    SessionsEnded,
+    /// That deny statement was taken out of the inline policy again (`reason` says why).
+    SessionsReleased,
 }
 
 impl Kind {
@@ -56,6 +61,8 @@ impl Kind {
             Kind::Drift => "drift",
             Kind::Pushed => "pushed",
             Kind::Indexed => "indexed",
+            Kind::SessionsEnded => "sessions_ended",
+            Kind::SessionsReleased => "sessions_released",
         }
     }
 }
@@ -446,6 +453,29 @@ impl Ledger {
             }
         }
         owned
+    }
+
+    /// Permission set ARNs holding a session deny of gitgrant's whose time to go has come
+    /// by `at`: a `sessions_ended` with no later `sessions_released` for the same user,
+    /// account and permission set, and its `ends_at` passed.
+    pub fn session_denies_due(&self, at: DateTime<Utc>) -> BTreeSet<String> {
+        let mut open: BTreeMap<AssignmentKey, Option<DateTime<Utc>>> = BTreeMap::new();
+        for e in &self.events {
+            let Some(key) = Self::key_of(e) else { continue };
+            match e.kind {
+                Some(Kind::SessionsEnded) => {
+                    open.insert(key, e.ends_at);
+                }
+                Some(Kind::SessionsReleased) => {
+                    open.remove(&key);
+                }
+                _ => {}
+            }
+        }
+        open.into_iter()
+            .filter(|(_, until)| until.is_none_or(|u| u <= at))
+            .map(|(k, _)| k.permission_set_arn)
+            .collect()
     }
 
     /// Request paths revoked through the ledger (`/revoke` comments, deleting PRs, deletions

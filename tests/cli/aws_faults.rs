@@ -489,3 +489,74 @@ async fn a_call_throttled_for_long_says_it_is_still_trying_then_succeeds() {
         "{mine:?}"
     );
 }
+
+fn provisioning(status: &str, reason: Option<&str>) -> String {
+    let reason = reason.map(|r| format!(r#","FailureReason":"{r}""#)).unwrap_or_default();
+    format!(
+        r#"{{"PermissionSetProvisioningStatus":{{"Status":"{status}","RequestId":"prov-1","AccountId":"{ACCOUNT}","PermissionSetArn":"{PS}"{reason}}}}}"#
+    )
+}
+
+#[tokio::test]
+async fn provisioning_in_progress_is_polled_to_succeeded() {
+    let provision = mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
+        .sequence()
+        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
+        .build();
+    let status = mock!(aws_sdk_ssoadmin::Client::describe_permission_set_provisioning_status)
+        .sequence()
+        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
+        .http_status(400, error("ThrottlingException", "Rate exceeded"))
+        .http_status(200, ok(&provisioning("SUCCEEDED", None)))
+        .build();
+    let ic = adapter(&[provision, status], &[], &[], fast()).await;
+    let outcome = ic.provision_to_account(PS, ACCOUNT).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Succeeded);
+    assert_eq!(outcome.request_id, "prov-1");
+    assert_eq!(calls(&ic, "ProvisionPermissionSet"), 1);
+    assert_eq!(calls(&ic, "DescribePermissionSetProvisioningStatus"), 3);
+}
+
+#[tokio::test]
+async fn provisioning_that_fails_is_reported_with_aws_reason() {
+    let provision = mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
+        .sequence()
+        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
+        .build();
+    let status = mock!(aws_sdk_ssoadmin::Client::describe_permission_set_provisioning_status)
+        .sequence()
+        .http_status(
+            200,
+            ok(&provisioning(
+                "FAILED",
+                Some("The policy is too large for the role in this account"),
+            )),
+        )
+        .build();
+    let ic = adapter(&[provision, status], &[], &[], fast()).await;
+    let outcome = ic.provision_to_account(PS, ACCOUNT).await.unwrap();
+    assert_eq!(
+        outcome.status,
+        ChangeStatus::Failed("The policy is too large for the role in this account".into())
+    );
+}
+
+#[tokio::test]
+async fn provisioning_still_in_progress_at_the_poll_deadline_is_not_done() {
+    let provision = mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
+        .sequence()
+        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
+        .build();
+    let status = mock!(aws_sdk_ssoadmin::Client::describe_permission_set_provisioning_status)
+        .sequence()
+        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
+        .repeatedly()
+        .build();
+    let settings = Settings {
+        poll_deadline: Duration::from_millis(30),
+        ..fast()
+    };
+    let ic = adapter(&[provision, status], &[], &[], settings).await;
+    let outcome = ic.provision_to_account(PS, ACCOUNT).await.unwrap();
+    assert_eq!(outcome.status, ChangeStatus::InProgress);
+}

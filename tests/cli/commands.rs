@@ -238,3 +238,34 @@ fn init_writes_the_action_reference_it_is_given_and_refuses_a_malformed_one() {
         assert!(!dir.exists(), "nothing written for {bad}");
     }
 }
+
+#[test]
+fn an_unknown_end_sessions_mode_is_an_error_at_its_line_and_the_known_ones_pass() {
+    for (mode, ok) in [
+        ("on-revoke", true),
+        ("at-end", true),
+        ("never", true),
+        ("sometimes", false),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo");
+        crate::support::copy_dir(&crate::support::fixtures().join("base"), &dir);
+        let p = dir.join("policies/access.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let line = text.lines().position(|l| l == "[settings]").unwrap() + 2;
+        std::fs::write(
+            &p,
+            text.replacen("[settings]\n", &format!("[settings]\nend_sessions = \"{mode}\"\n"), 1),
+        )
+        .unwrap();
+        let (code, out, err) = run(&["check", "--repo", dir.to_str().unwrap(), "--at", "2026-11-22T12:00:00Z"]);
+        if ok {
+            assert_eq!(code, 0, "{mode}: {out}{err}");
+        } else {
+            assert_eq!(code, 1, "{out}{err}");
+            assert!(out.contains(&format!("policies/access.toml:{line}")), "{out}");
+            assert!(out.contains("`sometimes` is not a way to end sessions"), "{out}");
+            assert!(out.contains("invalid-value"), "{out}");
+        }
+    }
+}

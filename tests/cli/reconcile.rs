@@ -1746,3 +1746,231 @@ fn audit_row(w: &World, at: &str, path: &str) -> Value {
         .cloned()
         .unwrap_or_else(|| panic!("no row for {path}: {audit:#}"))
 }
+
+impl World {
+    /// The permission set's inline policy in moto ("" for none).
+    fn inline_policy(&self, ps: &str) -> String {
+        rt().block_on(async {
+            let cfg = self.moto.sdk_config().await;
+            aws_sdk_ssoadmin::Client::new(&cfg)
+                .get_inline_policy_for_permission_set()
+                .instance_arn(&self.seeded.instance_arn)
+                .permission_set_arn(&self.seeded.permission_sets[ps])
+                .send()
+                .await
+                .unwrap()
+                .inline_policy
+                .unwrap_or_default()
+        })
+    }
+
+    fn put_inline_policy(&self, ps: &str, document: &str) {
+        rt().block_on(async {
+            let cfg = self.moto.sdk_config().await;
+            aws_sdk_ssoadmin::Client::new(&cfg)
+                .put_inline_policy_to_permission_set()
+                .instance_arn(&self.seeded.instance_arn)
+                .permission_set_arn(&self.seeded.permission_sets[ps])
+                .inline_policy(document)
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+}
+
+/// The administrator's own inline statement, as they wrote it (spacing included).
+const ADMIN_INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{ "Sid": "BreakGlassBilling", "Effect": "Allow", "Action": "aws-portal:ViewBilling", "Resource": "*" }]}"#;
+
+#[test]
+fn a_revocation_ends_live_sessions_and_the_deny_goes_once_the_session_length_passed() {
+    let mut w = World::new();
+    w.put_inline_policy(ADMIN, ADMIN_INLINE);
+    let path = w.merge_request("inc-40", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    let v = w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(v["create"][0]["request"], path);
+    assert_eq!(v.get("sessions"), None, "a grant does not touch sessions");
+    assert_eq!(w.inline_policy(ADMIN), ADMIN_INLINE);
+    // revoked at 13:30 by deleting the file: the assignment goes, and so do live sessions
+    w.commit_on_main(
+        |r| std::fs::remove_file(r.join(&path)).unwrap(),
+        "Revert: revoke inc-40",
+    );
+    let (code, v, out) = w.run_full("apply", "2026-11-22T13:30:00Z", &[], &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["delete"][0]["reason"], "revoked");
+    let step = &v["sessions"][0];
+    assert_eq!(
+        (step["action"].as_str(), step["status"].as_str()),
+        (Some("deny"), Some("succeeded")),
+        "{v:#}"
+    );
+    let account = w.seeded.accounts["payments-prod"].clone();
+    let user = w.seeded.users["alice"].clone();
+    let policy: Value = serde_json::from_str(&w.inline_policy(ADMIN)).unwrap();
+    let doc = w.inline_policy(ADMIN);
+    assert!(
+        doc.contains(
+            r#"{ "Sid": "BreakGlassBilling", "Effect": "Allow", "Action": "aws-portal:ViewBilling", "Resource": "*" }"#
+        ),
+        "the administrator's statement, byte for byte: {doc}"
+    );
+    let deny = &policy["Statement"][1];
+    assert_eq!(deny["Effect"], "Deny");
+    assert_eq!(
+        (deny["Action"].as_str(), deny["Resource"].as_str()),
+        (Some("*"), Some("*"))
+    );
+    assert_eq!(deny["Condition"]["StringEquals"]["identitystore:userId"], user.as_str());
+    assert_eq!(
+        deny["Condition"]["StringEquals"]["aws:PrincipalAccount"],
+        account.as_str()
+    );
+    let before: chrono::DateTime<chrono::Utc> = deny["Condition"]["DateLessThan"]["aws:TokenIssueTime"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let at: chrono::DateTime<chrono::Utc> = "2026-11-22T13:30:00Z".parse().unwrap();
+    assert!(before >= at && before < at + chrono::TimeDelta::minutes(2), "{before}");
+    assert!(deny["Sid"].as_str().unwrap().starts_with("GitgrantEndSessions"));
+    let calls = &v["api_calls"];
+    assert_eq!(
+        (
+            calls["GetInlinePolicyForPermissionSet"].as_u64(),
+            calls["PutInlinePolicyToPermissionSet"].as_u64(),
+            calls["ProvisionPermissionSet"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{calls:#}"
+    );
+    let ended: Vec<Value> = w
+        .ledger()
+        .into_iter()
+        .filter(|e| e["kind"] == "sessions_ended")
+        .collect();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(
+        (ended[0]["request"].as_str(), ended[0]["user_id"].as_str()),
+        (Some(path.as_str()), Some(user.as_str()))
+    );
+    let until: chrono::DateTime<chrono::Utc> = ended[0]["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        until,
+        before + chrono::TimeDelta::minutes(65),
+        "the session length (PT1H) and a margin"
+    );
+    assert!(out.is_empty() || !out.contains("panicked"), "{out}");
+    let v = w.apply("2026-11-22T13:31:00Z");
+    assert_eq!(v.get("sessions"), None, "nothing more to do: {v:#}");
+    // before the session length has passed, the deny stays; after, it goes
+    let v = w.apply("2026-11-22T14:00:00Z");
+    assert_eq!(v.get("sessions"), None, "{v:#}");
+    let v = w.apply("2026-11-22T14:40:00Z");
+    assert_eq!(v["sessions"][0]["action"], "release", "{v:#}");
+    assert_eq!(v["sessions"][0]["detail"], "session-length-passed");
+    assert_eq!(
+        w.inline_policy(ADMIN),
+        ADMIN_INLINE,
+        "the administrator's policy as it was"
+    );
+    assert_eq!(
+        w.ledger().iter().filter(|e| e["kind"] == "sessions_released").count(),
+        1
+    );
+    let v = w.apply("2026-11-22T15:00:00Z");
+    assert_eq!(v.get("sessions"), None, "released once: {v:#}");
+    assert_eq!(v["api_calls"].get("GetInlinePolicyForPermissionSet"), None);
+}
+
+fn set_end_sessions(w: &World, mode: &str) {
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/access.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                &p,
+                text.replacen("[settings]\n", &format!("[settings]\nend_sessions = \"{mode}\"\n"), 1),
+            )
+            .unwrap();
+        },
+        &format!("end_sessions = {mode}"),
+    );
+}
+
+#[test]
+fn at_end_ends_sessions_at_every_window_end_and_never_touches_nothing() {
+    let mut w = World::new();
+    set_end_sessions(&w, "at-end");
+    let path = w.merge_request("inc-41", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "1h");
+    w.apply("2026-11-22T13:00:00Z");
+    let v = w.apply("2026-11-22T14:00:00Z");
+    assert_eq!(v["delete"][0]["reason"], "expired");
+    assert_eq!(v["sessions"][0]["action"], "deny", "{v:#}");
+    assert!(w.inline_policy(ADMIN).contains("GitgrantEndSessions"));
+    let ended: Vec<Value> = w
+        .ledger()
+        .into_iter()
+        .filter(|e| e["kind"] == "sessions_ended")
+        .collect();
+    assert_eq!(ended[0]["request"], path.as_str());
+    assert!(
+        ended[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("expired: tokens issued before ")
+    );
+
+    let mut w = World::new();
+    set_end_sessions(&w, "never");
+    let path = w.merge_request("inc-42", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    w.apply("2026-11-22T13:00:00Z");
+    w.commit_on_main(
+        |r| std::fs::remove_file(r.join(&path)).unwrap(),
+        "Revert: revoke inc-42",
+    );
+    let v = w.apply("2026-11-22T13:30:00Z");
+    assert_eq!(v["delete"][0]["reason"], "revoked");
+    assert_eq!(v.get("sessions"), None, "{v:#}");
+    assert_eq!(w.inline_policy(ADMIN), "");
+    assert_eq!(v["api_calls"].get("GetInlinePolicyForPermissionSet"), None);
+}
+
+#[test]
+fn a_full_inline_policy_refuses_the_deny_loudly_and_the_assignment_still_goes() {
+    let mut w = World::new();
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Big","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{}/*"}}]}}"#,
+        "b".repeat(10_100)
+    );
+    w.put_inline_policy(ADMIN, &big);
+    let path = w.merge_request("inc-43", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    w.apply("2026-11-22T13:00:00Z");
+    w.commit_on_main(
+        |r| std::fs::remove_file(r.join(&path)).unwrap(),
+        "Revert: revoke inc-43",
+    );
+    let (code, v, _) = w.run_full("apply", "2026-11-22T13:30:00Z", &[], &[]);
+    assert_eq!(code, 1, "a deny that could not be written is a failure: {v:#}");
+    assert_eq!(
+        v["outcomes"][0]["status"], "succeeded",
+        "the assignment is deleted all the same"
+    );
+    assert!(w.assignments().is_empty());
+    let step = &v["sessions"][0];
+    assert_eq!(step["status"], "failed");
+    assert!(
+        step["error"]
+            .as_str()
+            .unwrap()
+            .contains("no room for a statement that ends sessions"),
+        "{step:#}"
+    );
+    assert_eq!(w.inline_policy(ADMIN), big, "the administrator's policy is untouched");
+    let failed: Vec<Value> = w.ledger().into_iter().filter(|e| e["kind"] == "failed").collect();
+    assert!(
+        failed[0]["reason"].as_str().unwrap().starts_with("end sessions: "),
+        "{failed:#?}"
+    );
+    assert_eq!(failed[0]["request"], path.as_str());
+}

@@ -47,6 +47,7 @@ mod calls;
 mod directory_file;
 mod error;
 mod identities;
+mod inline_policy;
 mod organization;
 pub mod retry;
 

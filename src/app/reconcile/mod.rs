@@ -6,3 +6,4 @@ pub mod live;
 pub mod membership;
 pub mod run;
 pub mod selection;
+pub mod sessions;

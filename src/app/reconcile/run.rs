@@ -14,10 +14,11 @@ use tokio::runtime::Runtime;
 use super::desired::{self, Desired, EvidenceDir, EvidenceSource, NoEvidence};
 use super::live::LiveMembership;
 use super::membership::Sources;
+use super::sessions::{self, SessionStep, SessionsInput, session_length};
 use crate::adapters::aws::{AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
 use crate::adapters::git::Git;
 use crate::core::ledger::{AssignmentKey, Event, Kind, Ledger, Owned};
-use crate::core::model::policy::Settings;
+use crate::core::model::policy::{EndSessions, Settings};
 use crate::core::reconcile::observed;
 use crate::core::reconcile::plan::{self, Actual, AssignmentAction, AssignmentChange, Candidate, Plan, PlanInput};
 
@@ -38,6 +39,8 @@ pub struct Options {
     /// How long the changes of one pass may take (`apply --deadline`): after it nothing new
     /// starts and what is still waiting for AWS is recorded `unknown` (issue 11 item 4).
     pub deadline: std::time::Duration,
+    /// When the run started (monotonic): `at` plus the time since is the run's "now".
+    pub started: std::time::Instant,
 }
 
 /// How a change ended, as the JSON output, the human output and the ledger commit message
@@ -111,6 +114,9 @@ pub struct Report {
     pub undecided: Vec<String>,
     /// Where "still eligible" read team and group memberships: `live` or `snapshot`.
     pub membership: Sources,
+    /// What ending live sessions did (issue 13 item 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<SessionStep>,
 }
 
 /// Evidence from GitHub's API: the PR that merged the commit adding a request file.
@@ -343,6 +349,8 @@ struct Observed {
     user_ids: BTreeMap<String, Option<String>>,
     /// The USER assignments of the managed permission sets.
     actual: Vec<Actual>,
+    /// Permission set ARNs holding a session deny due for release (the ledger).
+    session_denies_due: BTreeSet<String>,
 }
 
 /// Reads the ledger's indexes and, from Identity Center, the managed permission sets, the
@@ -398,6 +406,7 @@ fn observe(
         permission_sets,
         user_ids,
         actual,
+        session_denies_due: ledger.session_denies_due(opts.at),
     })
 }
 
@@ -545,6 +554,10 @@ fn apply_plan(
         events.extend(outcome_events(&outcome, opts.at));
         report.outcomes.push(outcome);
     }
+    let (steps, ended) = end_sessions(opts, rt, d, observed, settings, &report.outcomes);
+    report.failures += steps.iter().filter(|s| s.status != OutcomeStatus::Succeeded).count();
+    report.sessions = steps;
+    events.extend(ended);
     let active = active_candidates(&d.candidates, opts.at);
     events.extend(extension_events(&active, observed, opts.at));
     let message = ledger_message(opts.at, &events);
@@ -556,6 +569,47 @@ fn apply_plan(
             )
         })?;
     Ok(())
+}
+
+/// Ends the live sessions of this run's removals and releases due denies (issue 13 item 1).
+/// The deny's time is the run's time plus how long it has run: sessions issued while the
+/// deletes were being made are denied too.
+fn end_sessions(
+    opts: &Options,
+    rt: &Runtime,
+    d: &Desired,
+    observed: &Observed,
+    settings: Option<&Settings>,
+    outcomes: &[Outcome],
+) -> (Vec<SessionStep>, Vec<Event>) {
+    let lengths: BTreeMap<String, chrono::TimeDelta> = d
+        .policy
+        .as_ref()
+        .map(|p| {
+            p.directory()
+                .permission_sets
+                .iter()
+                .filter_map(|ps| Some((ps.arn.clone(), session_length(ps.session_duration.as_deref()?)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let elapsed = chrono::TimeDelta::from_std(opts.started.elapsed()).unwrap_or_default();
+    let input = SessionsInput {
+        mode: settings.map_or(EndSessions::default(), |s| s.end_sessions),
+        session_lengths: &lengths,
+        due: &observed.session_denies_due,
+        names: &observed.permission_sets,
+        now: whole_second_after(opts.at + elapsed),
+    };
+    rt.block_on(sessions::end_sessions(&observed.ic, outcomes, &input))
+}
+
+/// `t` rounded up to a whole second: the deny's time as IAM compares it (tokens issued in
+/// the same second are denied too).
+fn whole_second_after(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    let down = t.duration_trunc(TimeDelta::seconds(1)).unwrap_or(t);
+    if down == t { t } else { down + TimeDelta::seconds(1) }
 }
 
 /// Outcomes earlier runs never recorded, re-derived from what Identity Center holds (issue

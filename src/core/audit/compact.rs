@@ -108,7 +108,13 @@ fn placed(kind: Kind) -> bool {
         | Kind::Activated
         | Kind::Ended
         | Kind::Failed => true,
-        Kind::Drift | Kind::Assigning | Kind::Unknown | Kind::Pushed | Kind::Indexed => false,
+        Kind::Drift
+            | Kind::Assigning
+            | Kind::Unknown
+            | Kind::Pushed
+            | Kind::Indexed
+            | Kind::SessionsEnded
+            | Kind::SessionsReleased => false,
     }
 }
 

@@ -147,7 +147,13 @@ fn sort_ledger_events<'a>(
             // hand-made assignments are not requests; `gitgrant plan` reports them. An intent
             // to assign is not an activation: the `activated` (or `failed`) that follows is;
             // nor is an `unknown` outcome, which a later run settles.
-            Kind::Drift | Kind::Assigning | Kind::Unknown | Kind::Pushed | Kind::Indexed => {}
+            Kind::Drift
+            | Kind::Assigning
+            | Kind::Unknown
+            | Kind::Pushed
+            | Kind::Indexed
+            | Kind::SessionsEnded
+            | Kind::SessionsReleased => {}
         }
     }
     place_closed_events(closed, &mut groups, problems);

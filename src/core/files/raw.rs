@@ -50,6 +50,8 @@ pub struct RawSettings {
     pub remove_drift: Option<bool>,
     #[serde(default)]
     pub apply_concurrency: Option<S<i64>>,
+    #[serde(default)]
+    pub end_sessions: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ use super::directory::Directory;
 use crate::core::files::duration::HumaneDuration;
 use crate::core::files::lexical;
 use crate::core::files::raw::{RawAccess, RawApproval, RawEligibility, RawSettings, S};
+use serde::Serialize;
 
 /// Default for `max_start_ahead`: a request may start at most this far in the future.
 pub const DEFAULT_MAX_START_AHEAD: u64 = 30 * 86_400;
@@ -28,6 +29,32 @@ pub struct Settings {
     pub remove_drift: bool,
     /// Assignment changes made at once by the reconciler.
     pub apply_concurrency: usize,
+    /// When the reconciler also ends the user's live sessions (issue 13 item 1).
+    pub end_sessions: EndSessions,
+}
+
+/// When the reconciler ends live sessions (`settings.end_sessions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndSessions {
+    /// When access is taken away before its end: revoked, no longer eligible, drift removed.
+    #[default]
+    OnRevoke,
+    /// Also at every window's end, so access ends on time, session included.
+    AtEnd,
+    /// Never: a session outlives its assignment by up to the permission set's session length.
+    Never,
+}
+
+impl EndSessions {
+    pub fn parse(s: &str) -> Option<EndSessions> {
+        match s {
+            "on-revoke" => Some(EndSessions::OnRevoke),
+            "at-end" => Some(EndSessions::AtEnd),
+            "never" => Some(EndSessions::Never),
+            _ => None,
+        }
+    }
 }
 
 /// Who a rule names.
@@ -225,6 +252,7 @@ impl Settings {
         let managed_permission_sets = managed_permission_sets(cx, directory, &s.managed_permission_sets);
         let max_removals_per_run = max_removals_per_run(cx, &s.max_removals_per_run);
         let apply_concurrency = apply_concurrency(cx, &s.apply_concurrency);
+        let end_sessions = end_sessions(cx, &s.end_sessions);
         Settings {
             max_duration,
             require_ticket: s.require_ticket.unwrap_or(false),
@@ -235,6 +263,7 @@ impl Settings {
             max_removals_per_run,
             remove_drift: s.remove_drift.unwrap_or(false),
             apply_concurrency,
+            end_sessions,
         }
     }
 }
@@ -311,6 +340,19 @@ fn apply_concurrency(cx: &mut Ctx<'_>, v: &Option<S<i64>>) -> usize {
         }
         None => 4,
     }
+}
+
+fn end_sessions(cx: &mut Ctx<'_>, v: &Option<S<String>>) -> EndSessions {
+    let Some(v) = v else { return EndSessions::default() };
+    EndSessions::parse(v.get_ref()).unwrap_or_else(|| {
+        cx.error(
+            "invalid-value",
+            v.span(),
+            format!("`{}` is not a way to end sessions", v.get_ref()),
+            "use \"on-revoke\" (the default), \"at-end\" or \"never\"",
+        );
+        EndSessions::default()
+    })
 }
 
 impl EligibilityRule {

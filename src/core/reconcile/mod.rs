@@ -3,3 +3,4 @@
 pub mod live;
 pub mod observed;
 pub mod plan;
+pub mod sessions;
