@@ -42,6 +42,10 @@ echo "== the whole lifecycle (scripts/demo.sh, the README's lifecycle command)"
 bash scripts/demo.sh >/tmp/gitgrant-demo.log 2>&1 || { cat /tmp/gitgrant-demo.log; exit 1; }
 tail -n 3 /tmp/gitgrant-demo.log
 
+echo "== from init to a first grant (scripts/getting-started.sh, docs/getting-started.md part 2)"
+bash scripts/getting-started.sh >/tmp/gitgrant-getting-started.log 2>&1 || { cat /tmp/gitgrant-getting-started.log; exit 1; }
+tail -n 1 /tmp/gitgrant-getting-started.log
+
 echo "== generated repository passes check"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

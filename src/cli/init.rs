@@ -27,9 +27,11 @@ pub fn run(dir: &Path, action_ref: Option<&str>) -> Result<Exit, AppError> {
             "note: the workflows use `{ACTION_PLACEHOLDER}`, which does not exist: they fail until you replace it (or run `gitgrant init --action-ref OWNER/REPO@SHA`)"
         );
     }
-    println!(
-        "next: edit policies/, then run `gitgrant check --repo {}`",
-        dir.display()
-    );
+    let d = dir.display();
+    println!("next, in {d} (docs/getting-started.md of gitgrant walks each step):");
+    println!("  1. `gitgrant directory sync` with AWS credentials: policies/directory.toml from your organization");
+    println!("  2. policies/identities.toml (GitHub login -> Identity Center user), policies/access.toml (who may ask for what)");
+    println!("  3. .github/CODEOWNERS: your approvers in place of @example-org/...; scenarios/: your names");
+    println!("  4. `gitgrant check` and `gitgrant test`, then push, and set up GitHub and AWS per docs/branch-protection.md");
     Ok(Exit::Success)
 }

@@ -266,7 +266,7 @@ pub struct SchemaArgs {
 // `gitgrant init`
 #[derive(clap::Args, Debug)]
 pub struct InitArgs {
-    /// Where to write it (created if missing; must be empty)
+    /// Where to write it (created if missing; must be empty, or a fresh clone holding only `.git`)
     pub dir: PathBuf,
     /// Where the workflows get the gitgrant action, pinned to a full commit id
     /// (`your-org/gitgrant@<40 hex digits>`); without it they carry an all-zero placeholder

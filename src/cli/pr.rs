@@ -165,7 +165,7 @@ fn record_pr_events(
     if !events.is_empty() {
         events.extend(evaluated.index_event.iter().cloned());
     }
-    git.append_ledger(&events, &ledger_subject(evaluated, events.len()))?;
+    git.append_ledger(&events, &ledger_subject(evaluated, &events))?;
     Ok(())
 }
 
@@ -182,12 +182,23 @@ fn pr_events(
     events
 }
 
-fn ledger_subject(evaluated: &Evaluated, events: usize) -> String {
+/// The ledger commit's subject: what happened to the PR (merged, closed) when the events say
+/// so, else the gate's decision, so `git log gitgrant-ledger` reads as the PR's history.
+fn ledger_subject(evaluated: &Evaluated, events: &[crate::core::ledger::Event]) -> String {
+    use crate::core::ledger::Kind;
+    let has = |k: Kind| events.iter().any(|e| e.kind == Some(k));
+    let what = if has(Kind::Merged) {
+        format!("merged ({})", evaluated.outcome.decision.as_str())
+    } else if has(Kind::ClosedUnmerged) {
+        "closed unmerged".to_string()
+    } else {
+        evaluated.outcome.decision.as_str().to_string()
+    };
     // the adapter adds one line per event to the subject
     format!(
-        "gitgrant: PR #{} {} ({events} event(s))",
+        "gitgrant: PR #{} {what} ({} event(s))",
         evaluated.facts.number,
-        evaluated.outcome.decision.as_str(),
+        events.len()
     )
 }
 
@@ -375,6 +386,6 @@ fn record_in_ledger(
     if !events.is_empty() {
         events.extend(evaluated.index_event.iter().cloned());
     }
-    git.append_ledger(&events, &ledger_subject(evaluated, events.len()))?;
+    git.append_ledger(&events, &ledger_subject(evaluated, &events))?;
     Ok(refused)
 }

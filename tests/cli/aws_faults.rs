@@ -560,3 +560,33 @@ async fn provisioning_still_in_progress_at_the_poll_deadline_is_not_done() {
     let outcome = ic.provision_to_account(PS, ACCOUNT).await.unwrap();
     assert_eq!(outcome.status, ChangeStatus::InProgress);
 }
+
+#[tokio::test]
+async fn an_error_page_without_an_aws_error_is_named_by_its_status_not_dumped() {
+    let create = mock!(aws_sdk_ssoadmin::Client::create_account_assignment)
+        .sequence()
+        .http_status(
+            500,
+            Some(
+                "<html><body><h1>Internal Server Error</h1><p>Traceback (most recent call last)</p></body></html>"
+                    .into(),
+            ),
+        )
+        .repeatedly()
+        .build();
+    let settings = Settings {
+        retry: RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            deadline: Duration::from_millis(100),
+        },
+        ..fast()
+    };
+    let ic = adapter(&[create], &[], &[], settings).await;
+    let message = ic.create_assignment(ACCOUNT, PS, USER).await.unwrap_err().to_string();
+    assert!(message.contains("HTTP 500 without an AWS error code"), "{message}");
+    assert!(
+        !message.contains("<html") && !message.contains("Traceback"),
+        "{message}"
+    );
+}

@@ -745,6 +745,11 @@ fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
     assert_eq!(kinds(&events), vec!["requested", "approved", "approved", "merged"]);
     assert_eq!(events[3]["paths"], json!([PATH]));
     assert_eq!(events[3]["evidence"]["pull_request"]["number"], 7);
+    // the ledger's history says what happened to the PR
+    let log = git(repo.path(), &["log", "--format=%s", "gitgrant-ledger"], "admin");
+    let subjects: Vec<&str> = log.lines().collect();
+    assert!(subjects[0].starts_with("gitgrant: PR #7 merged (approved) (1 event(s))"), "{log}");
+    assert!(subjects[1].starts_with("gitgrant: PR #7 approved (3 event(s))"), "{log}");
 
     // `/revoke` by someone who is neither requester, code owner nor admin: refused
     let payload = |login: &str| {

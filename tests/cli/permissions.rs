@@ -220,6 +220,8 @@ fn the_directory_sync_workflow_reads_aws_read_only_and_only_opens_a_pull_request
         "sso:ListPermissionSets",
         "sso:DescribePermissionSet",
         "identitystore:GetGroupId",
+        "identitystore:ListGroupMemberships",
+        "identitystore:DescribeUser",
         "organizations:ListRoots",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListAccountsForParent",

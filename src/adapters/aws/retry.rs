@@ -179,11 +179,19 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
-    let status = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+    let http = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
     match (err.code(), err.message()) {
-        (Some(code), Some(msg)) => format!("{code}: {msg}{status}"),
-        (Some(code), None) => format!("{code}{status}"),
-        _ => format!("{}{status}", DisplayErrorContext(err)),
+        (Some(code), Some(msg)) => format!("{code}: {msg}{http}"),
+        (Some(code), None) => format!("{code}{http}"),
+        // an answer that is no AWS error (an HTML error page, a proxy's): its status, not
+        // the SDK's dump of the body
+        _ if matches!(err, SdkError::ServiceError(_) | SdkError::ResponseError(_)) => match status {
+            Some(s) => format!(
+                "HTTP {s} without an AWS error code (a proxy's or an emulator's error page; an endpoint that does not implement this call answers so)"
+            ),
+            None => "an answer without an AWS error code".into(),
+        },
+        _ => format!("{}{http}", DisplayErrorContext(err)),
     }
 }
 

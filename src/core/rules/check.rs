@@ -73,7 +73,8 @@ pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds) -> Ch
     let mut requests = Vec::new();
     let mut invalid = 0;
     let mut ids: HashMap<String, String> = HashMap::new();
-    for (path, entry) in tree.requests() {
+    // README and .gitkeep files of `requests/` are neither requests nor invalid ones
+    for (path, entry) in tree.requests().filter(|(p, e)| !(load::is_ignorable(p) && **e != tree::Entry::Symlink)) {
         let mut found = Vec::new();
         let (loaded, ended) = load_request(path, entry, &set, at, ends, &mut found);
         if let Ok(p) = RequestPath::parse(path) {
