@@ -28,6 +28,9 @@ pub struct RunEnvironment {
     pub pr_number: Option<String>,
     /// `GH_TOKEN`: the GitHub CLI's token variable, a person's token on a laptop.
     pub gh_token: Option<String>,
+    /// The variables `[[notify]]` entries name (`url_env`, `secret_env`), read when the run
+    /// is built: every variable named in capitals, digits and `_` (values never printed).
+    pub named: std::collections::BTreeMap<String, String>,
 }
 
 /// The token of the GitHub CLI's login (`gh auth token`), if `gh` is installed and logged in.
@@ -54,6 +57,7 @@ impl std::fmt::Debug for RunEnvironment {
             .field("github_step_summary", &self.github_step_summary)
             .field("gh_token", &self.gh_token.as_ref().map(|_| "<set>"))
             .field("pr_number", &self.pr_number)
+            .field("named", &format!("<{} variable(s)>", self.named.len()))
             .finish()
     }
 }
@@ -70,7 +74,16 @@ impl RunEnvironment {
             github_step_summary: lookup("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             pr_number: lookup("GITGRANT_PR_NUMBER"),
             gh_token: lookup("GH_TOKEN"),
+            named: Default::default(),
         }
+    }
+
+    /// A variable a `[[notify]]` entry names, when it is set and not empty.
+    pub fn named_var(&self, name: &str) -> Option<&str> {
+        self.named
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
     }
 
     /// A person's GitHub token, for `request` and `revoke` on a laptop: `GH_TOKEN`, then
@@ -85,7 +98,14 @@ impl RunEnvironment {
 
     /// The process's own environment.
     pub fn from_process() -> RunEnvironment {
-        RunEnvironment::from_vars(|name| std::env::var(name).ok())
+        let mut env = RunEnvironment::from_vars(|name| std::env::var(name).ok());
+        let notify_name = |k: &str| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        };
+        env.named = std::env::vars().filter(|(k, _)| notify_name(k)).collect();
+        env
     }
 
     /// The event payload (`GITHUB_EVENT_PATH`), read and parsed; what is wrong says where.
@@ -331,6 +351,7 @@ mod tests {
                 github_step_summary: Some("/run/summary.md".into()),
                 pr_number: Some("42".into()),
                 gh_token: Some("ghp_person".into()),
+                named: Default::default(),
             }
         );
         assert!(!format!("{e:?}").contains("ghs_secret"), "{e:?}");

@@ -6,4 +6,5 @@ pub mod backoff;
 pub mod fs;
 pub mod git;
 pub mod github;
+pub mod notify;
 pub mod progress;

@@ -7,6 +7,7 @@ pub mod directory_sync;
 pub mod error;
 pub mod index;
 pub mod init;
+pub mod notify;
 pub mod pr;
 pub mod reconcile;
 pub mod request;

@@ -74,6 +74,12 @@ pub fn run(a: &PrArgs, env: &RunEnvironment) -> Result<Exit, AppError> {
         eprintln!("gitgrant: {why}");
         return Ok(Exit::Findings);
     }
+    // with --report the check run carries the decision: a pending one stays in progress
+    // there, and the job is not red while people have yet to review
+    if a.report && evaluated.outcome.decision == Decision::Pending {
+        eprintln!("gitgrant: pending: the `gitgrant` check stays in progress until the request is approved");
+        return Ok(Exit::Success);
+    }
     Ok(Exit::findings_if(evaluated.outcome.decision != Decision::Approved))
 }
 
@@ -130,7 +136,7 @@ fn self_merge(
         }));
     }
     if a.ledger {
-        record_pr_events(&git, &known, &snap, &after, at)?;
+        record_pr_events(&git, &known, &snap, &after, at, env)?;
     }
     if let (Some(file), Some(branch)) = (&a.start_reconciler, &after.facts.default_branch) {
         match o.rt.block_on(o.gh.dispatch_workflow(&o.repo, file, branch)) {
@@ -160,13 +166,31 @@ fn record_pr_events(
     snap: &Snapshot,
     evaluated: &Evaluated,
     at: DateTime<Utc>,
+    env: &RunEnvironment,
 ) -> Result<(), AppError> {
     let mut events = pr_events(snap, evaluated, existing, at);
     if !events.is_empty() {
         events.extend(evaluated.index_event.iter().cloned());
     }
     git.append_ledger(&events, &ledger_subject(evaluated, &events))?;
+    announce(git, evaluated, existing, &events, env, at);
     Ok(())
+}
+
+/// Announces the events just recorded to the base policy's `[[notify]]` targets; what was
+/// sent and what failed goes to stderr (a failure never changes the decision or the exit).
+fn announce(
+    git: &crate::adapters::git::Git,
+    evaluated: &Evaluated,
+    ledger: &crate::core::ledger::Ledger,
+    events: &[crate::core::ledger::Event],
+    env: &RunEnvironment,
+    at: DateTime<Utc>,
+) {
+    let announced = crate::app::notify::announce_pr_events(git, &evaluated.base, ledger, events, env, at);
+    for line in crate::app::notify::lines(&announced) {
+        eprintln!("{line}");
+    }
 }
 
 /// The ledger events the PR's state adds to `existing`, approval records attached.
@@ -387,5 +411,6 @@ fn record_in_ledger(
         events.extend(evaluated.index_event.iter().cloned());
     }
     git.append_ledger(&events, &ledger_subject(evaluated, &events))?;
+    announce(&git, evaluated, &existing, &events, env, at);
     Ok(refused)
 }

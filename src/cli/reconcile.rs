@@ -228,6 +228,16 @@ pub fn human(r: &Report, applied: bool) -> String {
         for s in &r.sessions {
             let _ = writeln!(out, "{}", session_line(s));
         }
+        for n in &r.notifications {
+            let _ = match &n.error {
+                None => writeln!(out, "notified    {}: {} (event {})", n.target, n.event, n.id),
+                Some(e) => writeln!(
+                    out,
+                    "notify-failed {}: {} (event {}): {e}; recorded, a later run tries again",
+                    n.target, n.event, n.id
+                ),
+            };
+        }
     } else {
         for c in &r.plan.create {
             let _ = writeln!(out, "create {} ({})", target(c), c.requests.join(", "));

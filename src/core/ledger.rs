@@ -42,6 +42,10 @@ pub enum Kind {
     SessionsEnded,
     /// That deny statement was taken out of the inline policy again (`reason` says why).
     SessionsReleased,
+    /// Events announced to a `[[notify]]` target (`target`, `delivered`).
+    Notified,
+    /// Events a target could not be sent after retries (`reason`); a later run tries again.
+    NotifyFailed,
 }
 
 impl Kind {
@@ -63,6 +67,8 @@ impl Kind {
             Kind::Indexed => "indexed",
             Kind::SessionsEnded => "sessions_ended",
             Kind::SessionsReleased => "sessions_released",
+            Kind::Notified => "notified",
+            Kind::NotifyFailed => "notify_failed",
         }
     }
 }
@@ -160,6 +166,12 @@ pub struct Event {
     /// Indexed: the first-parent commits it indexed (`core::index`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<crate::core::index::IndexDelta>,
+    /// Notified, notify failed: the `[[notify]]` target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Notified, notify failed: the ids of the events (`core::notify::event_id`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivered: Vec<String>,
 }
 
 impl Event {

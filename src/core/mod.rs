@@ -8,5 +8,6 @@ pub mod gate;
 pub mod index;
 pub mod ledger;
 pub mod model;
+pub mod notify;
 pub mod reconcile;
 pub mod rules;

@@ -269,3 +269,46 @@ fn an_unknown_end_sessions_mode_is_an_error_at_its_line_and_the_known_ones_pass(
         }
     }
 }
+
+#[test]
+fn notify_entries_name_variables_never_urls_and_only_known_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repo");
+    crate::support::copy_dir(&crate::support::fixtures().join("base"), &dir);
+    let p = dir.join("policies/access.toml");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    let first = text.lines().count() + 2;
+    text.push_str(
+        "\n[[notify]]\nid = \"slack\"\nkind = \"slack\"\nurl_env = \"https://hooks.slack.com/services/T0/B0/x\"\nsecret_env = \"GITGRANT_KEY\"\nevents = [\"granted\"]\n\
+         \n[[notify]]\nid = \"pager\"\nkind = \"pagerduty\"\nurl_env = \"GITGRANT_PAGER\"\n",
+    );
+    std::fs::write(&p, text).unwrap();
+    let (code, out, err) = run(&["check", "--repo", dir.to_str().unwrap(), "--at", "2026-11-22T12:00:00Z"]);
+    assert_eq!(code, 1, "{out}{err}");
+    for (line, message) in [
+        (
+            first + 3,
+            "`https://hooks.slack.com/services/T0/B0/x` is not an environment variable name",
+        ),
+        (first + 5, "`granted` is not an event gitgrant announces"),
+        (first + 9, "`pagerduty` is not a kind of notification"),
+    ] {
+        assert!(
+            out.contains(&format!("policies/access.toml:{line}")),
+            "line {line} for {message}: {out}"
+        );
+        assert!(out.contains(message), "{message}: {out}");
+    }
+    // a signing secret on a kind that is not signed: the typed check (the schema has no rule)
+    let text = std::fs::read_to_string(crate::support::fixtures().join("base/policies/access.toml")).unwrap();
+    let line = text.lines().count() + 6;
+    std::fs::write(
+        &p,
+        format!("{text}\n[[notify]]\nid = \"slack\"\nkind = \"slack\"\nurl_env = \"GITGRANT_SLACK\"\nsecret_env = \"GITGRANT_KEY\"\n"),
+    )
+    .unwrap();
+    let (code, out, _) = run(&["check", "--repo", dir.to_str().unwrap(), "--at", "2026-11-22T12:00:00Z"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("policies/access.toml:{line}")), "{out}");
+    assert!(out.contains("`secret_env` signs generic webhooks only"), "{out}");
+}

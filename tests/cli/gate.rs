@@ -748,8 +748,14 @@ fn the_pr_side_of_the_ledger_is_recorded_once_and_revocations_need_authority() {
     // the ledger's history says what happened to the PR
     let log = git(repo.path(), &["log", "--format=%s", "gitgrant-ledger"], "admin");
     let subjects: Vec<&str> = log.lines().collect();
-    assert!(subjects[0].starts_with("gitgrant: PR #7 merged (approved) (1 event(s))"), "{log}");
-    assert!(subjects[1].starts_with("gitgrant: PR #7 approved (3 event(s))"), "{log}");
+    assert!(
+        subjects[0].starts_with("gitgrant: PR #7 merged (approved) (1 event(s))"),
+        "{log}"
+    );
+    assert!(
+        subjects[1].starts_with("gitgrant: PR #7 approved (3 event(s))"),
+        "{log}"
+    );
 
     // `/revoke` by someone who is neither requester, code owner nor admin: refused
     let payload = |login: &str| {
@@ -1242,4 +1248,81 @@ fn revoke_authority_never_comes_from_a_side_branchs_codeowners() {
         1,
         "{events:#?}"
     );
+}
+
+#[test]
+fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("POST"))
+            .and(path("/hook"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("base"), dir.path());
+    let p = dir.path().join("policies/access.toml");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    text.push_str("\n[[notify]]\nid = \"audit-hook\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_TEST_HOOK\"\nevents = [\"requested\", \"approved\"]\n");
+    std::fs::write(&p, text).unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"], "admin");
+    git(dir.path(), &["add", "-A"], "admin");
+    git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
+    let base = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+    let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+    let snap = snapshot(
+        "alice",
+        &base,
+        &head,
+        added(PATH),
+        json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+    );
+    let hook = format!("{}/hook", server.uri());
+    let run = || {
+        let file = dir.path().join(".git/snap.json");
+        std::fs::write(&file, serde_json::to_string(&snap).unwrap()).unwrap();
+        bin()
+            .args([
+                "pr",
+                "--repo",
+                dir.path().to_str().unwrap(),
+                "--snapshot",
+                file.to_str().unwrap(),
+                "--at",
+                AT,
+                "--ledger",
+            ])
+            .env_remove("GITHUB_EVENT_NAME")
+            .env_remove("GITHUB_EVENT_PATH")
+            .env("GITGRANT_TEST_HOOK", &hook)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("gitgrant: notified audit-hook: ").count(), 3, "{err}");
+    let got: Vec<Value> = rt
+        .block_on(server.received_requests())
+        .unwrap()
+        .iter()
+        .map(|q| serde_json::from_slice(&q.body).unwrap())
+        .collect();
+    let events: Vec<&str> = got.iter().map(|b| b["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["requested", "approved", "approved"]);
+    assert_eq!(got[1]["ledger_event"]["actor"], "dan");
+    // the same facts again: nothing new in the ledger, nothing sent again
+    run();
+    assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 3);
+    let kinds: Vec<String> = ledger_events(dir.path())
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "notified").count(), 1, "{kinds:?}");
 }

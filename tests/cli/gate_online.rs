@@ -3,7 +3,6 @@
 //! files come from a real git repository; the decision is posted as a check run and one
 //! comment, written to the job summary, and recorded as a snapshot that replays the same.
 
-
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -24,8 +23,18 @@ async fn list(server: &MockServer, route: &str, items: Value) {
         .await;
 }
 
-#[tokio::test]
-async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_snapshot() {
+/// A run of the gate in Actions against a local GitHub for PR #7, approved by `approvers`.
+struct OnlineRun {
+    tmp: tempfile::TempDir,
+    repo: std::path::PathBuf,
+    server: MockServer,
+    out: std::process::Output,
+    summary: std::path::PathBuf,
+    recorded: std::path::PathBuf,
+    head: String,
+}
+
+async fn online_gate(approvers: &[&str]) -> OnlineRun {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     let (base, head) = repo_with_request_branch(
@@ -49,7 +58,13 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
     list(
         &server,
         "/repos/acme/access/pulls/7/reviews",
-        json!([review(1, "dan"), review(2, "heidi")]),
+        Value::Array(
+            approvers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| review(i as u64 + 1, l))
+                .collect(),
+        ),
     )
     .await;
     list(
@@ -112,6 +127,28 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
     })
     .await
     .unwrap();
+    OnlineRun {
+        tmp,
+        repo,
+        server,
+        out,
+        summary,
+        recorded,
+        head,
+    }
+}
+
+#[tokio::test]
+async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_snapshot() {
+    let OnlineRun {
+        tmp: _tmp,
+        repo,
+        server,
+        out,
+        summary,
+        recorded,
+        head,
+    } = online_gate(&["dan", "heidi"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -177,4 +214,46 @@ async fn pr_reads_github_posts_a_check_and_a_comment_and_records_a_replayable_sn
     assert_eq!(replay.status.code(), Some(0));
     let r: Value = serde_json::from_slice(&replay.stdout).unwrap();
     assert_eq!(r["requests"], v["requests"]);
+}
+
+#[tokio::test]
+async fn a_pending_decision_leaves_the_check_in_progress_and_the_job_green() {
+    let run = online_gate(&["dan"]).await;
+    let stdout = String::from_utf8_lossy(&run.out.stdout);
+    assert_eq!(
+        run.out.status.code(),
+        Some(0),
+        "waiting on people is no failed job: {stdout}{}",
+        String::from_utf8_lossy(&run.out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["decision"], "pending");
+    let received = run.server.received_requests().await.unwrap();
+    let check = received
+        .iter()
+        .find(|r| r.url.path() == "/repos/acme/access/check-runs")
+        .unwrap();
+    let check: Value = serde_json::from_slice(&check.body).unwrap();
+    assert_eq!(check["status"], "in_progress", "{check:#}");
+    assert_eq!(
+        check.get("conclusion"),
+        None,
+        "no red conclusion while pending: {check:#}"
+    );
+    assert!(std::fs::read_to_string(&run.summary).unwrap().contains("pending"));
+    // offline (no --report), the exit code still says "not approved"
+    let replay = bin()
+        .args([
+            "pr",
+            "--repo",
+            run.repo.to_str().unwrap(),
+            "--snapshot",
+            run.recorded.to_str().unwrap(),
+            "--at",
+            "2026-11-22T12:00:00Z",
+        ])
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(replay.status.code(), Some(1));
 }

@@ -1974,3 +1974,138 @@ fn a_full_inline_policy_refuses_the_deny_loudly_and_the_assignment_still_goes() 
     );
     assert_eq!(failed[0]["request"], path.as_str());
 }
+
+fn add_notify_targets(w: &World) {
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/access.toml");
+            let mut text = std::fs::read_to_string(&p).unwrap();
+            text.push_str(
+                "\n[[notify]]\nid = \"security-slack\"\nkind = \"slack\"\nurl_env = \"GITGRANT_SLACK_WEBHOOK\"\nevents = [\"activated\", \"ended\", \"revoked\"]\n\
+                 \n[[notify]]\nid = \"teams\"\nkind = \"teams\"\nurl_env = \"GITGRANT_TEAMS_WEBHOOK\"\nevents = [\"activated\"]\n\
+                 \n[[notify]]\nid = \"siem\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_SIEM_URL\"\nsecret_env = \"GITGRANT_SIEM_SECRET\"\n",
+            );
+            std::fs::write(&p, text).unwrap();
+        },
+        "notify security on grants",
+    );
+}
+
+#[test]
+fn grants_are_announced_once_to_slack_teams_and_a_signed_webhook_and_a_failure_never_blocks() {
+    use hmac::Mac;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let r = rt();
+    let server = r.block_on(MockServer::start());
+    let mount = |route: &'static str, status: u16| {
+        r.block_on(
+            Mock::given(method("POST"))
+                .and(path(route))
+                .respond_with(ResponseTemplate::new(status))
+                .mount(&server),
+        )
+    };
+    mount("/slack", 200);
+    mount("/teams", 200);
+    // the SIEM is down at first
+    r.block_on(
+        Mock::given(method("POST"))
+            .and(path("/siem"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(3)
+            .mount(&server),
+    );
+    mount("/siem", 204);
+    let uri = server.uri();
+    let (slack, teams, siem) = (format!("{uri}/slack"), format!("{uri}/teams"), format!("{uri}/siem"));
+    let env = [
+        ("GITGRANT_SLACK_WEBHOOK", slack.as_str()),
+        ("GITGRANT_TEAMS_WEBHOOK", teams.as_str()),
+        ("GITGRANT_SIEM_URL", siem.as_str()),
+        ("GITGRANT_SIEM_SECRET", "s3cret-signing-key"),
+    ];
+    let mut w = World::new();
+    add_notify_targets(&w);
+    w.merge_request("inc-50", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "2h");
+    let (code, v) = w.run_env("apply", "2026-11-22T13:00:00Z", &[], &env);
+    assert_eq!(code, 0, "a notification that failed does not fail the grant: {v:#}");
+    assert_eq!(w.assignments().len(), 1);
+    let sent = |target: &str| -> Vec<&Value> {
+        v["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["target"] == target)
+            .collect()
+    };
+    assert_eq!(sent("security-slack").len(), 1, "{v:#}");
+    assert_eq!(sent("security-slack")[0]["event"], "activated");
+    assert_eq!(sent("security-slack")[0]["sent"], true);
+    assert!(sent("siem").iter().all(|n| n["sent"] == false), "{v:#}");
+    let requests = r.block_on(server.received_requests()).unwrap();
+    let bodies = |p: &str| -> Vec<Value> {
+        requests
+            .iter()
+            .filter(|q| q.url.path() == p)
+            .map(|q| serde_json::from_slice(&q.body).unwrap())
+            .collect()
+    };
+    let account = w.seeded.accounts["payments-prod"].clone();
+    let s = &bodies("/slack")[0];
+    assert_eq!(
+        s["text"],
+        format!("Access granted: {ADMIN} on {account} for {}", user_name("alice")).as_str()
+    );
+    assert_eq!(s["blocks"][0]["type"], "section");
+    let t = &bodies("/teams")[0];
+    assert_eq!(t["attachments"][0]["content"]["type"], "AdaptiveCard");
+    assert_eq!(bodies("/siem").len(), 3, "three attempts, then recorded as failed");
+    let ledger = w.ledger();
+    let failed: Vec<&Value> = ledger.iter().filter(|e| e["kind"] == "notify_failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["target"], "siem");
+    assert!(
+        failed[0]["reason"].as_str().unwrap().contains("HTTP 503"),
+        "{failed:#?}"
+    );
+
+    // the next run sends nothing twice, and the SIEM, up again, gets what it missed
+    r.block_on(server.reset());
+    mount("/slack", 200);
+    mount("/teams", 200);
+    mount("/siem", 204);
+    let (code, v) = w.run_env("apply", "2026-11-22T13:05:00Z", &[], &env);
+    assert_eq!(code, 0, "{v:#}");
+    let requests = r.block_on(server.received_requests()).unwrap();
+    assert!(
+        requests.iter().all(|q| q.url.path() == "/siem"),
+        "slack and teams were sent once"
+    );
+    let missed: Vec<&wiremock::Request> = requests.iter().collect();
+    assert!(!missed.is_empty());
+    for q in &missed {
+        let body = std::str::from_utf8(&q.body).unwrap();
+        let header = |k: &str| q.headers.get(k).unwrap().to_str().unwrap().to_string();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret-signing-key").unwrap();
+        mac.update(body.as_bytes());
+        let want: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(header("x-gitgrant-signature-256"), format!("sha256={want}"));
+        let v: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(header("x-gitgrant-delivery"), v["id"].as_str().unwrap());
+        assert_eq!(header("x-gitgrant-event"), v["event"].as_str().unwrap());
+        assert_eq!(v["ledger_event"]["kind"], v["event"].as_str().unwrap());
+    }
+    let ledger = w.ledger();
+    let notified_siem: Vec<&Value> = ledger
+        .iter()
+        .filter(|e| e["kind"] == "notified" && e["target"] == "siem")
+        .collect();
+    assert_eq!(notified_siem.len(), 1);
+    assert_eq!(notified_siem[0]["delivered"], failed[0]["delivered"]);
+    // and a third run sends nothing at all
+    r.block_on(server.reset());
+    let (_, v) = w.run_env("apply", "2026-11-22T13:10:00Z", &[], &env);
+    assert_eq!(v.get("notifications"), None, "{v:#}");
+    assert!(r.block_on(server.received_requests()).unwrap().is_empty());
+}

@@ -253,9 +253,10 @@ async fn a_pr_the_gate_did_not_approve_is_never_merged() {
     github(&server, (&base, &head, &squash), &["dan"], MergeAnswer::Merges).await;
     let out = run_gate(tmp.path(), &repo, &server, &head).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // pending with --report: the check stays in progress, the job is not red, nothing merges
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(0),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -117,6 +117,12 @@ pub struct Report {
     /// What ending live sessions did (issue 13 item 1).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sessions: Vec<SessionStep>,
+    /// What was announced to the `[[notify]]` targets (issue 13 item 3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<crate::app::notify::Delivery>,
+    /// The events this run appended to the ledger (announced after the run).
+    #[serde(skip)]
+    pub appended: Vec<Event>,
 }
 
 /// Evidence from GitHub's API: the PR that merged the commit adding a request file.
@@ -236,6 +242,7 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
     if apply && report.plan.halted.is_none() {
         observed.index_event = crate::app::index::with_verdicts(&indexed, &d.verdicts, opts.at);
         apply_plan(opts, &rt, &git, &d, &observed, settings.as_ref(), &mut report)?;
+        announce(opts, &git, &d, &ledger, &mut report);
     }
     report.api_calls = observed.ic.api_calls();
     Ok(report)
@@ -561,6 +568,7 @@ fn apply_plan(
     let active = active_candidates(&d.candidates, opts.at);
     events.extend(extension_events(&active, observed, opts.at));
     let message = ledger_message(opts.at, &events);
+    report.appended = first.into_iter().chain(events.iter().cloned()).collect();
     report.ledger_commit = git
         .append_ledger(&events, &message)
         .map_err(|e| {
@@ -569,6 +577,25 @@ fn apply_plan(
             )
         })?;
     Ok(())
+}
+
+/// Announces the run's events to the policy's `[[notify]]` targets and records what was
+/// sent; a failure is reported, never a reason to fail the run.
+fn announce(opts: &Options, git: &Git, d: &Desired, ledger: &Ledger, report: &mut Report) {
+    let Some(policy) = d.policy.as_ref() else { return };
+    let targets = &policy.policy().notify;
+    let announced = crate::app::notify::announce(targets, &opts.env, ledger, &report.appended, opts.at);
+    if !announced.records.is_empty()
+        && let Err(e) = git.append_ledger(
+            &announced.records,
+            &format!("gitgrant: notifications at {}", opts.at.to_rfc3339()),
+        )
+    {
+        report
+            .problems
+            .push(format!("notifications were sent but not recorded in the ledger: {e}"));
+    }
+    report.notifications = announced.deliveries;
 }
 
 /// Ends the live sessions of this run's removals and releases due denies (issue 13 item 1).

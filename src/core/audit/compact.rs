@@ -114,7 +114,9 @@ fn placed(kind: Kind) -> bool {
             | Kind::Pushed
             | Kind::Indexed
             | Kind::SessionsEnded
-            | Kind::SessionsReleased => false,
+            | Kind::SessionsReleased
+            | Kind::Notified
+            | Kind::NotifyFailed => false,
     }
 }
 

@@ -153,7 +153,9 @@ fn sort_ledger_events<'a>(
             | Kind::Pushed
             | Kind::Indexed
             | Kind::SessionsEnded
-            | Kind::SessionsReleased => {}
+            | Kind::SessionsReleased
+            | Kind::Notified
+            | Kind::NotifyFailed => {}
         }
     }
     place_closed_events(closed, &mut groups, problems);

@@ -158,7 +158,7 @@ error[empty-list]: `eligibility[0].principals` needs at least 1 item(s)
 "#,
 }
 "invalid-value" {
-    "A value of the right type that the field does not allow: an identity store id not shaped `d-1234567890`, an account name over 50 characters, a group name over 128, `max_removals_per_run` below 0, `apply_concurrency` outside 1 to 10 (IAM Identity Center's quota of outstanding assignment changes), an `end_sessions` other than `on-revoke`, `at-end` or `never`, an empty OU reference, or another value outside what the schema permits.",
+    "A value of the right type that the field does not allow: an identity store id not shaped `d-1234567890`, an account name over 50 characters, a group name over 128, `max_removals_per_run` below 0, `apply_concurrency` outside 1 to 10 (IAM Identity Center's quota of outstanding assignment changes), an `end_sessions` other than `on-revoke`, `at-end` or `never`, a `[[notify]]` kind, event or environment variable name gitgrant does not know, an empty OU reference, or another value outside what the schema permits.",
     "Values outside their range are refused so that the policy means one thing; gitgrant does not clamp or reinterpret them.",
     "Write a value in the range the message and help state; `gitgrant schema KIND` has the rules of every field.",
     r#"

@@ -29,6 +29,21 @@ pub struct RawAccess {
     pub eligibility: Vec<S<RawEligibility>>,
     #[serde(default)]
     pub approval: Vec<S<RawApproval>>,
+    #[serde(default)]
+    pub notify: Vec<S<RawNotify>>,
+}
+
+/// `[[notify]]`: where ledger events are announced (issue 13 item 3).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    pub id: S<String>,
+    pub kind: S<String>,
+    pub url_env: S<String>,
+    #[serde(default)]
+    pub secret_env: Option<S<String>>,
+    #[serde(default)]
+    pub events: Option<Vec<S<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 pub mod codeowners;
 pub mod directory;
 pub mod identities;
+pub mod notify;
 pub mod policy;
 pub mod request;
 

@@ -151,6 +151,8 @@ pub struct Policy {
     pub settings: Settings,
     pub eligibility: Vec<EligibilityRule>,
     pub approval: Vec<ApprovalRule>,
+    /// Where ledger events are announced (`[[notify]]`).
+    pub notify: Vec<super::notify::NotifyTarget>,
     /// Which eligibility rules may cover an account, built with `eligibility`.
     covering: CoveringIndex,
 }
@@ -195,8 +197,10 @@ impl Policy {
             .into_iter()
             .map(|r| ApprovalRule::from_raw(r.into_inner(), directory, &settings, &mut approval_ids, cx))
             .collect();
+        let notify = super::notify::targets(raw.notify, cx);
         Policy {
             settings,
+            notify,
             covering: CoveringIndex::of(&eligibility),
             eligibility,
             approval,
@@ -515,7 +519,7 @@ fn duration(cx: &mut Ctx<'_>, v: &S<String>) -> Option<HumaneDuration> {
     }
 }
 
-fn unique_id(cx: &mut Ctx<'_>, seen: &mut HashSet<String>, id: &S<String>, kind: &str) {
+pub(super) fn unique_id(cx: &mut Ctx<'_>, seen: &mut HashSet<String>, id: &S<String>, kind: &str) {
     if !lexical::is_slug_id(id.get_ref()) {
         cx.error(
             "invalid-rule-id",
