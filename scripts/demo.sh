@@ -15,16 +15,8 @@ gitgrant=$root/target/debug/gitgrant
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check 'moto[server]==5.2.5'
 
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto=$!
-trap 'kill "$moto" 2>/dev/null; wait "$moto" 2>/dev/null; rm -rf "$work"' EXIT
-export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
-export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
-for _ in $(seq 100); do curl -s "$AWS_ENDPOINT_URL" >/dev/null 2>&1 && break; sleep 0.1; done
-unset GITHUB_TOKEN GITHUB_REPOSITORY GITHUB_EVENT_NAME GITHUB_EVENT_PATH
-export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+# shellcheck source=scripts/emulated-aws.sh
+source scripts/emulated-aws.sh
 
 say "seeding the emulated organization (OUs, 8 accounts, permission sets, users, groups) from policies/"
 git init -q --bare -b main "$work/origin.git"
@@ -33,7 +25,6 @@ cd "$work/access"
 git checkout -q -b main
 cp -r "$root/policies" "$root/schemas" . && mkdir -p .github && cp "$root/.github/CODEOWNERS" .github/
 "$root/.venv/bin/python" "$root/scripts/demo_seed.py" "$root" policies/directory.toml
-as() { GIT_AUTHOR_NAME=$1 GIT_AUTHOR_EMAIL=$1@users.noreply.github.com GIT_COMMITTER_NAME=$1 GIT_COMMITTER_EMAIL=$1@users.noreply.github.com "${@:2}"; }
 as admin git add -A && as admin git commit -q -m "access repository" && as admin git push -q origin main
 "$gitgrant" check --at 2026-11-22T12:00:00Z | tail -n 1
 

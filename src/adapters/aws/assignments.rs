@@ -3,12 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use aws_sdk_ssoadmin::types::{
-    AccountAssignmentOperationStatus, PrincipalType as SdkPrincipal, StatusValues, TargetType,
-};
+use aws_sdk_ssoadmin::types::{AccountAssignmentOperationStatus, PrincipalType as SdkPrincipal, TargetType};
 use tokio::task::JoinSet;
 
-use super::{Assignment, AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
+use super::{Assignment, AwsError, ChangeOutcome, IdentityCenter, Polled, PrincipalType};
 
 /// A create or a delete, and the AWS operations that make it and read its status.
 #[derive(Debug, Clone, Copy)]
@@ -187,8 +185,7 @@ impl IdentityCenter {
         self.settle(action, first).await
     }
 
-    /// Polls a change until AWS reports SUCCEEDED or FAILED. IN_PROGRESS (or a status this
-    /// SDK does not know) is never done; at the poll deadline it is reported as such.
+    /// Polls a change until AWS reports SUCCEEDED or FAILED ([`IdentityCenter::poll_to_end`]).
     async fn settle(
         &self,
         action: Action,
@@ -198,42 +195,22 @@ impl IdentityCenter {
             operation,
             message: "the answer has no request status".into(),
         };
-        let mut status = first.ok_or_else(|| missing(action.operation()))?;
+        let status = first.ok_or_else(|| missing(action.operation()))?;
         let request_id = status.request_id.clone().ok_or_else(|| AwsError::Malformed {
             operation: action.operation(),
             message: "the answer has no request id".into(),
         })?;
-        let started = tokio::time::Instant::now();
-        loop {
-            match status.status {
-                Some(StatusValues::Succeeded) => {
-                    return Ok(ChangeOutcome {
-                        request_id,
-                        status: ChangeStatus::Succeeded,
-                    });
-                }
-                Some(StatusValues::Failed) => {
-                    let reason = status.failure_reason.unwrap_or_else(|| "AWS gave no reason".into());
-                    return Ok(ChangeOutcome {
-                        request_id,
-                        status: ChangeStatus::Failed(reason),
-                    });
-                }
-                _ => {}
-            }
-            let interval = self.settings.poll_interval;
-            if started.elapsed() + interval > self.settings.poll_deadline {
-                return Ok(ChangeOutcome {
-                    request_id,
-                    status: ChangeStatus::InProgress,
-                });
-            }
-            tokio::time::sleep(interval).await;
-            status = self
-                .status_of(action, &request_id)
+        let polled = |s: AccountAssignmentOperationStatus| Polled {
+            status: s.status,
+            failure_reason: s.failure_reason,
+        };
+        self.poll_to_end(request_id.clone(), polled(status), || async {
+            self.status_of(action, &request_id)
                 .await?
-                .ok_or_else(|| missing(action.status_operation()))?;
-        }
+                .map(polled)
+                .ok_or_else(|| missing(action.status_operation()))
+        })
+        .await
     }
 
     /// The current status of a create or delete request (`DescribeAccountAssignment*Status`).

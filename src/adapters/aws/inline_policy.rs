@@ -3,9 +3,9 @@
 //! reaches the role Identity Center keeps there, polling the provisioning until AWS says
 //! SUCCEEDED or FAILED.
 
-use aws_sdk_ssoadmin::types::{PermissionSetProvisioningStatus, ProvisionTargetType, StatusValues};
+use aws_sdk_ssoadmin::types::{PermissionSetProvisioningStatus, ProvisionTargetType};
 
-use super::{AwsError, ChangeOutcome, ChangeStatus, IdentityCenter};
+use super::{AwsError, ChangeOutcome, IdentityCenter, Polled};
 
 impl IdentityCenter {
     /// The permission set's inline policy as Identity Center holds it; empty for none.
@@ -83,43 +83,29 @@ impl IdentityCenter {
             operation,
             message: "the answer has no provisioning status".into(),
         };
-        let mut status = first.ok_or_else(|| missing("ProvisionPermissionSet"))?;
+        let status = first.ok_or_else(|| missing("ProvisionPermissionSet"))?;
         let request_id = status.request_id.clone().ok_or_else(|| AwsError::Malformed {
             operation: "ProvisionPermissionSet",
             message: "the answer has no request id".into(),
         })?;
-        let started = tokio::time::Instant::now();
-        loop {
-            let done = match status.status {
-                Some(StatusValues::Succeeded) => Some(ChangeStatus::Succeeded),
-                Some(StatusValues::Failed) => Some(ChangeStatus::Failed(
-                    status.failure_reason.unwrap_or_else(|| "AWS gave no reason".into()),
-                )),
-                _ => None,
-            };
-            if let Some(status) = done {
-                return Ok(ChangeOutcome { request_id, status });
-            }
-            let interval = self.settings.poll_interval;
-            if started.elapsed() + interval > self.settings.poll_deadline {
-                return Ok(ChangeOutcome {
-                    request_id,
-                    status: ChangeStatus::InProgress,
-                });
-            }
-            tokio::time::sleep(interval).await;
-            status = self
-                .call("DescribePermissionSetProvisioningStatus", || {
-                    self.clients
-                        .sso_admin
-                        .describe_permission_set_provisioning_status()
-                        .instance_arn(&self.instance_arn)
-                        .provision_permission_set_request_id(&request_id)
-                        .send()
-                })
-                .await?
-                .permission_set_provisioning_status
-                .ok_or_else(|| missing("DescribePermissionSetProvisioningStatus"))?;
-        }
+        let polled = |s: PermissionSetProvisioningStatus| Polled {
+            status: s.status,
+            failure_reason: s.failure_reason,
+        };
+        self.poll_to_end(request_id.clone(), polled(status), || async {
+            self.call("DescribePermissionSetProvisioningStatus", || {
+                self.clients
+                    .sso_admin
+                    .describe_permission_set_provisioning_status()
+                    .instance_arn(&self.instance_arn)
+                    .provision_permission_set_request_id(&request_id)
+                    .send()
+            })
+            .await?
+            .permission_set_provisioning_status
+            .map(polled)
+            .ok_or_else(|| missing("DescribePermissionSetProvisioningStatus"))
+        })
+        .await
     }
 }

@@ -237,6 +237,12 @@ pub struct IdentityCenter {
     calls: CallCounter,
 }
 
+/// A status answer of an asynchronous change, as polling reads it.
+struct Polled {
+    status: Option<aws_sdk_ssoadmin::types::StatusValues>,
+    failure_reason: Option<String>,
+}
+
 impl IdentityCenter {
     /// Loads the SDK configuration from the environment (see [`config_loader`]) and finds
     /// the instance: `instance_arn` when given, else the only one `ListInstances` shows.
@@ -309,6 +315,44 @@ impl IdentityCenter {
         E: aws_sdk_ssoadmin::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         retry::run(&self.settings.retry, &self.calls, operation, attempt).await
+    }
+
+    /// Polls an asynchronous change (an assignment's create or delete, a permission set's
+    /// provisioning) until AWS reports SUCCEEDED or FAILED. IN_PROGRESS (or a status this
+    /// SDK does not know) is never done; at the poll deadline it is reported as such.
+    async fn poll_to_end<F, Fut>(
+        &self,
+        request_id: String,
+        mut current: Polled,
+        mut next: F,
+    ) -> Result<ChangeOutcome, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Polled, AwsError>>,
+    {
+        use aws_sdk_ssoadmin::types::StatusValues;
+        let started = tokio::time::Instant::now();
+        loop {
+            let done = match current.status {
+                Some(StatusValues::Succeeded) => Some(ChangeStatus::Succeeded),
+                Some(StatusValues::Failed) => Some(ChangeStatus::Failed(
+                    current.failure_reason.unwrap_or_else(|| "AWS gave no reason".into()),
+                )),
+                _ => None,
+            };
+            if let Some(status) = done {
+                return Ok(ChangeOutcome { request_id, status });
+            }
+            let interval = self.settings.poll_interval;
+            if started.elapsed() + interval > self.settings.poll_deadline {
+                return Ok(ChangeOutcome {
+                    request_id,
+                    status: ChangeStatus::InProgress,
+                });
+            }
+            tokio::time::sleep(interval).await;
+            current = next().await?;
+        }
     }
 
     /// Every page of a paginated operation: `send` makes the request for a page token,

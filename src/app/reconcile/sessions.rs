@@ -74,6 +74,15 @@ struct Work {
     removals: Vec<AssignmentChange>,
 }
 
+impl Work {
+    /// The removal a deny is for (none for a deny being released).
+    fn removal_of(&self, d: &SessionDeny) -> Option<&AssignmentChange> {
+        self.removals
+            .iter()
+            .find(|c| c.account == d.account_id && c.user_id == d.user_id)
+    }
+}
+
 /// Ends sessions for the run's removals and releases due denies; the steps and the ledger
 /// events to append.
 pub async fn end_sessions(
@@ -154,10 +163,7 @@ async fn one_permission_set(
     for d in &edit.added {
         let (status, error) = provisioned[&d.account_id].clone();
         let until = d.before + length + sessions::RELEASE_MARGIN;
-        let change = w
-            .removals
-            .iter()
-            .find(|c| c.account == d.account_id && c.user_id == d.user_id);
+        let change = w.removal_of(d);
         steps.push(step(
             "deny",
             w,
@@ -263,10 +269,7 @@ fn refused(
     let mut steps = Vec::new();
     let mut events = Vec::new();
     for d in add {
-        let change = w
-            .removals
-            .iter()
-            .find(|c| c.account == d.account_id && c.user_id == d.user_id);
+        let change = w.removal_of(d);
         steps.push(step(
             "deny",
             w,

@@ -144,18 +144,11 @@ fn sort_ledger_events<'a>(
                 Some(p) => post.entry(p.clone()).or_default().push(e),
                 None => problems.push(no_request(e)),
             },
-            // hand-made assignments are not requests; `gitgrant plan` reports them. An intent
-            // to assign is not an activation: the `activated` (or `failed`) that follows is;
-            // nor is an `unknown` outcome, which a later run settles.
-            Kind::Drift
-            | Kind::Assigning
-            | Kind::Unknown
-            | Kind::Pushed
-            | Kind::Indexed
-            | Kind::SessionsEnded
-            | Kind::SessionsReleased
-            | Kind::Notified
-            | Kind::NotifyFailed => {}
+            // every other kind is on no row (`compact::placed` lists them): hand-made
+            // assignments are not requests (`gitgrant plan` reports them); an intent to
+            // assign is not an activation, the `activated` (or `failed`) that follows is; nor
+            // is an `unknown` outcome, which a later run settles
+            _ => {}
         }
     }
     place_closed_events(closed, &mut groups, problems);
