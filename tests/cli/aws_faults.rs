@@ -497,12 +497,17 @@ fn provisioning(status: &str, reason: Option<&str>) -> String {
     )
 }
 
-#[tokio::test]
-async fn provisioning_in_progress_is_polled_to_succeeded() {
-    let provision = mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
+/// `ProvisionPermissionSet` answering IN_PROGRESS (AWS's first answer, as a rule).
+fn provision_in_progress() -> Rule {
+    mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
         .sequence()
         .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
-        .build();
+        .build()
+}
+
+#[tokio::test]
+async fn provisioning_in_progress_is_polled_to_succeeded() {
+    let provision = provision_in_progress();
     let status = mock!(aws_sdk_ssoadmin::Client::describe_permission_set_provisioning_status)
         .sequence()
         .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
@@ -519,10 +524,7 @@ async fn provisioning_in_progress_is_polled_to_succeeded() {
 
 #[tokio::test]
 async fn provisioning_that_fails_is_reported_with_aws_reason() {
-    let provision = mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
-        .sequence()
-        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
-        .build();
+    let provision = provision_in_progress();
     let status = mock!(aws_sdk_ssoadmin::Client::describe_permission_set_provisioning_status)
         .sequence()
         .http_status(
@@ -543,10 +545,7 @@ async fn provisioning_that_fails_is_reported_with_aws_reason() {
 
 #[tokio::test]
 async fn provisioning_still_in_progress_at_the_poll_deadline_is_not_done() {
-    let provision = mock!(aws_sdk_ssoadmin::Client::provision_permission_set)
-        .sequence()
-        .http_status(200, ok(&provisioning("IN_PROGRESS", None)))
-        .build();
+    let provision = provision_in_progress();
     let status = mock!(aws_sdk_ssoadmin::Client::describe_permission_set_provisioning_status)
         .sequence()
         .http_status(200, ok(&provisioning("IN_PROGRESS", None)))

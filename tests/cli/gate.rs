@@ -72,6 +72,11 @@ fn snapshot(author: &str, base: &str, head: &str, files: Value, reviews: Value) 
 /// Runs `gitgrant pr` on a snapshot written inside this test's own repository (never a path
 /// shared with tests running at the same time).
 fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
+    run_pr_env(repo, snap, extra, &[])
+}
+
+/// As [`run_pr`], with these environment variables set.
+fn run_pr_env(repo: &Path, snap: &Value, extra: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let file = repo.join(".git/gitgrant-test-snapshot.json");
     std::fs::write(&file, serde_json::to_string(snap).unwrap()).unwrap();
     let mut args = vec![
@@ -89,6 +94,7 @@ fn run_pr(repo: &Path, snap: &Value, extra: &[&str]) -> (i32, String, String) {
         .args(&args)
         .env_remove("GITHUB_EVENT_NAME")
         .env_remove("GITHUB_EVENT_PATH")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (
@@ -1285,28 +1291,15 @@ fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
     );
     let hook = format!("{}/hook", server.uri());
     let run = || {
-        let file = dir.path().join(".git/snap.json");
-        std::fs::write(&file, serde_json::to_string(&snap).unwrap()).unwrap();
-        bin()
-            .args([
-                "pr",
-                "--repo",
-                dir.path().to_str().unwrap(),
-                "--snapshot",
-                file.to_str().unwrap(),
-                "--at",
-                AT,
-                "--ledger",
-            ])
-            .env_remove("GITHUB_EVENT_NAME")
-            .env_remove("GITHUB_EVENT_PATH")
-            .env("GITGRANT_TEST_HOOK", &hook)
-            .output()
-            .unwrap()
+        run_pr_env(
+            dir.path(),
+            &snap,
+            &["--ledger"],
+            &[("GITGRANT_TEST_HOOK", hook.as_str())],
+        )
     };
-    let out = run();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, _, err) = run();
+    assert_eq!(code, 0, "{err}");
     assert_eq!(err.matches("gitgrant: notified audit-hook: ").count(), 3, "{err}");
     let got: Vec<Value> = rt
         .block_on(server.received_requests())
