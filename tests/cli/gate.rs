@@ -1319,3 +1319,47 @@ fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
         .collect();
     assert_eq!(kinds.iter().filter(|k| *k == "notified").count(), 1, "{kinds:?}");
 }
+
+#[test]
+fn the_gate_notes_a_session_that_can_outlive_the_window_unless_sessions_end_at_the_end() {
+    let notes = |mode: Option<&str>| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures().join("base"), dir.path());
+        if let Some(mode) = mode {
+            let p = dir.path().join("policies/access.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                &p,
+                text.replacen("[settings]\n", &format!("[settings]\nend_sessions = \"{mode}\"\n"), 1),
+            )
+            .unwrap();
+        }
+        git(dir.path(), &["init", "-q", "-b", "main"], "admin");
+        git(dir.path(), &["add", "-A"], "admin");
+        git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
+        let base = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+        let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+        let snap = snapshot(
+            "alice",
+            &base,
+            &head,
+            added(PATH),
+            json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+        );
+        let (code, out, err) = run_pr(dir.path(), &snap, &["--format", "json"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["requests"][0].get("notes").cloned().unwrap_or(Value::Null)
+    };
+    let n = notes(None);
+    assert_eq!(n[0]["code"], "session-outlives-window", "{n:#}");
+    assert!(
+        n[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ends at 2026-11-22T15:00:00Z can last until 2026-11-22T16:00:00Z"),
+        "the fixture's AdministratorAccess sessions last PT1H: {n:#}"
+    );
+    assert_eq!(notes(Some("never"))[0]["code"], "session-outlives-window");
+    assert_eq!(notes(Some("at-end")), Value::Null, "sessions end with the window");
+}

@@ -203,6 +203,9 @@ reasons! {
         "approval-stale" "note" => "an approval of an earlier commit, not the PR's current head",
         "approval-without-note" "note" => "an approval without the comment this repository requires",
     }
+    GateDecision "Pre-flight notes" {
+        "session-outlives-window" "note" => "a session started in the window can last past its end unless end_sessions = \"at-end\"",
+    }
     Reconcile "Blocked requests" {
         "no-approved-pr" "blocked" => "no merged pull request is known for a request file",
         "evidence-unreadable" "blocked" => "the approval evidence of a request cannot be read",

@@ -842,7 +842,7 @@ approved requests/sandbox-alice/AdministratorAccess/try-terraform.toml
 }
 "awaiting-approval" {
     "The request is valid and waits for approvals: fewer code-owner approvals count than required. The message says how many count and how many are needed (and which approval rule sets the number); `can approve` lists who still can.",
-    "Access is granted only after the code owners of the request's path agree; the PR stays `pending` and the check stays red until then.",
+    "Access is granted only after the code owners of the request's path agree; the PR stays `pending` and the `gitgrant` check stays in progress (yellow, blocking the merge) until then.",
     "Ask someone under `can approve` to review with Approve (and a comment where the repository requires a note). Reviews that did not count have their own notes saying why.",
     r#"
 pending requests/payments-prod/AdministratorAccess/inc-4821.toml
@@ -1035,6 +1035,16 @@ pending requests/payments-prod/AdministratorAccess/inc-4821.toml
 pending requests/payments-prod/AdministratorAccess/inc-4821.toml
   [awaiting-approval] 1 of 2 required code-owner approval(s) (rule prod-admin-needs-two)
   [pusher-cannot-approve] `heidi` pushed to this PR (GitHub authenticated the push), so cannot approve it
+"#,
+}
+"session-outlives-window" {
+    "A note, not a reason to refuse: the permission set's session length (`session_duration` in policies/directory.toml, 12 hours when it does not say) lets a session started shortly before the window ends keep working for that long after it, and `end_sessions` is not `\"at-end\"`.",
+    "An assignment ends on time; a session issued before the end does not. Reviewers should know that a 1-hour window on a permission set with 12-hour sessions can mean 13 hours of access.",
+    "Set `end_sessions = \"at-end\"` in `[settings]` so the reconciler also ends live sessions at every window's end (docs/sessions.md), or shorten the permission set's session duration in Identity Center.",
+    r#"
+approved requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [approved] 2 of 2 required code-owner approval(s)
+  [session-outlives-window] a session started before the window ends at 2026-11-22T15:00:00Z can last until 2026-11-22T16:00:00Z (AdministratorAccess sessions last PT1H); set end_sessions = "at-end" to end it on time
 "#,
 }
 "approval-not-code-owner" {

@@ -200,6 +200,7 @@ mod tests {
                     approved_by: vec![],
                     can_approve: vec![],
                     required_approvals: 0,
+                    notes: Vec::new(),
                     request: None,
                 })
                 .collect(),

@@ -124,6 +124,10 @@ pub struct ItemOutcome {
     pub can_approve: Vec<String>,
     /// Approvals this item needs (0 when auto-approved or not a request).
     pub required_approvals: u32,
+    /// Pre-flight notes for the reviewers (issue 13 item 4): never a reason to refuse, and
+    /// not part of the decision's reasons (scenarios do not compare them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Reason>,
     #[serde(skip)]
     pub request: Option<Request>,
 }
@@ -157,6 +161,7 @@ fn invalid_item(path: &str, reasons: Vec<Reason>) -> ItemOutcome {
         approved_by: vec![],
         can_approve: vec![],
         required_approvals: 0,
+        notes: Vec::new(),
         request: None,
     }
 }
@@ -511,6 +516,7 @@ fn count_approvals(
         approved_by: tally.approved_by.clone(),
         can_approve: tally.can_approve.clone(),
         required_approvals: if approval_required { required } else { 0 },
+        notes: Vec::new(),
         request: Some(r),
     };
     let (decision, why) = if !approval_required {
@@ -545,7 +551,40 @@ fn count_approvals(
         item.can_approve.clear();
     }
     item.reasons.insert(0, why);
+    if decision != Decision::Rejected
+        && let Some(r) = &item.request
+        && let Some(note) = session_note(base, r, input.at)
+    {
+        item.notes.push(note);
+    }
     item
+}
+
+/// The pre-flight note that a session can outlive the window (issue 13 item 4): unless the
+/// reconciler ends sessions at every window's end, a session started just before the end
+/// lasts the permission set's session length past it.
+fn session_note(base: &PolicySet, r: &Request, at: DateTime<Utc>) -> Option<Reason> {
+    use crate::core::model::policy::EndSessions;
+    use crate::core::reconcile::sessions::session_length;
+    if base.policy().settings.end_sessions == EndSessions::AtEnd {
+        return None;
+    }
+    let iso = base
+        .directory()
+        .permission_set(&r.permission_set)
+        .and_then(|p| p.session_duration.clone())
+        .unwrap_or_else(|| "PT12H".into());
+    let length = session_length(&iso)?;
+    let end = r.start.unwrap_or(at) + r.duration.to_chrono();
+    Some(reason(
+        "session-outlives-window",
+        format!(
+            "a session started before the window ends at {} can last until {} ({} sessions last {iso}); set end_sessions = \"at-end\" to end it on time",
+            end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            (end + length).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            r.permission_set
+        ),
+    ))
 }
 
 /// The base CODEOWNERS' owners of a path, e-mail owners as the logins identities.toml
@@ -600,6 +639,7 @@ fn decide_policy_change(
                 approved_by: tally.approved_by.clone(),
                 can_approve: tally.can_approve.clone(),
                 required_approvals: 1,
+                notes: Vec::new(),
                 request: None,
             };
             if owners.is_empty() {

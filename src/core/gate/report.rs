@@ -39,7 +39,7 @@ pub fn human(outcome: &PrOutcome) -> String {
     let mut out = String::new();
     for item in &outcome.requests {
         let _ = writeln!(out, "{} {}", item.decision.as_str(), item.path);
-        for r in &item.reasons {
+        for r in item.reasons.iter().chain(&item.notes) {
             let _ = writeln!(out, "  [{}] {}", r.code, r.message);
         }
         if !item.approved_by.is_empty() {
@@ -147,6 +147,9 @@ fn section(out: &mut String, item: &ItemOutcome) {
         }
         if fold {
             let _ = writeln!(out, "\n</details>");
+        }
+        for r in &item.notes {
+            let _ = writeln!(out, "- note `{}`: {}", r.code, md(&r.message));
         }
         out.push('\n');
     }

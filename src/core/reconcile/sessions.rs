@@ -234,6 +234,29 @@ pub fn edit(
     }
 }
 
+/// `PT1H`, `PT12H`, `PT1H30M` (the directory snapshot's `session_duration`) as a length.
+pub fn session_length(iso: &str) -> Option<TimeDelta> {
+    let rest = iso.strip_prefix("PT")?;
+    let mut total = 0i64;
+    let mut number = String::new();
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'H' | 'M' | 'S' => {
+                let n: i64 = number.parse().ok()?;
+                number.clear();
+                total += n * match c {
+                    'H' => 3600,
+                    'M' => 60,
+                    _ => 1,
+                };
+            }
+            _ => return None,
+        }
+    }
+    (number.is_empty() && total > 0).then(|| TimeDelta::seconds(total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +424,15 @@ mod tests {
             edit("{not json", &[d], t("2026-11-22T14:00:00Z"), TimeDelta::hours(1)),
             Err(EditError::NotAPolicy(_))
         ));
+    }
+
+    #[test]
+    fn session_lengths_as_identity_center_writes_them() {
+        assert_eq!(session_length("PT1H"), Some(TimeDelta::hours(1)));
+        assert_eq!(session_length("PT1H30M"), Some(TimeDelta::minutes(90)));
+        assert_eq!(session_length("PT900S"), Some(TimeDelta::minutes(15)));
+        assert_eq!(session_length("PT"), None);
+        assert_eq!(session_length("1h"), None);
+        assert_eq!(session_length("PT1H5"), None);
     }
 }
