@@ -339,10 +339,18 @@ async fn organizations_too_many_requests_is_retried_while_reading() {
         .sequence()
         .http_status(200, ok(r#"{"PermissionSets":[]}"#))
         .build();
-    let ic = adapter(&[sets], &[roots, accounts, ous], &[], fast()).await;
+    let org = mock!(aws_sdk_organizations::Client::describe_organization)
+        .sequence()
+        .http_status(
+            200,
+            ok(r#"{"Organization":{"Id":"o-ab12cd34ef","MasterAccountId":"999988887777"}}"#),
+        )
+        .build();
+    let ic = adapter(&[sets], &[org, roots, accounts, ous], &[], fast()).await;
     let org = ic.read_organization().await.unwrap();
     let names: Vec<&str> = org.accounts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["acme-management", "old-style"]);
+    assert_eq!(org.management_account.as_deref(), Some("999988887777"));
     assert_eq!(calls(&ic, "ListRoots"), 2);
 }
 

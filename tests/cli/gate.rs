@@ -1363,3 +1363,55 @@ fn the_gate_notes_a_session_that_can_outlive_the_window_unless_sessions_end_at_t
     assert_eq!(notes(Some("never"))[0]["code"], "session-outlives-window");
     assert_eq!(notes(Some("at-end")), Value::Null, "sessions end with the window");
 }
+
+#[test]
+fn the_management_account_is_granted_only_by_a_rule_that_allows_it() {
+    let decide = |allow: bool| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures().join("base"), dir.path());
+        // payments-prod stands in for the management account
+        let d = dir.path().join("policies/directory.toml");
+        let text = std::fs::read_to_string(&d).unwrap();
+        let text = text.replacen(
+            "identity_store_id = ",
+            "management_account = \"111122223333\"\nidentity_store_id = ",
+            1,
+        );
+        std::fs::write(&d, text).unwrap();
+        if allow {
+            let p = dir.path().join("policies/access.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(
+                &p,
+                text.replace(
+                    "[[eligibility]]\n",
+                    "[[eligibility]]\nallow_management_account = true\n",
+                ),
+            )
+            .unwrap();
+        }
+        git(dir.path(), &["init", "-q", "-b", "main"], "admin");
+        git(dir.path(), &["add", "-A"], "admin");
+        git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
+        let base = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+        let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
+        let snap = snapshot(
+            "alice",
+            &base,
+            &head,
+            added(PATH),
+            json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+        );
+        let (_, out, err) = run_pr(dir.path(), &snap, &["--format", "json"]);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"))
+    };
+    let refused = decide(false);
+    assert_eq!(refused["decision"], "invalid", "{refused:#}");
+    let reasons = refused["requests"][0]["reasons"].to_string();
+    assert!(
+        reasons.contains("is the organization's management account; rule(s) oncall-prod-admin cover it but none says `allow_management_account = true`"),
+        "{reasons}"
+    );
+    let allowed = decide(true);
+    assert_eq!(allowed["decision"], "approved", "{allowed:#}");
+}

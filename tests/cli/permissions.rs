@@ -222,6 +222,7 @@ fn the_directory_sync_workflow_reads_aws_read_only_and_only_opens_a_pull_request
         "identitystore:GetGroupId",
         "identitystore:ListGroupMemberships",
         "identitystore:DescribeUser",
+        "organizations:DescribeOrganization",
         "organizations:ListRoots",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListAccountsForParent",

@@ -25,6 +25,12 @@ pub fn render_directory_toml(org: &OrgSnapshot, groups: &[Group], synced_at: Dat
     out.push_str(&format!("synced_at = {}\n", synced_at.format("%Y-%m-%dT%H:%M:%SZ")));
     out.push_str(&format!("instance_arn = {}\n", quote(&org.instance_arn)));
     out.push_str(&format!("identity_store_id = {}\n", quote(&org.identity_store_id)));
+    if let Some(m) = &org.management_account {
+        out.push_str(
+            "# the organization's management account: only rules with allow_management_account = true grant it\n",
+        );
+        out.push_str(&format!("management_account = {}\n", quote(m)));
+    }
 
     let mut ous: Vec<_> = org.ous.iter().collect();
     ous.sort_by(|a, b| (&a.path, &a.id).cmp(&(&b.path, &b.id)));
@@ -99,6 +105,7 @@ mod tests {
 
     fn org() -> OrgSnapshot {
         OrgSnapshot {
+            management_account: Some("999988887777".into()),
             instance_arn: "arn:aws:sso:::instance/ssoins-1234567890abcdef".into(),
             identity_store_id: "d-1234567890".into(),
             ous: vec![
@@ -145,6 +152,8 @@ mod tests {
 synced_at = 2026-11-22T00:00:00Z
 instance_arn = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
 identity_store_id = "d-1234567890"
+# the organization's management account: only rules with allow_management_account = true grant it
+management_account = "999988887777"
 
 [[ou]]
 id = "ou-ab12-wkl3h6p0"
@@ -176,6 +185,7 @@ members = ["alice@acme.example", "grace@acme.example"]
         assert_eq!(text, expected);
         let parsed: toml::Table = text.parse().unwrap();
         assert_eq!(parsed["account"][0]["name"].as_str(), Some("acme \"management\""));
+        assert_eq!(parsed["management_account"].as_str(), Some("999988887777"));
     }
 
     #[test]

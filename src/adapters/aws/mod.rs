@@ -91,6 +91,8 @@ pub struct PermissionSet {
 pub struct OrgSnapshot {
     pub instance_arn: String,
     pub identity_store_id: String,
+    /// The organization's management account (`DescribeOrganization`'s `MasterAccountId`).
+    pub management_account: Option<String>,
     pub ous: Vec<Ou>,
     pub accounts: Vec<Account>,
     pub permission_sets: Vec<PermissionSet>,

@@ -8,10 +8,17 @@ use aws_sdk_organizations::types::{AccountState, AccountStatus};
 use super::{Account, AwsError, IdentityCenter, OrgSnapshot, Ou, PermissionSet};
 
 impl IdentityCenter {
-    /// Walks the organization from its root, one OU level at a time (calls: the pages of
-    /// `ListRoots`, then per parent the pages of `ListOrganizationalUnitsForParent` and
+    /// Walks the organization from its root, one OU level at a time (calls:
+    /// `DescribeOrganization` for the management account, the pages of `ListRoots`, then
+    /// per parent the pages of `ListOrganizationalUnitsForParent` and
     /// `ListAccountsForParent`), then lists and describes every permission set.
     pub async fn read_organization(&self) -> Result<OrgSnapshot, AwsError> {
+        let orgs = &self.clients.organizations;
+        let management_account = self
+            .call("DescribeOrganization", || orgs.describe_organization().send())
+            .await?
+            .organization
+            .and_then(|o| o.master_account_id);
         let root_id = self.organization_root_id().await?;
         let mut ous = Vec::new();
         let mut accounts = Vec::new();
@@ -30,6 +37,7 @@ impl IdentityCenter {
         Ok(OrgSnapshot {
             instance_arn: self.instance_arn.clone(),
             identity_store_id: self.identity_store_id.clone(),
+            management_account,
             ous,
             accounts,
             permission_sets,

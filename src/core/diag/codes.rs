@@ -227,6 +227,7 @@ reasons! {
         "no-longer-eligible" "blocked" => "the current policy no longer allows the request",
         "membership-unreadable" "blocked" => "a team or Identity Center group membership the request depends on could not be read live",
         "no-rule-covers-target" "blocked" => "no eligibility rule covers the account and permission set",
+        "management-account" "blocked" => "the account is the organization's management account and no covering rule allows it",
         "user-not-found" "blocked" => "Identity Center has no user with the requester's user name",
         "permission-set-not-found" "blocked" => "Identity Center has no managed permission set of that name",
     }

@@ -1260,6 +1260,14 @@ kept requests/payments-prod/AdministratorAccess/inc-4821.toml: its active assign
 blocked requests/payments-prod/DatabaseAdmin/inc-4821.toml: [no-rule-covers-target] no eligibility rule covers permission set `DatabaseAdmin` on account `111122223333`
 "#,
 }
+"management-account" {
+    "The request is for the organization's management account (`management_account` in policies/directory.toml, written by `gitgrant directory sync`), and none of the rules covering it says `allow_management_account = true`. The gate refuses it and the reconciler never grants it.",
+    "The management account controls the whole organization (Organizations, SCPs, billing) and is not subject to its service control policies; a rule written for an OU or `ous = [\"Root\"]` should not reach it by accident.",
+    "If access to the management account is intended, add a rule that names it and says `allow_management_account = true`, reviewed like any policy change; otherwise request an account the rules are meant for.",
+    r#"
+blocked requests/acme-management/AdministratorAccess/inc-4821.toml: [management-account] account `999988887777` is the organization's management account; rule(s) platform-admin cover it but none says `allow_management_account = true`
+"#,
+}
 "user-not-found" {
     "The requester's Identity Center user name (from policies/identities.toml) finds no user in the identity store when the reconciler is about to grant.",
     "An assignment is made to a user id; with no such user there is nobody to assign to.",

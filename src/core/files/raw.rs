@@ -87,6 +87,8 @@ pub struct RawEligibility {
     pub max_duration: Option<S<String>>,
     #[serde(default)]
     pub approval: Option<S<String>>,
+    #[serde(default)]
+    pub allow_management_account: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,6 +121,9 @@ pub struct RawDirectory {
     pub synced_at: S<toml::Value>,
     pub instance_arn: S<String>,
     pub identity_store_id: S<String>,
+    /// The organization's management account (`gitgrant directory sync` writes it).
+    #[serde(default)]
+    pub management_account: Option<S<String>>,
     #[serde(default)]
     pub ou: Vec<S<RawOu>>,
     #[serde(default)]

@@ -41,6 +41,9 @@ pub struct Directory {
     pub synced_at: Option<DateTime<Utc>>,
     pub instance_arn: String,
     pub identity_store_id: String,
+    /// The organization's management account, when the snapshot names it: only rules that
+    /// say `allow_management_account = true` grant access to it.
+    pub management_account: Option<String>,
     pub ous: Vec<Ou>,
     pub accounts: Vec<Account>,
     pub permission_sets: Vec<PermissionSet>,
@@ -64,6 +67,7 @@ impl Directory {
             synced_at,
             instance_arn: raw.instance_arn.into_inner(),
             identity_store_id: raw.identity_store_id.into_inner(),
+            management_account: raw.management_account.map(|m| m.into_inner()),
             ..Directory::default()
         };
         for ou in raw.ou {
@@ -347,6 +351,16 @@ fn check_header(raw: &RawDirectory, cx: &mut Ctx<'_>) -> Option<DateTime<Utc>> {
             raw.identity_store_id.span(),
             format!("`{}` is not an identity store id", raw.identity_store_id.get_ref()),
             "identity store ids look like `d-1234567890`",
+        );
+    }
+    if let Some(m) = &raw.management_account
+        && !lexical::is_account_id(m.get_ref())
+    {
+        cx.error(
+            "invalid-account-id",
+            m.span(),
+            format!("`{}` is not a 12-digit account id", m.get_ref()),
+            "AWS account ids are exactly 12 digits",
         );
     }
     synced_at

@@ -132,6 +132,8 @@ pub struct EligibilityRule {
     pub targets: Targets,
     pub max_duration: Option<HumaneDuration>,
     pub approval: ApprovalMode,
+    /// Whether the rule may grant access to the organization's management account.
+    pub allow_management_account: bool,
     /// Byte span of the rule's `id` value in access.toml, for diagnostics.
     pub span: Range<usize>,
 }
@@ -395,6 +397,7 @@ impl EligibilityRule {
             targets,
             max_duration,
             approval,
+            allow_management_account: r.allow_management_account.unwrap_or(false),
             span: r.id.span(),
         }
     }

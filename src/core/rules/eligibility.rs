@@ -175,10 +175,16 @@ pub fn evaluate_with(
     let settings_max = policy.settings.max_duration;
     let mut findings = Findings::default();
     let covering = policy.eligibility_covering(s.account_id, s.account_ou);
+    // the organization's management account: only rules that name it as allowed (issue 13 item 4)
+    let management = directory.management_account.as_deref() == Some(s.account_id);
     for rule in covering
         .into_iter()
         .filter(|r| r.targets.covers_permission_set(s.permission_set))
     {
+        if management && !rule.allow_management_account {
+            findings.management_refused.push(rule.id.as_str());
+            continue;
+        }
         findings.covering.push(rule.id.as_str());
         match judge_rule(rule, s, teams, &groups, settings_max) {
             Verdict::Allows(max) => {
@@ -252,6 +258,8 @@ struct Findings<'p> {
     too_long_through_teams: Vec<(&'p str, HumaneDuration)>,
     unknown_teams: Vec<String>,
     unknown_rules: Vec<String>,
+    /// Rules covering the management account without `allow_management_account = true`.
+    management_refused: Vec<&'p str>,
 }
 
 impl Default for Findings<'_> {
@@ -264,6 +272,7 @@ impl Default for Findings<'_> {
             too_long_through_teams: Vec::new(),
             unknown_teams: Vec::new(),
             unknown_rules: Vec::new(),
+            management_refused: Vec::new(),
         }
     }
 }
@@ -296,7 +305,16 @@ impl Findings<'_> {
     /// (one reason per rule) the duration is longer than a rule naming the requester allows.
     fn reasons_not_eligible(&self, s: &Subject<'_>) -> Vec<Reason> {
         let mut reasons = Vec::new();
-        if self.covering.is_empty() {
+        if self.covering.is_empty() && !self.management_refused.is_empty() {
+            reasons.push(Reason {
+                code: "management-account",
+                message: format!(
+                    "account `{}` is the organization's management account; rule(s) {} cover it but none says `allow_management_account = true`",
+                    s.account_id,
+                    self.management_refused.join(", ")
+                ),
+            });
+        } else if self.covering.is_empty() {
             reasons.push(Reason {
                 code: "no-rule-covers-target",
                 message: format!(
