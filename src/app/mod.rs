@@ -1,6 +1,7 @@
 //! Use cases: each combines adapters and the core and returns data; none prints. Their
 //! errors are [`error::AppError`].
 
+pub mod activity;
 pub mod audit;
 pub mod check;
 pub mod directory_sync;

@@ -30,8 +30,12 @@ pub fn run(dir: &Path, action_ref: Option<&str>) -> Result<Exit, AppError> {
     let d = dir.display();
     println!("next, in {d} (docs/getting-started.md of gitgrant walks each step):");
     println!("  1. `gitgrant directory sync` with AWS credentials: policies/directory.toml from your organization");
-    println!("  2. policies/identities.toml (GitHub login -> Identity Center user), policies/access.toml (who may ask for what)");
+    println!(
+        "  2. policies/identities.toml (GitHub login -> Identity Center user), policies/access.toml (who may ask for what)"
+    );
     println!("  3. .github/CODEOWNERS: your approvers in place of @example-org/...; scenarios/: your names");
-    println!("  4. `gitgrant check` and `gitgrant test`, then push, and set up GitHub and AWS per docs/branch-protection.md");
+    println!(
+        "  4. `gitgrant check` and `gitgrant test`, then push, and set up GitHub and AWS per docs/branch-protection.md"
+    );
     Ok(Exit::Success)
 }

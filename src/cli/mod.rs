@@ -2,6 +2,7 @@
 //! and the one place where an outcome becomes an exit code (0 success, 1 findings, 2
 //! operational failure) and an error becomes a message.
 
+pub mod activity;
 pub mod audit;
 pub mod check;
 pub mod directory;
@@ -80,6 +81,10 @@ pub enum Command {
     },
     /// Explain a code (a file diagnostic or a decision, plan or removal reason), or list them all
     Explain(ExplainArgs),
+    /// What the user of one grant did in its account during the grant (plus a margin): the
+    /// CloudTrail events of their session, read through a read-only role assumed in that
+    /// account (docs/activity.md)
+    Activity(ActivityArgs),
     /// The ledger branch (`gitgrant-ledger`)
     Ledger {
         #[command(subcommand)]
@@ -261,6 +266,38 @@ pub struct TestArgs {
 pub struct SchemaArgs {
     /// The file kind; without it, list the kinds
     pub kind: Option<String>,
+}
+
+// `gitgrant activity`
+#[derive(clap::Args, Debug)]
+pub struct ActivityArgs {
+    /// The request id (the file name without `.toml`)
+    pub id: String,
+    /// The access repository (a clone with the default branch and the ledger)
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// The default branch, as for `audit`
+    #[arg(long = "ref", value_name = "REF", default_value = "main")]
+    pub reference: String,
+    /// The read-only role assumed in the grant's account (CloudTrail LookupEvents)
+    #[arg(long, value_name = "NAME", default_value = "gitgrant-activity-reader")]
+    pub role_name: String,
+    /// Also look this long before the activation and after the end
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub margin: String,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ActivityFormat::Table)]
+    pub format: ActivityFormat,
+    /// As of this time (RFC 3339), instead of now
+    #[arg(long, value_parser = parse_at)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActivityFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 // `gitgrant init`
@@ -510,6 +547,7 @@ fn run(command: Command, env: &RunEnvironment) -> Result<Exit, AppError> {
         Command::Test(a) => scenarios::run(&a),
         Command::Schema(a) => schema::run(a.kind.as_deref()),
         Command::Init(a) => init::run(&a.dir, a.action_ref.as_deref()),
+        Command::Activity(a) => activity::run(&a),
         Command::Plan(a) => reconcile::run(&a, env, reconcile::Mode::Plan),
         Command::Apply(a) => reconcile::run(
             &a.args,

@@ -1049,3 +1049,163 @@ fn the_audit_page_filters_draws_grants_and_runs_no_injected_markup_in_chromium()
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     assert_eq!(width, 1400);
 }
+
+#[tokio::test]
+async fn activity_reads_the_grants_session_from_cloudtrail_through_the_assumed_role() {
+    use aws_sdk_cloudtrail::types::LookupAttributeKey;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    let r = Repo::new();
+    let path = format!("{PROD}/on-call.toml");
+    let m = r.pr(
+        1,
+        "alice",
+        &path,
+        &request("alice", "payments-prod", Some("2026-11-22T11:00:00Z"), "2h"),
+        Style::MergeCommit,
+        &["dan", "heidi"],
+    );
+    r.ledger(&[
+        merged(&path, 1, &m),
+        aws(Kind::Activated, "2026-11-22T11:00:00Z", &path, None),
+        aws(Kind::Ended, "2026-11-22T11:40:00Z", &path, Some("revoked")),
+    ]);
+    let args = gitgrant::app::activity::ActivityArgs {
+        repo: &r.dir,
+        reference: "main",
+        id: "on-call",
+        role_name: "gitgrant-activity-reader",
+        margin: chrono::TimeDelta::minutes(15),
+        at: t(AT),
+    };
+    let grant = gitgrant::app::activity::grant_of(&args).unwrap();
+    assert_eq!(
+        (
+            grant.user.as_str(),
+            grant.account_id.as_str(),
+            grant.permission_set.as_str()
+        ),
+        ("alice@acme.example", "111122223333", "AdministratorAccess")
+    );
+    assert_eq!(
+        (grant.from, grant.until),
+        (t("2026-11-22T10:45:00Z"), t("2026-11-22T11:55:00Z"))
+    );
+    assert_eq!(
+        grant.role_arn,
+        "arn:aws:iam::111122223333:role/gitgrant-activity-reader"
+    );
+
+    let assume = mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(|q| q.role_arn() == Some("arn:aws:iam::111122223333:role/gitgrant-activity-reader"))
+        .then_output(|| {
+            let c = aws_sdk_sts::types::Credentials::builder()
+                .access_key_id("ASIAEXAMPLE")
+                .secret_access_key("secret")
+                .session_token("token")
+                .expiration(aws_smithy_types::DateTime::from_secs(1_900_000_000))
+                .build()
+                .unwrap();
+            aws_sdk_sts::operation::assume_role::AssumeRoleOutput::builder()
+                .credentials(c)
+                .build()
+        });
+    let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume]);
+    let role = |ps: &str| {
+        format!("arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_{ps}_0123456789abcdef/alice@acme.example")
+    };
+    let event = |id: &str, secs: i64, name: &str, arn: String, error: Option<&str>| {
+        let detail = json!({"userIdentity": {"arn": arn}, "awsRegion": "eu-west-1", "sourceIPAddress": "192.0.2.10", "eventName": name, "errorCode": error});
+        aws_sdk_cloudtrail::types::Event::builder()
+            .event_id(id)
+            .event_name(name)
+            .event_source("ec2.amazonaws.com")
+            .event_time(aws_smithy_types::DateTime::from_secs(secs))
+            .read_only("false")
+            .cloud_trail_event(detail.to_string())
+            .resources(
+                aws_sdk_cloudtrail::types::Resource::builder()
+                    .resource_type("AWS::EC2::Instance")
+                    .resource_name("i-0abc")
+                    .build(),
+            )
+            .build()
+    };
+    let (t1, t2) = (
+        t("2026-11-22T11:05:00Z").timestamp(),
+        t("2026-11-22T11:06:00Z").timestamp(),
+    );
+    let page1 = mock!(aws_sdk_cloudtrail::Client::lookup_events)
+        .match_requests(|q| q.next_token().is_none())
+        .then_output(move || {
+            aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder()
+                .events(event(
+                    "e2",
+                    t2,
+                    "TerminateInstances",
+                    role("AdministratorAccess"),
+                    Some("AccessDenied"),
+                ))
+                .events(event("x1", t1, "DescribeInstances", role("ReadOnlyAccess"), None))
+                .next_token("page-2")
+                .build()
+        });
+    let page2 = mock!(aws_sdk_cloudtrail::Client::lookup_events)
+        .match_requests(|q| {
+            let attr = &q.lookup_attributes()[0];
+            q.next_token() == Some("page-2")
+                && attr.attribute_key() == &LookupAttributeKey::Username
+                && attr.attribute_value() == "alice@acme.example"
+                && q.start_time().map(|t| t.secs()) == Some(t("2026-11-22T10:45:00Z").timestamp())
+                && q.end_time().map(|t| t.secs()) == Some(t("2026-11-22T11:55:00Z").timestamp())
+        })
+        .then_output(move || {
+            aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder()
+                .events(event("e1", t1, "StopInstances", role("AdministratorAccess"), None))
+                .build()
+        });
+    let ct = mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, [&page1, &page2]);
+    let found = gitgrant::app::activity::look_up(grant, &sts, move |_| ct)
+        .await
+        .unwrap();
+    let names: Vec<&str> = found.events.iter().map(|e| e.event_name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["StopInstances", "TerminateInstances"],
+        "oldest first, only the grant's permission set"
+    );
+    assert_eq!(found.events[1].error_code.as_deref(), Some("AccessDenied"));
+    assert_eq!(found.events[0].resources, ["AWS::EC2::Instance i-0abc"]);
+    assert_eq!(page2.num_calls(), 1);
+}
+
+#[test]
+fn activity_of_an_unknown_or_never_granted_request_says_so_and_exits_2() {
+    let r = Repo::new();
+    let path = format!("{PROD}/later.toml");
+    let m = r.pr(
+        1,
+        "alice",
+        &path,
+        &request("alice", "payments-prod", Some("2026-11-22T13:00:00Z"), "2h"),
+        Style::MergeCommit,
+        &["dan", "heidi"],
+    );
+    r.ledger(&[merged(&path, 1, &m)]);
+    let run = |id: &str| {
+        let out = bin()
+            .args(["activity", id, "--repo", r.dir.to_str().unwrap(), "--at", AT])
+            .env_remove("AWS_REGION")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run("nope");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no request with id `nope`"), "{err}");
+    let (code, err) = run("later");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("request `later` has no activation (it was never granted)"),
+        "{err}"
+    );
+}

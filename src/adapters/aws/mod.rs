@@ -42,6 +42,7 @@
 //! SUCCEEDED or FAILED; `IN_PROGRESS` is never reported as done (a poll that runs out of time
 //! reports [`ChangeStatus::InProgress`]).
 
+pub mod activity;
 mod assignments;
 mod calls;
 mod directory_file;

@@ -209,7 +209,7 @@ pub fn write_table(report: &Report, with_verify: bool, out: &mut dyn Write) -> i
     Ok(())
 }
 
-fn csv_field(text: &str) -> String {
+pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
