@@ -13,8 +13,14 @@ const AT: &str = "2026-11-22T12:00:00Z";
 
 /// A repository whose main branch holds the fixture base.
 fn base_repo() -> (tempfile::TempDir, String) {
+    base_repo_with(|_| {})
+}
+
+/// [`base_repo`] with the fixture's files edited by `edit` before the first commit.
+fn base_repo_with(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("base"), dir.path());
+    edit(dir.path());
     git(dir.path(), &["init", "-q", "-b", "main"], "admin");
     git(dir.path(), &["add", "-A"], "admin");
     git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
@@ -1271,16 +1277,12 @@ fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
             .respond_with(ResponseTemplate::new(200))
             .mount(&server),
     );
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("base"), dir.path());
-    let p = dir.path().join("policies/access.toml");
-    let mut text = std::fs::read_to_string(&p).unwrap();
-    text.push_str("\n[[notify]]\nid = \"audit-hook\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_TEST_HOOK\"\nevents = [\"requested\", \"approved\"]\n");
-    std::fs::write(&p, text).unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"], "admin");
-    git(dir.path(), &["add", "-A"], "admin");
-    git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
-    let base = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+    let (dir, base) = base_repo_with(|root| {
+        let p = root.join("policies/access.toml");
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.push_str("\n[[notify]]\nid = \"audit-hook\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_TEST_HOOK\"\nevents = [\"requested\", \"approved\"]\n");
+        std::fs::write(&p, text).unwrap();
+    });
     let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
     let snap = snapshot(
         "alice",
@@ -1323,21 +1325,17 @@ fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
 #[test]
 fn the_gate_notes_a_session_that_can_outlive_the_window_unless_sessions_end_at_the_end() {
     let notes = |mode: Option<&str>| -> Value {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixtures().join("base"), dir.path());
-        if let Some(mode) = mode {
-            let p = dir.path().join("policies/access.toml");
-            let text = std::fs::read_to_string(&p).unwrap();
-            std::fs::write(
-                &p,
-                text.replacen("[settings]\n", &format!("[settings]\nend_sessions = \"{mode}\"\n"), 1),
-            )
-            .unwrap();
-        }
-        git(dir.path(), &["init", "-q", "-b", "main"], "admin");
-        git(dir.path(), &["add", "-A"], "admin");
-        git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
-        let base = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+        let (dir, base) = base_repo_with(|root| {
+            if let Some(mode) = mode {
+                let p = root.join("policies/access.toml");
+                let text = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(
+                    &p,
+                    text.replacen("[settings]\n", &format!("[settings]\nend_sessions = \"{mode}\"\n"), 1),
+                )
+                .unwrap();
+            }
+        });
         let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
         let snap = snapshot(
             "alice",
@@ -1367,33 +1365,29 @@ fn the_gate_notes_a_session_that_can_outlive_the_window_unless_sessions_end_at_t
 #[test]
 fn the_management_account_is_granted_only_by_a_rule_that_allows_it() {
     let decide = |allow: bool| -> Value {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixtures().join("base"), dir.path());
-        // payments-prod stands in for the management account
-        let d = dir.path().join("policies/directory.toml");
-        let text = std::fs::read_to_string(&d).unwrap();
-        let text = text.replacen(
-            "identity_store_id = ",
-            "management_account = \"111122223333\"\nidentity_store_id = ",
-            1,
-        );
-        std::fs::write(&d, text).unwrap();
-        if allow {
-            let p = dir.path().join("policies/access.toml");
-            let text = std::fs::read_to_string(&p).unwrap();
-            std::fs::write(
-                &p,
-                text.replace(
-                    "[[eligibility]]\n",
-                    "[[eligibility]]\nallow_management_account = true\n",
-                ),
-            )
-            .unwrap();
-        }
-        git(dir.path(), &["init", "-q", "-b", "main"], "admin");
-        git(dir.path(), &["add", "-A"], "admin");
-        git(dir.path(), &["commit", "-q", "-m", "access repository"], "admin");
-        let base = git(dir.path(), &["rev-parse", "HEAD"], "admin");
+        let (dir, base) = base_repo_with(|root| {
+            // payments-prod stands in for the management account
+            let d = root.join("policies/directory.toml");
+            let text = std::fs::read_to_string(&d).unwrap();
+            let text = text.replacen(
+                "identity_store_id = ",
+                "management_account = \"111122223333\"\nidentity_store_id = ",
+                1,
+            );
+            std::fs::write(&d, text).unwrap();
+            if allow {
+                let p = root.join("policies/access.toml");
+                let text = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(
+                    &p,
+                    text.replace(
+                        "[[eligibility]]\n",
+                        "[[eligibility]]\nallow_management_account = true\n",
+                    ),
+                )
+                .unwrap();
+            }
+        });
         let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
         let snap = snapshot(
             "alice",
