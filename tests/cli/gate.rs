@@ -1336,17 +1336,8 @@ fn the_gate_notes_a_session_that_can_outlive_the_window_unless_sessions_end_at_t
                 .unwrap();
             }
         });
-        let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
-        let snap = snapshot(
-            "alice",
-            &base,
-            &head,
-            added(PATH),
-            json!([review(1, "dan", &head), review(2, "heidi", &head)]),
-        );
-        let (code, out, err) = run_pr(dir.path(), &snap, &["--format", "json"]);
-        assert_eq!(code, 0, "{out}{err}");
-        let v: Value = serde_json::from_str(&out).unwrap();
+        let (code, v) = decide_approved_by_two(dir.path(), &base);
+        assert_eq!(code, 0, "{v:#}");
         v["requests"][0].get("notes").cloned().unwrap_or(Value::Null)
     };
     let n = notes(None);
@@ -1388,16 +1379,7 @@ fn the_management_account_is_granted_only_by_a_rule_that_allows_it() {
                 .unwrap();
             }
         });
-        let head = branch(dir.path(), "req", &base, &[(PATH, &request("alice"))], "alice");
-        let snap = snapshot(
-            "alice",
-            &base,
-            &head,
-            added(PATH),
-            json!([review(1, "dan", &head), review(2, "heidi", &head)]),
-        );
-        let (_, out, err) = run_pr(dir.path(), &snap, &["--format", "json"]);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"))
+        decide_approved_by_two(dir.path(), &base).1
     };
     let refused = decide(false);
     assert_eq!(refused["decision"], "invalid", "{refused:#}");
@@ -1408,4 +1390,22 @@ fn the_management_account_is_granted_only_by_a_rule_that_allows_it() {
     );
     let allowed = decide(true);
     assert_eq!(allowed["decision"], "approved", "{allowed:#}");
+}
+
+/// Alice's request on a branch from `base`, approved by dan and heidi: the gate's exit code
+/// and JSON decision.
+fn decide_approved_by_two(dir: &Path, base: &str) -> (i32, Value) {
+    let head = branch(dir, "req", base, &[(PATH, &request("alice"))], "alice");
+    let snap = snapshot(
+        "alice",
+        base,
+        &head,
+        added(PATH),
+        json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+    );
+    let (code, out, err) = run_pr(dir, &snap, &["--format", "json"]);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
+    )
 }
