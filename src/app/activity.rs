@@ -50,14 +50,26 @@ pub fn grant_of(a: &ActivityArgs<'_>) -> Result<Activity, AppError> {
         at: a.at,
     })?;
     let rows: Vec<_> = found.report.rows.iter().filter(|r| r.id == a.id).collect();
-    let row = match rows.as_slice() {
-        [] => {
+    // a grant is a row that was activated: a PR reusing the id elsewhere hides nothing
+    let granted: Vec<_> = rows.iter().filter(|r| r.activated_at.is_some()).collect();
+    let row = match (rows.as_slice(), granted.as_slice()) {
+        ([], _) => {
             return Err(AppError::Usage(format!(
                 "no request with id `{}` in the audit of `{}`",
                 a.id, a.reference
             )));
         }
-        [.., last] => *last,
+        (_, [one]) => **one,
+        (all, []) => all[all.len() - 1],
+        (_, many) => {
+            let paths: Vec<&str> = many.iter().map(|r| r.path.as_str()).collect();
+            return Err(AppError::Usage(format!(
+                "request id `{}` names {} grants ({}); gitgrant does not guess which",
+                a.id,
+                many.len(),
+                paths.join(", ")
+            )));
+        }
     };
     let missing = |what: &str| {
         AppError::Usage(format!(

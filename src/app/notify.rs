@@ -49,7 +49,7 @@ fn ledger_state(
                 .entry(target.clone())
                 .or_default()
                 .extend(e.delivered.iter().cloned()),
-            Some(Kind::NotifyFailed) if e.at.is_some_and(|t| t + RETRY_FOR > at) => failed
+            Some(Kind::NotifyFailed) if e.at.is_some_and(|t| t > at - RETRY_FOR) => failed
                 .entry(target.clone())
                 .or_default()
                 .extend(e.delivered.iter().cloned()),
@@ -81,7 +81,7 @@ pub fn announce(
     let recent: BTreeMap<String, &Event> = ledger
         .events
         .iter()
-        .filter(|e| e.at.is_some_and(|t| t + RETRY_FOR + TimeDelta::hours(24) > at))
+        .filter(|e| e.at.is_some_and(|t| t > at - RETRY_FOR - TimeDelta::hours(24)))
         .filter(|e| notify::event_name(e).is_some())
         .map(|e| (notify::event_id(e), e))
         .collect();
@@ -209,9 +209,13 @@ pub fn lines(a: &Announced) -> Vec<String> {
 
 /// The gate's side: announces the events a PR run appended, with the targets of the PR's
 /// base policy (trusted: a PR cannot add a target for itself), and records the outcome.
+/// A review is announced only when it counts: an approval by a counted code owner, a
+/// "request changes" by a code owner it rejects for (anyone's review is in the ledger, not
+/// in the security channel).
 pub fn announce_pr_events(
     git: &crate::adapters::git::Git,
     base: &crate::core::files::tree::Tree,
+    outcome: &crate::core::gate::PrOutcome,
     ledger: &Ledger,
     events: &[Event],
     env: &RunEnvironment,
@@ -220,7 +224,22 @@ pub fn announce_pr_events(
     let mut ignored = Vec::new();
     let files = crate::core::files::load::policy_files(base, &mut ignored);
     let targets = files.policy.as_ref().map(|p| p.notify.clone()).unwrap_or_default();
-    let mut announced = announce(&targets, env, ledger, events, at);
+    let counted = |list: fn(&crate::core::gate::ItemOutcome) -> &Vec<String>, who: &Option<String>| {
+        outcome
+            .requests
+            .iter()
+            .any(|i| who.as_ref().is_some_and(|w| list(i).contains(w)))
+    };
+    let events: Vec<Event> = events
+        .iter()
+        .filter(|e| match e.kind {
+            Some(Kind::Approved) => counted(|i| &i.approved_by, &e.actor),
+            Some(Kind::ChangesRequested) => counted(|i| &i.rejected_by, &e.actor),
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    let mut announced = announce(&targets, env, ledger, &events, at);
     if !announced.records.is_empty()
         && let Err(e) = git.append_ledger(
             &announced.records,

@@ -187,7 +187,8 @@ fn announce(
     env: &RunEnvironment,
     at: DateTime<Utc>,
 ) {
-    let announced = crate::app::notify::announce_pr_events(git, &evaluated.base, ledger, events, env, at);
+    let announced =
+        crate::app::notify::announce_pr_events(git, &evaluated.base, &evaluated.outcome, ledger, events, env, at);
     for line in crate::app::notify::lines(&announced) {
         eprintln!("{line}");
     }

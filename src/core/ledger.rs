@@ -490,6 +490,31 @@ impl Ledger {
             .collect()
     }
 
+    /// Denies of live sessions that did not reach their account (a `failed` event whose
+    /// reason starts `end sessions:`, not followed by a `sessions_ended` without failure for
+    /// the same user, account and permission set), failed after `since`: the next run tries
+    /// again. The failed events, one per key, latest first in their key.
+    pub fn session_denies_to_retry(&self, since: DateTime<Utc>) -> Vec<&Event> {
+        let mut last: BTreeMap<AssignmentKey, &Event> = BTreeMap::new();
+        for e in &self.events {
+            let Some(key) = Self::key_of(e) else { continue };
+            let failed =
+                e.kind == Some(Kind::Failed) && e.reason.as_deref().is_some_and(|r| r.starts_with("end sessions:"));
+            match e.kind {
+                _ if failed => {
+                    last.insert(key, e);
+                }
+                Some(Kind::SessionsEnded | Kind::SessionsReleased) => {
+                    last.insert(key, e);
+                }
+                _ => {}
+            }
+        }
+        last.into_values()
+            .filter(|e| e.kind == Some(Kind::Failed) && e.at.is_some_and(|t| t >= since))
+            .collect()
+    }
+
     /// Request paths revoked through the ledger (`/revoke` comments, deleting PRs, deletions
     /// the reconciler saw): final, whatever content comes back at the path.
     pub fn revoked(&self) -> BTreeMap<String, &Event> {

@@ -115,15 +115,44 @@ pub fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// User text on one line: line breaks and control characters become spaces (a note cannot
+/// fake further lines of the message).
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// A fact's value for Slack: escaped, and text people wrote (notes, reasons, paths) as inline
+/// code, where Slack neither formats nor links.
+fn slack_value(label: &str, v: &str) -> String {
+    let v = slack_escape(&one_line(v));
+    if matches!(label, "Note" | "Reason" | "Request") {
+        format!("`{}`", v.replace('`', "'"))
+    } else {
+        v
+    }
+}
+
+/// Text for a Teams card: one line, Markdown's characters escaped, links not made.
+pub fn teams_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in one_line(text).chars() {
+        if "\\`*_{}[]()#+-.!|>~<".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.replace("://", ":\\/\\/")
+}
+
 /// A Slack incoming-webhook message: `text` (notifications, screen readers) and blocks.
 pub fn slack_body(a: &Announcement, repository: Option<&str>) -> String {
     let facts: Vec<Value> = a
         .facts
         .iter()
-        .map(|(k, v)| json!({"type": "mrkdwn", "text": format!("*{k}*\n{}", slack_escape(v))}))
+        .map(|(k, v)| json!({"type": "mrkdwn", "text": format!("*{k}*\n{}", slack_value(k, v))}))
         .collect();
-    let mut blocks =
-        vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}*", slack_escape(&a.title))}})];
+    let title = slack_escape(&one_line(&a.title));
+    let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{title}*")}})];
     // a section holds at most 10 fields
     for chunk in facts.chunks(10) {
         blocks.push(json!({"type": "section", "fields": chunk}));
@@ -138,12 +167,16 @@ pub fn slack_body(a: &Announcement, repository: Option<&str>) -> String {
             .unwrap_or_default()
     );
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]}));
-    json!({"text": slack_escape(&a.title), "blocks": blocks}).to_string()
+    json!({"text": title, "blocks": blocks}).to_string()
 }
 
 /// A Microsoft Teams workflow-webhook message: one Adaptive Card.
 pub fn teams_body(a: &Announcement, repository: Option<&str>) -> String {
-    let facts: Vec<Value> = a.facts.iter().map(|(k, v)| json!({"title": k, "value": v})).collect();
+    let facts: Vec<Value> = a
+        .facts
+        .iter()
+        .map(|(k, v)| json!({"title": k, "value": teams_escape(v)}))
+        .collect();
     let footer = format!(
         "gitgrant {} · {} · event {}{}",
         a.event,
@@ -161,7 +194,7 @@ pub fn teams_body(a: &Announcement, repository: Option<&str>) -> String {
                 "type": "AdaptiveCard",
                 "version": "1.4",
                 "body": [
-                    {"type": "TextBlock", "text": a.title, "weight": "Bolder", "size": "Medium", "wrap": true},
+                    {"type": "TextBlock", "text": teams_escape(&a.title), "weight": "Bolder", "size": "Medium", "wrap": true},
                     {"type": "FactSet", "facts": facts},
                     {"type": "TextBlock", "text": footer, "isSubtle": true, "size": "Small", "wrap": true}
                 ]
@@ -240,6 +273,10 @@ mod tests {
         );
         assert_eq!(body["blocks"][0]["type"], "section");
         assert_eq!(body["blocks"][1]["fields"][1]["text"], "*PR*\n#7");
+        // a note is inline code on one line: no formatting, no link, no fake line
+        let note = body["blocks"][1]["fields"][3]["text"].as_str().unwrap();
+        assert!(note.starts_with("*Note*\n`ok &lt;!channel&gt;"), "{note}");
+        assert!(!note[7..].contains('\n'), "{note}");
     }
 
     #[test]
@@ -256,6 +293,8 @@ mod tests {
             (Some("AdaptiveCard"), Some("1.4"))
         );
         assert_eq!(content["body"][1]["facts"][0]["title"], "Request");
+        let note = content["body"][1]["facts"][3]["value"].as_str().unwrap();
+        assert!(note.contains("\\<https:\\/\\/evil\\.example\\|click\\>"), "{note}");
         // RFC 4231 test case 2
         assert_eq!(
             signature("Jefe", "what do ya want for nothing?"),

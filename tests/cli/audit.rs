@@ -1068,6 +1068,8 @@ async fn activity_reads_the_grants_session_from_cloudtrail_through_the_assumed_r
         merged(&path, 1, &m),
         aws(Kind::Activated, "2026-11-22T11:00:00Z", &path, None),
         aws(Kind::Ended, "2026-11-22T11:40:00Z", &path, Some("revoked")),
+        // a later PR reusing the id elsewhere (pending) hides nothing
+        requested(&format!("{STAGING}/on-call.toml"), 2, "mallory"),
     ]);
     let args = gitgrant::app::activity::ActivityArgs {
         repo: &r.dir,

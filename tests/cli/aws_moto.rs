@@ -87,7 +87,10 @@ async fn reads_the_seeded_organization_and_renders_a_stable_loadable_directory()
     assert_eq!(groups[1].id, seeded.groups["SRE"]);
 
     // DescribeOrganization names the management account, which the snapshot records
-    assert_eq!(org.management_account.as_deref(), Some(seeded.management_account.as_str()));
+    assert_eq!(
+        org.management_account.as_deref(),
+        Some(seeded.management_account.as_str())
+    );
     let at = "2026-11-22T00:00:00Z".parse().unwrap();
     let text = aws::render_directory_toml(&org, &groups, at);
     assert!(

@@ -312,3 +312,34 @@ fn notify_entries_name_variables_never_urls_and_only_known_events() {
     assert!(out.contains(&format!("policies/access.toml:{line}")), "{out}");
     assert!(out.contains("`secret_env` signs generic webhooks only"), "{out}");
 }
+
+#[test]
+fn a_session_duration_identity_center_cannot_hold_is_an_error() {
+    for (value, ok) in [("PT12H", true), ("PT13H", false), ("PT1147797409030816545H", false)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("repo");
+        crate::support::copy_dir(&crate::support::fixtures().join("base"), &dir);
+        let p = dir.join("policies/directory.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("session_duration = \"PT1H\""));
+        std::fs::write(
+            &p,
+            text.replacen(
+                "session_duration = \"PT1H\"",
+                &format!("session_duration = \"{value}\""),
+                1,
+            ),
+        )
+        .unwrap();
+        let (code, out, _) = run(&["check", "--repo", dir.to_str().unwrap(), "--at", "2026-11-22T12:00:00Z"]);
+        if ok {
+            assert_eq!(code, 0, "{value}: {out}");
+        } else {
+            assert_eq!(code, 1, "{value}: {out}");
+            assert!(
+                out.contains("invalid-session-duration") && out.contains("longer than Identity Center's 12 hours"),
+                "{out}"
+            );
+        }
+    }
+}

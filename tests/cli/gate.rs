@@ -1289,7 +1289,11 @@ fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
         &base,
         &head,
         added(PATH),
-        json!([review(1, "dan", &head), review(2, "heidi", &head)]),
+        json!([
+            review(1, "dan", &head),
+            review(2, "heidi", &head),
+            review(3, "mallory", &head)
+        ]),
     );
     let hook = format!("{}/hook", server.uri());
     let run = || {
@@ -1312,6 +1316,8 @@ fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
     let events: Vec<&str> = got.iter().map(|b| b["event"].as_str().unwrap()).collect();
     assert_eq!(events, ["requested", "approved", "approved"]);
     assert_eq!(got[1]["ledger_event"]["actor"], "dan");
+    // mallory's approval is in the ledger but counts for nothing: not announced
+    assert!(got.iter().all(|b| b["ledger_event"]["actor"] != "mallory"), "{got:#?}");
     // the same facts again: nothing new in the ledger, nothing sent again
     run();
     assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 3);

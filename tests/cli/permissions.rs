@@ -191,7 +191,10 @@ fn the_directory_sync_workflow_reads_aws_read_only_and_only_opens_a_pull_request
     assert!(pushes[0].contains("\"HEAD:refs/heads/$branch\""), "{}", pushes[0]);
     assert!(text.contains("branch=gitgrant/directory-sync "));
     for forbidden in ["gh pr merge", "gh api", "--admin", "gitgrant-ledger", "pull_request"] {
-        assert!(!text.contains(forbidden), "the directory sync workflow must not use `{forbidden}`");
+        assert!(
+            !text.contains(forbidden),
+            "the directory sync workflow must not use `{forbidden}`"
+        );
     }
     // the role it needs is documented, read-only
     let doc = read("docs/branch-protection.md");
@@ -199,7 +202,11 @@ fn the_directory_sync_workflow_reads_aws_read_only_and_only_opens_a_pull_request
         .split("### The directory sync role")
         .nth(1)
         .expect("docs/branch-protection.md documents the directory sync role");
-    let policy = section.split("```json").nth(1).and_then(|s| s.split("```").next()).unwrap();
+    let policy = section
+        .split("```json")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(policy).unwrap();
     let actions: Vec<&str> = v["Statement"]
         .as_array()

@@ -2109,3 +2109,67 @@ fn grants_are_announced_once_to_slack_teams_and_a_signed_webhook_and_a_failure_n
     assert_eq!(v.get("notifications"), None, "{v:#}");
     assert!(r.block_on(server.received_requests()).unwrap().is_empty());
 }
+
+impl World {
+    /// Deletes alice's assignment in moto by hand (a responder in the console).
+    fn delete_by_hand(&self, account: &str, ps: &str, login: &str) {
+        rt().block_on(async {
+            let cfg = self.moto.sdk_config().await;
+            aws_sdk_ssoadmin::Client::new(&cfg)
+                .delete_account_assignment()
+                .instance_arn(&self.seeded.instance_arn)
+                .target_id(&self.seeded.accounts[account])
+                .target_type(aws_sdk_ssoadmin::types::TargetType::AwsAccount)
+                .permission_set_arn(&self.seeded.permission_sets[ps])
+                .principal_type(aws_sdk_ssoadmin::types::PrincipalType::User)
+                .principal_id(&self.seeded.users[login])
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+}
+
+#[test]
+fn an_assignment_removed_by_hand_still_has_its_sessions_ended() {
+    let mut w = World::new();
+    let path = w.merge_request("inc-44", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    w.apply("2026-11-22T13:00:00Z");
+    // a responder removes it in the console, then the request is revoked
+    w.delete_by_hand("payments-prod", ADMIN, "alice");
+    w.commit_on_main(
+        |r| std::fs::remove_file(r.join(&path)).unwrap(),
+        "Revert: revoke inc-44",
+    );
+    let v = w.apply("2026-11-22T13:30:00Z");
+    assert_eq!(v["recorded_ends"], json!([path]), "{v:#}");
+    assert_eq!(v["sessions"][0]["action"], "deny", "the live session ends too: {v:#}");
+    assert!(w.inline_policy(ADMIN).contains(&w.seeded.users["alice"]));
+}
+
+#[test]
+fn a_deny_that_could_not_be_written_is_written_by_the_next_run() {
+    let mut w = World::new();
+    w.put_inline_policy(ADMIN, "{ not json, fixed by the administrator later");
+    let path = w.merge_request("inc-45", "alice", "payments-prod", ADMIN, "2026-11-22T13:00:00Z", "4h");
+    w.apply("2026-11-22T13:00:00Z");
+    w.commit_on_main(
+        |r| std::fs::remove_file(r.join(&path)).unwrap(),
+        "Revert: revoke inc-45",
+    );
+    let (code, v, _) = w.run_full("apply", "2026-11-22T13:30:00Z", &[], &[]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["sessions"][0]["status"], "failed");
+    // the administrator repairs the policy; the next run (nothing else to do) writes the deny
+    w.put_inline_policy(ADMIN, ADMIN_INLINE);
+    let v = w.apply("2026-11-22T13:35:00Z");
+    assert_eq!(
+        (v["sessions"][0]["action"].as_str(), v["sessions"][0]["status"].as_str()),
+        (Some("deny"), Some("succeeded")),
+        "{v:#}"
+    );
+    assert!(w.inline_policy(ADMIN).contains("GitgrantEndSessions"));
+    // and no further run tries again
+    let v = w.apply("2026-11-22T13:40:00Z");
+    assert_eq!(v.get("sessions"), None, "{v:#}");
+}

@@ -107,7 +107,7 @@ pub async fn lookup_activity(
                 .pointer("/userIdentity/arn")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            if !arn.contains(&role) {
+            if !is_role_of(arn, &role) {
                 continue;
             }
             found.push(event_of(&e, &detail));
@@ -119,6 +119,15 @@ pub async fn lookup_activity(
     }
     found.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
     Ok(found)
+}
+
+/// Whether `arn` is a session of the permission set's role: `…/AWSReservedSSO_<name>_<16
+/// hex digits>/…`, so `Admin` does not match the role of `Admin_Prod`.
+fn is_role_of(arn: &str, prefix: &str) -> bool {
+    let Some(at) = arn.find(prefix) else { return false };
+    let rest = &arn[at + prefix.len()..];
+    let suffix = rest.split('/').next().unwrap_or("");
+    suffix.len() == 16 && suffix.chars().all(|c| c.is_ascii_hexdigit()) && rest.len() > 16
 }
 
 fn event_of(e: &aws_sdk_cloudtrail::types::Event, detail: &Value) -> ActivityEvent {
@@ -147,5 +156,28 @@ fn event_of(e: &aws_sdk_cloudtrail::types::Event, detail: &Value) -> ActivityEve
             .collect(),
         error_code: detail.get("errorCode").and_then(Value::as_str).map(str::to_string),
         event_id: e.event_id.clone().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_role_of;
+
+    #[test]
+    fn only_the_permission_sets_own_role_matches() {
+        let p = "/AWSReservedSSO_Admin_";
+        assert!(is_role_of(
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@acme.example",
+            p
+        ));
+        assert!(!is_role_of(
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_Prod_0123456789abcdef/alice@acme.example",
+            p
+        ));
+        assert!(!is_role_of(
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/alice",
+            p
+        ));
+        assert!(!is_role_of("", p));
     }
 }

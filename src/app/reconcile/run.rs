@@ -15,13 +15,13 @@ use super::desired::{self, Desired, EvidenceDir, EvidenceSource, NoEvidence};
 use super::live::LiveMembership;
 use super::membership::Sources;
 use super::sessions::{self, SessionStep, SessionsInput};
-use crate::core::reconcile::sessions::session_length;
 use crate::adapters::aws::{AwsError, ChangeOutcome, ChangeStatus, IdentityCenter, PrincipalType};
 use crate::adapters::git::Git;
 use crate::core::ledger::{AssignmentKey, Event, Kind, Ledger, Owned};
 use crate::core::model::policy::{EndSessions, Settings};
 use crate::core::reconcile::observed;
 use crate::core::reconcile::plan::{self, Actual, AssignmentAction, AssignmentChange, Candidate, Plan, PlanInput};
+use crate::core::reconcile::sessions::session_length;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -359,6 +359,8 @@ struct Observed {
     actual: Vec<Actual>,
     /// Permission set ARNs holding a session deny due for release (the ledger).
     session_denies_due: BTreeSet<String>,
+    /// Session denies earlier runs could not write or provision: tried again (the ledger).
+    session_retries: Vec<AssignmentChange>,
 }
 
 /// Reads the ledger's indexes and, from Identity Center, the managed permission sets, the
@@ -415,6 +417,28 @@ fn observe(
         user_ids,
         actual,
         session_denies_due: ledger.session_denies_due(opts.at),
+        session_retries: ledger
+            .session_denies_to_retry(opts.at - super::sessions::LONGEST_SESSION - chrono::TimeDelta::hours(1))
+            .into_iter()
+            .filter_map(removal_of_event)
+            .collect(),
+    })
+}
+
+/// The removal an `ended` or `failed` event names, as ending sessions takes it: revoked,
+/// so every mode but `never` ends its sessions (fail closed).
+fn removal_of_event(e: &Event) -> Option<AssignmentChange> {
+    Some(AssignmentChange {
+        requests: e.request.iter().cloned().collect(),
+        request: e.request.clone(),
+        user: e.user_name.clone().unwrap_or_default(),
+        user_id: e.user_id.clone()?,
+        account: e.account_id.clone()?,
+        account_name: None,
+        permission_set: e.permission_set.clone().unwrap_or_default(),
+        permission_set_arn: e.permission_set_arn.clone()?,
+        reason: Some(plan::RemovalReason::Revoked),
+        ends_at: None,
     })
 }
 
@@ -562,7 +586,15 @@ fn apply_plan(
         events.extend(outcome_events(&outcome, opts.at));
         report.outcomes.push(outcome);
     }
-    let (steps, ended) = end_sessions(opts, rt, d, observed, settings, &report.outcomes);
+    // owned assignments found gone end their sessions too: removed by hand, or by a run
+    // that stopped before its deny
+    let mut extra: Vec<AssignmentChange> = first
+        .iter()
+        .filter(|e| e.kind == Some(Kind::Ended))
+        .filter_map(removal_of_event)
+        .collect();
+    extra.extend(observed.session_retries.iter().cloned());
+    let (steps, ended) = end_sessions(opts, rt, d, observed, settings, &report.outcomes, &extra);
     report.failures += steps.iter().filter(|s| s.status != OutcomeStatus::Succeeded).count();
     report.sessions = steps;
     events.extend(ended);
@@ -609,6 +641,7 @@ fn end_sessions(
     observed: &Observed,
     settings: Option<&Settings>,
     outcomes: &[Outcome],
+    extra: &[AssignmentChange],
 ) -> (Vec<SessionStep>, Vec<Event>) {
     let lengths: BTreeMap<String, chrono::TimeDelta> = d
         .policy
@@ -627,6 +660,7 @@ fn end_sessions(
         session_lengths: &lengths,
         due: &observed.session_denies_due,
         names: &observed.permission_sets,
+        extra,
         now: whole_second_after(opts.at + elapsed),
     };
     rt.block_on(sessions::end_sessions(&observed.ic, outcomes, &input))

@@ -50,6 +50,10 @@ pub struct SessionsInput<'a> {
     pub due: &'a BTreeSet<String>,
     /// Managed permission set name -> ARN, as Identity Center has them (names for output).
     pub names: &'a BTreeMap<String, String>,
+    /// Removals this run did not make that end sessions too: owned assignments found gone
+    /// (removed by hand, or by a run whose deny never came), and denies earlier runs could
+    /// not write or provision (the ledger's `failed` events `end sessions: …`).
+    pub extra: &'a [AssignmentChange],
     /// The time of the deny: tokens issued before it stop working.
     pub now: DateTime<Utc>,
 }
@@ -97,6 +101,21 @@ pub async fn end_sessions(
         w.removals.push(o.change.clone());
     }
     if input.mode != EndSessions::Never {
+        for c in input.extra {
+            let w = work.entry(c.permission_set_arn.clone()).or_default();
+            if w.name.is_empty() {
+                w.name = c.permission_set.clone();
+            }
+            if w.removal_of(&SessionDeny {
+                account_id: c.account.clone(),
+                user_id: c.user_id.clone(),
+                before: input.now,
+            })
+            .is_none()
+            {
+                w.removals.push(c.clone());
+            }
+        }
         for arn in input.due {
             let w = work.entry(arn.clone()).or_default();
             if w.name.is_empty() {
@@ -115,7 +134,10 @@ pub async fn end_sessions(
     (steps, events)
 }
 
-/// Read, edit, write and provision one permission set's inline policy.
+/// Read, edit, write and provision one permission set's inline policy. Every removal's
+/// account is provisioned, also when its deny was already there (a retry after a
+/// provisioning that failed), and a deny that did not reach its account is a `failed`
+/// event, which the next runs try again.
 async fn one_permission_set(
     ic: &IdentityCenter,
     arn: &str,
@@ -137,19 +159,20 @@ async fn one_permission_set(
         Err(e) => Err(format!("cannot read the inline policy: {e}")),
     };
     let edit = match edit {
-        Ok(edit) if !edit.changes_anything() => return (Vec::new(), Vec::new()),
+        Ok(edit) if !edit.changes_anything() && add.is_empty() => return (Vec::new(), Vec::new()),
         Ok(edit) => edit,
         Err(error) => return refused(w, arn, &add, &error, now),
     };
-    let written = match &edit.document {
-        Some(doc) => ic.put_inline_policy(arn, doc).await,
-        None => ic.delete_inline_policy(arn).await,
-    };
-    if let Err(e) = written {
-        return refused(w, arn, &add, &format!("cannot write the inline policy: {e}"), now);
+    if edit.changes_anything() {
+        let written = match &edit.document {
+            Some(doc) => ic.put_inline_policy(arn, doc).await,
+            None => ic.delete_inline_policy(arn).await,
+        };
+        if let Err(e) = written {
+            return refused(w, arn, &add, &format!("cannot write the inline policy: {e}"), now);
+        }
     }
-    let touched: BTreeSet<&str> = edit
-        .added
+    let touched: BTreeSet<&str> = add
         .iter()
         .chain(edit.released.iter().map(|(d, _)| d))
         .map(|d| d.account_id.as_str())
@@ -158,22 +181,15 @@ async fn one_permission_set(
     for account in touched {
         provisioned.insert(account.to_string(), provision(ic, arn, account).await);
     }
-    let mut steps = Vec::new();
-    let mut events = Vec::new();
-    for d in &edit.added {
-        let (status, error) = provisioned[&d.account_id].clone();
-        let until = d.before + length + sessions::RELEASE_MARGIN;
-        let change = w.removal_of(d);
-        steps.push(step(
-            "deny",
-            w,
-            d,
-            change,
-            format!("until {}", until.to_rfc3339()),
-            status,
-            error.clone(),
-        ));
-        events.push(denied_event(w, arn, d, change, until, error));
+    let mut out = (Vec::new(), Vec::new());
+    for d in &add {
+        // the statement the policy holds for this user and account (a later one may be there)
+        let held = edit
+            .held
+            .iter()
+            .find(|h| h.account_id == d.account_id && h.user_id == d.user_id)
+            .unwrap_or(d);
+        denied(w, arn, held, length, &provisioned[&d.account_id], now, &mut out);
     }
     for (d, why) in &edit.released {
         let (status, error) = provisioned[&d.account_id].clone();
@@ -181,12 +197,39 @@ async fn one_permission_set(
             Release::SessionLengthPassed => "session-length-passed",
             Release::MadeRoom => "made-room-for-a-newer-deny",
         };
-        steps.push(step("release", w, d, None, why.into(), status, error));
+        out.0.push(step("release", w, d, None, why.into(), status, error));
         let mut e = event(Kind::SessionsReleased, now, w, arn, d);
         e.reason = Some(why.into());
-        events.push(e);
+        out.1.push(e);
     }
-    (steps, events)
+    out
+}
+
+/// The step and events of one deny: `sessions_ended`, and `failed` when it did not reach
+/// its account (the next runs provision it again).
+fn denied(
+    w: &Work,
+    arn: &str,
+    d: &SessionDeny,
+    length: TimeDelta,
+    provisioned: &(OutcomeStatus, Option<String>),
+    now: DateTime<Utc>,
+    out: &mut (Vec<SessionStep>, Vec<Event>),
+) {
+    let (status, error) = provisioned.clone();
+    let until = sessions::release_time(d.before, length);
+    let change = w.removal_of(d);
+    let detail = until.map_or("until the release can be computed".into(), |u| {
+        format!("until {}", u.to_rfc3339())
+    });
+    out.0.push(step("deny", w, d, change, detail, status, error.clone()));
+    out.1.push(denied_event(w, arn, d, change, until, error.clone()));
+    if let Some(err) = error {
+        let mut e = event(Kind::Failed, now, w, arn, d);
+        e.request = change.and_then(|c| c.request.clone());
+        e.reason = Some(format!("end sessions: {err}"));
+        out.1.push(e);
+    }
 }
 
 /// Provisions `arn` to `account`: the step's status and error.
@@ -218,11 +261,11 @@ fn denied_event(
     arn: &str,
     d: &SessionDeny,
     change: Option<&AssignmentChange>,
-    until: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
     error: Option<String>,
 ) -> Event {
     let mut e = event(Kind::SessionsEnded, d.before, w, arn, d);
-    e.ends_at = Some(until);
+    e.ends_at = until;
     if let Some(c) = change {
         e.request = c.request.clone();
         e.user_name = Some(c.user.clone()).filter(|u| !u.is_empty());

@@ -128,6 +128,9 @@ pub struct ItemOutcome {
     /// not part of the decision's reasons (scenarios do not compare them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Reason>,
+    /// Code owners whose standing "request changes" counts (not printed: the reason says).
+    #[serde(skip)]
+    pub rejected_by: Vec<String>,
     #[serde(skip)]
     pub request: Option<Request>,
 }
@@ -162,6 +165,7 @@ fn invalid_item(path: &str, reasons: Vec<Reason>) -> ItemOutcome {
         can_approve: vec![],
         required_approvals: 0,
         notes: Vec::new(),
+        rejected_by: Vec::new(),
         request: None,
     }
 }
@@ -517,6 +521,7 @@ fn count_approvals(
         can_approve: tally.can_approve.clone(),
         required_approvals: if approval_required { required } else { 0 },
         notes: Vec::new(),
+        rejected_by: tally.rejected_by.clone(),
         request: Some(r),
     };
     let (decision, why) = if !approval_required {
@@ -574,14 +579,15 @@ fn session_note(base: &PolicySet, r: &Request, at: DateTime<Utc>) -> Option<Reas
         .permission_set(&r.permission_set)
         .and_then(|p| p.session_duration.clone())
         .unwrap_or_else(|| "PT12H".into());
-    let length = session_length(&iso)?;
-    let end = r.start.unwrap_or(at) + r.duration.to_chrono();
+    let length = session_length(&iso).unwrap_or(chrono::TimeDelta::hours(12));
+    let end = r.start.unwrap_or(at).checked_add_signed(r.duration.to_chrono())?;
+    let last = end.checked_add_signed(length)?;
     Some(reason(
         "session-outlives-window",
         format!(
             "a session started before the window ends at {} can last until {} ({} sessions last {iso}); set end_sessions = \"at-end\" to end it on time",
             end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            (end + length).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            last.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             r.permission_set
         ),
     ))
@@ -640,6 +646,7 @@ fn decide_policy_change(
                 can_approve: tally.can_approve.clone(),
                 required_approvals: 1,
                 notes: Vec::new(),
+                rejected_by: Vec::new(),
                 request: None,
             };
             if owners.is_empty() {

@@ -214,15 +214,23 @@ impl Directory {
         if !lexical::is_permission_set_arn(p.arn.get_ref()) {
             cx.error("invalid-arn", p.arn.span(), format!("`{}` is not a permission set ARN", p.arn.get_ref()), "permission set ARNs start `arn:aws:sso:::` (or another AWS partition), e.g. `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef`; `gitgrant directory sync` writes them as AWS returns them");
         }
-        if let Some(sd) = &p.session_duration
-            && !lexical::is_session_duration(sd.get_ref())
-        {
-            cx.error(
-                "invalid-session-duration",
-                sd.span(),
-                format!("`{}` is not an ISO 8601 session duration", sd.get_ref()),
-                "write e.g. `PT1H` or `PT12H`",
-            );
+        if let Some(sd) = &p.session_duration {
+            if !lexical::is_session_duration(sd.get_ref()) {
+                cx.error(
+                    "invalid-session-duration",
+                    sd.span(),
+                    format!("`{}` is not an ISO 8601 session duration", sd.get_ref()),
+                    "write e.g. `PT1H` or `PT12H`",
+                );
+            } else if crate::core::reconcile::sessions::session_length(sd.get_ref()).is_none() {
+                // when sessions of this permission set end is computed from it (issue 13)
+                cx.error(
+                    "invalid-session-duration",
+                    sd.span(),
+                    format!("`{}` is longer than Identity Center's 12 hours, or zero", sd.get_ref()),
+                    "write a length from PT1M to PT12H, as Identity Center holds it (`gitgrant directory sync` writes it)",
+                );
+            }
         }
         if self.ps_by_name.contains_key(&name) {
             cx.error(

@@ -73,9 +73,18 @@ impl SessionDeny {
             user_id: c.pointer("/StringEquals/identitystore:userId")?.as_str()?.to_string(),
             before: c.pointer("/DateLessThan/aws:TokenIssueTime")?.as_str()?.parse().ok()?,
         };
-        let exact = statement.get("Effect")? == "Deny" && sid == deny.sid();
+        // exactly the statement gitgrant writes for it, nothing added or changed
+        let exact = sid == deny.sid() && serde_json::from_str::<Value>(&deny.statement()).ok()? == *statement;
         exact.then_some(deny)
     }
+}
+
+/// When a deny for tokens issued before `before` can go: the session length and a margin
+/// later; `None` when that is past the end of time (never released).
+pub fn release_time(before: DateTime<Utc>, session_length: TimeDelta) -> Option<DateTime<Utc>> {
+    before
+        .checked_add_signed(session_length)?
+        .checked_add_signed(RELEASE_MARGIN)
 }
 
 /// Why a statement of gitgrant's was taken out.
@@ -197,7 +206,7 @@ pub fn edit(
     let mut held: BTreeMap<(String, String), SessionDeny> = BTreeMap::new();
     let mut released = Vec::new();
     for deny in &parsed.ours {
-        if deny.before + session_length + RELEASE_MARGIN <= at {
+        if release_time(deny.before, session_length).is_some_and(|t| t <= at) {
             released.push((deny.clone(), Release::SessionLengthPassed));
         } else {
             held.insert(deny.key(), deny.clone());
@@ -245,16 +254,18 @@ pub fn session_length(iso: &str) -> Option<TimeDelta> {
             'H' | 'M' | 'S' => {
                 let n: i64 = number.parse().ok()?;
                 number.clear();
-                total += n * match c {
+                let unit = match c {
                     'H' => 3600,
                     'M' => 60,
                     _ => 1,
                 };
+                total = total.checked_add(n.checked_mul(unit)?)?;
             }
             _ => return None,
         }
     }
-    (number.is_empty() && total > 0).then(|| TimeDelta::seconds(total))
+    // at most Identity Center's 12 hours: a longer value is not a session length AWS has
+    (number.is_empty() && total > 0 && total <= 12 * 3600).then(|| TimeDelta::seconds(total))
 }
 
 #[cfg(test)]
@@ -418,6 +429,21 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_dated_at_the_end_of_time_or_altered_is_not_ours_to_release() {
+        let far = deny("111122223333", "u-far", "2026-11-22T14:00:00Z");
+        let mut v: Value = serde_json::from_str(&far.statement()).unwrap();
+        v["Condition"]["DateLessThan"]["aws:TokenIssueTime"] = "+262142-12-31T23:59:59Z".into();
+        let mut altered: Value =
+            serde_json::from_str(&deny("111122223333", "u-alt", "2026-11-22T14:00:00Z").statement()).unwrap();
+        altered["Action"] = "s3:*".into();
+        let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{v},{altered}]}}"#);
+        // no overflow, no panic; the altered one is the administrator's, kept as written
+        let e = edit(&doc, &[], t("2030-01-01T00:00:00Z"), TimeDelta::hours(12)).unwrap();
+        assert!(e.document.as_deref().unwrap().contains(r#""Action":"s3:*""#));
+        assert!(e.held.iter().all(|d| d.user_id != "u-alt"));
+    }
+
+    #[test]
     fn an_inline_policy_that_is_not_json_is_never_overwritten() {
         let d = deny("111122223333", "u-alice", "2026-11-22T14:00:00Z");
         assert!(matches!(
@@ -434,5 +460,9 @@ mod tests {
         assert_eq!(session_length("PT"), None);
         assert_eq!(session_length("1h"), None);
         assert_eq!(session_length("PT1H5"), None);
+        assert_eq!(session_length("PT12H"), Some(TimeDelta::hours(12)));
+        assert_eq!(session_length("PT13H"), None, "longer than Identity Center allows");
+        assert_eq!(session_length("PT1147797409030816545H"), None, "no overflow");
+        assert_eq!(session_length("PT9999999999999999999999S"), None);
     }
 }
