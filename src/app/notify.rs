@@ -254,3 +254,40 @@ pub fn announce_pr_events(
     }
     announced
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_event_at_the_end_of_time_does_not_stop_the_run() {
+        let far: DateTime<Utc> = "+262142-12-31T23:59:59Z".parse().unwrap();
+        let mut approved = Event::new(Kind::Approved, far);
+        approved.actor = Some("dan".into());
+        let mut failed = Event::new(Kind::NotifyFailed, far);
+        failed.target = Some("siem".into());
+        failed.delivered = vec![crate::core::notify::event_id(&approved)];
+        let ledger = Ledger {
+            events: vec![approved.clone(), failed],
+            bad_lines: Vec::new(),
+        };
+        let target = NotifyTarget {
+            id: "siem".into(),
+            kind: NotifyKind::Webhook,
+            url_env: "GITGRANT_TEST_UNSET_URL".into(),
+            secret_env: None,
+            events: vec!["approved".into()],
+        };
+        let at: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let out = announce(&[target], &RunEnvironment::default(), &ledger, &[approved], at);
+        // the URL variable is unset: recorded as failed, nothing sent, no panic
+        assert_eq!(out.deliveries.len(), 1);
+        assert!(
+            out.deliveries[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("GITGRANT_TEST_UNSET_URL")
+        );
+    }
+}
