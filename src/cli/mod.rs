@@ -66,8 +66,10 @@ pub enum Command {
     /// file that does not load, an unreadable ledger line)
     Plan(ReconcileArgs),
     /// Make IAM Identity Center match what git says now: create and delete assignments,
-    /// record every outcome in the ledger. Exit 1 when a change failed or was left unknown,
-    /// or the brake held; exit 2 when it cannot decide (what ended is still removed)
+    /// end the live sessions of grants taken away (`end_sessions`, docs/sessions.md),
+    /// record every outcome in the ledger and announce it to the `[[notify]]` targets.
+    /// Exit 1 when a change failed or was left unknown, a session deny failed, or the brake
+    /// held; exit 2 when it cannot decide (what ended is still removed)
     Apply(ApplyArgs),
     /// Ask for access: write the canonical request file, check it against the default
     /// branch's policy, commit it on a new branch, push, and open the pull request
