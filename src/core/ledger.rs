@@ -46,6 +46,13 @@ pub enum Kind {
     Notified,
     /// Events a target could not be sent after retries (`reason`); a later run tries again.
     NotifyFailed,
+    /// A break-glass grant reviewed after the fact (issue 13 item 2) by a code owner
+    /// (`actor`): a `/reviewed [note]` comment, or an approving review (`review_id`);
+    /// `reason` is the note.
+    Reviewed,
+    /// A break-glass grant's review is overdue (`ends_at` was the due time): written once,
+    /// by the first reconciler run that finds it so.
+    ReviewOverdue,
 }
 
 impl Kind {
@@ -69,6 +76,8 @@ impl Kind {
             Kind::SessionsReleased => "sessions_released",
             Kind::Notified => "notified",
             Kind::NotifyFailed => "notify_failed",
+            Kind::Reviewed => "reviewed",
+            Kind::ReviewOverdue => "review_overdue",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod diag;
+pub mod emergency;
 pub mod files;
 pub mod gate;
 pub mod index;

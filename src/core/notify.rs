@@ -37,8 +37,17 @@ pub fn event_name(e: &Event) -> Option<&'static str> {
         Kind::Revoked => "revoked",
         Kind::Failed => "failed",
         Kind::SessionsEnded => "sessions_ended",
+        Kind::ReviewOverdue => "review_overdue",
+        // a merge is announced only when it grants break-glass (approved without review)
+        Kind::Merged if e.records.iter().any(|r| r.emergency_review_due.is_some()) => "emergency",
         _ => return None,
     })
+}
+
+/// A break-glass merge's grants, for its announcement: path, requester, review due.
+fn emergency_facts(e: &Event) -> Option<(String, String, DateTime<Utc>)> {
+    let r = e.records.iter().find(|r| r.emergency_review_due.is_some())?;
+    Some((r.path.clone(), r.requester.clone(), r.emergency_review_due?))
 }
 
 /// A ledger event's id: the first 16 hex digits of the SHA-256 of its ledger line, the
@@ -72,6 +81,17 @@ fn title(name: &str, e: &Event) -> String {
         "ended" => format!("Access ended ({}): {target}", e.reason.as_deref().unwrap_or("ended")),
         "revoked" => format!("Revoked: {request}"),
         "sessions_ended" => format!("Live sessions ended: {target}"),
+        "emergency" => match emergency_facts(e) {
+            Some((path, who, due)) => format!(
+                "Break-glass: {who} granted {path} without review; code owners review it by {}",
+                time(due)
+            ),
+            None => "Break-glass access granted without review".to_string(),
+        },
+        "review_overdue" => format!(
+            "Break-glass review overdue: {request} (due {})",
+            e.ends_at.map(time).unwrap_or_default()
+        ),
         _ => format!("Failed: {}", e.reason.as_deref().unwrap_or("an AWS change failed")),
     }
 }
@@ -85,13 +105,19 @@ pub fn announcement(e: &Event) -> Option<Announcement> {
             facts.push((label, v));
         }
     };
-    fact("Request", e.request.clone());
+    let emergency = emergency_facts(e).filter(|_| event == "emergency");
+    fact("Request", e.request.clone().or(emergency.as_ref().map(|g| g.0.clone())));
+    fact("Requester", emergency.as_ref().map(|g| g.1.clone()));
+    fact("Review due", emergency.as_ref().map(|g| time(g.2)));
     fact("PR", e.pr.map(|n| format!("#{n}")));
     fact("By", e.actor.clone());
     fact("Account", e.account_id.clone());
     fact("Permission set", e.permission_set.clone());
     fact("User", e.user_name.clone().or(e.user_id.clone()));
-    fact("Until", e.ends_at.map(time));
+    fact(
+        if event == "review_overdue" { "Due" } else { "Until" },
+        e.ends_at.map(time),
+    );
     fact(
         if event == "approved" || event == "rejected" {
             "Note"

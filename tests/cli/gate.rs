@@ -553,7 +553,7 @@ fn project_scenarios_pass() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("32 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("37 passed, 0 failed"), "{stdout}");
 }
 
 pub(crate) fn webhook_examples() -> Value {
@@ -854,9 +854,14 @@ fn user_text_cannot_forge_lines_in_the_ledger_commit_message() {
 
 /// Runs `gitgrant pr --ledger` for an `issue_comment` event by `login` with `body`.
 fn comment_run(repo: &Path, snap: &Value, login: &str, action: &str) -> std::process::Output {
+    comment_run_saying(repo, snap, login, action, "/revoke")
+}
+
+/// As [`comment_run`], the comment saying `body`.
+fn comment_run_saying(repo: &Path, snap: &Value, login: &str, action: &str, body: &str) -> std::process::Output {
     let number = snap["pull_request"]["number"].clone();
     let payload = json!({"action": action, "issue": {"number": number, "pull_request": {}},
-        "comment": {"id": 9, "body": "/revoke", "user": {"login": login}, "created_at": "2026-11-22T12:30:00Z",
+        "comment": {"id": 9, "body": body, "user": {"login": login}, "created_at": "2026-11-22T12:30:00Z",
                     "updated_at": "2026-11-22T12:40:00Z"},
         "repository": {"full_name": "acme/access"}});
     let event_file = repo.join(".git/gitgrant-test-event.json");
@@ -1414,4 +1419,225 @@ fn decide_approved_by_two(dir: &Path, base: &str) -> (i32, Value) {
         code,
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
     )
+}
+
+/// Break-glass (issue 13 item 2) end to end through real git: an emergency request under an
+/// emergency rule is approved without any review, its merge records when its review is due,
+/// only a code owner who is not the requester reviews it (`/reviewed`), and until then
+/// `status` lists it and, once due, `audit --verify` fails on it.
+#[test]
+fn break_glass_is_approved_without_review_and_only_a_code_owner_reviews_it_after() {
+    let (dir, base) = base_repo_with(|root| {
+        let p = root.join("policies/access.toml");
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.push_str("\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n");
+        std::fs::write(&p, text).unwrap();
+    });
+    let repo = dir.path();
+    let emergency = format!(
+        "{}ticket = \"INC-5120\"\nemergency = true\n",
+        request("alice").replace("\"2h\"", "\"1h\"")
+    );
+    branch(repo, "req", &base, &[(PATH, &emergency)], "alice");
+    // dated as the PR's facts are, so that the audit's history at those times holds it
+    let head = redate(repo, "req", "2026-11-22T11:10:00Z");
+    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([]));
+    let (code, out, err) = run_pr(repo, &snap, &["--ledger"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("[emergency] break-glass under emergency rule `break-glass-prod`: approved without review"),
+        "{out}"
+    );
+    // the same file without `emergency = true` needs its two approvals as before
+    let normal = branch(
+        repo,
+        "normal",
+        &base,
+        &[(PATH, &request("alice").replace("\"2h\"", "\"1h\""))],
+        "alice",
+    );
+    let (code, out, _) = run_pr(repo, &snapshot("alice", &base, &normal, added(PATH), json!([])), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("[awaiting-approval]"), "{out}");
+
+    // merged: the record says when the review is due
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    git(repo, &["merge", "-q", "--ff-only", &head], "admin");
+    let (code, _, err) = run_pr(repo, &snap, &["--ledger"]);
+    assert_eq!(code, 0, "{err}");
+    let merged = ledger_events(repo).into_iter().find(|e| e["kind"] == "merged").unwrap();
+    assert_eq!(merged["records"][0]["emergency_review_due"], "2026-11-23T11:50:00Z");
+
+    let audit = |at: &str, verify: bool| {
+        let mut args = vec![
+            "audit",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--at",
+            at,
+            "--format",
+            "json",
+        ];
+        if verify {
+            args.push("--verify");
+        }
+        let out = bin().args(&args).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (
+            out.status.code(),
+            v["rows"][0].clone(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let status = |at: &str| {
+        let out = bin()
+            .args(["status", "--repo", repo.to_str().unwrap(), "--at", at])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(status("2026-11-22T12:10:00Z").contains("Break-glass awaiting review (1)"));
+    let (code, row, err) = audit("2026-11-22T12:10:00Z", true);
+    assert_eq!(
+        (code, row["emergency"]["state"].as_str()),
+        (Some(0), Some("awaiting")),
+        "{err}{row:#}"
+    );
+    // a day later, unreviewed: overdue, a finding
+    let late = "2026-11-23T12:00:00Z";
+    assert!(
+        status(late).contains("Break-glass review overdue (1)"),
+        "{}",
+        status(late)
+    );
+    let (code, row, _) = audit(late, true);
+    assert_eq!(
+        (code, row["emergency"]["state"].as_str()),
+        (Some(1), Some("overdue")),
+        "{row:#}"
+    );
+    let (code, _, _) = audit(late, false);
+    assert_eq!(code, Some(0), "without --verify the audit lists, it does not judge");
+
+    // the requester cannot review their own break-glass, nor can someone who owns nothing
+    for (who, says) in [
+        ("alice", "asked for, wrote or pushed"),
+        ("mallory", "is not a code owner"),
+    ] {
+        let out = comment_run_saying(repo, &snap, who, "created", "/reviewed fine by me");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{out:?}");
+    }
+    assert!(!ledger_events(repo).iter().any(|e| e["kind"] == "reviewed"));
+    // a code owner of the path reviews it
+    let out = comment_run_saying(
+        repo,
+        &snap,
+        "dan",
+        "created",
+        "/reviewed checked CloudTrail: queue restarts only",
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let reviewed: Vec<Value> = ledger_events(repo)
+        .into_iter()
+        .filter(|e| e["kind"] == "reviewed")
+        .collect();
+    assert_eq!(reviewed.len(), 1);
+    assert_eq!(
+        (reviewed[0]["actor"].as_str(), reviewed[0]["reason"].as_str()),
+        (Some("dan"), Some("checked CloudTrail: queue restarts only"))
+    );
+    let (code, row, err) = audit(late, true);
+    assert_eq!(code, Some(0), "{err}{row:#}");
+    assert_eq!(
+        (
+            row["emergency"]["state"].as_str(),
+            row["emergency"]["reviewed_by"].as_str()
+        ),
+        (Some("reviewed"), Some("dan"))
+    );
+    assert!(!status(late).contains("Break-glass"));
+
+    // `/reviewed` on a PR that granted nothing by break-glass is refused
+    let mut other = snapshot("alice", &base, &normal, added(PATH), json!([]));
+    other["pull_request"]["number"] = json!(8);
+    let out = comment_run_saying(repo, &other, "dan", "created", "/reviewed");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has no break-glass grant to review"),
+        "{out:?}"
+    );
+}
+
+/// Gives the tip commit of `branch` the author and committer date `at`; returns its new id
+/// (`main` is checked out again).
+fn redate(repo: &Path, branch: &str, at: &str) -> String {
+    git(repo, &["checkout", "-q", branch], "alice");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "-c",
+            "user.name=alice",
+            "-c",
+            "user.email=alice@users.noreply.github.com",
+        ])
+        .args(["commit", "-q", "--amend", "--no-edit", "--date", at])
+        .env("GIT_COMMITTER_DATE", at)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let sha = git(repo, &["rev-parse", "HEAD"], "alice");
+    git(repo, &["checkout", "-q", "main"], "alice");
+    sha
+}
+
+/// A code owner's approving review after the merge reviews a break-glass grant too, once;
+/// an approval by someone who is no code owner does not.
+#[test]
+fn an_approving_review_after_the_merge_reviews_break_glass_once() {
+    let (dir, base) = base_repo_with(|root| {
+        let p = root.join("policies/access.toml");
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.push_str("\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n");
+        std::fs::write(&p, text).unwrap();
+    });
+    let repo = dir.path();
+    let emergency = format!(
+        "{}ticket = \"INC-5120\"\nemergency = true\n",
+        request("alice").replace("\"2h\"", "\"1h\"")
+    );
+    let head = branch(repo, "req", &base, &[(PATH, &emergency)], "alice");
+    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([]));
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    git(repo, &["merge", "-q", "--ff-only", &head], "admin");
+    let (code, _, err) = run_pr(repo, &snap, &["--ledger"]);
+    assert_eq!(code, 0, "{err}");
+    let mut after = review(11, "heidi", &head);
+    after["submitted_at"] = json!("2026-11-22T14:00:00Z");
+    after["body"] = json!("Looked at the session: fine.");
+    snap["reviews"] = json!([review(12, "mallory", &head), after]);
+    run_pr(repo, &snap, &["--ledger"]);
+    run_pr(repo, &snap, &["--ledger"]);
+    let reviewed: Vec<Value> = ledger_events(repo)
+        .into_iter()
+        .filter(|e| e["kind"] == "reviewed")
+        .collect();
+    assert_eq!(reviewed.len(), 1, "{reviewed:#?}");
+    assert_eq!(
+        (
+            reviewed[0]["actor"].as_str(),
+            reviewed[0]["review_id"].as_u64(),
+            reviewed[0]["at"].as_str()
+        ),
+        (Some("heidi"), Some(11), Some("2026-11-22T14:00:00Z"))
+    );
 }

@@ -53,6 +53,8 @@ pub struct MergeFacts {
 pub struct CountedApprovers {
     pub path: String,
     pub approvers: Vec<RecordApprover>,
+    /// A break-glass grant: when its review after the fact is due.
+    pub emergency_review_due: Option<DateTime<Utc>>,
 }
 
 /// What an `activated` or `failed` event says of the assignment.
@@ -107,16 +109,18 @@ fn placed(kind: Kind) -> bool {
         | Kind::Revoked
         | Kind::Activated
         | Kind::Ended
-        | Kind::Failed => true,
-        Kind::Drift
-            | Kind::Assigning
-            | Kind::Unknown
-            | Kind::Pushed
-            | Kind::Indexed
-            | Kind::SessionsEnded
-            | Kind::SessionsReleased
-            | Kind::Notified
-            | Kind::NotifyFailed => false,
+        | Kind::Failed
+        | Kind::Reviewed => true,
+        Kind::ReviewOverdue
+        | Kind::Drift
+        | Kind::Assigning
+        | Kind::Unknown
+        | Kind::Pushed
+        | Kind::Indexed
+        | Kind::SessionsEnded
+        | Kind::SessionsReleased
+        | Kind::Notified
+        | Kind::NotifyFailed => false,
     }
 }
 
@@ -165,6 +169,7 @@ fn merge_facts(
             .map(|r| CountedApprovers {
                 path: r.path,
                 approvers: r.approvers,
+                emergency_review_due: r.emergency_review_due,
             })
             .collect(),
         evidence_approvals: evidence.as_ref().map(evidence_approvals).unwrap_or_default(),

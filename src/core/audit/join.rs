@@ -123,7 +123,7 @@ fn sort_ledger_events<'a>(
     for e in ledger.events.iter().filter(|e| e.at.is_some_and(|t| t <= at)) {
         let Some(kind) = e.kind else { continue };
         match kind {
-            Kind::Requested | Kind::Approved | Kind::ChangesRequested => match &e.request {
+            Kind::Requested | Kind::Approved | Kind::ChangesRequested | Kind::Reviewed => match &e.request {
                 Some(p) => groups.entry((p.clone(), e.pr)).or_default().events.push(e),
                 None => problems.push(no_request(e)),
             },

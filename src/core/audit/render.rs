@@ -110,6 +110,21 @@ fn all_columns(with_verify: bool) -> Vec<Column> {
             .map(|f| format!("{}: {}", fmt_time(f.at), f.reason))
             .collect::<Vec<_>>()
             .join("; ")),
+        col!("break_glass_review", |r| r
+            .emergency
+            .as_ref()
+            .map(|e| e.state.as_str().to_string())
+            .unwrap_or_default()),
+        col!("review_due", |r| t(r.emergency.as_ref().map(|e| e.due))),
+        col!("reviewed_by", |r| s(&r
+            .emergency
+            .as_ref()
+            .and_then(|e| e.reviewed_by.clone()))),
+        col!("reviewed_at", |r| t(r.emergency.as_ref().and_then(|e| e.reviewed_at))),
+        col!("review_note", |r| s(&r
+            .emergency
+            .as_ref()
+            .and_then(|e| e.review_note.clone()))),
     ];
     if with_verify {
         c.push(col!("verify", verify));
@@ -117,6 +132,23 @@ fn all_columns(with_verify: bool) -> Vec<Column> {
     c.push(col!("problems", |r| r.problems.join("; ")));
     c.push(col!("path", |r| r.path.clone()));
     c
+}
+
+/// A break-glass grant's review after the fact, in one cell; empty for other rows.
+fn break_glass(r: &Row) -> String {
+    use crate::core::emergency::ReviewState;
+    let Some(e) = &r.emergency else { return String::new() };
+    let by = e.reviewed_by.as_deref().unwrap_or("");
+    let note = match e.review_note.as_deref() {
+        Some(n) if !n.is_empty() => format!(": {n}"),
+        _ => String::new(),
+    };
+    match e.state {
+        ReviewState::Awaiting => format!("awaiting review (due {})", fmt_time(e.due)),
+        ReviewState::Overdue => format!("review overdue (due {})", fmt_time(e.due)),
+        ReviewState::Reviewed => format!("reviewed by {by}{note}"),
+        ReviewState::ReviewedLate => format!("reviewed late by {by}{note}"),
+    }
 }
 
 /// The columns of the table and Markdown views: what an auditor reads first.
@@ -137,6 +169,7 @@ pub(super) fn short_columns(with_verify: bool) -> Vec<Column> {
         col!("ACTIVATED", |r| t(r.activated_at)),
         col!("ENDED", |r| t(r.ended_at)),
         col!("END REASON", |r| s(&r.end_reason)),
+        col!("BREAK-GLASS", break_glass, 40),
     ];
     if with_verify {
         c.push(col!("VERIFY", verify, 40));

@@ -51,6 +51,7 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
     let status = status_of(&facts, &mut problems);
     problems.extend(blocked);
     let open = OpenRequest::of(status, &path, &events, &target, &approvals, input.policy);
+    let emergency = emergency_review(&path, slot.pr, &events, input.at, &mut problems);
     Row {
         id,
         path,
@@ -83,17 +84,14 @@ pub(super) fn make_row(slot: Slot<'_>, input: &Input<'_>, complete: bool) -> Row
         revoked_at: revocation.at,
         revoked_by: revocation.by,
         revoke_reason: revocation.reason,
-        user_name: events
-            .activated
-            .iter()
-            .chain(events.failed.iter())
-            .find_map(|e| e.user_name().cloned()),
+        user_name: events.user_name(),
         activated_at: events.activated.first().and_then(|e| e.at),
         activated_after: events.activated.first().and_then(|e| e.started_after()),
         ends_at: life.last_activation.and_then(|e| e.ends_at()),
         ended_at: life.end_event.and_then(|e| e.at),
         end_reason: life.end_reason,
         failures: failures(&events.failed),
+        emergency,
         verify: None,
         problems,
         merge_event: events.merge().and_then(|m| index_of(&input.ledger.events, m)),
@@ -167,6 +165,8 @@ struct Events<'e> {
     activated: Vec<&'e Event>,
     ended: Vec<&'e Event>,
     failed: Vec<&'e Event>,
+    /// Break-glass reviews after the fact (`reviewed`), of this PR.
+    reviewed: Vec<&'e Event>,
 }
 
 impl<'e> Events<'e> {
@@ -188,7 +188,16 @@ impl<'e> Events<'e> {
             activated: of(post, Kind::Activated),
             ended: of(post, Kind::Ended),
             failed: of(post, Kind::Failed),
+            reviewed: of(pre, Kind::Reviewed),
         }
+    }
+
+    /// The Identity Center user an activation or a failure names.
+    fn user_name(&self) -> Option<String> {
+        self.activated
+            .iter()
+            .chain(self.failed.iter())
+            .find_map(|e| e.user_name().cloned())
     }
 
     /// The ledger's merge record (the last, when there are several).
@@ -220,6 +229,40 @@ fn approvals_and_rejections(path: &str, pre: &[&Event], events: &Events<'_>) -> 
         Some(m) if approvals.is_empty() => (m.evidence_approvals.clone(), rejections),
         _ => (approvals, rejections),
     }
+}
+
+/// A break-glass grant's review: the due time its merge's approval record names, and the
+/// first `reviewed` event of its PR.
+/// An overdue review is one of the row's problems too.
+fn emergency_review(
+    path: &str,
+    pr: Option<u64>,
+    events: &Events<'_>,
+    at: DateTime<Utc>,
+    problems: &mut Vec<String>,
+) -> Option<super::types::EmergencyReview> {
+    use crate::core::emergency::ReviewState;
+    let record = events
+        .merge()
+        .and_then(|m| m.records().iter().find(|r| r.path == path))?;
+    let due = record.emergency_review_due?;
+    let first = events.reviewed.first().copied();
+    let reviewed_at = first.and_then(|e| e.at);
+    let state = ReviewState::of(due, reviewed_at, at);
+    if state == ReviewState::Overdue {
+        problems.push(format!(
+            "break-glass review overdue: not reviewed by its code owners by {}: `/reviewed [note]` on PR #{}",
+            fmt_time(due),
+            pr.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+        ));
+    }
+    Some(super::types::EmergencyReview {
+        due,
+        state,
+        reviewed_by: first.and_then(|e| e.actor.clone()),
+        reviewed_at,
+        review_note: first.and_then(|e| e.reason.clone()),
+    })
 }
 
 /// Who asked for what: the file's fields, else the path's and the ledger's.

@@ -21,6 +21,10 @@ pub struct View {
     /// window not yet over: what `audit` calls `blocked`.
     pub blocked: Vec<Value>,
     pub recently_ended: Vec<Value>,
+    /// Break-glass grants whose code owners' review after the fact is not in yet, not due.
+    pub emergency_awaiting_review: Vec<Value>,
+    /// Break-glass grants not reviewed by their due time (`audit --verify` findings).
+    pub emergency_review_overdue: Vec<Value>,
     pub problems: Vec<String>,
 }
 
@@ -65,9 +69,12 @@ pub fn view(report: &Report, at: DateTime<Utc>) -> View {
         active: vec![],
         blocked: vec![],
         recently_ended: vec![],
+        emergency_awaiting_review: vec![],
+        emergency_review_overdue: vec![],
         problems: report.problems.clone(),
     };
     for r in &report.rows {
+        emergency_review(r, at, &mut v);
         if is_open(r) {
             v.open.push(with(r, &[]));
         } else if r.status == Status::Scheduled {
@@ -102,6 +109,24 @@ pub fn view(report: &Report, at: DateTime<Utc>) -> View {
         }
     }
     v
+}
+
+/// Lists a break-glass grant that still waits for its review after the fact, or is overdue.
+fn emergency_review(r: &Row, at: DateTime<Utc>, v: &mut View) {
+    use crate::core::emergency::ReviewState;
+    let Some(e) = &r.emergency else { return };
+    let due = Value::from(fmt_time(e.due));
+    match e.state {
+        ReviewState::Awaiting => v.emergency_awaiting_review.push(with(
+            r,
+            &[("review_due", due), ("due_in", Value::from(humane(e.due - at)))],
+        )),
+        ReviewState::Overdue => v.emergency_review_overdue.push(with(
+            r,
+            &[("review_due", due), ("overdue_by", Value::from(humane(at - e.due)))],
+        )),
+        ReviewState::Reviewed | ReviewState::ReviewedLate => {}
+    }
 }
 
 fn field<'a>(v: &'a Value, k: &str) -> &'a str {
@@ -139,6 +164,26 @@ fn names(v: &Value, k: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+type Section<'a> = dyn FnMut(&str, &[Value], &dyn Fn(&Value) -> String) + 'a;
+
+/// The two break-glass sections of `status`: awaiting review, and overdue.
+fn break_glass_sections(view: &View, section: &mut Section<'_>) {
+    section("Break-glass awaiting review", &view.emergency_awaiting_review, &|v| {
+        format!(
+            "granted without review; code owners review by {} (in {}): `/reviewed [note]` on the PR",
+            field(v, "review_due"),
+            field(v, "due_in")
+        )
+    });
+    section("Break-glass review overdue", &view.emergency_review_overdue, &|v| {
+        format!(
+            "not reviewed by {} ({} overdue): a finding of `audit --verify`",
+            field(v, "review_due"),
+            field(v, "overdue_by")
+        )
+    });
 }
 
 pub fn human(view: &View, branch: &str) -> String {
@@ -200,6 +245,10 @@ pub fn human(view: &View, branch: &str) -> String {
         let until = v.get("ends_at").and_then(Value::as_str).unwrap_or(field(v, "end"));
         format!("until {until} ({} left)", field(v, "time_left"))
     });
+    // the break-glass sections only where there is break-glass to review
+    if !view.emergency_awaiting_review.is_empty() || !view.emergency_review_overdue.is_empty() {
+        break_glass_sections(view, &mut section);
+    }
     section("Ended in the last 24 hours", &view.recently_ended, &|v| {
         let why = match field(v, "end_reason") {
             "" => field(v, "status"),

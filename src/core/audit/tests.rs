@@ -700,6 +700,7 @@ fn row(status: Status, requester: &str, account: &str, start: &str, end: &str) -
         ended_at: None,
         end_reason: None,
         failures: vec![],
+        emergency: None,
         verify: None,
         problems: vec![],
         merge_event: None,

@@ -128,6 +128,21 @@ pub struct Review {
     pub review_id: Option<u64>,
 }
 
+/// A break-glass grant's review after the fact (issue 13 item 2), as a row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmergencyReview {
+    /// When the code owners' review is due (the merge plus `emergency_review_within`).
+    pub due: DateTime<Utc>,
+    pub state: crate::core::emergency::ReviewState,
+    /// The first `reviewed` event: who, when, the note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_note: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub at: DateTime<Utc>,
@@ -208,6 +223,9 @@ pub struct Row {
     pub ended_at: Option<DateTime<Utc>>,
     pub end_reason: Option<String>,
     pub failures: Vec<Failure>,
+    /// A break-glass grant: its review after the fact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<EmergencyReview>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<Verification>,
     pub problems: Vec<String>,

@@ -53,9 +53,16 @@ pub fn reverify(check: &EvidenceCheck<'_>) -> Verification {
     }
 }
 
-/// Whether a row's verification is a finding (exit 1): a mismatch, or access that was
-/// granted without evidence that can be re-decided.
+/// Whether a row's verification is a finding (exit 1): a mismatch, access that was granted
+/// without evidence that can be re-decided, or a break-glass grant whose review after the
+/// fact is overdue.
 pub fn is_finding(r: &Row) -> bool {
+    if r.emergency
+        .as_ref()
+        .is_some_and(|e| e.state == crate::core::emergency::ReviewState::Overdue)
+    {
+        return true;
+    }
     match &r.verify {
         Some(v) => v.verdict == Verdict::Mismatch || (v.verdict == Verdict::Unverifiable && r.activated_at.is_some()),
         None => false,

@@ -150,7 +150,9 @@ codes! {
         "rule-without-targets" "error" => "an eligibility rule names no accounts and no OUs",
         "rule-max-exceeds-settings" "warning" => "a rule's max_duration is longer than settings.max_duration",
         "permission-set-not-managed" "error" => "a rule names a permission set that is not managed",
-        "unapprovable-rule" "error" => "a rule requires approval where no code owner can approve",
+        "unapprovable-rule" "error" => "a rule requires approval (or review after the fact) where no code owner can approve",
+        "emergency-rule-without-max-duration" "error" => "an emergency (break-glass) rule has no max_duration of its own",
+        "emergency-rule-requires-approval" "error" => "an emergency (break-glass) rule says `approval = \"required\"`",
         "unprotected-policy-path" "warning" => "CODEOWNERS does not protect a policy path",
         "codeowners-syntax" "error" => "a CODEOWNERS line is malformed",
         "codeowners-invalid-owner" "error" => "a CODEOWNERS owner is not `@user`, `@org/team` or an e-mail",
@@ -166,6 +168,8 @@ codes! {
         "start-too-far-ahead" "error" => "a request starts further ahead than settings.max_start_ahead",
         "requester-not-eligible" "error" => "no eligibility rule lets the requester ask for this",
         "no-code-owner" "error" => "no code owner can approve a request that needs approval",
+        "emergency-not-allowed" "error" => "a break-glass request (`emergency = true`) where no emergency rule covers the target",
+        "emergency-only" "error" => "a request without `emergency = true` where only emergency rules cover the target",
         "internal" "error" => "a defect in gitgrant; please report it",
     }
 }
@@ -174,6 +178,7 @@ reasons! {
     GateDecision "Decisions" {
         "approved" "approved" => "enough code owners approved the current head",
         "auto-approved" "approved" => "an eligibility rule with `approval = \"none\"` allows the request",
+        "emergency" "approved" => "an emergency rule allows the break-glass request: approved without review, reviewed after the fact",
         "awaiting-approval" "pending" => "fewer code-owner approvals than required so far",
         "changes-requested" "rejected" => "a code owner's latest review requests changes",
         "request-modified" "invalid" => "the PR modifies, renames or copies an existing request file",

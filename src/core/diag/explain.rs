@@ -645,6 +645,30 @@ error[permission-set-not-managed]: permission set `BillingReadOnly` is not in se
   = help: add it to managed_permission_sets; the reconciler only grants and revokes managed permission sets
 "#,
 }
+"emergency-rule-without-max-duration" {
+    "An `[[eligibility]]` rule says `emergency = true` but has no `max_duration` of its own.",
+    "Break-glass access is granted before anyone reviews it, so how long it lasts must be decided for it, not inherited from the general maximum.",
+    "Add a short `max_duration` to the rule, e.g. `max_duration = \"1h\"`.",
+    r#"
+error[emergency-rule-without-max-duration]: emergency rule `break-glass-prod` has no max_duration of its own
+  --> policies/access.toml:40:6
+  |
+40 | id = "break-glass-prod"
+  |      ^^^^^^^^^^^^^^^^^^
+"#,
+}
+"emergency-rule-requires-approval" {
+    "An `[[eligibility]]` rule says both `emergency = true` and `approval = \"required\"`.",
+    "An emergency rule's requests are approved without review and reviewed after the fact; asking for approval before contradicts it, and gitgrant does not guess which was meant.",
+    "Remove `approval` from the emergency rule, or remove `emergency = true` to make it a normal rule.",
+    r#"
+error[emergency-rule-requires-approval]: emergency rule `break-glass-prod` says `approval = "required"`, but break-glass requests are granted before any review
+  --> policies/access.toml:46:12
+  |
+46 | approval = "required"
+  |            ^^^^^^^^^^
+"#,
+}
 "unapprovable-rule" {
     "An eligibility rule requires approval, but for some account and permission set it covers no CODEOWNERS line covers the request path `requests/<account>/<permission-set>/`.",
     "Approvals count only from code owners of the request's path; with none, requests under this rule could be made but never approved.",
@@ -802,6 +826,30 @@ error[requester-not-eligible]: `frank` is not a principal of any rule covering t
   = help: see policies/access.toml for who may request what; team membership is checked on the pull request
 "#,
 }
+"emergency-not-allowed" {
+    "The request says `emergency = true` (break-glass), but no emergency rule (`emergency = true` on an `[[eligibility]]` rule) covers its account and permission set; the message names the rules that cover it for reviewed requests.",
+    "Break-glass skips review before access; only rules written for it, with their own short maximum, may allow that. A normal rule never grants without the review it asks for.",
+    "Remove `emergency = true` and ask for review as usual, or ask the policy owners for an emergency rule covering this target in a separate policy PR.",
+    r#"
+error[emergency-not-allowed]: no emergency rule covers permission set `AdministratorAccess` on account `111122223333`; rule(s) oncall-prod-admin cover it for reviewed requests only
+  --> requests/payments-prod/AdministratorAccess/case.toml:8:13
+  |
+8 | emergency = true
+  |             ^^^^
+"#,
+}
+"emergency-only" {
+    "Only emergency rules cover the request's account and permission set, and the request does not say `emergency = true`.",
+    "Emergency rules allow break-glass requests only (granted at once, reviewed after); they never allow a request that expects review before access, and no other rule covers the target.",
+    "If this is an emergency, add `emergency = true` (and a `ticket`); it is granted at once and your code owners review it afterwards. Otherwise ask for a target a normal rule covers.",
+    r#"
+error[emergency-only]: only emergency rule(s) break-glass-prod cover permission set `AdministratorAccess` on account `111122223333`: they allow break-glass requests (`emergency = true`), granted at once and reviewed after
+  --> requests/payments-prod/AdministratorAccess/case.toml:4:18
+  |
+4 | permission_set = "AdministratorAccess"
+  |                  ^^^^^^^^^^^^^^^^^^^^^
+"#,
+}
 "no-code-owner" {
     "A request needs approval, but no CODEOWNERS line covers its path, so nobody can approve it.",
     "Approvals count only from code owners of the request's path; without one the request could never be approved.",
@@ -838,6 +886,15 @@ approved requests/payments-prod/AdministratorAccess/inc-4821.toml
     r#"
 approved requests/sandbox-alice/AdministratorAccess/try-terraform.toml
   [auto-approved] eligibility rule `alice-sandbox-admin` needs no approval; the grant is still recorded
+"#,
+}
+"emergency" {
+    "The request says `emergency = true` and an emergency rule allows it: it is approved without review (break-glass). The message names the rule and how long the code owners have to review it after the merge (`settings.emergency_review_within`, 24h unless set).",
+    "This is not a refusal. The PR can be merged at once (the gate merges it itself with `--merge`) and the reconciler grants it for the rule's short maximum. Its code owners review it afterwards with `/reviewed [note]` on the PR or an approving review; until then `status` lists it, and once the time has passed without a review it is overdue, a finding of `audit --verify`, announced as `review_overdue`. A code owner's \"request changes\" before the merge still rejects it.",
+    "Nothing to fix: merge the PR. Afterwards, a code owner of the request reviews it.",
+    r#"
+approved requests/payments-prod/AdministratorAccess/inc-4821.toml
+  [emergency] break-glass under emergency rule `break-glass-prod`: approved without review; code owners must review it within 24h of the merge (`/reviewed [note]` on the PR, or an approving review)
 "#,
 }
 "awaiting-approval" {

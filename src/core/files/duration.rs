@@ -103,6 +103,13 @@ fn is_well_formed(text: &str) -> bool {
     true
 }
 
+/// Serialized as it is written in the files (`24h`, `1h30m`).
+impl serde::Serialize for HumaneDuration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for HumaneDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut rest = self.seconds;

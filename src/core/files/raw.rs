@@ -19,6 +19,9 @@ pub struct RawRequest {
     pub reason: S<String>,
     #[serde(default)]
     pub ticket: Option<S<String>>,
+    /// Break-glass (issue 13 item 2): granted at once under an emergency rule, reviewed after.
+    #[serde(default)]
+    pub emergency: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +70,10 @@ pub struct RawSettings {
     pub apply_concurrency: Option<S<i64>>,
     #[serde(default)]
     pub end_sessions: Option<S<String>>,
+    #[serde(default)]
+    pub emergency_review_within: Option<S<String>>,
+    #[serde(default)]
+    pub emergency_require_ticket: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +96,9 @@ pub struct RawEligibility {
     pub approval: Option<S<String>>,
     #[serde(default)]
     pub allow_management_account: Option<bool>,
+    /// Whether the rule allows only break-glass requests (`emergency = true`).
+    #[serde(default)]
+    pub emergency: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

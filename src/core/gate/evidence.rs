@@ -381,7 +381,8 @@ pub fn check_binding(r: &ApprovalRecord, b: &Binding<'_>) -> Option<Reason> {
 /// fact a grant or its checks use (`record-disagrees-with-evidence` on the first that
 /// differs): a record is never trusted beyond what its evidence proves.
 pub fn check_agreement(recorded: &ApprovalRecord, proven: &ApprovalRecord) -> Option<Reason> {
-    let facts: [(&str, String, String); 13] = [
+    let due = |r: &ApprovalRecord| r.emergency_review_due.map_or("none".to_string(), |d| d.to_rfc3339());
+    let facts: [(&str, String, String); 14] = [
         ("path", recorded.path.clone(), proven.path.clone()),
         ("blob", recorded.blob.clone(), proven.blob.clone()),
         ("account id", recorded.account_id.clone(), proven.account_id.clone()),
@@ -407,6 +408,7 @@ pub fn check_agreement(recorded: &ApprovalRecord, proven: &ApprovalRecord) -> Op
             recorded.merged_at.to_rfc3339(),
             proven.merged_at.to_rfc3339(),
         ),
+        ("break-glass review due", due(recorded), due(proven)),
     ];
     let (what, said, proved) = facts.into_iter().find(|(_, a, b)| a != b)?;
     Some(reason(
@@ -776,6 +778,7 @@ mod tests {
             merge_commit: MERGE.into(),
             merged_at: "2026-11-22T12:30:00Z".parse().unwrap(),
             policy_commits: vec![],
+            emergency_review_due: None,
         }
     }
 

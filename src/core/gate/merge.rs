@@ -201,6 +201,7 @@ mod tests {
                     can_approve: vec![],
                     required_approvals: 0,
                     notes: Vec::new(),
+                    emergency_review_within: None,
                     rejected_by: Vec::new(),
                     request: None,
                 })

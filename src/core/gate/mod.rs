@@ -128,6 +128,10 @@ pub struct ItemOutcome {
     /// not part of the decision's reasons (scenarios do not compare them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Reason>,
+    /// A break-glass request approved without review (issue 13 item 2): how long after the
+    /// merge its code owners have to review it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_review_within: Option<crate::core::files::duration::HumaneDuration>,
     /// Code owners whose standing "request changes" counts (not printed: the reason says).
     #[serde(skip)]
     pub rejected_by: Vec<String>,
@@ -165,6 +169,7 @@ fn invalid_item(path: &str, reasons: Vec<Reason>) -> ItemOutcome {
         can_approve: vec![],
         required_approvals: 0,
         notes: Vec::new(),
+        emergency_review_within: None,
         rejected_by: Vec::new(),
         request: None,
     }
@@ -509,6 +514,7 @@ fn count_approvals(
         Some(Eligibility::Eligible { approval_required, .. }) => *approval_required,
         _ => true,
     };
+    let emergency = matches!(eligibility, Some(Eligibility::Eligible { emergency: true, .. }));
     let excluded = Excluded::for_pr(input.facts, &r.requester);
     let owners = owners_of(base, path, diagnostics);
     let tally: Tally = approvals::tally(&owners, input.facts, &excluded, policy.settings.require_approval_note);
@@ -521,35 +527,22 @@ fn count_approvals(
         can_approve: tally.can_approve.clone(),
         required_approvals: if approval_required { required } else { 0 },
         notes: Vec::new(),
+        emergency_review_within: None,
         rejected_by: tally.rejected_by.clone(),
         request: Some(r),
     };
-    let (decision, why) = if !approval_required {
-        let rules = match eligibility {
-            Some(Eligibility::Eligible { rules, .. }) => rules.join(", "),
-            _ => String::new(),
-        };
-        let why = format!("eligibility rule `{rules}` needs no approval; the grant is still recorded");
+    let rules_allowing = match eligibility {
+        Some(Eligibility::Eligible { rules, .. }) => rules.join(", "),
+        _ => String::new(),
+    };
+    let (decision, why) = if emergency {
+        item.emergency_review_within = Some(policy.settings.emergency_review_within);
+        emergency_decision(&rules_allowing, &tally, policy.settings.emergency_review_within)
+    } else if !approval_required {
+        let why = format!("eligibility rule `{rules_allowing}` needs no approval; the grant is still recorded");
         (Decision::Approved, reason("auto-approved", why))
-    } else if !tally.rejected_by.is_empty() {
-        let why = format!(
-            "code owner(s) {} requested changes; a dismissed or new review lifts this",
-            tally.rejected_by.join(", ")
-        );
-        (Decision::Rejected, reason("changes-requested", why))
-    } else if tally.approved_by.len() as u32 >= required {
-        let n = tally.approved_by.len();
-        let why = format!("{n} of {required} required code-owner approval(s)");
-        (Decision::Approved, reason("approved", why))
     } else {
-        let n = tally.approved_by.len();
-        let by = if rules.is_empty() {
-            String::new()
-        } else {
-            format!(" (rule {})", rules.join(", "))
-        };
-        let why = format!("{n} of {required} required code-owner approval(s){by}");
-        (Decision::Pending, reason("awaiting-approval", why))
+        reviewed_decision(&tally, required, &rules)
     };
     item.decision = decision;
     if decision == Decision::Approved {
@@ -563,6 +556,50 @@ fn count_approvals(
         item.notes.push(note);
     }
     item
+}
+
+/// A break-glass request: approved without review unless a code owner objected before the
+/// merge (a standing "request changes" stops break-glass too).
+fn emergency_decision(
+    rules: &str,
+    tally: &Tally,
+    within: crate::core::files::duration::HumaneDuration,
+) -> (Decision, Reason) {
+    if !tally.rejected_by.is_empty() {
+        let why = format!(
+            "code owner(s) {} requested changes to this break-glass request; a dismissed or new review lifts this",
+            tally.rejected_by.join(", ")
+        );
+        return (Decision::Rejected, reason("changes-requested", why));
+    }
+    let why = format!(
+        "break-glass under emergency rule `{rules}`: approved without review; code owners must review it within {within} of the merge (`/reviewed [note]` on the PR, or an approving review)"
+    );
+    (Decision::Approved, reason("emergency", why))
+}
+
+/// A request that needs review: rejected by a code owner's standing objection, approved by
+/// enough counted approvals, else pending.
+fn reviewed_decision(tally: &Tally, required: u32, rules: &[&str]) -> (Decision, Reason) {
+    let n = tally.approved_by.len();
+    if !tally.rejected_by.is_empty() {
+        let why = format!(
+            "code owner(s) {} requested changes; a dismissed or new review lifts this",
+            tally.rejected_by.join(", ")
+        );
+        (Decision::Rejected, reason("changes-requested", why))
+    } else if n as u32 >= required {
+        let why = format!("{n} of {required} required code-owner approval(s)");
+        (Decision::Approved, reason("approved", why))
+    } else {
+        let by = if rules.is_empty() {
+            String::new()
+        } else {
+            format!(" (rule {})", rules.join(", "))
+        };
+        let why = format!("{n} of {required} required code-owner approval(s){by}");
+        (Decision::Pending, reason("awaiting-approval", why))
+    }
 }
 
 /// The pre-flight note that a session can outlive the window (issue 13 item 4): unless the
@@ -646,6 +683,7 @@ fn decide_policy_change(
                 can_approve: tally.can_approve.clone(),
                 required_approvals: 1,
                 notes: Vec::new(),
+                emergency_review_within: None,
                 rejected_by: Vec::new(),
                 request: None,
             };

@@ -53,6 +53,10 @@ pub struct ApprovalRecord {
     /// The commits whose policy the PR was decided against: its base, and the default
     /// branch at the merge's first parent.
     pub policy_commits: Vec<String>,
+    /// A break-glass grant (issue 13 item 2): when its code owners' review after the fact
+    /// is due (the merge plus `emergency_review_within`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency_review_due: Option<DateTime<Utc>>,
 }
 
 /// What the adapters read for building the records of a merged PR.
@@ -128,6 +132,9 @@ pub fn records(input: &RecordInput<'_>) -> Vec<ApprovalRecord> {
             merge_commit: merge.clone(),
             merged_at: input.merged_at,
             policy_commits: input.policy_commits.to_vec(),
+            emergency_review_due: item
+                .emergency_review_within
+                .and_then(|w| input.merged_at.checked_add_signed(w.to_chrono())),
         });
     }
     out

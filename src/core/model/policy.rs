@@ -15,6 +15,10 @@ use serde::Serialize;
 pub const DEFAULT_MAX_START_AHEAD: u64 = 30 * 86_400;
 pub const DEFAULT_PENDING_TIMEOUT: u64 = 86_400;
 pub const DEFAULT_MAX_REMOVALS: u64 = 25;
+/// Default for `emergency_review_within`: a break-glass grant is reviewed within a day.
+pub const DEFAULT_EMERGENCY_REVIEW_WITHIN: u64 = 86_400;
+/// The longest `emergency_review_within` allowed: a review a month later reviews nothing.
+pub const MAX_EMERGENCY_REVIEW_WITHIN: u64 = 30 * 86_400;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -31,6 +35,10 @@ pub struct Settings {
     pub apply_concurrency: usize,
     /// When the reconciler also ends the user's live sessions (issue 13 item 1).
     pub end_sessions: EndSessions,
+    /// How long after its merge a break-glass grant must be reviewed (issue 13 item 2).
+    pub emergency_review_within: HumaneDuration,
+    /// Whether a break-glass request must carry a ticket (default true).
+    pub emergency_require_ticket: bool,
 }
 
 /// When the reconciler ends live sessions (`settings.end_sessions`).
@@ -134,6 +142,9 @@ pub struct EligibilityRule {
     pub approval: ApprovalMode,
     /// Whether the rule may grant access to the organization's management account.
     pub allow_management_account: bool,
+    /// A break-glass rule (issue 13 item 2): it allows only requests with `emergency = true`,
+    /// without reviews before, with code owners' review after.
+    pub emergency: bool,
     /// Byte span of the rule's `id` value in access.toml, for diagnostics.
     pub span: Range<usize>,
 }
@@ -259,6 +270,7 @@ impl Settings {
         let max_removals_per_run = max_removals_per_run(cx, &s.max_removals_per_run);
         let apply_concurrency = apply_concurrency(cx, &s.apply_concurrency);
         let end_sessions = end_sessions(cx, &s.end_sessions);
+        let emergency_review_within = emergency_review_within(cx, &s.emergency_review_within);
         Settings {
             max_duration,
             require_ticket: s.require_ticket.unwrap_or(false),
@@ -270,8 +282,27 @@ impl Settings {
             remove_drift: s.remove_drift.unwrap_or(false),
             apply_concurrency,
             end_sessions,
+            emergency_review_within,
+            emergency_require_ticket: s.emergency_require_ticket.unwrap_or(true),
         }
     }
+}
+
+/// `settings.emergency_review_within`: a positive duration of at most 30 days (default 24h).
+fn emergency_review_within(cx: &mut Ctx<'_>, v: &Option<S<String>>) -> HumaneDuration {
+    let default = HumaneDuration::from_seconds(DEFAULT_EMERGENCY_REVIEW_WITHIN);
+    let Some(raw) = v else { return default };
+    let Some(d) = duration(cx, raw) else { return default };
+    if d.seconds() > MAX_EMERGENCY_REVIEW_WITHIN {
+        cx.error(
+            "invalid-value",
+            raw.span(),
+            format!("`{d}` is too long to wait for the review of a break-glass grant"),
+            "use at most `30d`; a day (`24h`, the default) is usual",
+        );
+        return default;
+    }
+    d
 }
 
 fn optional_duration(cx: &mut Ctx<'_>, v: &Option<S<String>>, default: u64) -> HumaneDuration {
@@ -391,6 +422,10 @@ impl EligibilityRule {
         }
         let max_duration = rule_max_duration(cx, &r.max_duration, settings);
         let approval = approval_mode(cx, &r.approval, &r.id);
+        let emergency = r.emergency.unwrap_or(false);
+        if emergency {
+            emergency_rule_terms(cx, &r, max_duration.is_some());
+        }
         EligibilityRule {
             id: r.id.get_ref().clone(),
             principals,
@@ -398,8 +433,36 @@ impl EligibilityRule {
             max_duration,
             approval,
             allow_management_account: r.allow_management_account.unwrap_or(false),
+            emergency,
             span: r.id.span(),
         }
+    }
+}
+
+/// A break-glass rule says how long its grants last, and is approved without reviews by
+/// definition: `approval = "required"` on it contradicts what it is.
+fn emergency_rule_terms(cx: &mut Ctx<'_>, r: &RawEligibility, has_max: bool) {
+    if !has_max && r.max_duration.is_none() {
+        cx.error(
+            "emergency-rule-without-max-duration",
+            r.id.span(),
+            format!(
+                "emergency rule `{}` has no max_duration of its own",
+                r.id.get_ref()
+            ),
+            "add a short `max_duration` (e.g. \"1h\"): break-glass access is granted without review, so it must not last",
+        );
+    }
+    if let Some(a) = r.approval.as_ref().filter(|a| a.get_ref() == "required") {
+        cx.error(
+            "emergency-rule-requires-approval",
+            a.span(),
+            format!(
+                "emergency rule `{}` says `approval = \"required\"`, but break-glass requests are granted before any review",
+                r.id.get_ref()
+            ),
+            "remove `approval` from the rule (its requests are reviewed after the fact), or remove `emergency = true`",
+        );
     }
 }
 

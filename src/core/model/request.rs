@@ -67,6 +67,7 @@ pub struct RequestSpans {
     pub start: Option<Range<usize>>,
     pub duration: Range<usize>,
     pub ticket: Option<Range<usize>>,
+    pub emergency: Option<Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +83,8 @@ pub struct Request {
     pub duration: HumaneDuration,
     pub reason: String,
     pub ticket: Option<String>,
+    /// Break-glass (issue 13 item 2): `emergency = true` in the file.
+    pub emergency: bool,
     pub spans: RequestSpans,
 }
 
@@ -124,6 +127,7 @@ impl Request {
             duration: duration?,
             reason: raw.reason.get_ref().clone(),
             ticket: raw.ticket.as_ref().map(|t| t.get_ref().clone()),
+            emergency: raw.emergency.as_ref().is_some_and(|e| *e.get_ref()),
             spans: RequestSpans::of(&raw),
         })
     }
@@ -138,6 +142,7 @@ impl RequestSpans {
             start: raw.start.as_ref().map(|s| s.span()),
             duration: raw.duration.span(),
             ticket: raw.ticket.as_ref().map(|t| t.span()),
+            emergency: raw.emergency.as_ref().map(|e| e.span()),
         }
     }
 }

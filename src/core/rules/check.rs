@@ -74,7 +74,10 @@ pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds) -> Ch
     let mut invalid = 0;
     let mut ids: HashMap<String, String> = HashMap::new();
     // README and .gitkeep files of `requests/` are neither requests nor invalid ones
-    for (path, entry) in tree.requests().filter(|(p, e)| !(load::is_ignorable(p) && **e != tree::Entry::Symlink)) {
+    for (path, entry) in tree
+        .requests()
+        .filter(|(p, e)| !(load::is_ignorable(p) && **e != tree::Entry::Symlink))
+    {
         let mut found = Vec::new();
         let (loaded, ended) = load_request(path, entry, &set, at, ends, &mut found);
         if let Ok(p) = RequestPath::parse(path) {
@@ -179,7 +182,8 @@ pub fn check_request(
             return Some(decision);
         }
     };
-    if approval_required {
+    // a break-glass request is reviewed after the fact, by the same code owners
+    if approval_required || r.emergency {
         check_code_owner(r, co, diags);
     }
     Some(decision)
@@ -206,11 +210,23 @@ fn duration_within_maximum(r: &Request, settings: &Settings, diags: &mut Vec<Dia
 }
 
 fn check_ticket(r: &Request, settings: &Settings, diags: &mut Vec<Diagnostic>) {
-    if settings.require_ticket && r.ticket.is_none() {
+    if r.ticket.is_some() {
+        return;
+    }
+    if settings.require_ticket {
         diags.push(
             Diagnostic::error("missing-ticket", "this repository requires a ticket on every request")
                 .at(r.path.as_str(), 0..0)
                 .help("add `ticket = \"INC-1234\"` with the incident or change reference"),
+        );
+    } else if r.emergency && settings.emergency_require_ticket {
+        diags.push(
+            Diagnostic::error(
+                "missing-ticket",
+                "this repository requires a ticket on every break-glass request",
+            )
+            .at(r.path.as_str(), r.spans.emergency.clone().unwrap_or(0..0))
+            .help("add `ticket = \"INC-1234\"` with the incident the emergency access is for"),
         );
     }
 }
@@ -258,6 +274,9 @@ fn not_eligible(r: &Request, reasons: &[Reason]) -> Diagnostic {
     let first = &reasons[0];
     let (code, span) = if first.code == "duration-exceeds-maximum" {
         ("duration-exceeds-maximum", r.spans.duration.clone())
+    } else if first.code == "emergency-not-allowed" || first.code == "emergency-only" {
+        let span = r.spans.emergency.clone().unwrap_or(r.spans.permission_set.clone());
+        (first.code, span)
     } else {
         ("requester-not-eligible", r.spans.requester.clone())
     };
@@ -328,7 +347,8 @@ fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, dia
         .map(|(i, a)| (a.id.as_str(), i))
         .collect();
     for rule in &policy.eligibility {
-        if rule.approval == ApprovalMode::None {
+        // an emergency rule's grants are reviewed after the fact: they need owners too
+        if rule.approval == ApprovalMode::None && !rule.emergency {
             continue;
         }
         let mut accounts: HashSet<usize> = rule
@@ -366,7 +386,7 @@ fn check_rules_approvable(policy: &Policy, dir: &Directory, co: &CodeOwners, dia
                 String::new()
             };
             diags.push(
-                Diagnostic::error("unapprovable-rule", format!("eligibility rule `{}` requires approval, but no code owner covers {}{more}", rule.id, shown.join(", ")))
+                Diagnostic::error("unapprovable-rule", format!("eligibility rule `{}` requires {}, but no code owner covers {}{more}", rule.id, if rule.emergency { "review after the fact" } else { "approval" }, shown.join(", ")))
                     .at(tree::ACCESS, rule.span.clone())
                     .help("add CODEOWNERS lines for these request paths, or set `approval = \"none\"` if auto-approval is intended"),
             );

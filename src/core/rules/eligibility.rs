@@ -46,6 +46,9 @@ pub struct Subject<'a> {
     pub account_ou: &'a str,
     pub permission_set: &'a str,
     pub duration: HumaneDuration,
+    /// A break-glass request: only emergency rules allow it, and emergency rules allow
+    /// nothing else.
+    pub emergency: bool,
 }
 
 impl<'a> Subject<'a> {
@@ -57,6 +60,7 @@ impl<'a> Subject<'a> {
             account_ou: &r.account_ou,
             permission_set: &r.permission_set,
             duration: r.duration,
+            emergency: r.emergency,
         }
     }
 }
@@ -76,6 +80,8 @@ pub enum Eligibility {
         /// The longest duration any allowing rule permits.
         max_duration: HumaneDuration,
         approval_required: bool,
+        /// Allowed as break-glass: approved without review, reviewed after the fact.
+        emergency: bool,
     },
     /// Only rules naming GitHub teams (or, read live, Identity Center groups: spelled
     /// `idc-group:NAME`) could allow it, and membership is not known.
@@ -181,6 +187,10 @@ pub fn evaluate_with(
         .into_iter()
         .filter(|r| r.targets.covers_permission_set(s.permission_set))
     {
+        if rule.emergency != s.emergency {
+            findings.other_kind.push(rule.id.as_str());
+            continue;
+        }
         if management && !rule.allow_management_account {
             findings.management_refused.push(rule.id.as_str());
             continue;
@@ -260,6 +270,9 @@ struct Findings<'p> {
     unknown_rules: Vec<String>,
     /// Rules covering the management account without `allow_management_account = true`.
     management_refused: Vec<&'p str>,
+    /// Covering rules of the other kind: emergency rules for a normal request, normal rules
+    /// for a break-glass one.
+    other_kind: Vec<&'p str>,
 }
 
 impl Default for Findings<'_> {
@@ -273,6 +286,7 @@ impl Default for Findings<'_> {
             unknown_teams: Vec::new(),
             unknown_rules: Vec::new(),
             management_refused: Vec::new(),
+            other_kind: Vec::new(),
         }
     }
 }
@@ -285,7 +299,8 @@ impl Findings<'_> {
             return Eligibility::Eligible {
                 rules: self.allowing.iter().map(|r| r.id.clone()).collect(),
                 max_duration: self.best_max,
-                approval_required: self.allowing.iter().all(|r| r.approval == ApprovalMode::Required),
+                approval_required: !s.emergency && self.allowing.iter().all(|r| r.approval == ApprovalMode::Required),
+                emergency: s.emergency,
             };
         }
         if !self.unknown_rules.is_empty() {
@@ -305,7 +320,9 @@ impl Findings<'_> {
     /// (one reason per rule) the duration is longer than a rule naming the requester allows.
     fn reasons_not_eligible(&self, s: &Subject<'_>) -> Vec<Reason> {
         let mut reasons = Vec::new();
-        if self.covering.is_empty() && !self.management_refused.is_empty() {
+        if self.covering.is_empty() && self.management_refused.is_empty() && !self.other_kind.is_empty() {
+            reasons.push(self.other_kind_reason(s));
+        } else if self.covering.is_empty() && !self.management_refused.is_empty() {
             reasons.push(Reason {
                 code: "management-account",
                 message: format!(
@@ -354,6 +371,29 @@ impl Findings<'_> {
             }
         }
         reasons
+    }
+
+    /// Only rules of the other kind cover the target: a break-glass request where no rule
+    /// allows break-glass, or a normal request where only break-glass rules do.
+    fn other_kind_reason(&self, s: &Subject<'_>) -> Reason {
+        let rules = self.other_kind.join(", ");
+        if s.emergency {
+            Reason {
+                code: "emergency-not-allowed",
+                message: format!(
+                    "no emergency rule covers permission set `{}` on account `{}`; rule(s) {rules} cover it for reviewed requests only",
+                    s.permission_set, s.account_id
+                ),
+            }
+        } else {
+            Reason {
+                code: "emergency-only",
+                message: format!(
+                    "only emergency rule(s) {rules} cover permission set `{}` on account `{}`: they allow break-glass requests (`emergency = true`), granted at once and reviewed after",
+                    s.permission_set, s.account_id
+                ),
+            }
+        }
     }
 }
 
@@ -630,12 +670,14 @@ max_duration = "12h"
                 account_ou: ou,
                 permission_set: ps,
                 duration: h(dur),
+                emergency: false,
             };
             let got = match evaluate(&policy, &ids, &dir, &teams, &subject) {
                 Eligibility::Eligible {
                     rules,
                     max_duration,
                     approval_required,
+                    ..
                 } => {
                     format!(
                         "eligible {} {max_duration} {}",
@@ -665,6 +707,7 @@ max_duration = "12h"
             account_ou: "Workloads/Prod/Payments",
             permission_set: "ReadOnlyAccess",
             duration: HumaneDuration::parse("2h").unwrap(),
+            emergency: false,
         };
         let with =
             |map: &HashMap<String, bool>| evaluate_with(&policy, &ids, &dir, &teams(&[]), Groups::Read(map), &subject);
@@ -784,6 +827,7 @@ permission_sets = ["AdministratorAccess"]
                 account_ou: r.account_ou,
                 permission_set: r.permission_set,
                 duration: HumaneDuration::parse(r.duration).unwrap(),
+                emergency: false,
             };
             let got = evaluate(policy, &ids, &dir, &r.teams, &subject);
             match (&got, &r.want) {
@@ -796,6 +840,7 @@ permission_sets = ["AdministratorAccess"]
                         rules: rules.iter().map(|s| s.to_string()).collect(),
                         max_duration: HumaneDuration::parse(max).unwrap(),
                         approval_required: *approval_required,
+                        emergency: false,
                     },
                     "{}",
                     r.rule
@@ -1057,6 +1102,7 @@ permission_sets = ["AdministratorAccess"]
                 account_ou,
                 permission_set,
                 duration: HumaneDuration::parse(duration).unwrap(),
+                emergency: false,
             };
             match evaluate(&policy, &ids, &dir, &teams(&[]), &subject) {
                 Eligibility::NotEligible { reasons } => reasons.into_iter().map(|r| r.message).collect::<Vec<_>>(),
@@ -1106,5 +1152,96 @@ permission_sets = ["AdministratorAccess"]
             policy.required_approvals("999988887777", "Sandbox", "AdministratorAccess"),
             (1, vec!["all-one"])
         );
+    }
+
+    /// The fixture's directory with `policy`, and the codes of the diagnostics it gives.
+    fn with_policy(policy: &str) -> (Policy, Vec<&'static str>) {
+        let (_, _, dir) = fixture();
+        let mut diags: Vec<Diagnostic> = vec![];
+        let policy = Policy::from_raw(
+            toml::from_str(policy).unwrap(),
+            Some(&dir),
+            &mut Ctx {
+                file: "p",
+                diags: &mut diags,
+            },
+        );
+        (policy, diags.iter().map(|d| d.code).collect())
+    }
+
+    const BREAK_GLASS: &str = r#"
+[settings]
+max_duration = "8h"
+managed_permission_sets = ["AdministratorAccess", "ReadOnlyAccess"]
+[[eligibility]]
+id = "break-glass"
+principals = ["alice"]
+accounts = ["core-prod"]
+permission_sets = ["AdministratorAccess"]
+max_duration = "1h"
+emergency = true
+[[eligibility]]
+id = "read"
+principals = ["alice"]
+accounts = ["core-prod"]
+permission_sets = ["ReadOnlyAccess"]
+"#;
+
+    #[test]
+    fn emergency_rules_allow_only_break_glass_and_break_glass_only_under_them() {
+        let (policy, codes) = with_policy(BREAK_GLASS);
+        assert!(codes.is_empty(), "{codes:?}");
+        let (_, ids, dir) = fixture();
+        let judge = |ps: &'static str, duration: &str, emergency: bool| {
+            let subject = Subject {
+                requester: "alice",
+                account_id: CORE.0,
+                account_ou: CORE.1,
+                permission_set: ps,
+                duration: HumaneDuration::parse(duration).unwrap(),
+                emergency,
+            };
+            evaluate(&policy, &ids, &dir, &teams(&[]), &subject)
+        };
+        let codes = |e: Eligibility| match e {
+            Eligibility::NotEligible { reasons } => reasons.iter().map(|r| r.code).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            judge(ADMIN, "1h", true),
+            Eligibility::Eligible {
+                rules: vec!["break-glass".into()],
+                max_duration: HumaneDuration::parse("1h").unwrap(),
+                approval_required: false,
+                emergency: true,
+            }
+        );
+        assert_eq!(codes(judge(ADMIN, "2h", true)), ["duration-exceeds-maximum"]);
+        assert_eq!(codes(judge(ADMIN, "1h", false)), ["emergency-only"]);
+        assert_eq!(codes(judge(READ, "1h", true)), ["emergency-not-allowed"]);
+        assert!(matches!(
+            judge(READ, "1h", false),
+            Eligibility::Eligible {
+                approval_required: true,
+                emergency: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_emergency_rule_needs_its_own_maximum_and_no_approval_before() {
+        let without_max = BREAK_GLASS.replacen("max_duration = \"1h\"\n", "", 1);
+        assert_eq!(with_policy(&without_max).1, ["emergency-rule-without-max-duration"]);
+        let approval = BREAK_GLASS.replacen("emergency = true", "emergency = true\napproval = \"required\"", 1);
+        assert_eq!(with_policy(&approval).1, ["emergency-rule-requires-approval"]);
+        let too_long = BREAK_GLASS.replacen("[settings]", "[settings]\nemergency_review_within = \"31d\"", 1);
+        assert_eq!(with_policy(&too_long).1, ["invalid-value"]);
+        let (policy, _) = with_policy(BREAK_GLASS);
+        assert_eq!(
+            policy.settings.emergency_review_within,
+            HumaneDuration::parse("24h").unwrap()
+        );
+        assert!(policy.settings.emergency_require_ticket);
     }
 }

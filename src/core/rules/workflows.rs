@@ -73,7 +73,10 @@ mod tests {
         );
         let t = tree(&[
             (".github/workflows/gitgrant.yml", &wf),
-            (".github/workflows/other.yaml", "steps:\n  - uses: acme/tool@1111111111111111111111111111111111111111\n"),
+            (
+                ".github/workflows/other.yaml",
+                "steps:\n  - uses: acme/tool@1111111111111111111111111111111111111111\n",
+            ),
             ("docs/example.yml", &wf),
         ]);
         let mut diags = Vec::new();
@@ -91,7 +94,10 @@ mod tests {
         let zero = "0".repeat(40);
         assert!(placeholder_in(&format!("  - uses: \"gitgrant/gitgrant@{zero}\"\n")).is_some());
         assert!(placeholder_in(&format!("  - uses: gitgrant/gitgrant@{zero}0\n")).is_none());
-        assert!(placeholder_in(&format!("  # uses: gitgrant/gitgrant@{zero}\n")).is_none(), "a comment");
+        assert!(
+            placeholder_in(&format!("  # uses: gitgrant/gitgrant@{zero}\n")).is_none(),
+            "a comment"
+        );
         assert!(placeholder_in(&format!("  name: gitgrant/gitgrant@{zero}\n")).is_none());
     }
 }
