@@ -360,3 +360,59 @@ pub fn teams_needed(
     }
     teams
 }
+
+/// The break-glass reviews after the fact (issue 13 item 2) that this run adds: a
+/// `reviewed` event for each approving review of a code owner of a break-glass grant of the
+/// PR not yet recorded, and for a `/reviewed [note]` comment, the comment's. Authority comes
+/// from the default branch's CODEOWNERS, as for `/revoke`. `Err` says why a `/reviewed`
+/// comment was refused (nothing of the comment is recorded then).
+pub fn post_reviews(
+    git: &Git,
+    snapshot: &Snapshot,
+    evaluated: &Evaluated,
+    existing: &Ledger,
+    comment: Option<&crate::core::gate::ledger_events::RevokeComment>,
+    at: DateTime<Utc>,
+) -> (Vec<crate::core::ledger::Event>, Option<String>) {
+    use crate::core::emergency;
+    use crate::core::ledger::Kind;
+    let pr = evaluated.facts.number;
+    let mut records: Vec<&ApprovalRecord> = Vec::new();
+    for r in existing
+        .events
+        .iter()
+        .filter(|e| e.kind == Some(Kind::Merged) && e.pr == Some(pr))
+        .flat_map(|e| e.records.iter())
+        .chain(evaluated.records.iter())
+        .filter(|r| r.emergency_review_due.is_some() && r.pr == pr)
+    {
+        if !records.iter().any(|k| k.path == r.path) {
+            records.push(r);
+        }
+    }
+    let wants_review = comment.is_some_and(|c| emergency::parse_reviewed(&c.body).is_some());
+    if records.is_empty() && !wants_review {
+        return (vec![], None);
+    }
+    let Some(codeowners) = revoke_codeowners(git, snapshot) else {
+        let why = wants_review
+            .then(|| "the default branch's CODEOWNERS did not load; nobody can be authorized to review".to_string());
+        return (vec![], why);
+    };
+    let owners_of = |path: &str| codeowners.owners_of(path);
+    let seen: std::collections::BTreeSet<(String, u64)> = existing
+        .events
+        .iter()
+        .filter(|e| e.kind == Some(Kind::Reviewed) && e.pr == Some(pr))
+        .filter_map(|e| Some((e.request.clone()?, e.review_id?)))
+        .collect();
+    let mut events = emergency::approval_reviews(&evaluated.facts, &records, &owners_of, &seen, at);
+    let mut refused = None;
+    if let Some(c) = comment {
+        match emergency::comment_reviews(&evaluated.facts, c, &records, &owners_of) {
+            Ok(mut more) => events.append(&mut more),
+            Err(why) => refused = Some(why),
+        }
+    }
+    (events, refused)
+}

@@ -390,8 +390,11 @@ fn record_in_ledger(
         None => vec![],
     };
     events.extend(pr_events(snap, evaluated, &existing, at));
-    let mut refused = None;
-    if let Some(comment) = env.revoke_comment() {
+    let comment = env.revoke_comment();
+    // break-glass reviews after the fact: approving reviews, and a `/reviewed` comment
+    let (mut reviewed, mut refused) = pr::post_reviews(&git, snap, evaluated, existing, comment.as_ref(), at);
+    events.append(&mut reviewed);
+    if let Some(comment) = comment.filter(|c| ledger_events::parse_revoke(&c.body).is_some()) {
         // authority from the merged request and the default branch's CODEOWNERS, never from
         // this PR's head or base (DESIGN 10.5)
         let requesters = pr::merged_requesters(&git, snap, &evaluated.facts, &existing);

@@ -200,7 +200,8 @@ fn target(c: &AssignmentChange) -> String {
     format!("{} on {}{name} for {}", c.permission_set, c.account, c.who())
 }
 
-pub fn human(r: &Report, applied: bool) -> String {
+/// What this run recorded of earlier runs: activations and ends they never recorded.
+fn recorded_lines(r: &Report) -> String {
     let mut out = String::new();
     for path in &r.recorded_activations {
         let _ = writeln!(
@@ -214,6 +215,27 @@ pub fn human(r: &Report, applied: bool) -> String {
             "recorded    end of {path}: Identity Center no longer holds it and no run had recorded its end"
         );
     }
+    out
+}
+
+/// One line per break-glass grant whose review after the fact is overdue.
+fn overdue_lines(r: &Report) -> String {
+    let mut out = String::new();
+    for g in &r.overdue_reviews {
+        let _ = writeln!(
+            out,
+            "overdue {} (PR #{}, {}): break-glass grant not reviewed by {}; `/reviewed [note]` on the PR",
+            g.path,
+            g.pr,
+            g.requester,
+            g.due.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    out
+}
+
+pub fn human(r: &Report, applied: bool) -> String {
+    let mut out = recorded_lines(r);
     if applied {
         for o in &r.outcomes {
             let _ = writeln!(
@@ -254,6 +276,7 @@ pub fn human(r: &Report, applied: bool) -> String {
     for c in &r.plan.drift {
         let _ = writeln!(out, "drift  {}: assigned by hand, not through gitgrant", target(c));
     }
+    out.push_str(&overdue_lines(r));
     for b in &r.plan.blocked {
         for reason in &b.reasons {
             let _ = writeln!(out, "blocked {}: [{}] {}", b.request, reason.code, reason.message);

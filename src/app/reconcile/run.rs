@@ -121,6 +121,10 @@ pub struct Report {
     /// What was announced to the `[[notify]]` targets (issue 13 item 3).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<crate::app::notify::Delivery>,
+    /// Break-glass grants whose review after the fact is overdue (issue 13 item 2); `apply`
+    /// records each once as `review_overdue` (and announces it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overdue_reviews: Vec<crate::core::emergency::EmergencyGrant>,
     /// The events this run appended to the ledger (announced after the run).
     #[serde(skip)]
     pub appended: Vec<Event>,
@@ -240,6 +244,12 @@ pub fn reconcile(opts: &Options, apply: bool) -> Result<Report, String> {
         )),
     }
     report.plan = plan_run(opts, &d, &observed, settings.as_ref());
+    let grants = crate::core::emergency::grants(ledger.events.iter().chain(d.records.iter()));
+    observed.review_overdue = crate::core::emergency::overdue_events(&grants, opts.at);
+    report.overdue_reviews = grants
+        .into_iter()
+        .filter(|g| g.state(opts.at) == crate::core::emergency::ReviewState::Overdue)
+        .collect();
     if apply && report.plan.halted.is_none() {
         observed.index_event = crate::app::index::with_verdicts(&indexed, &d.verdicts, opts.at);
         apply_plan(opts, &rt, &git, &d, &observed, settings.as_ref(), &mut report)?;
@@ -361,6 +371,8 @@ struct Observed {
     session_denies_due: BTreeSet<String>,
     /// Session denies earlier runs could not write or provision: tried again (the ledger).
     session_retries: Vec<AssignmentChange>,
+    /// `review_overdue` events for break-glass grants found overdue: written by `apply`.
+    review_overdue: Vec<Event>,
 }
 
 /// Reads the ledger's indexes and, from Identity Center, the managed permission sets, the
@@ -422,6 +434,7 @@ fn observe(
             .into_iter()
             .filter_map(removal_of_event)
             .collect(),
+        review_overdue: Vec::new(),
     })
 }
 
@@ -574,6 +587,7 @@ fn apply_plan(
     let concurrency = settings.map_or(4, |s| s.apply_concurrency).clamp(1, most);
     let changes = rt.block_on(make_changes(&observed.ic, &report.plan, concurrency, opts.deadline))?;
     let mut events = observed.vanished.clone();
+    events.extend(observed.review_overdue.iter().cloned());
     let answered = changes.done.into_iter().map(|(a, c, r)| Outcome::of(a, c, r));
     let cut = changes
         .cut
