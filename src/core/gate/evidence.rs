@@ -783,6 +783,24 @@ mod tests {
     }
 
     #[test]
+    fn a_record_that_drops_or_moves_its_break_glass_review_disagrees_with_its_evidence() {
+        let due = "2026-11-23T12:30:00Z".parse().ok();
+        let proven = ApprovalRecord {
+            emergency_review_due: due,
+            ..record()
+        };
+        assert_eq!(check_agreement(&proven, &proven), None);
+        let dropped = check_agreement(&record(), &proven).map(|r| r.code);
+        assert_eq!(dropped, Some("record-disagrees-with-evidence"));
+        let later = ApprovalRecord {
+            emergency_review_due: "2026-12-30T00:00:00Z".parse().ok(),
+            ..record()
+        };
+        let moved = check_agreement(&later, &proven).unwrap();
+        assert!(moved.message.contains("break-glass review due"), "{}", moved.message);
+    }
+
+    #[test]
     fn a_record_binds_only_its_merge_its_blob_and_the_default_branch() {
         let blob = "b".repeat(40);
         let ok = Binding {
