@@ -157,7 +157,8 @@ pub struct PrArgs {
     /// Append what this run learned to the ledger branch (who GitHub authenticated as
     /// pushing, on opened/synchronize/reopened events; requested, reviews with their
     /// notes, merged with the snapshot as evidence and the approval records, closed
-    /// unmerged, `/revoke` comments, `revoked` for each request file a merged PR deletes)
+    /// unmerged, `/revoke` comments, `revoked` for each request file a merged PR deletes,
+    /// `reviewed` for a code owner's `/reviewed [note]` or approval of a break-glass grant)
     #[arg(long)]
     pub ledger: bool,
     /// Scheduled run: close, with a comment, every open PR adding requests that was

@@ -1427,17 +1427,9 @@ fn decide_approved_by_two(dir: &Path, base: &str) -> (i32, Value) {
 /// `status` lists it and, once due, `audit --verify` fails on it.
 #[test]
 fn break_glass_is_approved_without_review_and_only_a_code_owner_reviews_it_after() {
-    let (dir, base) = base_repo_with(|root| {
-        let p = root.join("policies/access.toml");
-        let mut text = std::fs::read_to_string(&p).unwrap();
-        text.push_str("\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n");
-        std::fs::write(&p, text).unwrap();
-    });
+    let (dir, base) = break_glass_repo();
     let repo = dir.path();
-    let emergency = format!(
-        "{}ticket = \"INC-5120\"\nemergency = true\n",
-        request("alice").replace("\"2h\"", "\"1h\"")
-    );
+    let emergency = break_glass_request();
     branch(repo, "req", &base, &[(PATH, &emergency)], "alice");
     // dated as the PR's facts are, so that the audit's history at those times holds it
     let head = redate(repo, "req", "2026-11-22T11:10:00Z");
@@ -1461,11 +1453,7 @@ fn break_glass_is_approved_without_review_and_only_a_code_owner_reviews_it_after
     assert!(out.contains("[awaiting-approval]"), "{out}");
 
     // merged: the record says when the review is due
-    snap["pull_request"]["state"] = json!("closed");
-    snap["pull_request"]["merged"] = json!(true);
-    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
-    snap["pull_request"]["merge_commit_sha"] = json!(head);
-    git(repo, &["merge", "-q", "--ff-only", &head], "admin");
+    merge_at_head(repo, &mut snap, &head);
     let (code, _, err) = run_pr(repo, &snap, &["--ledger"]);
     assert_eq!(code, 0, "{err}");
     let merged = ledger_events(repo).into_iter().find(|e| e["kind"] == "merged").unwrap();
@@ -1572,6 +1560,34 @@ fn break_glass_is_approved_without_review_and_only_a_code_owner_reviews_it_after
     );
 }
 
+/// The fixture's repository with an emergency rule letting alice administer production for
+/// an hour without review.
+fn break_glass_repo() -> (tempfile::TempDir, String) {
+    base_repo_with(|root| {
+        let p = root.join("policies/access.toml");
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        text.push_str("\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n");
+        std::fs::write(&p, text).unwrap();
+    })
+}
+
+/// Alice's one-hour break-glass request with its ticket.
+fn break_glass_request() -> String {
+    format!(
+        "{}ticket = \"INC-5120\"\nemergency = true\n",
+        request("alice").replace("\"2h\"", "\"1h\"")
+    )
+}
+
+/// The PR of `snap` merged at 11:50 as `head`, fast-forwarded onto main.
+fn merge_at_head(repo: &Path, snap: &mut Value, head: &str) {
+    snap["pull_request"]["state"] = json!("closed");
+    snap["pull_request"]["merged"] = json!(true);
+    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
+    snap["pull_request"]["merge_commit_sha"] = json!(head);
+    git(repo, &["merge", "-q", "--ff-only", head], "admin");
+}
+
 /// Gives the tip commit of `branch` the author and committer date `at`; returns its new id
 /// (`main` is checked out again).
 fn redate(repo: &Path, branch: &str, at: &str) -> String {
@@ -1601,24 +1617,12 @@ fn redate(repo: &Path, branch: &str, at: &str) -> String {
 /// an approval by someone who is no code owner does not.
 #[test]
 fn an_approving_review_after_the_merge_reviews_break_glass_once() {
-    let (dir, base) = base_repo_with(|root| {
-        let p = root.join("policies/access.toml");
-        let mut text = std::fs::read_to_string(&p).unwrap();
-        text.push_str("\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n");
-        std::fs::write(&p, text).unwrap();
-    });
+    let (dir, base) = break_glass_repo();
     let repo = dir.path();
-    let emergency = format!(
-        "{}ticket = \"INC-5120\"\nemergency = true\n",
-        request("alice").replace("\"2h\"", "\"1h\"")
-    );
+    let emergency = break_glass_request();
     let head = branch(repo, "req", &base, &[(PATH, &emergency)], "alice");
     let mut snap = snapshot("alice", &base, &head, added(PATH), json!([]));
-    snap["pull_request"]["state"] = json!("closed");
-    snap["pull_request"]["merged"] = json!(true);
-    snap["pull_request"]["merged_at"] = json!("2026-11-22T11:50:00Z");
-    snap["pull_request"]["merge_commit_sha"] = json!(head);
-    git(repo, &["merge", "-q", "--ff-only", &head], "admin");
+    merge_at_head(repo, &mut snap, &head);
     let (code, _, err) = run_pr(repo, &snap, &["--ledger"]);
     assert_eq!(code, 0, "{err}");
     let mut after = review(11, "heidi", &head);

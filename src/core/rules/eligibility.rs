@@ -758,17 +758,8 @@ permission_sets = ["AdministratorAccess"]
 
     /// `fixture()`'s directory and identities with the OVERLAPPING policy.
     fn overlapping() -> Policy {
-        let (_, _, dir) = fixture();
-        let mut diags: Vec<Diagnostic> = vec![];
-        let policy = Policy::from_raw(
-            toml::from_str(OVERLAPPING).unwrap(),
-            Some(&dir),
-            &mut Ctx {
-                file: "p",
-                diags: &mut diags,
-            },
-        );
-        assert!(diags.is_empty(), "{diags:?}");
+        let (policy, codes) = with_policy(OVERLAPPING);
+        assert!(codes.is_empty(), "{codes:?}");
         policy
     }
 
