@@ -166,11 +166,9 @@ where
     let start = tokio::time::Instant::now();
     let mut schedule = Schedule::new(policy.schedule(), random);
     let mut still_trying = StillTrying::default();
+    let mut earlier: Option<String> = None;
     loop {
-        let remaining = policy.deadline.saturating_sub(start.elapsed());
-        let limit = remaining.min(policy.attempt_timeout);
-        let outcome = tokio::time::timeout(limit, attempt()).await;
-        let outcome = outcome.unwrap_or_else(|_| Err(format!("no answer within {}s", limit.as_secs_f64())));
+        let (outcome, cut_short) = within_deadline(&policy, start, attempt()).await;
         let (verdict, last) = match outcome {
             Err(reason) => {
                 if repeat == Repeat::Unsafe {
@@ -197,6 +195,11 @@ where
             Verdict::RateLimited(wait) => Some(wait),
             _ => None,
         };
+        let last = match (cut_short, earlier.take()) {
+            (true, Some(before)) => before,
+            _ => last,
+        };
+        earlier = Some(last.clone());
         let attempts = schedule.attempts();
         let Ok(wait) = schedule.next_wait(start.elapsed(), server_wait) else {
             return Err(match verdict {
@@ -223,6 +226,28 @@ where
             deadline: policy.deadline,
         });
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// One attempt, given what is left of the deadline (at most the attempt timeout). `true` with
+/// it when the deadline, not the attempt timeout, cut it short: that says nothing about the
+/// server, so the failure to report is the one before it.
+async fn within_deadline<Fut>(
+    policy: &RetryPolicy,
+    start: tokio::time::Instant,
+    attempt: Fut,
+) -> (Result<Reply, String>, bool)
+where
+    Fut: std::future::Future<Output = Result<Reply, String>>,
+{
+    let remaining = policy.deadline.saturating_sub(start.elapsed());
+    let limit = remaining.min(policy.attempt_timeout);
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(outcome) => (outcome, false),
+        Err(_) => (
+            Err(format!("no answer within {}s", limit.as_secs_f64())),
+            limit < policy.attempt_timeout,
+        ),
     }
 }
 
@@ -454,6 +479,38 @@ mod tests {
         assert_eq!(times, ms(&[0, 10, 30, 70, 150, 250, 350]));
         match result {
             Err(Error::DeadlineExceeded { attempts, .. }) => assert_eq!(attempts, 7),
+            other => panic!("{:?}", other.map(|r| r.status)),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_the_deadline_cuts_short_reports_the_answer_before_it() {
+        // 502 at once, then no answer until long past the 400 ms deadline
+        let script = vec![
+            (Duration::ZERO, reply(502, &[])),
+            (Duration::from_secs(3600), reply(200, &[])),
+        ];
+        let (result, times) = run(exact(), Random::seeded(1), script).await;
+        assert_eq!(times, ms(&[0, 10]));
+        match result {
+            Err(Error::DeadlineExceeded { attempts, last, .. }) => {
+                assert_eq!(attempts, 2);
+                assert!(last.contains("502"), "{last}");
+            }
+            other => panic!("{:?}", other.map(|r| r.status)),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_timeout_with_nothing_before_it_is_what_is_reported() {
+        let policy = RetryPolicy {
+            attempt_timeout: Duration::from_millis(150),
+            ..exact()
+        };
+        let script = vec![(Duration::from_secs(3600), reply(200, &[]))];
+        let (result, _) = run(policy, Random::seeded(1), script).await;
+        match result {
+            Err(Error::DeadlineExceeded { last, .. }) => assert!(last.contains("no answer within"), "{last}"),
             other => panic!("{:?}", other.map(|r| r.status)),
         }
     }
