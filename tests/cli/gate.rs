@@ -1613,6 +1613,47 @@ fn redate(repo: &Path, branch: &str, at: &str) -> String {
     sha
 }
 
+/// Who may review a break-glass grant comes from the default branch's CODEOWNERS: a side
+/// branch that names someone else owner of everything, given as the PR's base, names nobody.
+#[test]
+fn break_glass_review_authority_never_comes_from_a_side_branchs_codeowners() {
+    let (dir, base) = break_glass_repo();
+    let repo = dir.path();
+    let head = branch(repo, "req", &base, &[(PATH, &break_glass_request())], "alice");
+    let mut snap = snapshot("alice", &base, &head, added(PATH), json!([]));
+    merge_at_head(repo, &mut snap, &head);
+    let (code, _, err) = run_pr(repo, &snap, &["--ledger"]);
+    assert_eq!(code, 0, "{err}");
+    let co = std::fs::read_to_string(repo.join(".github/CODEOWNERS")).unwrap();
+    let owned = format!("{co}\n*                                               @mallory\n/requests/ @mallory\n");
+    let evil = branch(repo, "evil", &base, &[(".github/CODEOWNERS", &owned)], "mallory");
+    let mut forged = snap.clone();
+    forged["pull_request"]["base"]["ref"] = json!("evil");
+    forged["pull_request"]["base"]["sha"] = json!(evil);
+    let out = comment_run_saying(repo, &forged, "mallory", "created", "/reviewed all fine");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a code owner"),
+        "{out:?}"
+    );
+    let reviewed = |repo: &Path| {
+        ledger_events(repo)
+            .into_iter()
+            .filter(|e| e["kind"] == "reviewed")
+            .collect::<Vec<Value>>()
+    };
+    assert!(reviewed(repo).is_empty());
+    // a code owner on the default branch still may, from the same payload
+    // (the run still fails: a PR into a side branch decides nothing)
+    let out = comment_run_saying(repo, &forged, "dan", "created", "/reviewed checked");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("[base-not-default-branch]"),
+        "{out:?}"
+    );
+    assert_eq!(reviewed(repo).len(), 1, "{out:?}");
+    assert_eq!(reviewed(repo)[0]["actor"], "dan");
+}
+
 /// A code owner's approving review after the merge reviews a break-glass grant too, once;
 /// an approval by someone who is no code owner does not.
 #[test]

@@ -114,6 +114,23 @@ impl World {
     /// Merges one PR by `who` adding every request `(id, account, permission set, start,
     /// duration)`, with a merge commit or squashed, and saves its replay snapshot.
     fn merge_requests(&mut self, who: &str, requests: &[(&str, &str, &str, &str, &str)], squash: bool) -> Vec<String> {
+        self.merge_pr(who, requests, squash, false)
+    }
+
+    /// Merges a PR by `who` adding a break-glass request (with its ticket), merged at once
+    /// without a review, as the gate's self-merge does.
+    fn merge_break_glass(&mut self, id: &str, who: &str, account: &str, start: &str, duration: &str) -> String {
+        self.merge_pr(who, &[(id, account, ADMIN, start, duration)], false, true)
+            .remove(0)
+    }
+
+    fn merge_pr(
+        &mut self,
+        who: &str,
+        requests: &[(&str, &str, &str, &str, &str)],
+        squash: bool,
+        emergency: bool,
+    ) -> Vec<String> {
         self.prs += 1;
         let n = self.prs;
         let dir = &self.repo;
@@ -125,7 +142,10 @@ impl World {
             std::fs::create_dir_all(dir.join(&path).parent().unwrap()).unwrap();
             std::fs::write(
                 dir.join(&path),
-                format!("requester = \"{who}\"\naccount = \"{account}\"\npermission_set = \"{ps}\"\nstart = {start}\nduration = \"{duration}\"\nreason = \"Scenario {id}\"\n"),
+                format!(
+                    "requester = \"{who}\"\naccount = \"{account}\"\npermission_set = \"{ps}\"\nstart = {start}\nduration = \"{duration}\"\nreason = \"Scenario {id}\"\n{}",
+                    if emergency { "ticket = \"INC-5120\"\nemergency = true\n" } else { "" }
+                ),
             )
             .unwrap();
             paths.push(path);
@@ -158,7 +178,7 @@ impl World {
                              "user": user(who), "created_at": self.pr_times[0], "head": {"sha": head}, "base": {"sha": base, "ref": "main", "repo": {"default_branch": "main"}}},
             "commits": [{"sha": head, "commit": {"author": {"email": format!("{who}@users.noreply.github.com")}, "committer": {"email": format!("{who}@users.noreply.github.com")}, "message": "request"},
                          "author": user(who), "committer": user(who)}],
-            "reviews": [review(1, "dan"), review(2, "heidi"), review(3, "carol")],
+            "reviews": if emergency { json!([]) } else { json!([review(1, "dan"), review(2, "heidi"), review(3, "carol")]) },
             "files": files,
             "teams": {"acme/platform-leads": ["dan", "heidi"], "acme/platform-oncall": self.oncall, "acme/engineering": ["bob"], "acme/dba-leads": ["heidi"]}
         });
@@ -2172,4 +2192,111 @@ fn a_deny_that_could_not_be_written_is_written_by_the_next_run() {
     // and no further run tries again
     let v = w.apply("2026-11-22T13:40:00Z");
     assert_eq!(v.get("sessions"), None, "{v:#}");
+}
+
+/// The break-glass rule and a one-hour review window in `policies/access.toml`, and a
+/// webhook told about break-glass grants and overdue reviews.
+fn allow_break_glass(w: &World) {
+    w.commit_on_main(
+        |r| {
+            let p = r.join("policies/access.toml");
+            let text = std::fs::read_to_string(&p).unwrap().replacen(
+                "[settings]\n",
+                "[settings]\nemergency_review_within = \"1h\"\n",
+                1,
+            );
+            let text = format!(
+                "{text}\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n\
+                 \n[[notify]]\nid = \"security\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_SECURITY_HOOK\"\nevents = [\"emergency\", \"review_overdue\"]\n"
+            );
+            std::fs::write(&p, text).unwrap();
+        },
+        "break-glass for production",
+    );
+}
+
+/// A break-glass request merged without review is granted at its start; once its review is
+/// overdue the reconciler records that once, says so, and announces it once.
+#[test]
+fn break_glass_is_granted_and_an_overdue_review_is_recorded_and_announced_once() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let r = rt();
+    let server = r.block_on(MockServer::start());
+    r.block_on(
+        Mock::given(method("POST"))
+            .and(path("/security"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&server),
+    );
+    let hook = format!("{}/security", server.uri());
+    let env = [("GITGRANT_SECURITY_HOOK", hook.as_str())];
+    let mut w = World::new();
+    allow_break_glass(&w);
+    // merged at 10:45 without a review: due for review by 11:45
+    let p = w.merge_break_glass("inc-77", "alice", "payments-prod", "2026-11-22T11:00:00Z", "1h");
+    let received = || -> Vec<Value> {
+        r.block_on(server.received_requests())
+            .unwrap()
+            .iter()
+            .map(|q| serde_json::from_slice(&q.body).unwrap())
+            .collect()
+    };
+    let (code, v) = w.run_env("apply", "2026-11-22T11:00:00Z", &[], &env);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(w.assignments(), BTreeSet::from([a("payments-prod", ADMIN, "alice")]));
+    assert_eq!(v["notifications"][0]["event"], "emergency", "{v:#}");
+    assert_eq!(v.get("overdue_reviews"), None, "not due yet: {v:#}");
+    let sent = received();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(
+        sent[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("review it by 2026-11-22T11:45:00Z"),
+        "{sent:#?}"
+    );
+
+    // 11:50, not reviewed: overdue, recorded and announced
+    let (code, v) = w.run_env("apply", "2026-11-22T11:50:00Z", &[], &env);
+    assert_eq!(
+        code, 0,
+        "an overdue review is a finding, not a failure of the run: {v:#}"
+    );
+    assert_eq!(v["overdue_reviews"][0]["path"], p.as_str(), "{v:#}");
+    assert_eq!(v["overdue_reviews"][0]["due"], "2026-11-22T11:45:00Z");
+    let notes = v["notifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{v:#}");
+    assert_eq!(
+        (&notes[0]["event"], &notes[0]["sent"]),
+        (&json!("review_overdue"), &json!(true))
+    );
+    let overdue = |w: &World| -> Vec<Value> {
+        w.ledger()
+            .into_iter()
+            .filter(|e| e["kind"] == "review_overdue")
+            .collect()
+    };
+    let recorded = overdue(&w);
+    assert_eq!(recorded.len(), 1, "{recorded:#?}");
+    assert_eq!(recorded[0]["request"], p.as_str());
+    assert_eq!(recorded[0]["pr"], 1);
+    assert_eq!(received().len(), 2);
+    // the grant itself is untouched: access ends at its end, not at the review's due time
+    assert_eq!(w.assignments().len(), 1);
+
+    // later runs still say so, but record and announce it no more
+    let out = w
+        .command("apply", &["--at", "2026-11-22T11:55:00Z"])
+        .envs(env)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("overdue {p} (PR #1")) && text.contains("not reviewed by 2026-11-22T11:45:00Z"),
+        "{text}"
+    );
+    assert_eq!(overdue(&w).len(), 1);
+    assert_eq!(received().len(), 2, "announced once");
 }
