@@ -2300,3 +2300,47 @@ fn break_glass_is_granted_and_an_overdue_review_is_recorded_and_announced_once()
     assert_eq!(overdue(&w).len(), 1);
     assert_eq!(received().len(), 2, "announced once");
 }
+
+/// DESIGN 11: a merged request whose approval record puts its window long in the past is not
+/// even read: an account since removed from the directory snapshot makes its file fail to
+/// load, and the run neither reads it nor reports it (`check` does), while a live request
+/// of that account is still read, and its file's problem still reported.
+#[test]
+fn a_request_whose_record_is_long_over_is_not_read() {
+    let mut w = World::new();
+    let old = w.merge_request("old-2", "bob", "payments-staging", ADMIN, "2026-11-22T13:00:00Z", "1h");
+    // granted (its record verified and kept in the ledger), then ended
+    w.apply("2026-11-22T13:00:00Z");
+    assert_eq!(w.assignments().len(), 1);
+    w.apply("2026-11-22T14:30:00Z");
+    assert_eq!(w.assignments().len(), 0);
+    let drop_staging = |r: &Path| {
+        let p = r.join("policies/directory.toml");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let id = &w.seeded.accounts["payments-staging"];
+        let block = format!("\n[[account]]\nid = \"{id}\"\nname = \"payments-staging\"\nou = \"Workloads/NonProd\"\n");
+        assert!(text.contains(&block));
+        std::fs::write(&p, text.replace(&block, "")).unwrap();
+    };
+    w.commit_on_main(drop_staging, "payments-staging closed");
+    // a day later: longer ago than any session lasts
+    let at = "2026-11-23T13:00:00Z";
+    let (code, v) = w.run("plan", at, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(!v["problems"].to_string().contains(&old), "{v:#}");
+
+    // a live request of the closed account is read: its file no longer loads, and says so
+    let live = format!("requests/payments-staging/{ADMIN}/new-2.toml");
+    w.commit_on_main(
+        |r| {
+            let text = std::fs::read_to_string(r.join(&old))
+                .unwrap()
+                .replace("2026-11-22T13:00:00Z", "2026-11-23T12:30:00Z");
+            std::fs::write(r.join(&live), text).unwrap();
+        },
+        "pushed straight to main",
+    );
+    let (_, v) = w.run("plan", at, &[]);
+    assert!(v["problems"].to_string().contains(&live), "{v:#}");
+    assert!(!v["problems"].to_string().contains(&old), "{v:#}");
+}

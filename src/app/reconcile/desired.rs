@@ -194,23 +194,29 @@ pub fn desired_indexed(
     at: DateTime<Utc>,
 ) -> Desired {
     let mut diagnostics = Vec::new();
+    let cannot_read = |e: crate::adapters::git::GitError, mut diagnostics: Vec<Diagnostic>| {
+        diagnostics.push(Diagnostic::error(
+            "internal",
+            format!("cannot read the default branch: {e}"),
+        ));
+        unreadable(diagnostics, None)
+    };
     let read = git
-        .read_tree(branch.tip, &crate::core::files::tree::POLICY_TREE)
+        .read_tree(branch.tip, &POLICY_FILES)
         .and_then(|t| Ok((t, git.request_files(branch.tip)?)));
-    let (tree, blobs) = match read {
+    let (mut tree, blobs) = match read {
         Ok(t) => t,
-        Err(e) => {
-            diagnostics.push(Diagnostic::error(
-                "internal",
-                format!("cannot read the default branch: {e}"),
-            ));
-            return unreadable(diagnostics, None);
-        }
+        Err(e) => return cannot_read(e, diagnostics),
     };
     let Ok(policy) = load::policy_set(&tree, &mut diagnostics) else {
         return unreadable(diagnostics, Some(&tree));
     };
     let blobs: BTreeMap<String, String> = blobs.into_iter().collect();
+    let selection = super::selection::Selection::new(ledger, policy.policy(), at);
+    match read_requests(git, branch.tip, &blobs, &selection) {
+        Ok(requests) => tree.entries.extend(requests.entries),
+        Err(e) => return cannot_read(e, diagnostics),
+    }
     let cx = Cx {
         git,
         branch,
@@ -223,7 +229,6 @@ pub fn desired_indexed(
         policies: PolicyCache::default(),
     };
     let revoked = ledger.revoked();
-    let selection = super::selection::Selection::new(ledger, policy.policy(), at);
     let examined = examined(&tree, &blobs, &policy, &selection, &mut diagnostics);
     if let Some(reader) = membership {
         let identities = policy.identities();
@@ -256,6 +261,36 @@ pub fn desired_indexed(
         policy: Some(policy),
         records,
         verdicts,
+    }
+}
+
+/// What the run reads of the default branch besides its request files.
+const POLICY_FILES: [&str; 4] = [
+    "policies",
+    crate::core::files::tree::CODEOWNERS,
+    crate::core::files::tree::ROOT_CODEOWNERS,
+    crate::core::files::tree::DOCS_CODEOWNERS,
+];
+
+/// The request files at `tip` that may be live (`blobs`: every request path and its blob):
+/// a file whose approval record already puts it long in the past is not read or parsed, so
+/// a run with nothing live costs the ledger and the tree listing, not 20,000 files. When
+/// most files may be live, the whole `requests/` tree is read at once.
+fn read_requests(
+    git: &Git,
+    tip: &str,
+    blobs: &BTreeMap<String, String>,
+    selection: &super::selection::Selection,
+) -> Result<Tree, crate::adapters::git::GitError> {
+    let wanted: Vec<&str> = blobs
+        .iter()
+        .filter(|(path, blob)| selection.may_examine(path, blob))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    match wanted.len() {
+        0 => Ok(Tree::default()),
+        n if n * 2 > blobs.len() => git.read_tree(tip, &["requests"]),
+        _ => git.read_tree(tip, &wanted),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Which requests one reconcile run verifies (DESIGN 11, "only live work costs"): the
 //! window of each request on the default branch from its file, or from the approval record
 //! of the same blob when the file names no start; the paths behind assignments gitgrant
-//! owns always. The rule itself is `core::reconcile::live`.
+//! owns always. A file whose blob's approval record already says its window is long over is
+//! not even read. The rule itself is `core::reconcile::live`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +37,16 @@ impl Selection {
             at,
             longest: live::longest_session(policy),
         }
+    }
+
+    /// Whether `path` holding `blob` may be live before its file is read: `false` only when
+    /// the approval record of that very blob gives a window long over and no assignment the
+    /// run owns is behind the path. A forged record can only make the run skip a request
+    /// (never grant one): skipping is not granting.
+    pub fn may_examine(&self, path: &str, blob: &str) -> bool {
+        let owned = self.owned.contains(path);
+        let window = self.recorded.get(&(path.to_string(), blob.to_string())).copied();
+        owned || window.is_none() || live::is_live(window, false, self.at, self.longest)
     }
 
     /// Whether the run verifies `path` (holding `blob`, parsed as `request`).
