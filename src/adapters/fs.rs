@@ -29,7 +29,9 @@ pub fn read_tree(root: &Path) -> Result<Tree, FsError> {
     }
     let requests = root.join("requests");
     if requests.symlink_metadata().is_ok() {
-        walk(&requests, "requests", &mut tree)?;
+        let mut files = Vec::new();
+        walk(&requests, "requests", &mut tree, &mut files)?;
+        read_files(files, &mut tree)?;
     }
     read_workflows(root, &mut tree)?;
     Ok(tree)
@@ -44,7 +46,9 @@ fn read_workflows(root: &Path, tree: &mut Tree) -> Result<(), FsError> {
     };
     for item in listing {
         let item = item.map_err(|e| with_path(e, &dir))?;
-        let Some(name) = item.file_name().to_str().map(str::to_string) else { continue };
+        let Some(name) = item.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
         let rel = format!(".github/workflows/{name}");
         if !crate::core::rules::workflows::is_workflow(&rel) {
             continue;
@@ -76,7 +80,46 @@ fn read_entry(path: &Path, limit: usize) -> Result<Option<Entry>, FsError> {
         .map_err(|e| with_path(e, path))
 }
 
-fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> Result<(), FsError> {
+/// How many threads the machine runs at once (at least 1), for work shared among threads.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Reads the regular files `walk` listed (repository-relative path, path on disk) into
+/// `tree`, shared among the machine's cores: 20,000 request files are mostly system calls.
+fn read_files(files: Vec<(String, PathBuf)>, tree: &mut Tree) -> Result<(), FsError> {
+    let workers = cores().clamp(1, 8).min(files.len().div_ceil(512).max(1));
+    let chunk = files.len().div_ceil(workers).max(1);
+    let read = |part: &[(String, PathBuf)]| -> Result<Vec<(String, Entry)>, FsError> {
+        let mut out = Vec::with_capacity(part.len());
+        for (rel, path) in part {
+            if let Some(entry) = read_entry(path, MAX_REQUEST_BYTES)? {
+                out.push((rel.clone(), entry));
+            }
+        }
+        Ok(out)
+    };
+    let parts: Vec<Result<Vec<(String, Entry)>, FsError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || read(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for part in parts {
+        for (rel, entry) in part? {
+            tree.insert(rel, entry);
+        }
+    }
+    Ok(())
+}
+
+/// Lists the entries below `dir` (as `rel`): symbolic links go into `tree` as such, regular
+/// files into `files` to be read; directories are walked, nothing else is kept.
+fn walk(dir: &Path, rel: &str, tree: &mut Tree, files: &mut Vec<(String, PathBuf)>) -> Result<(), FsError> {
     let meta = dir.symlink_metadata().map_err(|e| with_path(e, dir))?;
     if meta.file_type().is_symlink() {
         tree.insert(rel, Entry::Symlink);
@@ -95,11 +138,9 @@ fn walk(dir: &Path, rel: &str, tree: &mut Tree) -> Result<(), FsError> {
         if ft.is_symlink() {
             tree.insert(child_rel, Entry::Symlink);
         } else if ft.is_dir() {
-            walk(&path, &child_rel, tree)?;
-        } else if ft.is_file()
-            && let Some(entry) = read_entry(&path, MAX_REQUEST_BYTES)?
-        {
-            tree.insert(child_rel, entry);
+            walk(&path, &child_rel, tree, files)?;
+        } else if ft.is_file() {
+            files.push((child_rel, path));
         }
     }
     Ok(())

@@ -2,9 +2,9 @@
 //! approval records give the request files that name no `start`, so that a request whose
 //! window has ended is checked as history (issue 12 item 3).
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 
@@ -18,7 +18,7 @@ use crate::core::rules::check::{self, Checked, RecordedEnds};
 /// repository whose requests all name their start never reads its ledger).
 struct LedgerEnds<'a> {
     repo: &'a Path,
-    read: OnceCell<(HashMap<String, DateTime<Utc>>, Option<String>)>,
+    read: OnceLock<(HashMap<String, DateTime<Utc>>, Option<String>)>,
 }
 
 impl RecordedEnds for LedgerEnds<'_> {
@@ -39,9 +39,9 @@ pub fn run(repo: &Path, at: DateTime<Utc>) -> Result<CheckRun, AppError> {
     let tree = crate::adapters::fs::read_tree(repo)?;
     let ends = LedgerEnds {
         repo,
-        read: OnceCell::new(),
+        read: OnceLock::new(),
     };
-    let checked = check::check_with(&tree, at, &ends);
+    let checked = check::check_on(&tree, at, &ends, crate::adapters::fs::cores());
     Ok(CheckRun {
         tree,
         checked,

@@ -38,7 +38,7 @@ pub const PROTECTED_PATHS: [&str; 5] = [
 /// When the approval records say a request's window ended (a request file without `start`
 /// starts at its merge, so only its record knows its end). Asked only for such requests, so
 /// that a reader behind it (the ledger) is read only when one exists.
-pub trait RecordedEnds {
+pub trait RecordedEnds: Sync {
     fn end_of(&self, path: &str) -> Option<DateTime<Utc>>;
 }
 
@@ -57,6 +57,13 @@ pub fn check(tree: &Tree, at: DateTime<Utc>) -> Checked {
 /// else from `ends`) is history: its syntax, canonical path and id are checked, not today's
 /// eligibility or whether its account and permission set still exist (issue 12 item 3).
 pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds) -> Checked {
+    check_on(tree, at, ends, 1)
+}
+
+/// [`check_with`], the request files shared among `workers` threads (the result is the same
+/// for any number: each file is checked on its own, in path order, and the findings are
+/// joined in that order).
+pub fn check_on(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds, workers: usize) -> Checked {
     let mut diags = Vec::new();
     let set = load::policy_files(tree, &mut diags);
     super::workflows::check_placeholders(tree, &mut diags);
@@ -70,38 +77,34 @@ pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds) -> Ch
         }
     }
 
-    let mut requests = Vec::new();
-    let mut invalid = 0;
-    let mut ids: HashMap<String, String> = HashMap::new();
     // README and .gitkeep files of `requests/` are neither requests nor invalid ones
-    for (path, entry) in tree
+    let files: Vec<(&String, &tree::Entry)> = tree
         .requests()
         .filter(|(p, e)| !(load::is_ignorable(p) && **e != tree::Entry::Symlink))
-    {
+        .collect();
+    let duplicates = duplicate_ids(&files);
+    let checked = in_parallel(&files, workers, |i, (path, entry)| {
         let mut found = Vec::new();
         let (loaded, ended) = load_request(path, entry, &set, at, ends, &mut found);
-        if let Ok(p) = RequestPath::parse(path) {
-            if let Some(first) = ids.get(&p.id) {
-                found.push(
-                    Diagnostic::error(
-                        "duplicate-request-id",
-                        format!("request id `{}` is also used by `{first}`", p.id),
-                    )
-                    .in_file(path.as_str())
-                    .help("request ids are unique across the repository and never reused; rename this file"),
-                );
-            } else {
-                ids.insert(p.id.clone(), path.clone());
-            }
-        }
-        match loaded {
+        found.extend(duplicates.get(&i).cloned());
+        let valid = match loaded {
             Some(r) if !found.iter().any(Diagnostic::is_error) => {
                 if !ended && let Some(view) = set.view() {
                     check_request(&r, view, at, &Teams::Unknown, &mut found);
                 }
-                requests.push(r);
+                Some(r)
             }
-            _ => invalid += 1,
+            _ => None,
+        };
+        (valid, found)
+    });
+    let mut requests = Vec::with_capacity(files.len());
+    let mut invalid = 0;
+    // chunk by chunk, so that each chunk's results are freed once moved
+    for (valid, found) in checked.into_iter().flatten() {
+        match valid {
+            Some(r) => requests.push(r),
+            None => invalid += 1,
         }
         diags.extend(found);
     }
@@ -113,6 +116,62 @@ pub fn check_with(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds) -> Ch
         requests,
         invalid_requests: invalid,
     }
+}
+
+/// The `duplicate-request-id` error of each file (by its place in `files`, in path order)
+/// whose id an earlier file already uses.
+fn duplicate_ids(files: &[(&String, &tree::Entry)]) -> HashMap<usize, Diagnostic> {
+    let mut ids: HashMap<String, &String> = HashMap::new();
+    let mut found = HashMap::new();
+    for (i, (path, _)) in files.iter().enumerate() {
+        let Ok(p) = RequestPath::parse(path) else { continue };
+        match ids.get(&p.id) {
+            Some(first) => {
+                let d = Diagnostic::error(
+                    "duplicate-request-id",
+                    format!("request id `{}` is also used by `{first}`", p.id),
+                )
+                .in_file(path.as_str())
+                .help("request ids are unique across the repository and never reused; rename this file");
+                found.insert(i, d);
+            }
+            None => {
+                ids.insert(p.id, path);
+            }
+        }
+    }
+    found
+}
+
+/// `f` of each item and its place, in order, as contiguous chunks shared among `workers`
+/// scoped threads (one thread, or few items: one chunk, in this thread). A panic in a worker
+/// is carried on.
+fn in_parallel<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<Vec<R>> {
+    const AT_LEAST: usize = 512;
+    let workers = workers.clamp(1, 16).min(items.len().div_ceil(AT_LEAST).max(1));
+    let size = items.len().div_ceil(workers).max(1);
+    let run = |(n, chunk): (usize, &[T])| -> Vec<R> {
+        chunk
+            .iter()
+            .enumerate()
+            .map(|(i, item)| f(n * size + i, item))
+            .collect()
+    };
+    if workers == 1 {
+        return vec![run((0, items))];
+    }
+    let run = &run;
+    std::thread::scope(|scope| {
+        let chunks: Vec<_> = items
+            .chunks(size)
+            .enumerate()
+            .map(|part| scope.spawn(move || run(part)))
+            .collect();
+        chunks
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Loads one request file; the flag says its window ended before `at` (history). A request
@@ -419,6 +478,51 @@ mod tests {
             tree.insert(p, Entry::File(t.as_bytes().to_vec()));
         }
         tree
+    }
+
+    /// Many request files (valid, invalid, with a reused id, history) come out the same,
+    /// in the same order, on one thread and on several.
+    #[test]
+    fn the_findings_are_the_same_on_one_thread_and_on_several() {
+        let co = include_str!("../../../tests/fixtures/base/.github/CODEOWNERS");
+        let mut tree = base_with_codeowners(tree::CODEOWNERS, co);
+        let file = |start: &str, extra: &str| {
+            format!(
+                "requester = \"dave\"\naccount = \"777788889999\"\npermission_set = \"DatabaseAdmin\"\nstart = {start}\nduration = \"1h\"\nreason = \"Maintenance\"\n{extra}"
+            )
+        };
+        for i in 0..1500 {
+            let (start, extra) = match i % 5 {
+                0 => ("2026-11-22T13:00:00Z", ""),
+                1 => ("2026-11-22T13:00:00Z", "colour = \"red\"\n"),
+                2 => ("2026-10-01T00:00:00Z", ""),
+                3 => ("2026-11-22T13:00:00Z", "duration = \"1h\"\n"),
+                _ => ("2026-11-22T13:00:00Z", "ticket = \"CHG-1\"\n"),
+            };
+            // every 7th file reuses an id of another account's folder
+            let dir = if i % 7 == 0 { "data-dev" } else { "data-prod" };
+            let id = if i % 7 == 0 { i + 1 } else { i };
+            tree.insert(
+                format!("requests/{dir}/DatabaseAdmin/req-{id}.toml"),
+                Entry::File(file(start, extra).into_bytes()),
+            );
+        }
+        let at: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let one = check_on(&tree, at, &HashMap::new(), 1);
+        let text = |c: &Checked| format!("{:?}|{:?}|{}", c.diagnostics.0, c.requests, c.invalid_requests);
+        assert!(
+            one.invalid_requests > 0 && one.requests.len() > 500,
+            "{}",
+            one.invalid_requests
+        );
+        assert!(one.diagnostics.0.iter().any(|d| d.code == "duplicate-request-id"));
+        for workers in [2, 3, 8] {
+            assert_eq!(
+                text(&check_on(&tree, at, &HashMap::new(), workers)),
+                text(&one),
+                "{workers} threads"
+            );
+        }
     }
 
     #[test]
