@@ -214,16 +214,13 @@ pub fn lines(a: &Announced) -> Vec<String> {
 /// in the security channel).
 pub fn announce_pr_events(
     git: &crate::adapters::git::Git,
-    base: &crate::core::files::tree::Tree,
+    targets: &[crate::core::model::notify::NotifyTarget],
     outcome: &crate::core::gate::PrOutcome,
     ledger: &Ledger,
     events: &[Event],
     env: &RunEnvironment,
     at: DateTime<Utc>,
 ) -> Announced {
-    let mut ignored = Vec::new();
-    let files = crate::core::files::load::policy_files(base, &mut ignored);
-    let targets = files.policy.as_ref().map(|p| p.notify.clone()).unwrap_or_default();
     let counted = |list: fn(&crate::core::gate::ItemOutcome) -> &Vec<String>, who: &Option<String>| {
         outcome
             .requests
@@ -239,7 +236,7 @@ pub fn announce_pr_events(
         })
         .cloned()
         .collect();
-    let mut announced = announce(&targets, env, ledger, &events, at);
+    let mut announced = announce(targets, env, ledger, &events, at);
     if !announced.records.is_empty()
         && let Err(e) = git.append_ledger(
             &announced.records,

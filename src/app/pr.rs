@@ -31,6 +31,8 @@ pub struct Evaluated {
     /// The `indexed` event of the default branch's commits this evaluation indexed (the
     /// ledger's index extended through the base), for `--ledger` to append.
     pub index_event: Option<crate::core::ledger::Event>,
+    /// The base policy's `[[notify]]` targets (what `--ledger` announces to).
+    pub notify: Vec<crate::core::model::notify::NotifyTarget>,
 }
 
 /// Fills the snapshot's pushers (DESIGN 10.6): the ledger's `pushed` events for the PR
@@ -147,7 +149,8 @@ pub fn evaluate(
             (history, None)
         }
     };
-    let outcome = gate::decide_on_base_files(&base, &head, &facts, &history, at);
+    let loaded = gate::LoadedBase::load(&base);
+    let outcome = gate::decide_on_loaded(&loaded, &head, &facts, &history, at);
     let (outcome, records) = match facts.merged {
         true => {
             let merged_at = gate::evidence::parse_snapshot(snapshot)
@@ -156,11 +159,12 @@ pub fn evaluate(
                 .unwrap_or(at);
             // decided as the PR stood at the merge: later reviews are not approvals of it
             let then = gate::evidence::at_merge_time(&facts, merged_at);
-            let outcome = gate::decide_on_base_files(&base, &head, &then, &history, at);
-            at_merge(&git, &then, &base, &head, &history, outcome, merged_at)
+            let outcome = gate::decide_on_loaded(&loaded, &head, &then, &history, at);
+            at_merge(&git, &then, &loaded, &head, &history, outcome, merged_at)
         }
         false => (outcome, vec![]),
     };
+    let notify = notify_targets(&loaded, &base);
     Ok(Evaluated {
         outcome,
         records,
@@ -168,7 +172,20 @@ pub fn evaluate(
         base,
         facts,
         index_event,
+        notify,
     })
+}
+
+/// Where the base policy announces ledger events (`[[notify]]`): from the loaded policy, or,
+/// when another base file has an error, from `policies/access.toml` as far as it loads.
+fn notify_targets(loaded: &gate::LoadedBase, base: &Tree) -> Vec<crate::core::model::notify::NotifyTarget> {
+    match &loaded.policy {
+        Ok(set) => set.policy().notify.clone(),
+        Err(_) => load::policy_files(base, &mut Vec::new())
+            .policy
+            .map(|p| p.notify)
+            .unwrap_or_default(),
+    }
 }
 
 /// A merged PR decided again against the default branch's policy at the merge's first
@@ -177,7 +194,7 @@ pub fn evaluate(
 fn at_merge(
     git: &Git,
     facts: &PrFacts,
-    base: &Tree,
+    base: &gate::LoadedBase,
     head: &Tree,
     history: &BTreeMap<String, PathHistory>,
     outcome: PrOutcome,
@@ -201,7 +218,7 @@ fn at_merge(
         .iter()
         .filter_map(|i| Some((i.path.clone(), git.blob_id(&facts.head_sha, &i.path)?)))
         .collect();
-    let Ok(policy) = load::policy_set(base, &mut Vec::new()) else {
+    let Ok(policy) = &base.policy else {
         return (outcome, vec![]);
     };
     let records = record::records(&RecordInput {

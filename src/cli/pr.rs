@@ -188,7 +188,7 @@ fn announce(
     at: DateTime<Utc>,
 ) {
     let announced =
-        crate::app::notify::announce_pr_events(git, &evaluated.base, &evaluated.outcome, ledger, events, env, at);
+        crate::app::notify::announce_pr_events(git, &evaluated.notify, &evaluated.outcome, ledger, events, env, at);
     for line in crate::app::notify::lines(&announced) {
         eprintln!("{line}");
     }

@@ -184,16 +184,40 @@ pub fn decide_on_base_files(
     history: &BTreeMap<String, PathHistory>,
     at: DateTime<Utc>,
 ) -> PrOutcome {
-    let mut base_findings = Vec::new();
-    let base = load::policy_set(base_files, &mut base_findings);
+    decide_on_loaded(&LoadedBase::load(base_files), head, facts, history, at)
+}
+
+/// A base commit's policy loaded once, with the findings of loading it, for every decision
+/// a run makes against that base.
+pub struct LoadedBase {
+    pub policy: BasePolicy,
+    pub findings: Vec<crate::core::diag::diagnostic::Diagnostic>,
+}
+
+impl LoadedBase {
+    pub fn load(base_files: &Tree) -> LoadedBase {
+        let mut findings = Vec::new();
+        let policy = load::policy_set(base_files, &mut findings);
+        LoadedBase { policy, findings }
+    }
+}
+
+/// [`decide_on_base_files`] against a base policy already loaded.
+pub fn decide_on_loaded(
+    base: &LoadedBase,
+    head: &Tree,
+    facts: &PrFacts,
+    history: &BTreeMap<String, PathHistory>,
+    at: DateTime<Utc>,
+) -> PrOutcome {
     let mut outcome = decide(&GateInput {
-        base: &base,
+        base: &base.policy,
         head,
         facts,
         history,
         at,
     });
-    outcome.diagnostics.splice(0..0, base_findings);
+    outcome.diagnostics.splice(0..0, base.findings.iter().cloned());
     outcome
 }
 
