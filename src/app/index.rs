@@ -50,7 +50,12 @@ pub struct Indexed {
 
 /// The ledger's index extended through `tip` (the commits since its marker only).
 pub fn extend(git: &Git, ledger: &Ledger, tip: &str, at: DateTime<Utc>) -> Result<Indexed, IndexProblem> {
-    let mut idx = Index::from_ledger(ledger).ok_or(IndexProblem::Missing)?;
+    let idx = Index::from_ledger(ledger).ok_or(IndexProblem::Missing)?;
+    extend_index(git, idx, tip, at)
+}
+
+/// [`extend`] of an index already folded from the ledger.
+fn extend_index(git: &Git, mut idx: Index, tip: &str, at: DateTime<Utc>) -> Result<Indexed, IndexProblem> {
     let marker = idx.through.clone().unwrap_or_default();
     let Some(d) = delta_since(git, &marker, tip)? else {
         return Ok(Indexed {
@@ -196,7 +201,8 @@ pub fn gate_history(
             .collect()
     };
     let ahead = |idx: &Index| idx.through.as_deref().is_some_and(|m| git.is_ancestor(base, m));
-    let indexed = match Index::from_ledger(ledger) {
+    // only the facts of the PR's paths are folded (the event still covers every path)
+    let indexed = match Index::from_ledger_for(ledger, paths) {
         Some(idx) => match reach_marker(git, idx.through.as_deref().unwrap_or_default(), base) {
             Err(p) => Err(p),
             Ok(()) if ahead(&idx) => Ok(Indexed {
@@ -205,7 +211,7 @@ pub fn gate_history(
                 commits: 0,
                 rebuilt: None,
             }),
-            Ok(()) => extend(git, ledger, base, at),
+            Ok(()) => extend_index(git, idx, base, at),
         },
         None => Err(IndexProblem::Missing),
     };

@@ -96,6 +96,9 @@ pub struct Index {
     pub skipped: usize,
     /// Approval records already verified from their evidence.
     pub verified: std::collections::BTreeSet<Verdict>,
+    /// When set, the only paths whose facts are kept (and no verdicts): see
+    /// [`Index::from_ledger_for`].
+    pub only: Option<std::collections::HashSet<String>>,
 }
 
 /// The commits git listed (oldest first) as the delta's compact form.
@@ -211,10 +214,28 @@ impl Index {
         Some(index)
     }
 
+    /// As [`Index::from_ledger`], keeping the facts of `paths` only, and no verdicts: what
+    /// the gate asks about the paths a PR adds, without the facts of every path ever used.
+    pub fn from_ledger_for(ledger: &Ledger, paths: &[&str]) -> Option<Index> {
+        let (chain, total) = chain(ledger)?;
+        let mut index = Index {
+            only: Some(paths.iter().map(|p| p.to_string()).collect()),
+            ..Index::default()
+        };
+        for d in &chain {
+            index.apply(d);
+        }
+        index.skipped = total - chain.len();
+        Some(index)
+    }
+
     /// Extends the index by a delta's commits (oldest first) and moves the marker.
     pub fn apply(&mut self, d: &IndexDelta) {
         for c in &d.commits {
             for ch in &c.changes {
+                if self.only.as_ref().is_some_and(|only| !only.contains(&ch.path)) {
+                    continue;
+                }
                 let f = self.paths.entry(ch.path.clone()).or_insert_with(|| PathFacts {
                     first: c.commit.clone(),
                     ..PathFacts::default()
@@ -229,7 +250,9 @@ impl Index {
                 }
             }
         }
-        self.verified.extend(d.verdicts.iter().cloned());
+        if self.only.is_none() {
+            self.verified.extend(d.verdicts.iter().cloned());
+        }
         self.through = Some(d.through.clone());
     }
 
@@ -345,5 +368,40 @@ mod tests {
         // pushed back by the PR merged as c3: it was used before (c1)
         assert_eq!(i.history(P, Some("c3")), PathHistory::Existed("c1".into()));
         assert_eq!(i.history(P, Some("c1")), PathHistory::Existed("c1".into()));
+    }
+
+    #[test]
+    fn an_index_for_some_paths_answers_for_them_as_the_whole_index_does() {
+        let at: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let q = "requests/acct/Admin/q.toml";
+        let r = "requests/acct/Admin/r.toml";
+        let d = delta(
+            None,
+            "c3",
+            &[
+                commit(
+                    "c1",
+                    &[(P, ChangeKind::Added, Some("b1")), (q, ChangeKind::Added, Some("b2"))],
+                ),
+                commit("c2", &[(P, ChangeKind::Removed, None)]),
+                commit("c3", &[(r, ChangeKind::Added, Some("b3"))]),
+            ],
+        );
+        let l = ledger_of(&[event(d, at)]);
+        let whole = Index::from_ledger(&l).unwrap();
+        let some = Index::from_ledger_for(&l, &[P, "requests/acct/Admin/new.toml"]).unwrap();
+        assert_eq!(some.through, whole.through);
+        for path in [P, "requests/acct/Admin/new.toml"] {
+            for merge in [None, Some("c1"), Some("c3")] {
+                assert_eq!(
+                    some.history(path, merge),
+                    whole.history(path, merge),
+                    "{path} {merge:?}"
+                );
+            }
+        }
+        assert_eq!(some.deleted(P), whole.deleted(P));
+        assert_eq!(some.paths.len(), 1, "q and r are not kept: {:?}", some.paths);
+        assert_eq!(whole.history(q, None), PathHistory::Existed("c1".into()));
     }
 }
