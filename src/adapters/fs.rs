@@ -87,30 +87,11 @@ pub fn cores() -> usize {
 
 /// Reads the regular files `walk` listed (repository-relative path, path on disk) into
 /// `tree`, shared among the machine's cores: 20,000 request files are mostly system calls.
+/// The first file that cannot be read (in path order) is the error.
 fn read_files(files: Vec<(String, PathBuf)>, tree: &mut Tree) -> Result<(), FsError> {
-    let workers = cores().clamp(1, 8).min(files.len().div_ceil(512).max(1));
-    let chunk = files.len().div_ceil(workers).max(1);
-    let read = |part: &[(String, PathBuf)]| -> Result<Vec<(String, Entry)>, FsError> {
-        let mut out = Vec::with_capacity(part.len());
-        for (rel, path) in part {
-            if let Some(entry) = read_entry(path, MAX_REQUEST_BYTES)? {
-                out.push((rel.clone(), entry));
-            }
-        }
-        Ok(out)
-    };
-    let parts: Vec<Result<Vec<(String, Entry)>, FsError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || read(part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    for part in parts {
-        for (rel, entry) in part? {
+    let read = crate::core::parallel::map_chunks(&files, cores(), |_, (_, path)| read_entry(path, MAX_REQUEST_BYTES));
+    for ((rel, _), entry) in files.into_iter().zip(read.into_iter().flatten()) {
+        if let Some(entry) = entry? {
             tree.insert(rel, entry);
         }
     }

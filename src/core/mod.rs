@@ -10,5 +10,6 @@ pub mod index;
 pub mod ledger;
 pub mod model;
 pub mod notify;
+pub mod parallel;
 pub mod reconcile;
 pub mod rules;

@@ -1269,19 +1269,11 @@ fn revoke_authority_never_comes_from_a_side_branchs_codeowners() {
 
 #[test]
 fn the_gate_announces_what_it_records_to_its_base_policys_targets_once() {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(
-        Mock::given(method("POST"))
-            .and(path("/hook"))
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&server),
-    );
+    let server = crate::support::post_receiver(&rt, "/hook", 200);
     let (dir, base) = base_repo_with(|root| {
         let p = root.join("policies/access.toml");
         let mut text = std::fs::read_to_string(&p).unwrap();

@@ -1995,17 +1995,26 @@ fn a_full_inline_policy_refuses_the_deny_loudly_and_the_assignment_still_goes() 
     assert_eq!(failed[0]["request"], path.as_str());
 }
 
+impl World {
+    /// Commits `edit` of `policies/access.toml` straight to main.
+    fn edit_policy(&self, edit: impl FnOnce(String) -> String, message: &str) {
+        self.commit_on_main(
+            |r| {
+                let p = r.join("policies/access.toml");
+                let text = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(&p, edit(text)).unwrap();
+            },
+            message,
+        );
+    }
+}
+
 fn add_notify_targets(w: &World) {
-    w.commit_on_main(
-        |r| {
-            let p = r.join("policies/access.toml");
-            let mut text = std::fs::read_to_string(&p).unwrap();
-            text.push_str(
-                "\n[[notify]]\nid = \"security-slack\"\nkind = \"slack\"\nurl_env = \"GITGRANT_SLACK_WEBHOOK\"\nevents = [\"activated\", \"ended\", \"revoked\"]\n\
+    w.edit_policy(
+        |text| {
+            text + "\n[[notify]]\nid = \"security-slack\"\nkind = \"slack\"\nurl_env = \"GITGRANT_SLACK_WEBHOOK\"\nevents = [\"activated\", \"ended\", \"revoked\"]\n\
                  \n[[notify]]\nid = \"teams\"\nkind = \"teams\"\nurl_env = \"GITGRANT_TEAMS_WEBHOOK\"\nevents = [\"activated\"]\n\
-                 \n[[notify]]\nid = \"siem\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_SIEM_URL\"\nsecret_env = \"GITGRANT_SIEM_SECRET\"\n",
-            );
-            std::fs::write(&p, text).unwrap();
+                 \n[[notify]]\nid = \"siem\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_SIEM_URL\"\nsecret_env = \"GITGRANT_SIEM_SECRET\"\n"
         },
         "notify security on grants",
     );
@@ -2197,19 +2206,13 @@ fn a_deny_that_could_not_be_written_is_written_by_the_next_run() {
 /// The break-glass rule and a one-hour review window in `policies/access.toml`, and a
 /// webhook told about break-glass grants and overdue reviews.
 fn allow_break_glass(w: &World) {
-    w.commit_on_main(
-        |r| {
-            let p = r.join("policies/access.toml");
-            let text = std::fs::read_to_string(&p).unwrap().replacen(
-                "[settings]\n",
-                "[settings]\nemergency_review_within = \"1h\"\n",
-                1,
-            );
-            let text = format!(
+    w.edit_policy(
+        |text| {
+            let text = text.replacen("[settings]\n", "[settings]\nemergency_review_within = \"1h\"\n", 1);
+            format!(
                 "{text}\n[[eligibility]]\nid = \"break-glass-prod\"\nprincipals = [\"alice\"]\nous = [\"Workloads/Prod\"]\npermission_sets = [\"AdministratorAccess\"]\nmax_duration = \"1h\"\nemergency = true\n\
                  \n[[notify]]\nid = \"security\"\nkind = \"webhook\"\nurl_env = \"GITGRANT_SECURITY_HOOK\"\nevents = [\"emergency\", \"review_overdue\"]\n"
-            );
-            std::fs::write(&p, text).unwrap();
+            )
         },
         "break-glass for production",
     );
@@ -2219,16 +2222,8 @@ fn allow_break_glass(w: &World) {
 /// overdue the reconciler records that once, says so, and announces it once.
 #[test]
 fn break_glass_is_granted_and_an_overdue_review_is_recorded_and_announced_once() {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
     let r = rt();
-    let server = r.block_on(MockServer::start());
-    r.block_on(
-        Mock::given(method("POST"))
-            .and(path("/security"))
-            .respond_with(ResponseTemplate::new(204))
-            .mount(&server),
-    );
+    let server = crate::support::post_receiver(&r, "/security", 204);
     let hook = format!("{}/security", server.uri());
     let env = [("GITGRANT_SECURITY_HOOK", hook.as_str())];
     let mut w = World::new();

@@ -208,3 +208,17 @@ pub fn shallow_clone(origin: &Path, parent: &Path, heads: &[&str]) -> PathBuf {
     }
     clone
 }
+
+/// A local HTTP server (a notification receiver) answering `POST route` with `status`; it
+/// stops when dropped.
+pub fn post_receiver(rt: &tokio::runtime::Runtime, route: &str, status: u16) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    let server = rt.block_on(wiremock::MockServer::start());
+    rt.block_on(
+        wiremock::Mock::given(method("POST"))
+            .and(path(route))
+            .respond_with(wiremock::ResponseTemplate::new(status))
+            .mount(&server),
+    );
+    server
+}

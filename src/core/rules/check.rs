@@ -83,7 +83,7 @@ pub fn check_on(tree: &Tree, at: DateTime<Utc>, ends: &dyn RecordedEnds, workers
         .filter(|(p, e)| !(load::is_ignorable(p) && **e != tree::Entry::Symlink))
         .collect();
     let duplicates = duplicate_ids(&files);
-    let checked = in_parallel(&files, workers, |i, (path, entry)| {
+    let checked = crate::core::parallel::map_chunks(&files, workers, |i, (path, entry)| {
         let mut found = Vec::new();
         let (loaded, ended) = load_request(path, entry, &set, at, ends, &mut found);
         found.extend(duplicates.get(&i).cloned());
@@ -141,37 +141,6 @@ fn duplicate_ids(files: &[(&String, &tree::Entry)]) -> HashMap<usize, Diagnostic
         }
     }
     found
-}
-
-/// `f` of each item and its place, in order, as contiguous chunks shared among `workers`
-/// scoped threads (one thread, or few items: one chunk, in this thread). A panic in a worker
-/// is carried on.
-fn in_parallel<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(usize, &T) -> R + Sync) -> Vec<Vec<R>> {
-    const AT_LEAST: usize = 512;
-    let workers = workers.clamp(1, 16).min(items.len().div_ceil(AT_LEAST).max(1));
-    let size = items.len().div_ceil(workers).max(1);
-    let run = |(n, chunk): (usize, &[T])| -> Vec<R> {
-        chunk
-            .iter()
-            .enumerate()
-            .map(|(i, item)| f(n * size + i, item))
-            .collect()
-    };
-    if workers == 1 {
-        return vec![run((0, items))];
-    }
-    let run = &run;
-    std::thread::scope(|scope| {
-        let chunks: Vec<_> = items
-            .chunks(size)
-            .enumerate()
-            .map(|part| scope.spawn(move || run(part)))
-            .collect();
-        chunks
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// Loads one request file; the flag says its window ended before `at` (history). A request
