@@ -44,9 +44,8 @@ impl Selection {
     /// run owns is behind the path. A forged record can only make the run skip a request
     /// (never grant one): skipping is not granting.
     pub fn may_examine(&self, path: &str, blob: &str) -> bool {
-        let owned = self.owned.contains(path);
         let window = self.recorded.get(&(path.to_string(), blob.to_string())).copied();
-        owned || window.is_none() || live::is_live(window, false, self.at, self.longest)
+        live::is_live(window, self.owned.contains(path), self.at, self.longest)
     }
 
     /// Whether the run verifies `path` (holding `blob`, parsed as `request`).
