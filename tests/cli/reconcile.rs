@@ -2338,4 +2338,14 @@ fn a_request_whose_record_is_long_over_is_not_read() {
     let (_, v) = w.run("plan", at, &[]);
     assert!(v["problems"].to_string().contains(&live), "{v:#}");
     assert!(!v["problems"].to_string().contains(&old), "{v:#}");
+
+    // with most files live the whole `requests/` tree is read: the old one is still skipped
+    let live2 = format!("requests/payments-staging/{ADMIN}/new-3.toml");
+    w.commit_on_main(
+        |r| std::fs::copy(r.join(&live), r.join(&live2)).map(drop).unwrap(),
+        "pushed straight to main",
+    );
+    let (_, v) = w.run("plan", at, &[]);
+    assert!(v["problems"].to_string().contains(&live2), "{v:#}");
+    assert!(!v["problems"].to_string().contains(&old), "{v:#}");
 }

@@ -305,11 +305,16 @@ fn examined<'t>(
 ) -> Vec<(&'t String, Request)> {
     let mut out = Vec::new();
     for (path, entry) in tree.requests() {
+        let blob = blobs.get(path.as_str()).map(String::as_str);
+        // whether or not `read_requests` read it, a file its record puts long over is skipped
+        if blob.is_some_and(|b| !selection.may_examine(path, b)) {
+            continue;
+        }
         let request = load::request(path, entry, Some(policy.directory()), diagnostics);
         let Some(request) = request else {
             continue;
         };
-        if selection.examines(path, blobs.get(path.as_str()).map(String::as_str), &request) {
+        if selection.examines(path, blob, &request) {
             out.push((path, request));
         }
     }
